@@ -1,0 +1,35 @@
+"""The API surface the emulator serves: (service, version) -> action -> handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import cvm, region, tke
+from .context import Answer, Ctx, Raw
+
+Handler = Callable[[Ctx, dict[str, Any]], Answer]
+
+ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
+    ("cvm", "2017-03-12"): {
+        "DescribeInstances": cvm.describe_instances,
+        "DescribeRegions": cvm.describe_regions,
+    },
+    ("region", "2022-06-27"): {
+        "DescribeRegions": region.describe_regions,
+    },
+    ("tke", "2018-05-25"): {
+        "DescribeClusters": tke.describe_clusters,
+        "DescribeClusterInstances": tke.describe_cluster_instances,
+        "DescribeClusterNodePools": tke.describe_cluster_node_pools,
+        "DescribeExistedInstances": tke.describe_existed_instances,
+    },
+    ("tke", "2022-05-01"): {
+        "DescribeClusterInstances": tke.describe_cluster_instances_2022,
+        "DescribeNodePools": tke.describe_node_pools_2022,
+    },
+}
+# Actions answered without a region (the rest need X-TC-Region, as in the cloud).
+GLOBAL_ACTIONS = {("region", "DescribeRegions"), ("cvm", "DescribeRegions")}
+
+__all__ = ["GLOBAL_ACTIONS", "ROUTES", "Ctx", "Handler", "Raw"]

@@ -1,0 +1,46 @@
+"""Token buckets per (service, action, region, SecretId), at the documented API rates."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+# Documented limits in requests per second; every TKE API this project uses is 20/s.
+REAL_LIMITS: dict[tuple[str, str], float] = {
+    ("cvm", "DescribeInstances"): 40,
+    ("cvm", "DescribeRegions"): 20,
+    ("cvm", "DescribeZones"): 20,
+    ("cvm", "TerminateInstances"): 10,
+    ("region", "DescribeRegions"): 50,
+}
+DEFAULT_LIMITS = {"tke": 20.0, "cvm": 20.0, "region": 20.0}
+
+
+def real_limit(service: str, action: str) -> float:
+    return REAL_LIMITS.get((service, action), DEFAULT_LIMITS.get(service, 20.0))
+
+
+class RateLimiter:
+    """Allows `rate` calls a second with a burst of one second's worth, like the cloud's per-second quota."""
+
+    def __init__(
+        self, limit_for: Callable[[str, str], float] = real_limit, clock: Callable[[], float] = time.monotonic
+    ):
+        self._limit_for = limit_for
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[tuple[str, str, str, str], tuple[float, float]] = {}
+
+    def allow(self, service: str, action: str, region: str, secret_id: str) -> bool:
+        key = (service, action, region, secret_id)
+        rate = self._limit_for(service, action)
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (rate, now))
+            tokens = min(rate, tokens + (now - last) * rate)
+            if tokens < 1:
+                self._buckets[key] = (tokens, now)
+                return False
+            self._buckets[key] = (tokens - 1, now)
+            return True

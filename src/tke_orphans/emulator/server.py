@@ -1,0 +1,258 @@
+"""The HTTP front of the emulator: one POST endpoint for every service, as the API 3.0 gateway.
+
+Pipeline per request: signature -> route (service from the credential scope, X-TC-Action, X-TC-Version)
+-> rate limit -> fault -> latency -> handler. Every answer the SDK can parse is HTTP 200 with a
+Content-Type of exactly `application/json` (the SDK ignores `Response.Error` under any other type).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+from .api import GLOBAL_ACTIONS, ROUTES, Ctx, Raw
+from .errors import ApiError
+from .faults import FaultPlan, FaultRule
+from .ratelimit import RateLimiter
+from .signing import verify
+from .stats import Stats
+from .store import Store
+from .world import World
+
+JSON = "application/json"
+
+
+def encode(answer: dict[str, Any], request_id: str) -> bytes:
+    """`{"Response": {...}}`, splicing pre-encoded item lists in as they are."""
+    parts = []
+    for key, value in answer.items():
+        body = "[" + ",".join(value.items) + "]" if isinstance(value, Raw) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{json.dumps(key)}:{body}")
+    parts.append(f'"RequestId":"{request_id}"')
+    return ('{"Response":{' + ",".join(parts) + "}}").encode("utf-8")
+
+
+def error_body(code: str, message: str, request_id: str) -> bytes:
+    return json.dumps(
+        {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}},
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    emulator: Emulator
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's requests session expects
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.emulator.verbose:
+            super().log_message(format, *args)
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError):  # the connection was reset on purpose (fault) or by the client
+            super().finish()
+
+    def _send(self, status: int, body: bytes, content_type: str = JSON) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path == "/__stats":
+            self._send(200, json.dumps(self.server.emulator.stats.snapshot()).encode())
+        else:
+            self._send(404, b'{"error": "POST API 3.0 requests to /; GET /__stats for statistics"}')
+
+    def do_DELETE(self) -> None:
+        if self.path == "/__stats":
+            self.server.emulator.stats.reset()
+            self._send(200, b'{"reset": true}')
+        else:
+            self._send(404, b"{}")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, payload, content_type = self.server.emulator.handle(headers, body, self)
+        if status:
+            self._send(status, payload, content_type)
+
+    def reset_connection(self) -> None:
+        """Abort with a TCP RST: SO_LINGER 0 then close."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+
+class Emulator:
+    """A local Tencent Cloud API for one world. Start with `start()` (or as a context manager); `url` is its base."""
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_ms: float = 0,
+        rate_limits: Literal["real", "off"] = "off",
+        faults: FaultPlan | None = None,
+        clock: Callable[[], float] = time.time,
+        verbose: bool = False,
+    ) -> None:
+        self.store = Store(world)
+        self.secret_keys = {sid: c.secret_key for sid, c in world.credentials.items()}
+        self.tokens = {sid: c.token for sid, c in world.credentials.items() if c.token}
+        self.latency = latency_ms / 1000
+        self.limiter = RateLimiter() if rate_limits == "real" else None
+        self.faults = faults or FaultPlan([])
+        self.clock = clock
+        self.verbose = verbose
+        self.stats = Stats()
+        self._stop = threading.Event()
+        self._server = _Server((host, port), _Handler)
+        self._server.emulator = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def endpoint(self) -> str:
+        """What `HttpProfile(endpoint=...)` takes: host:port without a scheme."""
+        return self.url.removeprefix("http://")
+
+    def start(self) -> Emulator:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="tke-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._stop.set()  # wakes hangs and latency sleeps
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- the request pipeline ---------------------------------------------------------------------------
+
+    def handle(self, headers: dict[str, str], body: bytes, conn: _Handler) -> tuple[int, bytes, str]:
+        """Answer one API request. Returns (status, body, content type); status 0 means nothing is sent."""
+        request_id = str(uuid.uuid4())
+        action = headers.get("x-tc-action", "")
+        region = headers.get("x-tc-region", "")
+        try:
+            signed = verify(headers, body, self.secret_keys, self.clock())
+            token = self.tokens.get(signed.secret_id)
+            if token is not None and headers.get("x-tc-token") != token:
+                raise ApiError("AuthFailure.TokenFailure", "The token is invalid or expired.")
+        except ApiError as exc:
+            scope = headers.get("authorization", "").split("/")
+            service = scope[2] if len(scope) > 3 else "?"
+            with self.stats.call(service, action or "?", region) as c:
+                self.stats.mark(c, error=True)
+            return 200, error_body(exc.code, exc.message, request_id), JSON
+
+        with self.stats.call(signed.service, action or "?", region) as counter:
+            try:
+                handler_params = self._params(body)
+                handler = self._route(signed.service, headers.get("x-tc-version", ""), action)
+                if self.limiter and not self.limiter.allow(signed.service, action, region, signed.secret_id):
+                    self.stats.mark(counter, throttled=True, error=True)
+                    raise ApiError("RequestLimitExceeded", f"Your request frequency of `{action}` exceeds the limit.")
+                rule = self.faults.pick(signed.service, action, region, handler_params)
+                if rule is not None:
+                    self.stats.mark(counter, fault=True, error=True, throttled=rule.code.startswith("RequestLimit"))
+                    return self._fault(rule, conn, request_id, handler, Ctx(self.store, region or None), handler_params)
+                self._wait(self.latency)
+                if (signed.service, action) not in GLOBAL_ACTIONS:
+                    _ = Ctx(self.store, region).region  # validates X-TC-Region first, as the gateway does
+                answer = handler(Ctx(self.store, region or None), handler_params)
+                return 200, encode(answer, request_id), JSON
+            except ApiError as exc:
+                if not exc.code.startswith("RequestLimitExceeded"):
+                    self.stats.mark(counter, error=True)
+                self._wait(self.latency)
+                return 200, error_body(exc.code, exc.message, request_id), JSON
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stop.wait(seconds)
+
+    @staticmethod
+    def _params(body: bytes) -> dict[str, Any]:
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            raise ApiError("InvalidParameter", "The request body is not valid JSON.") from None
+        if not isinstance(params, dict):
+            raise ApiError("InvalidParameter", "The request body must be a JSON object.")
+        return params
+
+    @staticmethod
+    def _route(service: str, version: str, action: str) -> Any:
+        if not action:
+            raise ApiError("MissingParameter", "The request is missing a required parameter `Action`.")
+        versions = {v for (s, v) in ROUTES if s == service}
+        if not versions:
+            raise ApiError("InvalidAction", f"The service `{service}` is not served here.")
+        if version not in versions:
+            raise ApiError("NoSuchVersion", f"The requested version `{version}` of service `{service}` does not exist.")
+        handler = ROUTES[(service, version)].get(action)
+        if handler is None:
+            raise ApiError("InvalidAction", f"The requested action `{action}` does not exist.")
+        return handler
+
+    def _fault(
+        self,
+        rule: FaultRule,
+        conn: _Handler,
+        request_id: str,
+        handler: Any,
+        ctx: Ctx,
+        params: dict[str, Any],
+    ) -> tuple[int, bytes, str]:
+        if rule.effect == "error":
+            self._wait(self.latency)
+            return 200, error_body(rule.code, rule.message, request_id), JSON
+        if rule.effect == "http_500":
+            return 500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html"
+        if rule.effect == "hang":
+            self._wait(rule.hang_seconds)
+            conn.close_connection = True
+            return 0, b"", JSON
+        if rule.effect == "reset":
+            conn.reset_connection()
+            return 0, b"", JSON
+        # truncate: a real answer, cut in the middle, with a Content-Length that matches the cut body
+        try:
+            full = encode(handler(ctx, params), request_id)
+        except ApiError as exc:
+            full = error_body(exc.code, exc.message, request_id)
+        return 200, full[: max(1, len(full) // 2)], JSON

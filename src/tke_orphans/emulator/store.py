@@ -1,0 +1,161 @@
+"""The served account: a world turned into API-shaped records with the indexes the handlers need.
+
+Everything the handlers return is rendered here once at load (times formatted, fields filled), and each CVM
+instance is JSON-encoded once, so that a page of 100 instances costs a string join, not 100 encodings.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .world import Cluster, Instance, NodePool, World
+
+
+def iso(t: datetime | None) -> str | None:
+    """CVM and TKE 2018 style: 2026-01-02T03:04:05Z."""
+    return None if t is None else t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def go_time(t: datetime) -> str:
+    """TKE 2022 style, Go's time.String(): 2023-08-17 13:17:57 +0000 UTC."""
+    return t.strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+
+
+def tags(items: Any) -> list[dict[str, str]]:
+    return [{"Key": t.Key, "Value": t.Value} for t in items]
+
+
+def instance_api(inst: Instance) -> dict[str, Any]:
+    """The DescribeInstances item, shaped like the SDK's cvm.v20170312.models.Instance."""
+    return {
+        "Placement": {"Zone": inst.Placement.Zone, "ProjectId": inst.Placement.ProjectId, "HostId": None},
+        "InstanceId": inst.InstanceId,
+        "InstanceType": inst.InstanceType,
+        "CPU": inst.CPU,
+        "Memory": inst.Memory,
+        "RestrictState": inst.RestrictState,
+        "InstanceName": inst.InstanceName,
+        "InstanceChargeType": inst.InstanceChargeType,
+        "SystemDisk": {"DiskType": "CLOUD_BSSD", "DiskId": "disk-" + inst.InstanceId[4:], "DiskSize": 50},
+        "DataDisks": None,
+        "PrivateIpAddresses": list(inst.PrivateIpAddresses),
+        "PublicIpAddresses": None if inst.PublicIpAddresses is None else list(inst.PublicIpAddresses),
+        "InternetAccessible": {
+            "InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR",
+            "InternetMaxBandwidthOut": 0,
+        },
+        "VirtualPrivateCloud": {
+            "VpcId": inst.VirtualPrivateCloud.VpcId,
+            "SubnetId": inst.VirtualPrivateCloud.SubnetId,
+            "AsVpcGateway": False,
+        },
+        "ImageId": inst.ImageId,
+        "RenewFlag": "NOTIFY_AND_MANUAL_RENEW" if inst.InstanceChargeType == "PREPAID" else None,
+        "CreatedTime": iso(inst.CreatedTime),
+        "ExpiredTime": iso(inst.ExpiredTime),
+        "OsName": inst.OsName,
+        "SecurityGroupIds": ["sg-default"],
+        "LoginSettings": {"KeyIds": None},
+        "InstanceState": inst.InstanceState,
+        "Tags": tags(inst.Tags),
+        "StopChargingMode": "NOT_APPLICABLE",
+        "Uuid": "00000000-0000-4000-8000-" + inst.InstanceId[4:].rjust(12, "0")[-12:],
+        "LatestOperation": inst.LatestOperation,
+        "LatestOperationState": inst.LatestOperationState,
+        "LatestOperationRequestId": None,
+        "IPv6Addresses": None,
+        "CamRoleName": "",
+        "IsolatedSource": inst.IsolatedSource,
+        "DisableApiTermination": inst.DisableApiTermination,
+        "DefaultLoginUser": "root",
+        "DefaultLoginPort": 22,
+    }
+
+
+@dataclass
+class NodeRec:
+    """A node as TKE knows it; `instance_id` is the CVM id (or eks- id), `listed_id` what the 2018 API shows."""
+
+    cluster_id: str
+    instance_id: str
+    listed_id: str
+    role: str
+    node_type: str
+    node_pool_id: str | None
+    machine_name: str | None
+    machine_type: str
+    state: str
+    created: datetime
+
+
+@dataclass
+class ClusterRec:
+    spec: Cluster
+    pools: dict[str, NodePool]
+    nodes: list[NodeRec]
+
+
+@dataclass
+class RegionStore:
+    name: str
+    display_name: str
+    state: str
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    encoded: dict[str, str] = field(default_factory=dict)
+    clusters: list[ClusterRec] = field(default_factory=list)
+    cluster_by_id: dict[str, ClusterRec] = field(default_factory=dict)
+    node_of: dict[str, str] = field(default_factory=dict)
+
+    def encode(self, instance_id: str) -> str:
+        text = self.encoded.get(instance_id)
+        if text is None:
+            text = self.encoded[instance_id] = json.dumps(self.by_id[instance_id], ensure_ascii=False)
+        return text
+
+
+class Store:
+    """All regions of the served account. A lock guards later mutations (actions that change the world)."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.lock = threading.RLock()
+        self.regions: dict[str, RegionStore] = {}
+        for name, region in world.spec.regions.items():
+            rs = RegionStore(name=name, display_name=region.RegionName or name, state=region.RegionState)
+            for inst in region.instances:
+                d = instance_api(inst)
+                rs.instances.append(d)
+                rs.by_id[inst.InstanceId] = d
+            for cluster in region.clusters:
+                rec = ClusterRec(spec=cluster, pools={p.NodePoolId: p for p in cluster.node_pools}, nodes=[])
+                for node in cluster.nodes:
+                    cvm = rs.by_id.get(node.InstanceId)
+                    created = node.CreatedTime or (
+                        datetime.fromisoformat(cvm["CreatedTime"].replace("Z", "+00:00")) if cvm else world.now
+                    )
+                    native = node.NodeType == "Native"
+                    rec.nodes.append(
+                        NodeRec(
+                            cluster_id=cluster.ClusterId,
+                            instance_id=node.InstanceId,
+                            # The trap: TKE 2018 lists native nodes by machine name, not by CVM id.
+                            listed_id=node.MachineName if native and node.MachineName else node.InstanceId,
+                            role=node.InstanceRole,
+                            node_type=node.NodeType,
+                            node_pool_id=node.NodePoolId,
+                            machine_name=node.MachineName,
+                            machine_type=node.MachineType,
+                            state=node.InstanceState,
+                            created=created,
+                        )
+                    )
+                    if node.InstanceId.startswith("ins-"):
+                        rs.node_of[node.InstanceId] = cluster.ClusterId
+                rs.clusters.append(rec)
+                rs.cluster_by_id[cluster.ClusterId] = rec
+            self.regions[name] = rs

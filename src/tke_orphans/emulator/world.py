@@ -1,0 +1,334 @@
+"""World files: the account the emulator pretends to be, validated at load.
+
+A world lists credentials and, per region, CVM instances (with the CVM API's own field names) and TKE clusters
+with their node pools and nodes. Times may be absolute (ISO 8601) or relative to start-up ("-5m", "-3d", "+30d").
+A bad file is rejected with the file, the path inside it and what is wrong; see docs/emulator.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+
+_RELATIVE = re.compile(r"^([+-])(\d+(?:\.\d+)?)([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+InstanceState = Literal[
+    "PENDING",
+    "LAUNCH_FAILED",
+    "RUNNING",
+    "STOPPED",
+    "STARTING",
+    "STOPPING",
+    "REBOOTING",
+    "SHUTDOWN",
+    "TERMINATING",
+]
+ChargeType = Literal["PREPAID", "POSTPAID_BY_HOUR", "CDHPAID", "SPOTPAID", "CDCPAID"]
+Role = Literal["WORKER", "MASTER", "ETCD", "MASTER_ETCD"]
+
+
+class WorldError(ValueError):
+    """A world file that cannot be served: names the file, the path inside it and the problem."""
+
+    def __init__(self, source: str, path: str, problem: str) -> None:
+        self.source, self.path, self.problem = source, path, problem
+        where = f"{source}: {path}" if path else source
+        super().__init__(f"{where}: {problem}")
+
+
+def parse_time(value: object, now: datetime) -> datetime:
+    """Parse an absolute ISO 8601 time or one relative to `now` ("-3d", "+30d", "-90s")."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a time such as '-3d' or '2026-01-02T03:04:05Z', got {value!r}")
+    m = _RELATIVE.match(value.strip())
+    if m:
+        sign = -1 if m.group(1) == "-" else 1
+        return now + sign * timedelta(seconds=float(m.group(2)) * _UNITS[m.group(3)])
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a time: use ISO 8601 ('2026-01-02T03:04:05Z') or a relative time "
+            "('-5m', '-3d', '+30d'; units s, m, h, d, w)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _time(value: object, info: ValidationInfo) -> datetime:
+    now = (info.context or {}).get("now") or datetime.now(UTC)
+    return parse_time(value, now)
+
+
+# A time field: absolute, or relative to the world's start-up instant passed in the validation context.
+Time = Annotated[datetime, BeforeValidator(_time)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Credential(_Strict):
+    secret_id: Annotated[str, Field(min_length=1)]
+    secret_key: Annotated[str, Field(min_length=1)]
+    token: str | None = None
+    name: str = ""
+
+
+class Tag(_Strict):
+    Key: Annotated[str, Field(min_length=1)]
+    Value: str = ""
+
+
+class Placement(_Strict):
+    Zone: Annotated[str, Field(min_length=1)]
+    ProjectId: int = 0
+
+
+class Vpc(_Strict):
+    VpcId: str = "vpc-default"
+    SubnetId: str = "subnet-default"
+
+
+class Instance(_Strict):
+    """A CVM instance, as DescribeInstances shows it (the fields tke-orphans and its tests use)."""
+
+    InstanceId: Annotated[str, Field(pattern=r"^ins-[0-9a-z]+$")]
+    InstanceName: str = ""
+    InstanceState: InstanceState = "RUNNING"
+    InstanceType: str = "S5.MEDIUM4"
+    CPU: Annotated[int, Field(ge=1)] = 2
+    Memory: Annotated[int, Field(ge=1)] = 4
+    InstanceChargeType: ChargeType = "POSTPAID_BY_HOUR"
+    CreatedTime: Time
+    ExpiredTime: Time | None = None
+    Placement: Placement
+    VirtualPrivateCloud: Vpc = Vpc()
+    PrivateIpAddresses: list[str] = []
+    PublicIpAddresses: list[str] | None = None
+    Tags: list[Tag] = []
+    ImageId: str = "img-eb30mz89"
+    OsName: str = "TencentOS Server 3.1 (TK4)"
+    DisableApiTermination: bool = False
+    RestrictState: Literal["NORMAL", "EXPIRED", "PROTECTIVELY_ISOLATED"] = "NORMAL"
+    IsolatedSource: Literal["NOTISOLATED", "ARREAR", "EXPIRE", "MANMADE", "CONFIRM_CREATE"] = "NOTISOLATED"
+    LatestOperation: str | None = None
+    LatestOperationState: Literal["SUCCESS", "OPERATING", "FAILED"] | None = None
+
+
+class NodePool(_Strict):
+    NodePoolId: Annotated[str, Field(pattern=r"^np-[0-9a-z]+$")]
+    Name: str = ""
+    Type: Literal["Regular", "Native"] = "Regular"
+    AutoscalingGroupId: Annotated[str, Field(pattern=r"^asg-[0-9a-z]+$")] | None = None
+    LaunchConfigurationId: str | None = None
+    LifeState: Literal["creating", "normal", "updating", "deleting", "deleted"] = "normal"
+    Tags: list[Tag] = []
+
+
+class Node(_Strict):
+    """A node of a cluster. `InstanceId` is the CVM id (or, for a native node without CVM, its eks- id)."""
+
+    InstanceId: Annotated[str, Field(pattern=r"^(ins|eks)-[0-9a-z]+$")]
+    InstanceRole: Role = "WORKER"
+    NodeType: Literal["Regular", "Native"] = "Regular"
+    NodePoolId: str | None = None
+    MachineName: Annotated[str, Field(pattern=r"^np-[0-9a-z]+-[0-9a-z]+$")] | None = None
+    MachineType: Literal["NativeCVM", "Native"] = "NativeCVM"
+    InstanceState: Literal["running", "initializing", "failed"] = "running"
+    CreatedTime: Time | None = None
+
+
+class Cluster(_Strict):
+    ClusterId: Annotated[str, Field(pattern=r"^cls-[0-9a-z]+$")]
+    ClusterName: str = ""
+    ClusterType: Literal["MANAGED_CLUSTER", "INDEPENDENT_CLUSTER"] = "MANAGED_CLUSTER"
+    ClusterStatus: str = "Running"
+    ClusterVersion: str = "1.30.0"
+    VpcId: str = "vpc-default"
+    CreatedTime: Time
+    Tags: list[Tag] = []
+    node_pools: list[NodePool] = []
+    nodes: list[Node] = []
+
+
+class Region(_Strict):
+    RegionName: str = ""
+    RegionState: Literal["AVAILABLE", "UNAVAILABLE"] = "AVAILABLE"
+    instances: list[Instance] = []
+    clusters: list[Cluster] = []
+
+
+class AnswerOrphan(_Strict):
+    region: str
+    instance_id: str
+    reason: Literal["cluster_deleted", "removed_from_cluster", "node_pool_deleted", "unknown_owner"]
+    cluster_id: str | None = None
+    node_pool_id: str | None = None
+
+
+class AnswerKey(_Strict):
+    """What a correct scan of this world must report (written by the generator)."""
+
+    orphans: list[AnswerOrphan] = []
+    not_orphans: dict[str, str] = {}
+
+
+class WorldSpec(_Strict):
+    credentials: Annotated[list[Credential], Field(min_length=1)]
+    regions: dict[Annotated[str, Field(pattern=r"^[a-z]+(-[a-z]+)+(-\d+)?$")], Region]
+    answer_key: AnswerKey | None = None
+
+
+@dataclass
+class World:
+    """A validated world, with the time it was anchored to."""
+
+    spec: WorldSpec
+    now: datetime
+    source: str = "<world>"
+    credentials: dict[str, Credential] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.credentials = {c.secret_id: c for c in self.spec.credentials}
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _check_consistency(spec: WorldSpec, source: str) -> None:
+    """Cross-field rules pydantic cannot express: what a real account could never contain."""
+    seen_creds: set[str] = set()
+    for i, cred in enumerate(spec.credentials):
+        if cred.secret_id in seen_creds:
+            raise WorldError(source, f"credentials[{i}].secret_id", f"{cred.secret_id} is listed twice")
+        seen_creds.add(cred.secret_id)
+    cluster_ids: set[str] = set()
+    for rname, region in spec.regions.items():
+        base = f"regions.{rname}"
+        by_id: dict[str, int] = {}
+        for i, inst in enumerate(region.instances):
+            path = f"{base}.instances[{i}]"
+            if inst.InstanceId in by_id:
+                raise WorldError(
+                    source,
+                    f"{path}.InstanceId",
+                    f"{inst.InstanceId} duplicates instances[{by_id[inst.InstanceId]}]",
+                )
+            by_id[inst.InstanceId] = i
+            if not inst.Placement.Zone.startswith(rname + "-"):
+                raise WorldError(
+                    source, f"{path}.Placement.Zone", f"zone {inst.Placement.Zone} is not in region {rname}"
+                )
+        node_of: dict[str, str] = {}
+        for c, cluster in enumerate(region.clusters):
+            cpath = f"{base}.clusters[{c}]"
+            if cluster.ClusterId in cluster_ids:
+                raise WorldError(source, f"{cpath}.ClusterId", f"{cluster.ClusterId} is used twice")
+            cluster_ids.add(cluster.ClusterId)
+            pools = {p.NodePoolId: p for p in cluster.node_pools}
+            if len(pools) != len(cluster.node_pools):
+                raise WorldError(source, f"{cpath}.node_pools", "a NodePoolId is used twice")
+            for p, pool in enumerate(cluster.node_pools):
+                if pool.Type == "Native" and pool.AutoscalingGroupId:
+                    raise WorldError(
+                        source,
+                        f"{cpath}.node_pools[{p}].AutoscalingGroupId",
+                        "native node pools have no auto scaling group",
+                    )
+            for n, node in enumerate(cluster.nodes):
+                npath = f"{cpath}.nodes[{n}]"
+                if node.NodePoolId is not None and node.NodePoolId not in pools:
+                    raise WorldError(
+                        source,
+                        f"{npath}.NodePoolId",
+                        f"{node.NodePoolId} is not a node pool of {cluster.ClusterId}",
+                    )
+                is_native = node.NodeType == "Native"
+                if is_native:
+                    if node.MachineName is None:
+                        raise WorldError(source, f"{npath}.MachineName", "a native node needs its machine name")
+                    if node.NodePoolId is None or pools[node.NodePoolId].Type != "Native":
+                        raise WorldError(source, f"{npath}.NodePoolId", "a native node belongs to a native node pool")
+                elif node.NodePoolId is not None and pools[node.NodePoolId].Type != "Regular":
+                    raise WorldError(source, f"{npath}.NodePoolId", "a regular node cannot be in a native node pool")
+                is_cvm = not (is_native and node.MachineType == "Native")
+                if is_cvm != node.InstanceId.startswith("ins-"):
+                    want = "an ins- CVM id" if is_cvm else "an eks- id (MachineType Native is not a CVM)"
+                    raise WorldError(source, f"{npath}.InstanceId", f"this node needs {want}")
+                if not is_cvm:
+                    continue
+                if node.InstanceId not in by_id:
+                    raise WorldError(
+                        source,
+                        f"{npath}.InstanceId",
+                        f"{node.InstanceId} is not an instance of region {rname}",
+                    )
+                if node.InstanceId in node_of:
+                    raise WorldError(
+                        source,
+                        f"{npath}.InstanceId",
+                        f"{node.InstanceId} is already a node of {node_of[node.InstanceId]}",
+                    )
+                node_of[node.InstanceId] = cluster.ClusterId
+                if cluster.ClusterType == "MANAGED_CLUSTER" and node.InstanceRole != "WORKER":
+                    raise WorldError(
+                        source,
+                        f"{npath}.InstanceRole",
+                        "a managed cluster has no master or etcd nodes of yours",
+                    )
+
+
+def world_from_data(data: Any, *, source: str = "<world>", now: datetime | None = None) -> World:
+    """Validate parsed YAML/JSON data into a World anchored at `now`."""
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    if not isinstance(data, Mapping):
+        raise WorldError(source, "", "a world file is a mapping with 'credentials' and 'regions'")
+    try:
+        spec = WorldSpec.model_validate(data, context={"now": now})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = _format_loc(tuple(err["loc"]))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (see docs/emulator.md for the world format)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise WorldError(source, loc, msg + more) from None
+    _check_consistency(spec, source)
+    return World(spec=spec, now=now, source=source)
+
+
+def load_world(path: str | Path, *, now: datetime | None = None) -> World:
+    """Read a YAML or JSON world file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorldError(str(p), "", f"cannot read the file: {exc.strerror}") from None
+    try:
+        if p.suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise WorldError(str(p), "", f"not valid YAML/JSON: {exc}") from None
+    return world_from_data(data, source=str(p), now=now)
