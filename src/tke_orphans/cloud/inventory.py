@@ -1,0 +1,277 @@
+"""Listing one region into records: instances, clusters, nodes (every role, native nodes by CVM id), node pools.
+
+Two tracks run side by side, since CVM and TKE have separate rate budgets: the CVM instance pages, and the TKE
+calls, where the clusters' listings run in parallel. A failed listing is recorded, never read as "empty".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from ..model import Cluster, Instance, NodePool, RegionInventory
+from .errors import CloudError
+from .session import Session
+
+log = logging.getLogger(__name__)
+
+PAGE = 100
+TKE_2022 = "2022-05-01"
+T = TypeVar("T")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """CVM times: `2026-01-02T03:04:05Z` as documented, `+00:00` as in some examples."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def to_instance(d: dict[str, Any]) -> Instance:
+    created = parse_time(d.get("CreatedTime"))
+    if created is None:
+        raise ValueError(f"instance {d.get('InstanceId')} has no CreatedTime")
+    return Instance(
+        instance_id=d["InstanceId"],
+        name=d.get("InstanceName") or "",
+        state=d.get("InstanceState") or "",
+        instance_type=d.get("InstanceType") or "",
+        cpu=int(d.get("CPU") or 0),
+        memory_gb=int(d.get("Memory") or 0),
+        charge_type=d.get("InstanceChargeType") or "",
+        created=created,
+        expired=parse_time(d.get("ExpiredTime")),
+        zone=(d.get("Placement") or {}).get("Zone") or "",
+        vpc_id=(d.get("VirtualPrivateCloud") or {}).get("VpcId") or "",
+        private_ips=tuple(d.get("PrivateIpAddresses") or ()),
+        public_ips=tuple(d.get("PublicIpAddresses") or ()),
+        tags=tuple((t["Key"], t.get("Value") or "") for t in d.get("Tags") or ()),
+        disable_api_termination=bool(d.get("DisableApiTermination")),
+    )
+
+
+def _convert(api: str, items: list[dict[str, Any]], fn: Callable[[dict[str, Any]], T]) -> list[T]:
+    try:
+        return [fn(d) for d in items]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CloudError(api, "InvalidResponse", f"unexpected item in the answer: {exc!r}") from None
+
+
+def _page_of(resp: dict[str, Any], key: str, api: str) -> tuple[list[dict[str, Any]], int]:
+    items, total = resp.get(key), resp.get("TotalCount")
+    if not isinstance(items, list) or not isinstance(total, int):
+        raise CloudError(api, "InvalidResponse", f"the answer has no {key} list or no TotalCount")
+    return items, total
+
+
+Fetch = Callable[[int], tuple[list[dict[str, Any]], int]]
+
+
+def _sequential(fetch: Fetch) -> list[dict[str, Any]]:
+    items, total = fetch(0)
+    offset = PAGE
+    while offset < total:
+        page, total = fetch(offset)
+        if not page:
+            break
+        items.extend(page)
+        offset += PAGE
+    return items
+
+
+def _parallel(fetch: Fetch, pool: ThreadPoolExecutor) -> list[dict[str, Any]]:
+    """The first page tells the total; the rest are fetched at once. Call from outside `pool`'s workers."""
+    items, total = fetch(0)
+    futures = [pool.submit(fetch, offset) for offset in range(PAGE, total, PAGE)]
+    for f in futures:
+        items.extend(f.result()[0])
+    return items
+
+
+class RegionLister:
+    def __init__(self, session: Session, region: str, concurrency: int = 8) -> None:
+        self.session = session
+        self.region = region
+        self.concurrency = concurrency
+
+    def _fetch(self, service: str, action: str, key: str, params: dict[str, Any], **kw: Any) -> Fetch:
+        api = f"{service}.{action}"
+
+        def fetch(offset: int) -> tuple[list[dict[str, Any]], int]:
+            resp = self.session.call(service, action, self.region, {**params, "Offset": offset, "Limit": PAGE}, **kw)
+            return _page_of(resp, key, api)
+
+        return fetch
+
+    # ---- the CVM track ------------------------------------------------------------------------------------
+
+    def instances(self, pool: ThreadPoolExecutor) -> list[Instance]:
+        raw = _parallel(self._fetch("cvm", "DescribeInstances", "InstanceSet", {}), pool)
+        seen: dict[str, Instance] = {}
+        for inst in _convert("cvm.DescribeInstances", raw, to_instance):
+            seen.setdefault(inst.instance_id, inst)  # offset paging can repeat an item while the list changes
+        return list(seen.values())
+
+    # ---- the TKE track ------------------------------------------------------------------------------------
+
+    def clusters(self, pool: ThreadPoolExecutor) -> list[Cluster]:
+        raw = _parallel(self._fetch("tke", "DescribeClusters", "Clusters", {}), pool)
+        return _convert(
+            "tke.DescribeClusters",
+            raw,
+            lambda d: Cluster(
+                d["ClusterId"], d.get("ClusterName") or "", d.get("ClusterType") or "", d.get("ClusterStatus") or ""
+            ),
+        )
+
+    def members(self, cluster_id: str) -> dict[str, str]:
+        """CVM id -> cluster id for every node of one cluster, every role, native nodes resolved."""
+        nodes = _sequential(
+            self._fetch(
+                "tke",
+                "DescribeClusterInstances",
+                "InstanceSet",
+                # The default role is WORKER: without ALL an independent cluster's masters look orphaned.
+                {"ClusterId": cluster_id, "InstanceRole": "ALL"},
+                cluster_id=cluster_id,
+            )
+        )
+        members: dict[str, str] = {}
+        machines: set[str] = set()
+        for n in nodes:
+            node_id = n.get("InstanceId") or ""
+            if node_id.startswith("ins-"):
+                members[node_id] = cluster_id
+            elif node_id:
+                machines.add(node_id)  # a native node, listed by machine name: not a CVM id
+        if machines:
+            members |= self._native_members(cluster_id, machines)
+        return members
+
+    def _native_members(self, cluster_id: str, machines: set[str]) -> dict[str, str]:
+        """The 2018 API lists native nodes by machine name; the 2022 API gives their CVM ids."""
+        api = "tke.DescribeClusterInstances"
+        nodes = _sequential(
+            self._fetch(
+                "tke",
+                "DescribeClusterInstances",
+                "InstanceSet",
+                {"ClusterId": cluster_id, "Filters": [{"Name": "InstanceType", "Values": ["Native"]}]},
+                version=TKE_2022,
+                cluster_id=cluster_id,
+            )
+        )
+        found: dict[str, str] = {}
+        resolved: set[str] = set()
+        for n in nodes:
+            native = n.get("Native") or {}
+            cvm_id = native.get("InstanceId") or ""
+            resolved.update({n.get("InstanceId") or "", native.get("MachineName") or ""})
+            if cvm_id.startswith("ins-"):
+                found[cvm_id] = cluster_id
+        missing = machines - resolved
+        if missing:
+            raise CloudError(
+                api,
+                "IncompleteListing",
+                f"{len(missing)} native node(s) of the 2018 listing are missing from the 2022 listing "
+                f"(e.g. {sorted(missing)[0]}); their CVM ids are unknown",
+                cluster_id=cluster_id,
+            )
+        return found
+
+    def node_pools(self, cluster_id: str) -> list[NodePool]:
+        raw = _sequential(
+            self._fetch(
+                "tke",
+                "DescribeNodePools",
+                "NodePools",
+                {"ClusterId": cluster_id},
+                version=TKE_2022,
+                cluster_id=cluster_id,
+            )
+        )
+
+        def pool(d: dict[str, Any]) -> NodePool:
+            regular = d.get("Regular") or {}
+            return NodePool(
+                node_pool_id=d["NodePoolId"],
+                cluster_id=cluster_id,
+                name=d.get("Name") or "",
+                native=d.get("Type") == "Native",
+                autoscaling_group_id=regular.get("AutoscalingGroupId") or None,
+                life_state=str(d.get("LifeState") or "").lower(),
+            )
+
+        return _convert("tke.DescribeNodePools", raw, pool)
+
+    # ---- the whole region ---------------------------------------------------------------------------------
+
+    def collect(self) -> RegionInventory:
+        inv = RegionInventory(self.session.account, self.region)
+        with (
+            ThreadPoolExecutor(max(2, self.concurrency // 2), thread_name_prefix=f"cvm-{self.region}") as cvm_pool,
+            ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"tke-{self.region}") as tke_pool,
+            ThreadPoolExecutor(1, thread_name_prefix=f"track-{self.region}") as track,
+        ):
+            cvm_track = track.submit(self.instances, cvm_pool)
+            self._tke_track(inv, tke_pool)
+            try:
+                inv.instances = cvm_track.result()
+            except CloudError as exc:
+                inv.errors.append(exc.failure())
+        return inv
+
+    def _tke_track(self, inv: RegionInventory, pool: ThreadPoolExecutor) -> None:
+        try:
+            inv.clusters = self.clusters(pool)
+        except CloudError as exc:
+            inv.errors.append(exc.failure())
+            return
+        jobs: list[tuple[str, Future[dict[str, str]], Future[list[NodePool]]]] = [
+            (c.cluster_id, pool.submit(self.members, c.cluster_id), pool.submit(self.node_pools, c.cluster_id))
+            for c in inv.clusters
+        ]
+        for cluster_id, members, pools in jobs:
+            try:
+                inv.members.update(members.result())
+            except CloudError as exc:
+                failure = exc.failure(cluster_id)
+                inv.failed_clusters[cluster_id] = failure
+                inv.errors.append(failure)
+            try:
+                inv.node_pools.extend(pools.result())
+            except CloudError as exc:
+                inv.errors.append(exc.failure(cluster_id))
+
+    def confirm(self, inv: RegionInventory, instance_ids: list[str]) -> None:
+        """Ask TKE which of these CVMs are in a cluster (any cluster of the region), 100 a call."""
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"existed-{self.region}") as pool:
+            futures = [pool.submit(self._existed, chunk) for chunk in _chunks(instance_ids, PAGE)]
+            for f in futures:
+                try:
+                    inv.existed.update(f.result())
+                except CloudError as exc:
+                    inv.errors.append(exc.failure())
+
+    def _existed(self, ids: list[str]) -> dict[str, str]:
+        # Limit defaults to 20: without it, 80 of 100 answers would silently be missing.
+        resp = self.session.call("tke", "DescribeExistedInstances", self.region, {"InstanceIds": ids, "Limit": PAGE})
+        items, _ = _page_of(resp, "ExistedInstanceSet", "tke.DescribeExistedInstances")
+        return {d["InstanceId"]: d.get("AlreadyInCluster") or "" for d in items if d.get("InstanceId") in ids}
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def list_regions(session: Session) -> list[str]:
+    """Every region where CVM is available, from the region service."""
+    resp = session.call("region", "DescribeRegions", "", {"Product": "cvm"})
+    items, _ = _page_of(resp, "RegionSet", "region.DescribeRegions")
+    return sorted(d["Region"] for d in items if d.get("RegionState", "AVAILABLE") == "AVAILABLE")

@@ -1,0 +1,312 @@
+"""Configuration: YAML validated at load, the original checker's file accepted unchanged, secrets masked.
+
+Precedence, highest first: command-line flags, environment (TKE_ORPHANS_CONFIG, TKE_ORPHANS_ENDPOINT_URL,
+TENCENTCLOUD_SECRET_ID/KEY), the config file, built-in defaults. Any string may reference `${ENV_VAR}`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from .detect import DEFAULT_SKIP_STATES, Policy
+
+DEFAULT_PATH = Path("config.yaml")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used: names the file, the key and what to do."""
+
+
+def parse_duration(value: object) -> timedelta:
+    """'1h', '30m', '1d12h', '90s', or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        m = _DURATION.match(value.strip())
+        if m and any(m.groups()):
+            d, h, mi, s = (int(g or 0) for g in m.groups())
+            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    raise ValueError(f"{value!r} is not a duration: use forms like 90s, 30m, 1h, 2d or 1h30m")
+
+
+def format_duration(td: timedelta) -> str:
+    secs = int(td.total_seconds())
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= size:
+            out += f"{secs // size}{unit}"
+            secs %= size
+    return out or "0s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Retry(_Section):
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 6
+    base_delay: Annotated[float, Field(ge=0, le=60)] = 0.5
+    max_delay: Annotated[float, Field(ge=0, le=300)] = 10.0
+
+
+class Credentials(_Section):
+    """Where an account's credentials come from; empty fields fall back to the environment, then the SDK chain."""
+
+    secret_id: str | None = None
+    secret_key: SecretStr | None = None
+    token: SecretStr | None = None
+    # auto: config, env, ~/.tencentcloud/credentials, TKE pod identity (when its env is set).
+    # cvm_role: the CVM's CAM role from instance metadata (never tried implicitly: it is a network call).
+    credential_source: Literal["auto", "cvm_role"] = "auto"
+    cvm_role_name: str | None = None
+
+
+class TencentCloud(Credentials):
+    region: str | None = None
+    regions: list[str] | Literal["all"] | None = None
+    endpoint_url: str | None = None
+    root_domain: str | None = None
+    request_timeout: Annotated[float, Field(gt=0, le=300)] = 20.0
+    retry: Retry = Retry()
+    # Calls per second per region, by "service.Action"; defaults are the documented limits.
+    rate_limits: dict[str, Annotated[float, Field(gt=0)]] = {}
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+/?$", v):
+            raise ValueError("expected a base URL such as http://127.0.0.1:9000")
+        return v
+
+
+class Account(Credentials):
+    name: Annotated[str, Field(min_length=1)]
+    region: str | None = None
+    regions: list[str] | Literal["all"] | None = None
+
+
+class Ignore(_Section):
+    instance_ids: list[str] = []
+    # key -> value; a value of "*" matches any value of that key.
+    tags: dict[str, str] = {"tke-orphans:ignore": "true"}
+    name_patterns: list[str] = []
+
+    @field_validator("name_patterns")
+    @classmethod
+    def _patterns(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"{p!r} is not a regular expression: {exc}") from None
+        return v
+
+
+class Detection(_Section):
+    owner_tags: list[str] = ["tke-clusterId"]
+    legacy_heuristics: bool = False
+    grace_period: Duration = timedelta(hours=1)
+    skip_states: list[str] = sorted(DEFAULT_SKIP_STATES)
+    ignore: Ignore = Ignore()
+
+    def policy(self) -> Policy:
+        return Policy(
+            owner_tags=tuple(self.owner_tags),
+            legacy_heuristics=self.legacy_heuristics,
+            grace_period=self.grace_period,
+            skip_states=frozenset(s.upper() for s in self.skip_states),
+            ignore_ids=frozenset(self.ignore.instance_ids),
+            ignore_tags=tuple((k, None if v == "*" else v) for k, v in self.ignore.tags.items()),
+            ignore_names=tuple(re.compile(p) for p in self.ignore.name_patterns),
+        )
+
+
+class Platform(_Section):
+    enabled: bool = False
+    url: SecretStr = SecretStr("")
+    secret: SecretStr | None = None
+
+
+class Platforms(_Section):
+    wecom: Platform = Platform()
+    dingtalk: Platform = Platform()
+    feishu: Platform = Platform()
+
+
+class Webhook(_Section):
+    enabled: bool = False
+    timeout: Annotated[float, Field(gt=0, le=120)] = 10
+    platforms: Platforms = Platforms()
+
+
+class Logging(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _lower(cls, v: object) -> object:
+        return v.lower() if isinstance(v, str) else v
+
+
+class Config(_Section):
+    tencentcloud: TencentCloud = TencentCloud()
+    accounts: list[Account] = []
+    detection: Detection = Detection()
+    webhook: Webhook = Webhook()
+    logging: Logging = Logging()
+    source: str = Field(default="<defaults>", exclude=True)
+
+
+def _expand(data: Any, path: str, source: str) -> Any:
+    if isinstance(data, dict):
+        return {k: _expand(v, f"{path}.{k}" if path else str(k), source) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_expand(v, f"{path}[{i}]", source) for i, v in enumerate(data)]
+    if isinstance(data, str):
+
+        def sub(m: re.Match[str]) -> str:
+            value = os.environ.get(m.group(1))
+            if value is None:
+                raise ConfigError(f"{source}: {path}: environment variable {m.group(1)} is not set")
+            return value
+
+        return _ENV_REF.sub(sub, data)
+    return data
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys allowed where an unknown key was found, for a did-you-mean hint."""
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        model = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return []
+    return [k for k in getattr(model, "model_fields", {}) if k != "source"]
+
+
+def _explain(exc: ValidationError, source: str) -> ConfigError:
+    lines = []
+    for err in exc.errors()[:5]:
+        loc = tuple(err["loc"])
+        key = _key_path(loc)
+        if err["type"] == "extra_forbidden":
+            allowed = _fields_at(loc)
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
+            lines.append(f"{source}: {key}: unknown key; {hint}")
+        else:
+            lines.append(f"{source}: {key}: {err['msg']}")
+    more = exc.error_count() - len(lines)
+    if more > 0:
+        lines.append(f"... and {more} more")
+    return ConfigError("\n".join(lines))
+
+
+def config_from_data(data: Any, source: str = "<config>") -> Config:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the config must be a YAML mapping (see config.example.yaml)")
+    data = _expand(data, "", source)
+    try:
+        return Config.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise _explain(exc, source) from None
+
+
+def resolve_path(flag: str | None) -> tuple[Path, bool]:
+    """(path, explicit): --config, else TKE_ORPHANS_CONFIG, else ./config.yaml (which may be absent)."""
+    if flag:
+        return Path(flag), True
+    env = os.environ.get("TKE_ORPHANS_CONFIG")
+    if env:
+        return Path(env), True
+    return DEFAULT_PATH, False
+
+
+def load_config(flag: str | None = None) -> Config:
+    path, explicit = resolve_path(flag)
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: no such file; pass --config FILE or set TKE_ORPHANS_CONFIG")
+        return Config()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return config_from_data(data, str(path))
+
+
+# ---- masking ------------------------------------------------------------------------------------------------
+
+_URL_SECRETS = re.compile(r"((?:key|access_token|token)=)[^&\s]+|(/hook/)[^/?\s]+")
+
+
+def mask(value: str | None, keep: int = 4) -> str:
+    """Show only the ends of an identifier, or nothing of a short one."""
+    if not value:
+        return ""
+    if len(value) <= keep * 2 + 2:
+        return "****"
+    return f"{value[:keep]}****{value[-keep:]}"
+
+
+def mask_url(url: str) -> str:
+    """Webhook URLs carry their credential (WeCom key, DingTalk access_token, Feishu hook token)."""
+    return _URL_SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "****", url)
+
+
+def masked_dict(cfg: Config) -> dict[str, Any]:
+    """The effective configuration, safe to print or log."""
+
+    def walk(value: Any, key: str = "") -> Any:
+        if isinstance(value, BaseModel):
+            return {k: walk(getattr(value, k), k) for k in type(value).model_fields if k != "source"}
+        if isinstance(value, SecretStr):
+            raw = value.get_secret_value()
+            return mask_url(raw) if key == "url" else ("****" if raw else "")
+        if isinstance(value, timedelta):
+            return format_duration(value)
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if key == "secret_id" and isinstance(value, str):
+            return mask(value)
+        return value
+
+    result = walk(cfg)
+    assert isinstance(result, dict)
+    return result

@@ -1,0 +1,186 @@
+"""Records that flow past the cloud adapter: parsed, typed, UTC, and free of SDK objects."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+Status = Literal["ok", "partial", "error"]
+
+
+class Reason(StrEnum):
+    CLUSTER_DELETED = "cluster_deleted"
+    REMOVED_FROM_CLUSTER = "removed_from_cluster"
+    NODE_POOL_DELETED = "node_pool_deleted"
+    UNKNOWN_OWNER = "unknown_owner"
+
+
+class EvidenceKind(StrEnum):
+    NAME = "name"
+    AUTOSCALING_TAG = "autoscaling_tag"
+    OWNER_TAG = "owner_tag"
+    LEGACY_HEURISTIC = "legacy_heuristic"
+
+
+class ExcludedWhy(StrEnum):
+    GRACE_PERIOD = "grace_period"
+    SKIP_STATE = "skip_state"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """A CVM instance, as DescribeInstances listed it."""
+
+    instance_id: str
+    name: str
+    state: str
+    instance_type: str
+    cpu: int
+    memory_gb: int
+    charge_type: str
+    created: datetime
+    expired: datetime | None
+    zone: str
+    vpc_id: str
+    private_ips: tuple[str, ...]
+    public_ips: tuple[str, ...]
+    tags: tuple[tuple[str, str], ...]
+    disable_api_termination: bool = False
+
+    def tag(self, key: str) -> str | None:
+        return next((v for k, v in self.tags if k == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    cluster_id: str
+    name: str
+    cluster_type: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodePool:
+    node_pool_id: str
+    cluster_id: str
+    name: str
+    native: bool
+    autoscaling_group_id: str | None
+    life_state: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiFailure:
+    """One call that failed for good (after retries): what, where, and the cloud's own words."""
+
+    api: str
+    code: str
+    message: str
+    cluster_id: str | None = None
+
+    def describe(self) -> str:
+        where = f" for {self.cluster_id}" if self.cluster_id else ""
+        return f"{self.api}{where} failed: {self.code}: {self.message}"
+
+
+@dataclass
+class RegionInventory:
+    """Everything the scan learned about one region of one account. `None` means that listing failed."""
+
+    account: str
+    region: str
+    instances: list[Instance] | None = None
+    clusters: list[Cluster] | None = None
+    node_pools: list[NodePool] = field(default_factory=list)
+    # CVM id -> cluster id, for every node whose cluster listing succeeded (native nodes resolved to CVM ids).
+    members: dict[str, str] = field(default_factory=dict)
+    # Clusters whose node listing failed: their members are unknown.
+    failed_clusters: dict[str, ApiFailure] = field(default_factory=dict)
+    # TKE's own DescribeExistedInstances answer: CVM id -> id of the cluster it is in ("" for none).
+    existed: dict[str, str] = field(default_factory=dict)
+    errors: list[ApiFailure] = field(default_factory=list)
+
+    @property
+    def node_count(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    kind: EvidenceKind
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Orphan:
+    account: str
+    region: str
+    instance: Instance
+    reason: Reason
+    evidence: tuple[Evidence, ...]
+    cluster_id: str | None = None
+    node_pool_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unverified:
+    """A candidate that might be an orphan, but a failed listing means we cannot say: never reported as one."""
+
+    account: str
+    region: str
+    instance: Instance
+    evidence: tuple[Evidence, ...]
+    why: str
+    cluster_id: str | None = None
+    node_pool_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    account: str
+    region: str
+    instance_id: str
+    why: ExcludedWhy
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegionVerdict:
+    orphans: tuple[Orphan, ...] = ()
+    unverified: tuple[Unverified, ...] = ()
+    excluded: tuple[Excluded, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RegionResult:
+    account: str
+    region: str
+    status: Status
+    instances: int
+    clusters: int
+    nodes: int
+    errors: tuple[ApiFailure, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    scanned_at: datetime
+    status: Status
+    regions: tuple[RegionResult, ...]
+    orphans: tuple[Orphan, ...]
+    unverified: tuple[Unverified, ...]
+    excluded: tuple[Excluded, ...]
+    # Failures that are not tied to one region (listing the regions themselves, credentials).
+    errors: tuple[ApiFailure, ...] = ()
+
+    @property
+    def by_region(self) -> dict[str, int]:
+        return dict(sorted(Counter(o.region for o in self.orphans).items()))
+
+    @property
+    def by_reason(self) -> dict[str, int]:
+        return dict(sorted(Counter(o.reason.value for o in self.orphans).items()))

@@ -1,0 +1,10 @@
+"""One ScanResult, several renderings: terminal table, JSON (a contract), CSV, markdown."""
+
+from __future__ import annotations
+
+from .csv import render_csv
+from .json import SCHEMA_VERSION, render_json, to_json
+from .markdown import render_markdown
+from .table import render_table
+
+__all__ = ["SCHEMA_VERSION", "render_csv", "render_json", "render_markdown", "render_table", "to_json"]

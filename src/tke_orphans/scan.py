@@ -1,0 +1,146 @@
+"""Orchestration: every account and region in parallel -> one ScanResult. Deciding is detect.py's job."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
+from .cloud.session import CallListener
+from .config import Config, Credentials
+from .detect import Policy, decide, to_confirm
+from .model import ApiFailure, RegionInventory, RegionResult, RegionVerdict, ScanResult, Status
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AccountPlan:
+    name: str
+    credentials: Credentials
+    where: str  # the config key, for error messages
+    regions: Sequence[str] | str  # a list, or "all"
+
+
+def plan_accounts(cfg: Config, regions_override: Sequence[str] = ()) -> list[AccountPlan]:
+    """The accounts to scan and their regions: `accounts:` if given, else the `tencentcloud:` section."""
+
+    def regions_of(region: str | None, regions: list[str] | str | None) -> Sequence[str] | str:
+        if regions_override:
+            return list(regions_override)
+        if regions is not None:
+            return regions
+        return [region] if region else []
+
+    if cfg.accounts:
+        return [
+            AccountPlan(a.name, a, f"accounts[{i}]", regions_of(a.region, a.regions))
+            for i, a in enumerate(cfg.accounts)
+        ]
+    tc = cfg.tencentcloud
+    return [AccountPlan("default", tc, "tencentcloud", regions_of(tc.region, tc.regions))]
+
+
+def make_session(cfg: Config, plan: AccountPlan, endpoint_url: str | None, listener: CallListener | None) -> Session:
+    tc = cfg.tencentcloud
+    return Session(
+        plan.name,
+        resolve_credentials(plan.credentials, plan.where),
+        endpoint=Endpoint(url=endpoint_url or tc.endpoint_url, root_domain=tc.root_domain),
+        timeout=tc.request_timeout,
+        retry=tc.retry,
+        pacer=Pacer(tc.rate_limits),
+        listener=listener,
+    )
+
+
+def scan_region(session: Session, region: str, policy: Policy, now: datetime, concurrency: int) -> RegionInventory:
+    lister = RegionLister(session, region, concurrency)
+    inv = lister.collect()
+    ids = to_confirm(inv, policy, now)
+    if ids:
+        lister.confirm(inv, ids)
+    return inv
+
+
+def _region_status(inv: RegionInventory) -> Status:
+    if inv.instances is None:
+        return "error"
+    return "partial" if inv.errors else "ok"
+
+
+def _overall(results: Sequence[RegionResult], errors: Sequence[ApiFailure]) -> Status:
+    if not results:
+        return "error" if errors else "ok"
+    statuses = {r.status for r in results}
+    if statuses == {"ok"} and not errors:
+        return "ok"
+    if statuses == {"error"}:
+        return "error"
+    return "partial"
+
+
+def run_scan(
+    cfg: Config,
+    *,
+    regions_override: Sequence[str] = (),
+    endpoint_url: str | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    listener: CallListener | None = None,
+) -> ScanResult:
+    """Scan every configured account and region. Raises CredentialsError before any call if credentials are missing."""
+    started = now().replace(microsecond=0)
+    policy = cfg.detection.policy()
+    plans = plan_accounts(cfg, regions_override)
+    sessions = [(plan, make_session(cfg, plan, endpoint_url, listener)) for plan in plans]
+    global_errors: list[ApiFailure] = []
+    targets: list[tuple[Session, str]] = []
+    for plan, session in sessions:
+        if plan.regions == "all":
+            try:
+                targets += [(session, r) for r in list_regions(session)]
+            except CloudError as exc:
+                global_errors.append(exc.failure())
+        else:
+            targets += [(session, r) for r in plan.regions]
+    results: list[RegionResult] = []
+    verdicts: list[RegionVerdict] = []
+    workers = max(1, min(len(targets), 32))
+    with ThreadPoolExecutor(workers, thread_name_prefix="region") as pool:
+        futures = [pool.submit(scan_region, s, r, policy, started, cfg.tencentcloud.concurrency) for s, r in targets]
+        for fut in futures:
+            inv = fut.result()
+            verdicts.append(decide(inv, policy, started))
+            results.append(
+                RegionResult(
+                    inv.account,
+                    inv.region,
+                    _region_status(inv),
+                    len(inv.instances or ()),
+                    len(inv.clusters or ()),
+                    inv.node_count,
+                    tuple(inv.errors),
+                )
+            )
+            for e in inv.errors:
+                log.warning("%s %s: %s", inv.account, inv.region, e.describe())
+
+    orphans = sorted(
+        (o for v in verdicts for o in v.orphans), key=lambda o: (o.account, o.region, o.instance.instance_id)
+    )
+    unverified = sorted(
+        (u for v in verdicts for u in v.unverified), key=lambda u: (u.account, u.region, u.instance.instance_id)
+    )
+    excluded = sorted((e for v in verdicts for e in v.excluded), key=lambda e: (e.account, e.region, e.instance_id))
+    return ScanResult(
+        scanned_at=started,
+        status=_overall(results, global_errors),
+        regions=tuple(results),
+        orphans=tuple(orphans),
+        unverified=tuple(unverified),
+        excluded=tuple(excluded),
+        errors=tuple(global_errors),
+    )

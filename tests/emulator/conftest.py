@@ -1,0 +1,117 @@
+"""Shared fixtures: start the emulator in-process and talk to it through the official SDK clients."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tencentcloud.common.common_client import CommonClient
+from tencentcloud.common.credential import Credential
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.cvm.v20170312.cvm_client import CvmClient
+from tencentcloud.tke.v20180525.tke_client import TkeClient
+
+from tke_orphans.emulator import Emulator, World, load_world, world_from_data
+
+DEMO_WORLD = Path(__file__).resolve().parents[2] / "examples" / "demo-world.yaml"
+SECRET_ID = "AKIDtest00000000000000000000000000000"
+SECRET_KEY = "test-secret-key-000000000000000000"
+
+
+@dataclass
+class Api:
+    """A running emulator and SDK clients for it, signed with one of the world's credentials."""
+
+    em: Emulator
+    secret_id: str
+    secret_key: str
+    timeout: int = 10
+
+    def profile(self, timeout: int | None = None) -> ClientProfile:
+        http = HttpProfile(endpoint=self.em.endpoint, protocol="http", reqTimeout=timeout or self.timeout)
+        return ClientProfile(httpProfile=http)
+
+    def credential(self, secret_id: str | None = None, secret_key: str | None = None) -> Credential:
+        return Credential(secret_id or self.secret_id, secret_key or self.secret_key)
+
+    def cvm(self, region: str = "ap-guangzhou", **kw: Any) -> CvmClient:
+        return CvmClient(self.credential(), region, self.profile(**kw))
+
+    def tke(self, region: str = "ap-guangzhou", **kw: Any) -> TkeClient:
+        return TkeClient(self.credential(), region, self.profile(**kw))
+
+    def common(self, service: str, version: str, region: str = "", **kw: Any) -> CommonClient:
+        return CommonClient(service, version, self.credential(), region, self.profile(**kw))
+
+    def call(self, service: str, version: str, action: str, params: dict[str, Any], region: str = "") -> Any:
+        """One call through CommonClient; returns the `Response` object."""
+        return self.common(service, version, region).call_json(action, params)["Response"]
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.em.url + "/__stats", timeout=5) as resp:
+            return json.loads(resp.read())
+
+    def reset_stats(self) -> dict[str, Any]:
+        req = urllib.request.Request(self.em.url + "/__stats", method="DELETE")
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read())
+
+    def stat(self, service: str, action: str, region: str) -> dict[str, Any] | None:
+        """The /__stats row of one (service, action, region), or None when it was never called."""
+        for row in self.stats()["actions"]:
+            if (row["service"], row["action"], row["region"]) == (service, action, region):
+                return row
+        return None
+
+
+def with_credentials(data: dict[str, Any]) -> dict[str, Any]:
+    if "credentials" in data:
+        return data
+    return {"credentials": [{"secret_id": SECRET_ID, "secret_key": SECRET_KEY}], **data}
+
+
+def _starter(stack: ExitStack) -> Callable[..., Api]:
+    def start(world: World | dict[str, Any], **kwargs: Any) -> Api:
+        w = world if isinstance(world, World) else world_from_data(with_credentials(world))
+        em = stack.enter_context(Emulator(w, **kwargs))
+        cred = w.spec.credentials[0]
+        return Api(em, cred.secret_id, cred.secret_key)
+
+    return start
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Api]]:
+    """`serve(world_or_data, **Emulator kwargs)` starts an emulator for this test and returns an Api for it.
+
+    A dict without `credentials` gets the test credentials SECRET_ID / SECRET_KEY.
+    """
+    with ExitStack() as stack:
+        yield _starter(stack)
+
+
+@pytest.fixture(scope="module")
+def serve_module() -> Iterator[Callable[..., Api]]:
+    """As `serve`, for an emulator shared by the tests of one module (read-only tests only)."""
+    with ExitStack() as stack:
+        yield _starter(stack)
+
+
+@pytest.fixture(scope="session")
+def demo_world() -> World:
+    return load_world(DEMO_WORLD)
+
+
+@pytest.fixture(scope="session")
+def demo(demo_world: World) -> Iterator[Api]:
+    """One emulator on examples/demo-world.yaml for read-only tests (its statistics are shared: do not count)."""
+    with Emulator(demo_world) as em:
+        cred = demo_world.spec.credentials[0]
+        yield Api(em, cred.secret_id, cred.secret_key)

@@ -1,0 +1,253 @@
+"""Rate limits, fault injection and the /__stats counters, all observed through the real SDK."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.cvm.v20170312 import models as cvm_models
+from tencentcloud.tke.v20180525 import models as tke_models
+
+from tke_orphans.emulator import FaultPlan
+
+GZ, SH = "ap-guangzhou", "ap-shanghai"
+SMALL = {
+    "regions": {
+        region: {
+            "instances": [
+                {"InstanceId": f"ins-{region[3:5]}{i:04d}", "CreatedTime": "-1d", "Placement": {"Zone": f"{region}-3"}}
+                for i in range(3)
+            ]
+        }
+        for region in (GZ, SH)
+    }
+}
+
+
+def describe(client: Any) -> Any:
+    return client.DescribeInstances(cvm_models.DescribeInstancesRequest())
+
+
+def cluster_instances(client: Any, cluster_id: str) -> Any:
+    r = tke_models.DescribeClusterInstancesRequest()
+    r.from_json_string(json.dumps({"ClusterId": cluster_id}))
+    return client.DescribeClusterInstances(r)
+
+
+def outcome(call: Callable[[], Any]) -> str:
+    """'ok' or the SDK error code."""
+    try:
+        call()
+    except TencentCloudSDKException as exc:
+        return exc.get_code()
+    return "ok"
+
+
+def burst(api: Any, regions: list[str], total: int, threads: int) -> list[str]:
+    """`total` DescribeInstances calls, spread over `threads` threads and round-robin over `regions`."""
+    clients = [[api.cvm(regions[(t * (total // threads) + k) % len(regions)]) for k in range(total // threads)] for t in range(threads)]
+    results: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def work(mine: list[Any]) -> None:
+        barrier.wait()
+        out = [outcome(lambda c=c: describe(c)) for c in mine]
+        with lock:
+            results.extend(out)
+
+    workers = [threading.Thread(target=work, args=(clients[t],)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert len(results) == total
+    return results
+
+
+# ---- rate limits --------------------------------------------------------------------------------------------
+
+
+def test_real_rate_limits_throttle_a_burst_in_one_region(serve):
+    api = serve(SMALL, rate_limits="real")
+    results = burst(api, [GZ], 60, 15)
+    throttled = results.count("RequestLimitExceeded")
+    assert throttled > 0, "60 calls at once exceed DescribeInstances' 40/s"
+    assert set(results) <= {"ok", "RequestLimitExceeded"}
+    row = api.stat("cvm", "DescribeInstances", GZ)
+    assert row["calls"] == 60
+    assert row["throttled"] == throttled
+    assert api.stats()["totals"]["throttled"] == throttled
+
+
+def test_regions_have_separate_budgets(serve):
+    api = serve(SMALL, rate_limits="real")
+    results = burst(api, [GZ, SH], 60, 15)
+    assert results.count("ok") == 60
+    assert api.stats()["totals"]["throttled"] == 0
+    assert api.stat("cvm", "DescribeInstances", GZ)["calls"] == 30
+    assert api.stat("cvm", "DescribeInstances", SH)["calls"] == 30
+
+
+def test_rate_limits_off_never_throttle(serve):
+    api = serve(SMALL, rate_limits="off")
+    results = burst(api, [GZ], 60, 15)
+    assert results.count("ok") == 60
+    assert api.stats()["totals"]["throttled"] == 0
+
+
+def test_delete_stats_resets_the_counters(serve):
+    api = serve(SMALL)
+    client = api.cvm(GZ)
+    for _ in range(3):
+        describe(client)
+    assert api.stats()["totals"]["calls"] == 3
+    api.reset_stats()
+    assert api.stats() == {"actions": [], "totals": {"calls": 0, "throttled": 0, "errors": 0, "faults": 0}}
+    describe(client)
+    assert api.stat("cvm", "DescribeInstances", GZ)["calls"] == 1
+
+
+# ---- faults -------------------------------------------------------------------------------------------------
+
+
+def test_error_fault_matches_by_params(serve, demo_world):
+    faults = FaultPlan.from_data(
+        {
+            "faults": [
+                {
+                    "service": "tke",
+                    "action": "DescribeClusterInstances",
+                    "params": {"ClusterId": "cls-opsgz002"},
+                    "code": "InternalError.CvmNotFound",
+                    "message": "injected",
+                }
+            ]
+        }
+    )
+    api = serve(demo_world, faults=faults)
+    client = api.tke(GZ)
+    with pytest.raises(TencentCloudSDKException) as info:
+        cluster_instances(client, "cls-opsgz002")
+    assert info.value.get_code() == "InternalError.CvmNotFound"
+    assert info.value.get_message() == "injected"
+    assert outcome(lambda: cluster_instances(client, "cls-opsgz002")) == "InternalError.CvmNotFound"
+    assert cluster_instances(client, "cls-prodgz01").TotalCount > 0
+    assert outcome(lambda: describe(api.cvm(GZ))) == "ok"
+    row = api.stat("tke", "DescribeClusterInstances", GZ)
+    assert (row["calls"], row["faults"], row["errors"]) == (3, 2, 2)
+
+
+def test_fault_with_times_fires_exactly_that_often(serve):
+    faults = FaultPlan.from_data({"faults": [{"action": "DescribeInstances", "code": "ResourceUnavailable", "times": 2}]})
+    api = serve(SMALL, faults=faults)
+    client = api.cvm(GZ)
+    assert [outcome(lambda: describe(client)) for _ in range(5)] == ["ResourceUnavailable"] * 2 + ["ok"] * 3
+
+
+def test_fault_region_must_match(serve):
+    faults = FaultPlan.from_data({"faults": [{"region": SH, "code": "InternalError"}]})
+    api = serve(SMALL, faults=faults)
+    assert outcome(lambda: describe(api.cvm(GZ))) == "ok"
+    assert outcome(lambda: describe(api.cvm(SH))) == "InternalError"
+
+
+def test_fault_with_probability_fires_on_some_calls(serve):
+    faults = FaultPlan.from_data(
+        {"seed": 7, "faults": [{"action": "DescribeInstances", "code": "InternalError", "probability": 0.5}]}
+    )
+    api = serve(SMALL, faults=faults)
+    client = api.cvm(GZ)
+    results = [outcome(lambda: describe(client)) for _ in range(40)]
+    fired = results.count("InternalError")
+    assert 0 < fired < 40
+    assert fired + results.count("ok") == 40
+    assert api.stat("cvm", "DescribeInstances", GZ)["faults"] == fired
+
+
+def test_http_500_is_a_server_network_error(serve):
+    api = serve(SMALL, faults=FaultPlan.from_data({"faults": [{"effect": "http_500", "times": 1}]}))
+    client = api.cvm(GZ)
+    assert outcome(lambda: describe(client)) == "ServerNetworkError"
+    assert outcome(lambda: describe(client)) == "ok"
+
+
+def test_hang_is_a_client_timeout(serve):
+    api = serve(SMALL, faults=FaultPlan.from_data({"faults": [{"effect": "hang", "hang_seconds": 5, "times": 1}]}))
+    client = api.cvm(GZ, timeout=1)
+    with pytest.raises(TencentCloudSDKException) as info:
+        describe(client)
+    assert info.value.get_code() == "ClientNetworkError"
+    assert "timed out" in info.value.get_message().lower()
+    assert describe(api.cvm(GZ, timeout=2)).TotalCount == 3
+
+
+def test_reset_is_a_client_network_error(serve):
+    api = serve(SMALL, faults=FaultPlan.from_data({"faults": [{"effect": "reset", "times": 1}]}))
+    client = api.cvm(GZ, timeout=2)
+    with pytest.raises(TencentCloudSDKException) as info:
+        describe(client)
+    assert info.value.get_code() == "ClientNetworkError"
+    message = info.value.get_message().lower()
+    assert "timed out" not in message
+    assert "reset" in message or "aborted" in message
+    assert describe(client).TotalCount == 3
+
+
+def test_truncate_breaks_json_decoding(serve):
+    """What really happens: model clients wrap the decode error in an SDK exception, call_json lets it through."""
+    api = serve(SMALL, faults=FaultPlan.from_data({"faults": [{"effect": "truncate", "times": 2}]}))
+    with pytest.raises(TencentCloudSDKException) as info:
+        describe(api.cvm(GZ))
+    assert info.value.get_code() == "JSONDecodeError"
+    with pytest.raises(ValueError, match="Expecting|Unterminated|delimiter"):
+        api.common("cvm", "2017-03-12", GZ).call_json("DescribeInstances", {})
+    assert describe(api.cvm(GZ)).TotalCount == 3
+
+
+# ---- statistics ---------------------------------------------------------------------------------------------
+
+
+def test_stats_count_per_service_action_region(serve):
+    api = serve(SMALL, faults=FaultPlan.from_data({"faults": [{"region": SH, "action": "DescribeInstances", "times": 1}]}))
+    gz, sh = api.cvm(GZ), api.cvm(SH)
+    for _ in range(3):
+        describe(gz)
+    assert outcome(lambda: api.common("cvm", "2017-03-12", GZ).call_json("DescribeInstances", {"Limit": 500})) != "ok"
+    assert outcome(lambda: describe(sh)) == "InternalError"
+    describe(sh)
+    api.call("region", "2022-06-27", "DescribeRegions", {"Product": "cvm"})
+    rows = {(r["service"], r["action"], r["region"]): r for r in api.stats()["actions"]}
+    assert set(rows) == {("cvm", "DescribeInstances", GZ), ("cvm", "DescribeInstances", SH), ("region", "DescribeRegions", "")}
+    pick = ("calls", "errors", "faults", "throttled")
+    assert tuple(rows["cvm", "DescribeInstances", GZ][k] for k in pick) == (4, 1, 0, 0)
+    assert tuple(rows["cvm", "DescribeInstances", SH][k] for k in pick) == (2, 1, 1, 0)
+    assert tuple(rows["region", "DescribeRegions", ""][k] for k in pick) == (1, 0, 0, 0)
+    assert api.stats()["totals"] == {"calls": 7, "errors": 2, "faults": 1, "throttled": 0}
+
+
+def test_stats_peak_concurrency(serve):
+    api = serve(SMALL, latency_ms=200)
+    barrier = threading.Barrier(5)
+    clients = [api.cvm(GZ) for _ in range(5)]
+    results: list[str] = []
+
+    def work(client: Any) -> None:
+        barrier.wait()
+        results.append(outcome(lambda: describe(client)))
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert results == ["ok"] * 5
+    row = api.stat("cvm", "DescribeInstances", GZ)
+    assert row["calls"] == 5
+    assert 2 <= row["peak_concurrency"] <= 5
+    describe(clients[0])
+    assert api.stat("cvm", "DescribeInstances", GZ)["peak_concurrency"] == row["peak_concurrency"]
