@@ -125,6 +125,13 @@ def _scan(cfg: Config, regions: list[str], endpoint_url: str | None, progress: b
             status.stop()
 
 
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=200)  # a pipe or a CI log: do not squeeze to 80 columns
+    return console
+
+
 def _print(result: ScanResult, output: Output) -> None:
     if output is Output.json:
         typer.echo(render_json(result))
@@ -133,10 +140,7 @@ def _print(result: ScanResult, output: Output) -> None:
     elif output is Output.markdown:
         typer.echo(render_markdown(result), nl=False)
     else:
-        console = Console(highlight=False)
-        if not console.is_terminal:
-            console = Console(highlight=False, width=200)  # a pipe or a CI log: do not squeeze to 80 columns
-        render_table(result, console)
+        render_table(result, _console())
 
 
 def _exit_code(result: ScanResult, fail_on_orphans: bool) -> int:
@@ -188,8 +192,9 @@ def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
             _fail(str(exc))
         for check in diagnose(session, plan.regions):
             ok &= check.ok
-            table.add_row(check.account, check.region, check.api, ("[green]" if check.ok else "[red]") + check.detail)
-    Console().print(table)
+            mark = "[green]OK[/] " if check.ok else "[red]FAIL[/] "
+            table.add_row(check.account, check.region, check.api, mark + check.detail)
+    _console().print(table)
     raise typer.Exit(0 if ok else EXIT_INCOMPLETE)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -54,16 +55,16 @@ class Api:
         """One call through CommonClient; returns the `Response` object."""
         return self.common(service, version, region).call_json(action, params)["Response"]
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Any:
         with urllib.request.urlopen(self.em.url + "/__stats", timeout=5) as resp:
             return json.loads(resp.read())
 
-    def reset_stats(self) -> dict[str, Any]:
+    def reset_stats(self) -> Any:
         req = urllib.request.Request(self.em.url + "/__stats", method="DELETE")
         with urllib.request.urlopen(req, timeout=5) as resp:
             return json.loads(resp.read())
 
-    def stat(self, service: str, action: str, region: str) -> dict[str, Any] | None:
+    def stat(self, service: str, action: str, region: str) -> Any:
         """The /__stats row of one (service, action, region), or None when it was never called."""
         for row in self.stats()["actions"]:
             if (row["service"], row["action"], row["region"]) == (service, action, region):
@@ -77,10 +78,25 @@ def with_credentials(data: dict[str, Any]) -> dict[str, Any]:
     return {"credentials": [{"secret_id": SECRET_ID, "secret_key": SECRET_KEY}], **data}
 
 
-def _starter(stack: ExitStack) -> Callable[..., Api]:
+@pytest.fixture(scope="session")
+def _stoppers() -> Iterator[list[threading.Thread]]:
+    """Emulators are stopped in the background (stop() can take half a second); all are joined at the end."""
+    threads: list[threading.Thread] = []
+    yield threads
+    for t in threads:
+        t.join(timeout=10)
+
+
+def _starter(stack: ExitStack, stoppers: list[threading.Thread]) -> Callable[..., Api]:
+    def stop_later(em: Emulator) -> None:
+        t = threading.Thread(target=em.stop, name="stop-emulator", daemon=True)
+        t.start()
+        stoppers.append(t)
+
     def start(world: World | dict[str, Any], **kwargs: Any) -> Api:
         w = world if isinstance(world, World) else world_from_data(with_credentials(world))
-        em = stack.enter_context(Emulator(w, **kwargs))
+        em = Emulator(w, **kwargs).start()
+        stack.callback(stop_later, em)
         cred = w.spec.credentials[0]
         return Api(em, cred.secret_id, cred.secret_key)
 
@@ -88,20 +104,20 @@ def _starter(stack: ExitStack) -> Callable[..., Api]:
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[..., Api]]:
+def serve(_stoppers: list[threading.Thread]) -> Iterator[Callable[..., Api]]:
     """`serve(world_or_data, **Emulator kwargs)` starts an emulator for this test and returns an Api for it.
 
     A dict without `credentials` gets the test credentials SECRET_ID / SECRET_KEY.
     """
     with ExitStack() as stack:
-        yield _starter(stack)
+        yield _starter(stack, _stoppers)
 
 
 @pytest.fixture(scope="module")
-def serve_module() -> Iterator[Callable[..., Api]]:
+def serve_module(_stoppers: list[threading.Thread]) -> Iterator[Callable[..., Api]]:
     """As `serve`, for an emulator shared by the tests of one module (read-only tests only)."""
     with ExitStack() as stack:
-        yield _starter(stack)
+        yield _starter(stack, _stoppers)
 
 
 @pytest.fixture(scope="session")

@@ -76,7 +76,7 @@ def list_all(api, params: dict[str, Any], limit: int) -> tuple[list[str], set[in
 def sdk_error(call: Callable[[], Any]) -> str:
     with pytest.raises(TencentCloudSDKException) as info:
         call()
-    return info.value.get_code()
+    return str(info.value.get_code())
 
 
 # ---- routing and validation ---------------------------------------------------------------------------------
@@ -113,8 +113,9 @@ def _filters(n: int) -> list[dict[str, Any]]:
             "InvalidParameter",
         ),
         ({"Filters": [{"Name": "colour", "Values": ["red"]}]}, "InvalidFilter"),
+        ({"InstanceIds": [f"ins-{i:08d}" for i in range(101)]}, "InvalidParameterValue.LimitExceeded"),
     ],
-    ids=["limit-101", "11-filters", "6-values", "ids-and-filters", "unknown-filter"],
+    ids=["limit-101", "11-filters", "6-values", "ids-and-filters", "unknown-filter", "101-ids"],
 )
 def test_invalid_describe_instances_parameters(api, params, code):
     assert sdk_error(lambda: describe(api, params)) == code

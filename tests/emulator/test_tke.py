@@ -26,7 +26,12 @@ def _big_world() -> dict[str, Any]:
         iid = f"ins-bj{i:06d}"
         instances.append({"InstanceId": iid, "CreatedTime": "-2d", "Placement": {"Zone": "ap-beijing-5"}})
         if i % 10 == 0:
-            node = {"InstanceId": iid, "NodeType": "Native", "NodePoolId": "np-nat00bj", "MachineName": f"np-nat00bj-m{i:05d}"}
+            node = {
+                "InstanceId": iid,
+                "NodeType": "Native",
+                "NodePoolId": "np-nat00bj",
+                "MachineName": f"np-nat00bj-m{i:05d}",
+            }
         elif i % 3 == 0:
             node = {"InstanceId": iid}
         else:
@@ -67,7 +72,7 @@ def req(cls: type, params: dict[str, Any]) -> Any:
 def sdk_error(call: Callable[[], Any]) -> str:
     with pytest.raises(TencentCloudSDKException) as info:
         call()
-    return info.value.get_code()
+    return str(info.value.get_code())
 
 
 def page_2018(client: Any, params: dict[str, Any], limit: int) -> tuple[list[Any], set[int]]:
@@ -86,7 +91,7 @@ def page_2018(client: Any, params: dict[str, Any], limit: int) -> tuple[list[Any
             return items, totals
 
 
-def nodes_of(world: Any, region: str, cluster_id: str) -> list[Any]:
+def nodes_of(world: Any, region: str, cluster_id: str) -> Any:
     return next(c for c in world.spec.regions[region].clusters if c.ClusterId == cluster_id).nodes
 
 
@@ -254,7 +259,7 @@ def test_existed_instances_rejects_instance_ids_with_cluster_id(demo):
 # ---- 2022 ---------------------------------------------------------------------------------------------------
 
 
-def call22(api: Any, region: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
+def call22(api: Any, region: str, action: str, params: dict[str, Any]) -> Any:
     return api.call("tke", "2022-05-01", action, params, region)
 
 
@@ -309,7 +314,9 @@ def test_2022_cluster_instances_page_over_more_than_100_nodes(big):
     offset = 0
     totals: set[int] = set()
     while True:
-        raw = call22(big, BIG_REGION, "DescribeClusterInstances", {"ClusterId": BIG_CLUSTER, "Offset": offset, "Limit": 100})
+        raw = call22(
+            big, BIG_REGION, "DescribeClusterInstances", {"ClusterId": BIG_CLUSTER, "Offset": offset, "Limit": 100}
+        )
         resp = model22(m22.DescribeClusterInstancesResponse, raw)
         totals.add(resp.TotalCount)
         for item in resp.InstanceSet:

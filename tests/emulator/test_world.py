@@ -114,24 +114,25 @@ def test_demo_world_as_json_is_the_same_world(tmp_path, demo_world):
     assert from_json.credentials.keys() == from_yaml.credentials.keys()
 
 
-def test_unreadable_and_malformed_files_name_the_file(tmp_path):
-    missing = tmp_path / "nope.yaml"
-    with pytest.raises(WorldError, match="nope.yaml"):
-        load_world(missing)
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("regions: [unclosed\n", encoding="utf-8")
-    with pytest.raises(WorldError, match="broken.yaml"):
-        load_world(broken)
-    not_a_mapping = tmp_path / "list.json"
-    not_a_mapping.write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(WorldError, match="list.json"):
-        load_world(not_a_mapping)
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("nope.yaml", None), ("broken.yaml", "regions: [unclosed\n"), ("list.json", "[1, 2]"), ("bad.json", "{")],
+    ids=["missing", "bad-yaml", "not-a-mapping", "bad-json"],
+)
+def test_unreadable_and_malformed_files_name_the_file(tmp_path, name, text):
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(WorldError) as info:
+        load_world(path)
+    assert str(info.value).startswith(str(path))
+    assert info.value.source == str(path)
 
 
 # ---- bad worlds ---------------------------------------------------------------------------------------------
 
 
-def _node(d: dict[str, Any], c: int = 0, n: int = 0) -> dict[str, Any]:
+def _node(d: dict[str, Any], c: int = 0, n: int = 0) -> Any:
     return d["regions"][GZ]["clusters"][c]["nodes"][n]
 
 

@@ -1,0 +1,92 @@
+"""Config: the original file works unchanged; mistakes get one clear message naming file and key; secrets masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tke_orphans.cli import app
+
+from .conftest import SEED_CONFIG
+
+
+def test_original_checker_config_loads_unchanged(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(SEED_CONFIG, encoding="utf-8")
+    result = runner.invoke(app, ["check-config", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "region: ap-beijing" in result.output
+    assert "key=****" in result.output and "access_token=****" in result.output and "/hook/****" in result.output
+    # Every secret of the file is masked: "xxx" appears nowhere.
+    assert "xxx" not in result.output
+
+
+def test_default_config_path_is_the_current_directory(runner: CliRunner) -> None:
+    Path("config.yaml").write_text(SEED_CONFIG, encoding="utf-8")
+    result = runner.invoke(app, ["check-config"])
+    assert result.exit_code == 0
+    assert "# config.yaml: valid" in result.output
+
+
+def test_typo_names_file_key_and_suggestion(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text("tencentcloud:\n  region: ap-beijing\ndetection:\n  grace_periodd: 2h\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", "--config", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: detection.grace_periodd: unknown key; did you mean 'grace_period'?" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_wrong_type_and_bad_duration(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("tencentcloud:\n  concurrency: lots\ndetection:\n  grace_period: soon\n", encoding="utf-8")
+    result = runner.invoke(app, ["check-config", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "tencentcloud.concurrency" in result.output
+    assert "detection.grace_period" in result.output and "not a duration" in result.output
+
+
+def test_env_references(runner: CliRunner, tmp_path: Path, monkeypatch: object) -> None:
+    path = tmp_path / "env.yaml"
+    path.write_text('tencentcloud:\n  secret_id: "${MY_ID}"\n  secret_key: "${MY_KEY}"\n', encoding="utf-8")
+    result = runner.invoke(app, ["check-config", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "tencentcloud.secret_id: environment variable MY_ID is not set" in result.output
+    result = runner.invoke(
+        app, ["check-config", "--config", str(path)], env={"MY_ID": "AKIDabcdefgh12345678", "MY_KEY": "s3cr3t-value"}
+    )
+    assert result.exit_code == 0
+    assert "AKID****5678" in result.output and "s3cr3t" not in result.output
+
+
+def test_missing_config_file_given_explicitly(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["scan", "--config", "nowhere.yaml"])
+    assert result.exit_code == 2
+    assert "nowhere.yaml: no such file" in result.output
+
+
+def test_missing_credentials_is_one_clear_sentence(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "nocreds.yaml"
+    path.write_text("tencentcloud:\n  region: ap-beijing\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "No Tencent Cloud credentials found" in result.output
+    assert "TENCENTCLOUD_SECRET_ID" in result.output
+    assert "Traceback" not in result.output and "OSError" not in result.output
+
+
+def test_half_credentials(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "half.yaml"
+    path.write_text("tencentcloud:\n  region: ap-beijing\n  secret_id: AKIDonly\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "tencentcloud.secret_key is missing" in result.output
+
+
+def test_no_region(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "noregion.yaml"
+    path.write_text("tencentcloud:\n  secret_id: a\n  secret_key: b\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "no region to scan" in result.output

@@ -1,0 +1,115 @@
+"""The scan command end to end: outputs, the JSON contract, exit codes, and no secret in any output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tke_orphans.cli import app
+from tke_orphans.emulator import Emulator, World
+
+from .conftest import write_config
+
+ORPHANS = ["ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"]
+INSTANCE_KEYS = {
+    "account", "region", "zone", "instance_id", "instance_name", "state", "instance_type", "cpu", "memory_gb",
+    "charge_type", "created_time", "expired_time", "private_ips", "public_ips", "tags", "cluster_id", "node_pool_id",
+    "reason", "evidence",
+}  # fmt: skip
+
+
+def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator: Emulator) -> None:
+    cfg = write_config(tmp_path / "c.yaml", world, emulator.url)
+    result = runner.invoke(app, ["scan", "--config", str(cfg), "--output", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert set(doc) == {
+        "schema_version", "tool_version", "scanned_at", "status", "errors", "regions", "orphans", "unverified",
+        "excluded", "summary",
+    }  # fmt: skip
+    assert doc["schema_version"] == 1 and doc["status"] == "ok"
+    assert doc["scanned_at"].endswith("Z")
+    assert set(doc["regions"][0]) == {"account", "region", "status", "instances", "clusters", "nodes", "errors"}
+    assert [o["instance_id"] for o in doc["orphans"]] == ORPHANS
+    for o in doc["orphans"]:
+        assert set(o) == INSTANCE_KEYS
+        assert {e["kind"] for e in o["evidence"]} <= {"name", "autoscaling_tag", "owner_tag", "legacy_heuristic"}
+    prepaid = doc["orphans"][1]
+    assert prepaid["charge_type"] == "PREPAID" and prepaid["expired_time"].endswith("Z")
+    assert prepaid["public_ips"] == ["159.75.1.2"] and prepaid["cpu"] == 8 and prepaid["memory_gb"] == 16
+    assert {e["why"] for e in doc["excluded"]} == {"grace_period", "skip_state", "ignored"}
+    assert doc["summary"] == {
+        "orphans": 4,
+        "unverified": 0,
+        "by_region": {"ap-guangzhou": 3, "ap-shanghai": 1},
+        "by_reason": {"cluster_deleted": 1, "node_pool_deleted": 1, "removed_from_cluster": 2},
+    }
+    assert world.spec.credentials[0].secret_key not in result.output
+
+
+def test_table_csv_markdown(runner: CliRunner, tmp_path: Path, world: World, emulator: Emulator) -> None:
+    cfg = str(write_config(tmp_path / "c.yaml", world, emulator.url))
+    table = runner.invoke(app, ["scan", "-c", cfg])
+    assert table.exit_code == 0
+    assert all(i in table.stdout for i in ORPHANS)
+    assert "Scan ok: 4 orphan(s), 0 unverified, 2 region(s) scanned" in table.stdout
+    csv_out = runner.invoke(app, ["scan", "-c", cfg, "-o", "csv"]).stdout.splitlines()
+    assert csv_out[0].startswith("status,account,region,zone,instance_id")
+    assert [line.split(",")[4] for line in csv_out[1:]] == ORPHANS
+    md = runner.invoke(app, ["scan", "-c", cfg, "-o", "markdown"]).stdout
+    assert md.startswith("# Orphaned CVM instances (4)") and "`" + " ".join(ORPHANS) + "`" in md
+
+
+def test_exit_codes(runner: CliRunner, tmp_path: Path, world: World, emulator: Emulator) -> None:
+    cfg = str(write_config(tmp_path / "c.yaml", world, emulator.url))
+    assert runner.invoke(app, ["scan", "-c", cfg, "-o", "json", "--fail-on-orphans"]).exit_code == 1
+    only_sh = runner.invoke(app, ["scan", "-c", cfg, "-o", "json", "--region", "ap-shanghai"])
+    assert [o["instance_id"] for o in json.loads(only_sh.stdout)["orphans"]] == ["ins-shorp001"]
+
+
+def test_incomplete_scan_exits_3(runner: CliRunner, tmp_path: Path, world: World, failing_emulator: Emulator) -> None:
+    cfg = str(write_config(tmp_path / "c.yaml", world, failing_emulator.url, tencentcloud={"retry": {"max_attempts": 2,
+              "base_delay": 0.01}}))  # fmt: skip
+    result = runner.invoke(app, ["scan", "-c", cfg, "-o", "json", "--fail-on-orphans"])
+    assert result.exit_code == 3
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "partial"
+    sh = next(r for r in doc["regions"] if r["region"] == "ap-shanghai")
+    assert sh["status"] == "error" and sh["errors"][0]["api"] == "cvm.DescribeInstances"
+    assert sh["errors"][0]["code"] == "InternalError"
+
+
+def test_endpoint_from_environment(runner: CliRunner, tmp_path: Path, world: World, emulator: Emulator) -> None:
+    cfg = write_config(tmp_path / "c.yaml", world, "http://127.0.0.1:9")  # nothing listens there
+    result = runner.invoke(
+        app, ["scan", "-c", str(cfg), "-o", "json"], env={"TKE_ORPHANS_ENDPOINT_URL": emulator.url}
+    )
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["orphans"]) == 4
+    bad = runner.invoke(app, ["scan", "-c", str(cfg), "--endpoint-url", "ftp://x"])
+    assert bad.exit_code == 2 and "expected a base URL" in bad.output
+
+
+def test_doctor(runner: CliRunner, tmp_path: Path, world: World) -> None:
+    from tke_orphans.emulator import FaultPlan
+
+    plan = FaultPlan.from_data({"faults": [{"action": "DescribeNodePools", "code": "UnauthorizedOperation"}]})
+    with Emulator(world) as ok_emu:
+        cfg = write_config(tmp_path / "ok.yaml", world, ok_emu.url)
+        good = runner.invoke(app, ["doctor", "-c", str(cfg)])
+    assert good.exit_code == 0, good.output
+    assert "cvm.DescribeInstances" in good.output and "FAIL" not in good.output
+    with Emulator(world, faults=plan) as bad_emu:
+        cfg = write_config(tmp_path / "bad.yaml", world, bad_emu.url, tencentcloud={"retry": {"max_attempts": 1}})
+        bad = runner.invoke(app, ["doctor", "-c", str(cfg)])
+    assert bad.exit_code == 3
+    assert "the CAM policy lacks tke:DescribeNodePools" in bad.output
+
+
+def test_demo_command(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert all(i in result.stdout for i in ORPHANS)
+    assert "ins-gzmst001" not in result.stdout
