@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -60,10 +61,10 @@ def emulator(world: World) -> Iterator[Emulator]:
         yield emu
 
 
-def write_config(path: Path, world: World, url: str, **extra: object) -> Path:
+def write_config(path: Path, world: World, url: str, **extra: Any) -> Path:
     cred = world.spec.credentials[0]
-    tc = {"secret_id": cred.secret_id, "secret_key": cred.secret_key, "regions": "all", "endpoint_url": url}
-    tc |= extra.pop("tencentcloud", {})  # type: ignore[arg-type]
+    tc: dict[str, Any] = {"secret_id": cred.secret_id, "secret_key": cred.secret_key, "regions": "all"}
+    tc |= {"endpoint_url": url, **extra.pop("tencentcloud", {})}
     path.write_text(yaml.safe_dump({"tencentcloud": tc, **extra}), encoding="utf-8")
     return path
 

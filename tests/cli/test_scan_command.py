@@ -83,9 +83,7 @@ def test_incomplete_scan_exits_3(runner: CliRunner, tmp_path: Path, world: World
 
 def test_endpoint_from_environment(runner: CliRunner, tmp_path: Path, world: World, emulator: Emulator) -> None:
     cfg = write_config(tmp_path / "c.yaml", world, "http://127.0.0.1:9")  # nothing listens there
-    result = runner.invoke(
-        app, ["scan", "-c", str(cfg), "-o", "json"], env={"TKE_ORPHANS_ENDPOINT_URL": emulator.url}
-    )
+    result = runner.invoke(app, ["scan", "-c", str(cfg), "-o", "json"], env={"TKE_ORPHANS_ENDPOINT_URL": emulator.url})
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)["orphans"]) == 4
     bad = runner.invoke(app, ["scan", "-c", str(cfg), "--endpoint-url", "ftp://x"])

@@ -38,7 +38,7 @@ def test_clusters_listing_failure_makes_every_candidate_unverified(demo: dict[st
 
 
 def test_failing_cluster_with_failing_confirmation_gives_unverified(demo: dict[str, Any]) -> None:
-    faults = [
+    faults: list[dict[str, Any]] = [
         {"action": "DescribeClusterInstances", "params": {"ClusterId": "cls-prodgz01"}, "code": "InternalError"},
         {"action": "DescribeExistedInstances", "region": "ap-guangzhou", "code": "InternalError"},
     ]
@@ -65,7 +65,7 @@ def test_failing_cluster_is_covered_by_existed_instances(demo: dict[str, Any]) -
 
 
 def test_native_resolution_failure_does_not_orphan_native_nodes(demo: dict[str, Any]) -> None:
-    faults = [
+    faults: list[dict[str, Any]] = [
         {"service": "tke", "action": "DescribeClusterInstances", "params": {"ClusterId": "cls-prodgz01",
          "Filters": [{"Name": "InstanceType", "Values": ["Native"]}]}, "effect": "reset"},
         {"action": "DescribeExistedInstances", "code": "InternalError"},

@@ -27,7 +27,9 @@ FAULTS = [
     {"action": "DescribeInstances", "probability": 0.2, "code": "InternalError"},
     {"probability": 0.3, "code": "RequestLimitExceeded"},
 ]
-SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SLOW = settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 def nodes_of(world: dict[str, Any]) -> set[str]:

@@ -24,12 +24,13 @@ def world(instances: list[dict[str, Any]], clusters: list[dict[str, Any]], **mor
 
 
 def test_more_than_100_clusters_and_100_nodes_in_a_cluster() -> None:
-    instances, clusters = [], []
+    instances: list[dict[str, Any]] = []
+    clusters: list[dict[str, Any]] = []
     for c in range(130):
         cid = f"cls-c{c:04d}"
         instances.append(inst(f"ins-c{c:04d}", f"tke_{cid}_worker"))
         clusters.append({"ClusterId": cid, "CreatedTime": "-100d", "nodes": [{"InstanceId": f"ins-c{c:04d}"}]})
-    big = {"ClusterId": "cls-big00001", "CreatedTime": "-100d", "nodes": []}
+    big: dict[str, Any] = {"ClusterId": "cls-big00001", "CreatedTime": "-100d", "nodes": []}
     for n in range(250):
         instances.append(inst(f"ins-b{n:04d}", "tke_cls-big00001_worker"))
         big["nodes"].append({"InstanceId": f"ins-b{n:04d}"})
@@ -48,7 +49,7 @@ def test_more_than_100_clusters_and_100_nodes_in_a_cluster() -> None:
 
 def test_instance_moved_to_another_cluster_is_not_an_orphan() -> None:
     instances = [inst("ins-moved001", "tke_cls-aaaa0001_worker"), inst("ins-left0001", "tke_cls-aaaa0001_worker")]
-    clusters = [
+    clusters: list[dict[str, Any]] = [
         {"ClusterId": "cls-aaaa0001", "CreatedTime": "-10d"},
         {"ClusterId": "cls-bbbb0002", "CreatedTime": "-10d", "nodes": [{"InstanceId": "ins-moved001"}]},
     ]

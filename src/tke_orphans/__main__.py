@@ -1,0 +1,5 @@
+"""`python -m tke_orphans` runs the CLI."""
+
+from tke_orphans.cli import main
+
+main()
