@@ -6,7 +6,7 @@ from ..model import ApiFailure
 
 # Codes worth another try: throttling, transport, server-side trouble, a body cut short.
 _RETRYABLE_PREFIXES = ("RequestLimitExceeded", "InternalError", "ServerNetworkError", "ClientNetworkError")
-RETRYABLE_CODES = frozenset({"InvalidResponse", "ResourceUnavailable", "ServiceUnavailable"})
+RETRYABLE_CODES = frozenset({"InvalidResponse", "JSONDecodeError", "ResourceUnavailable", "ServiceUnavailable"})
 # Codes that mean a CAM policy lacks an action.
 PERMISSION_CODES = ("UnauthorizedOperation", "AuthFailure.UnauthorizedOperation", "InternalError.CamNoAuth")
 
