@@ -137,10 +137,38 @@ class Detection(_Section):
         )
 
 
+Language = Literal["zh-CN", "en"]
+
+
+class Mentions(_Section):
+    """Who a bot @-mentions: WeCom user ids; DingTalk mobiles or user ids; Feishu open ids (ou_...)."""
+
+    all: bool = False
+    user_ids: list[str] = []
+    mobiles: list[str] = []
+
+    def __bool__(self) -> bool:
+        return self.all or bool(self.user_ids) or bool(self.mobiles)
+
+
+class Bot(_Section):
+    name: str | None = None
+    enabled: bool = True
+    url: SecretStr
+    secret: SecretStr | None = None
+    mentions: Mentions = Mentions()
+    language: Language | None = None
+
+
 class Platform(_Section):
+    """The original checker's single bot (enabled, url, secret), plus any number of `bots`."""
+
     enabled: bool = False
     url: SecretStr = SecretStr("")
     secret: SecretStr | None = None
+    mentions: Mentions = Mentions()
+    language: Language | None = None
+    bots: list[Bot] = []
 
 
 class Platforms(_Section):
@@ -149,10 +177,44 @@ class Platforms(_Section):
     feishu: Platform = Platform()
 
 
+class GenericHook(_Section):
+    """POST of the JSON scan result to any URL, signed with HMAC-SHA256 when a secret is set."""
+
+    name: Annotated[str, Field(min_length=1)]
+    enabled: bool = True
+    url: SecretStr
+    secret: SecretStr | None = None
+    signature_header: str = "X-Tke-Orphans-Signature"
+
+
+class AppriseChannel(_Section):
+    """Apprise URLs (email, Slack, Telegram, ...); needs `pip install tke-orphans[apprise]`."""
+
+    enabled: bool = True
+    urls: list[SecretStr] = []
+    language: Language | None = None
+
+
 class Webhook(_Section):
     enabled: bool = False
     timeout: Annotated[float, Field(gt=0, le=120)] = 10
+    language: Language = "zh-CN"
+    max_attempts: Annotated[int, Field(ge=1, le=10)] = 4
+    remind_every: Duration = timedelta(hours=24)
     platforms: Platforms = Platforms()
+    generic: list[GenericHook] = []
+    apprise: AppriseChannel = AppriseChannel()
+
+
+class State(_Section):
+    path: str = "tke-orphans.db"
+
+
+class Serve(_Section):
+    interval: Duration = timedelta(minutes=10)
+    listen: str = "0.0.0.0:9108"
+    # Where the status page is reachable by people; messages link to it when set.
+    public_url: str | None = None
 
 
 class Logging(_Section):
@@ -169,6 +231,8 @@ class Config(_Section):
     accounts: list[Account] = []
     detection: Detection = Detection()
     webhook: Webhook = Webhook()
+    state: State = State()
+    serve: Serve = Serve()
     logging: Logging = Logging()
     source: str = Field(default="<defaults>", exclude=True)
 

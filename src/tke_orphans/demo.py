@@ -1,14 +1,19 @@
-"""The demo: the bundled demo world and a config that points the real scan at the emulator serving it."""
+"""The demo: the bundled demo world, a config pointing the real job at the emulator and chat sinks, and a look
+at what each platform received."""
 
 from __future__ import annotations
 
+import json
 from importlib import resources
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
+from rich.console import Console
 
 if TYPE_CHECKING:
     from .emulator import World
+    from .sinks import ChatSinks
 
 
 def demo_world() -> World:
@@ -18,9 +23,9 @@ def demo_world() -> World:
         return load_world(path)
 
 
-def demo_config(world: World, url: str) -> str:
+def demo_config(world: World, url: str, sinks: ChatSinks | None = None) -> str:
     cred = world.spec.credentials[0]
-    cfg = {
+    cfg: dict[str, Any] = {
         "tencentcloud": {
             "secret_id": cred.secret_id,
             "secret_key": cred.secret_key,
@@ -29,4 +34,26 @@ def demo_config(world: World, url: str) -> str:
         },
         "detection": {"grace_period": "1h"},
     }
-    return "# Written by `tke-orphans demo`: the real scan, pointed at the local emulator.\n" + yaml.safe_dump(cfg)
+    if sinks is not None:
+        platforms: dict[str, Any] = {}
+        from .sinks import DEFAULT_BOTS
+
+        for bot in DEFAULT_BOTS:
+            platforms[bot.platform] = {"enabled": True, "url": sinks.bot_url(bot), "secret": bot.secret or ""}
+        cfg["webhook"] = {"enabled": True, "timeout": 5, "platforms": platforms}
+    return (
+        "# Written by `tke-orphans demo`: the real job, pointed at the local emulator and chat sinks.\n"
+        + yaml.safe_dump(cfg, allow_unicode=True)
+    )
+
+
+def show_messages(path: Path, console: Console) -> None:
+    """What each platform received, from the sinks' record."""
+    if not path.exists():
+        return
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    console.print(f"\nThe chat sinks accepted {len(lines)} message(s), recorded in {path}:")
+    for entry in lines:
+        body = entry["body"]
+        preview = json.dumps(body, ensure_ascii=False)
+        console.print(f"  {entry['platform']}: {len(preview.encode())} bytes, {preview[:110]}...", highlight=False)

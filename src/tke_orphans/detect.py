@@ -77,12 +77,14 @@ def claim(inst: Instance, pools: dict[str, NodePool], by_asg: dict[str, NodePool
     c = _Claim()
     m = _CLUSTER_NAME.match(inst.name)
     if m:
-        c.evidence.append(Evidence(EvidenceKind.NAME, f"default TKE name of cluster {m.group(1)}: {inst.name}"))
+        c.evidence.append(
+            Evidence(EvidenceKind.NAME, f"default TKE name of cluster {m.group(1)}: {inst.name}", m.group(1))
+        )
         c.cluster_ids.append(m.group(1))
     m = _POOL_NAME.match(inst.name)
     if m:
         pool_id = m.group(1) or m.group(2)
-        c.evidence.append(Evidence(EvidenceKind.NAME, f"default TKE name of node pool {pool_id}: {inst.name}"))
+        c.evidence.append(Evidence(EvidenceKind.NAME, f"default TKE name of node pool {pool_id}: {inst.name}", pool_id))
         c.pool_ids.append(pool_id)
         c.pool = pools.get(pool_id)
     asg = inst.tag(ASG_TAG)
@@ -92,18 +94,19 @@ def claim(inst: Instance, pools: dict[str, NodePool], by_asg: dict[str, NodePool
             Evidence(
                 EvidenceKind.AUTOSCALING_TAG,
                 f"auto scaling group {asg} of node pool {pool.node_pool_id} (cluster {pool.cluster_id})",
+                f"{asg} → {pool.node_pool_id}",
             )
         )
         c.pool = pool
     for key in policy.owner_tags:
         value = inst.tag(key)
         if value:
-            c.evidence.append(Evidence(EvidenceKind.OWNER_TAG, f"tag {key}={value}"))
+            c.evidence.append(Evidence(EvidenceKind.OWNER_TAG, f"tag {key}={value}", f"{key}={value}"))
             c.cluster_ids.append(value)
     if not c.evidence and policy.legacy_heuristics:
         why = _legacy_match(inst)
         if why:
-            c.evidence.append(Evidence(EvidenceKind.LEGACY_HEURISTIC, why))
+            c.evidence.append(Evidence(EvidenceKind.LEGACY_HEURISTIC, why, why))
     return c if c.evidence else None
 
 

@@ -111,8 +111,11 @@ class RegionInventory:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """Why an instance is taken for TKE's: `detail` says it in a sentence, `subject` names what it points to."""
+
     kind: EvidenceKind
     detail: str
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)

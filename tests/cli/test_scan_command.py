@@ -27,8 +27,9 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
     doc = json.loads(result.stdout)
     assert set(doc) == {
         "schema_version", "tool_version", "scanned_at", "status", "errors", "regions", "orphans", "unverified",
-        "excluded", "summary",
+        "excluded", "summary", "notifications",
     }  # fmt: skip
+    assert doc["notifications"] == []  # no channel configured
     assert doc["schema_version"] == 1 and doc["status"] == "ok"
     assert doc["scanned_at"].endswith("Z")
     assert set(doc["regions"][0]) == {"account", "region", "status", "instances", "clusters", "nodes", "errors"}

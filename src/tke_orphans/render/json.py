@@ -7,7 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from ..model import ApiFailure, Instance, Orphan, ScanResult, Unverified
+from ..model import (
+    ApiFailure,
+    Evidence,
+    EvidenceKind,
+    Excluded,
+    ExcludedWhy,
+    Instance,
+    Orphan,
+    Reason,
+    RegionResult,
+    ScanResult,
+    Unverified,
+)
 
 SCHEMA_VERSION = 1
 
@@ -44,7 +56,7 @@ def candidate_json(c: Orphan | Unverified) -> dict[str, Any]:
         "cluster_id": c.cluster_id,
         "node_pool_id": c.node_pool_id,
         "reason": c.reason.value if isinstance(c, Orphan) else None,
-        "evidence": [{"kind": e.kind.value, "detail": e.detail} for e in c.evidence],
+        "evidence": [{"kind": e.kind.value, "detail": e.detail, "subject": e.subject} for e in c.evidence],
     }
     if isinstance(c, Unverified):
         out["why"] = c.why
@@ -93,3 +105,91 @@ def to_json(result: ScanResult) -> dict[str, Any]:
 
 def render_json(result: ScanResult) -> str:
     return json.dumps(to_json(result), ensure_ascii=False, indent=2)
+
+
+# ---- reading it back (preview of a saved result, the state's last scan) ----------------------------------------
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _failure(d: dict[str, Any]) -> ApiFailure:
+    return ApiFailure(d["api"], d["code"], d["message"], d.get("cluster_id"))
+
+
+def _instance(d: dict[str, Any]) -> Instance:
+    created = _time(d["created_time"])
+    assert created is not None
+    return Instance(
+        instance_id=d["instance_id"],
+        name=d["instance_name"],
+        state=d["state"],
+        instance_type=d["instance_type"],
+        cpu=d["cpu"],
+        memory_gb=d["memory_gb"],
+        charge_type=d["charge_type"],
+        created=created,
+        expired=_time(d.get("expired_time")),
+        zone=d["zone"],
+        vpc_id=d.get("vpc_id", ""),
+        private_ips=tuple(d["private_ips"]),
+        public_ips=tuple(d["public_ips"]),
+        tags=tuple(d["tags"].items()),
+    )
+
+
+def _evidence(d: dict[str, Any]) -> tuple[Evidence, ...]:
+    return tuple(Evidence(EvidenceKind(e["kind"]), e["detail"], e.get("subject", "")) for e in d["evidence"])
+
+
+def from_json(doc: dict[str, Any]) -> ScanResult:
+    """The inverse of to_json, for schema_version 1. Raises ValueError on anything else."""
+    if doc.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"not a tke-orphans scan result with schema_version {SCHEMA_VERSION}")
+    try:
+        scanned_at = _time(doc["scanned_at"])
+        assert scanned_at is not None
+        return ScanResult(
+            scanned_at=scanned_at,
+            status=doc["status"],
+            regions=tuple(
+                RegionResult(
+                    r["account"],
+                    r["region"],
+                    r["status"],
+                    r["instances"],
+                    r["clusters"],
+                    r["nodes"],
+                    tuple(_failure(e) for e in r["errors"]),
+                )
+                for r in doc["regions"]
+            ),
+            orphans=tuple(
+                Orphan(
+                    o["account"],
+                    o["region"],
+                    _instance(o),
+                    Reason(o["reason"]),
+                    _evidence(o),
+                    o["cluster_id"],
+                    o["node_pool_id"],
+                )
+                for o in doc["orphans"]
+            ),
+            unverified=tuple(
+                Unverified(
+                    u["account"], u["region"], _instance(u), _evidence(u), u["why"], u["cluster_id"], u["node_pool_id"]
+                )
+                for u in doc["unverified"]
+            ),
+            excluded=tuple(
+                Excluded(
+                    e.get("account", ""), e["region"], e["instance_id"], ExcludedWhy(e["why"]), e.get("detail", "")
+                )
+                for e in doc["excluded"]
+            ),
+            errors=tuple(_failure(e) for e in doc.get("errors", [])),
+        )
+    except (KeyError, TypeError, AssertionError) as exc:
+        raise ValueError(f"not a complete scan result: missing or wrong {exc}") from None

@@ -1,0 +1,51 @@
+"""The `tke-orphans` command: parse, call an operation, render, exit with a named code.
+
+Each module holds a few commands; the emulator and the chat sinks are imported only by the commands that use them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import notify, scan
+from .emulator import emulator_app, sinks
+
+app = typer.Typer(
+    name="tke-orphans",
+    help="Find the CVM instances that TKE left behind, explain why, and tell the team.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tke-orphans {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """tke-orphans: orphaned CVM instances of Tencent Kubernetes Engine."""
+
+
+app.command()(scan.scan)
+app.command("check-config")(scan.check_config)
+app.command()(scan.doctor)
+app.command()(scan.demo)
+app.command("notify-test")(notify.notify_test)
+app.command()(notify.preview)
+app.command()(sinks)
+app.add_typer(emulator_app, name="emulator")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,73 @@
+"""What every command shares: options, loading the config, opening the state, failing with a named exit code."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from enum import StrEnum
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from ..config import Config, ConfigError, load_config
+from ..state import StateDB, StateError
+
+# Exit codes: 0 complete; 1 orphans found (with --fail-on-orphans); 2 configuration or usage;
+# 3 incomplete (a listing failed, or a notification could not be delivered).
+EXIT_ORPHANS, EXIT_USAGE, EXIT_INCOMPLETE = 1, 2, 3
+
+
+class Output(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+ConfigOpt = Annotated[
+    str | None, typer.Option("--config", "-c", help="Config file [default: $TKE_ORPHANS_CONFIG, else ./config.yaml].")
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(help="Send every API call to this base URL (emulator, proxy) [env: TKE_ORPHANS_ENDPOINT_URL]."),
+]
+StateOpt = Annotated[
+    str | None, typer.Option("--state", help="State database [default: state.path, ./tke-orphans.db].")
+]
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load(path: str | None) -> Config:
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        fail(str(exc))
+    logging.basicConfig(level=cfg.logging.level.upper(), format="%(levelname)s: %(message)s")
+    return cfg
+
+
+def open_state(cfg: Config, flag: str | None, *, lock: bool = True) -> StateDB:
+    try:
+        return StateDB(flag or cfg.state.path, lock=lock)
+    except StateError as exc:
+        fail(str(exc))
+
+
+def endpoint(flag: str | None) -> str | None:
+    url = flag or os.environ.get("TKE_ORPHANS_ENDPOINT_URL") or None
+    if url is not None and not re.match(r"^https?://[^/\s]+/?$", url):
+        fail(f"--endpoint-url {url!r}: expected a base URL such as http://127.0.0.1:9000")
+    return url
+
+
+def console(stderr: bool = False) -> Console:
+    out = Console(highlight=False, stderr=stderr)
+    if not out.is_terminal:
+        out = Console(highlight=False, stderr=stderr, width=200)  # a pipe or a CI log: not squeezed to 80 columns
+    return out

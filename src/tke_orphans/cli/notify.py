@@ -1,0 +1,84 @@
+"""`notify-test` and `preview`: check the chat bots, and see the exact bodies they would receive."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from ..config import mask_url
+from ..job import notices_for
+from ..notify import AppriseMissing, BotSpec, MemoryLedger, Notice, Notifier, bot_specs, full_name, make_channel
+from ..notify.pacing import BotPacer
+from ..render.json import from_json
+from .common import EXIT_INCOMPLETE, ConfigOpt, StateOpt, console, fail, load, open_state
+
+
+class PreviewPlatform(StrEnum):
+    wecom = "wecom"
+    dingtalk = "dingtalk"
+    feishu = "feishu"
+    generic = "generic"
+    apprise = "apprise"
+
+
+def notify_test(
+    config: ConfigOpt = None,
+    channel: Annotated[str | None, typer.Option(help="Only this channel (e.g. wecom, dingtalk:ops).")] = None,
+    state: StateOpt = None,
+) -> None:
+    """Send a short test message to each configured bot and show each answer."""
+    cfg = load(config)
+    names = [full_name(s) for s in bot_specs(cfg)]
+    if not names:
+        fail(f"{cfg.source}: no notification channel is configured (webhook.platforms, generic, apprise)")
+    if channel and channel not in names and channel not in {n.split(":")[0] for n in names}:
+        fail(f"--channel {channel}: not configured; the channels are: {', '.join(names)}")
+    notice = Notice(kind="test", scanned_at=datetime.now(UTC).replace(microsecond=0))
+    with open_state(cfg, state, lock=False) as db:
+        try:
+            with Notifier(cfg, db, only=channel) as notifier:
+                deliveries = notifier.deliver(notice)
+        except AppriseMissing as exc:
+            fail(str(exc))
+    out = console()
+    for d in deliveries:
+        out.print(("[green]OK[/] " if d.ok else "[red]FAILED[/] ") + d.describe())
+    raise typer.Exit(0 if all(d.ok for d in deliveries) else EXIT_INCOMPLETE)
+
+
+def preview(
+    platform: Annotated[PreviewPlatform, typer.Option(help="Which platform's bodies to print.")],
+    config: ConfigOpt = None,
+    input_file: Annotated[Path | None, typer.Option("--input", help="A saved `scan --output json` result.")] = None,
+    state: StateOpt = None,
+) -> None:
+    """Print the exact JSON bodies a platform would receive for the last scan (or a saved result)."""
+    cfg = load(config)
+    if input_file is not None:
+        try:
+            result = from_json(json.loads(input_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            fail(f"{input_file}: {exc}")
+    else:
+        with open_state(cfg, state, lock=False) as db:
+            last = db.last_result()
+        if last is None:
+            fail("no scan in the state yet: run `tke-orphans scan` first, or pass --input FILE")
+        result = last
+    configured = [s for s in bot_specs(cfg) if s.platform == platform.value]
+    # Without a configured bot of that platform, show what a default one would receive.
+    spec = configured[0] if configured else BotSpec(platform.value, platform.value, "", language=cfg.webhook.language)
+    try:
+        with httpx.Client() as client:
+            channel = make_channel(spec, client, BotPacer(MemoryLedger()))
+            bodies = [body for notice in notices_for(result, cfg) for body in channel.messages(notice)]
+    except AppriseMissing as exc:
+        fail(str(exc))
+    for body in bodies:
+        typer.echo(mask_url(json.dumps(body, ensure_ascii=False, indent=2)))

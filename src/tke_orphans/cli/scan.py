@@ -1,0 +1,178 @@
+"""`scan`, `check-config`, `doctor` and `demo`: the main job and the commands that prepare it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+
+from ..cloud import CredentialsError
+from ..config import Config, masked_dict
+from ..job import JobResult, run_job
+from ..notify import AppriseMissing, Delivery
+from ..render import render_csv, render_markdown, render_table, to_json
+from ..state import StateDB
+from .common import (
+    EXIT_INCOMPLETE,
+    EXIT_ORPHANS,
+    ConfigOpt,
+    EndpointOpt,
+    Output,
+    StateOpt,
+    console,
+    endpoint,
+    fail,
+    load,
+    open_state,
+)
+
+
+def delivery_json(d: Delivery) -> dict[str, object]:
+    return {"channel": d.channel, "part": d.part, "ok": d.ok, "attempts": d.attempts, "code": d.code,
+            "message": d.message, "hint": d.hint}  # fmt: skip
+
+
+def execute(
+    cfg: Config,
+    state: StateDB | None,
+    *,
+    regions: Sequence[str] = (),
+    endpoint_url: str | None = None,
+    notify: bool = True,
+    progress: bool = True,
+) -> JobResult:
+    from ..scan import plan_accounts
+
+    for plan in plan_accounts(cfg, regions):
+        if not plan.regions:
+            fail(
+                f"{cfg.source}: {plan.where}: no region to scan: set region, or regions (a list or 'all'), "
+                "or pass --region"
+            )
+    calls = 0
+    err = Console(stderr=True)
+    status = err.status("Scanning...") if progress and err.is_terminal else None
+
+    def on_call(api: str, region: str, outcome: str) -> None:
+        nonlocal calls
+        calls += 1
+        if status is not None:
+            status.update(f"Scanning... {calls} API calls ({api} in {region or 'all regions'})")
+
+    try:
+        if status is not None:
+            status.start()
+        return run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url, listener=on_call)
+    except (CredentialsError, AppriseMissing) as exc:
+        fail(str(exc))
+    finally:
+        if status is not None:
+            status.stop()
+
+
+def show(job: JobResult, output: Output) -> None:
+    result = job.result
+    if output is Output.json:
+        doc = to_json(result) | {"notifications": [delivery_json(d) for d in job.deliveries]}
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    if output is Output.csv:
+        typer.echo(render_csv(result), nl=False)
+    elif output is Output.markdown:
+        typer.echo(render_markdown(result), nl=False)
+    else:
+        render_table(result, console())
+    err = console(stderr=True)
+    for d in job.deliveries:
+        err.print(("[green]sent[/] " if d.ok else "[red]not sent[/] ") + d.describe())
+
+
+def exit_code(job: JobResult, fail_on_orphans: bool) -> int:
+    if job.result.status != "ok" or job.failed_deliveries:
+        return EXIT_INCOMPLETE
+    return EXIT_ORPHANS if fail_on_orphans and job.result.orphans else 0
+
+
+def scan(
+    config: ConfigOpt = None,
+    region: Annotated[list[str] | None, typer.Option(help="Scan only this region (repeatable).")] = None,
+    output: Annotated[Output, typer.Option("--output", "-o", help="How to print the result.")] = Output.table,
+    no_notify: Annotated[bool, typer.Option(help="Do not send chat notifications.")] = False,
+    fail_on_orphans: Annotated[bool, typer.Option(help="Exit 1 when orphans are found.")] = False,
+    endpoint_url: EndpointOpt = None,
+    state: StateOpt = None,
+) -> None:
+    """Find orphaned CVM instances in every configured account and region, and tell the team."""
+    cfg = load(config)
+    url = endpoint(endpoint_url)
+    with open_state(cfg, state) as db:
+        job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
+                      progress=output is not Output.json)  # fmt: skip
+    show(job, output)
+    raise typer.Exit(exit_code(job, fail_on_orphans))
+
+
+def check_config(config: ConfigOpt = None) -> None:
+    """Validate the config file and print the effective configuration, secrets masked."""
+    cfg = load(config)
+    typer.echo(f"# {cfg.source}: valid")
+    typer.echo(yaml.safe_dump(masked_dict(cfg), sort_keys=False, allow_unicode=True), nl=False)
+
+
+def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
+    """Call each API once per configured region: do the credentials and CAM permissions work?"""
+    from rich.table import Table
+
+    from ..doctor import diagnose
+    from ..scan import make_session, plan_accounts
+
+    cfg = load(config)
+    url = endpoint(endpoint_url)
+    table = Table("Account", "Region", "API", "Result")
+    ok = True
+    for plan in plan_accounts(cfg):
+        try:
+            session = make_session(cfg, plan, url, None)
+        except CredentialsError as exc:
+            fail(str(exc))
+        for check in diagnose(session, plan.regions):
+            ok &= check.ok
+            mark = "[green]OK[/] " if check.ok else "[red]FAIL[/] "
+            table.add_row(check.account, check.region, check.api, mark + check.detail)
+    console().print(table)
+    raise typer.Exit(0 if ok else EXIT_INCOMPLETE)
+
+
+def demo(
+    output: Annotated[Output, typer.Option("--output", "-o")] = Output.table,
+    keep: Annotated[Path | None, typer.Option(help="Directory for the demo's config, state and messages.")] = None,
+) -> None:
+    """Run the real scan against the built-in emulator and chat sinks: no cloud account, no chat bot needed."""
+    import tempfile
+
+    from ..demo import demo_config, demo_world, show_messages
+    from ..emulator import Emulator
+    from ..sinks import DEFAULT_BOTS, ChatSinks
+
+    workdir = keep or Path(tempfile.mkdtemp(prefix="tke-orphans-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    messages = workdir / "messages.jsonl"
+    messages.unlink(missing_ok=True)
+    world = demo_world()
+    with Emulator(world) as emu, ChatSinks(list(DEFAULT_BOTS), record_path=messages) as sinks:
+        path = workdir / "config.yaml"
+        path.write_text(demo_config(world, emu.url, sinks), encoding="utf-8")
+        if output is Output.table:
+            typer.echo(f"Emulator on {emu.url} (the demo world), chat sinks on {sinks.url}; config: {path}")
+        cfg = load(str(path))
+        with open_state(cfg, str(workdir / "tke-orphans.db")) as db:
+            job = execute(cfg, db, progress=output is not Output.json)
+    show(job, output)
+    if output is Output.table:
+        show_messages(messages, console())
+    raise typer.Exit(exit_code(job, False))

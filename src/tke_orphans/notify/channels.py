@@ -1,0 +1,149 @@
+"""From the config to the set of destinations, and delivering one notice to all of them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+import httpx
+
+from ..config import Config, Platform
+from .apprise_channel import AppriseChannel
+from .chat import ChatBot
+from .dingtalk import DingTalkBot
+from .feishu import FeishuBot
+from .generic import GenericWebhook
+from .model import BotSpec, Delivery, Notice
+from .pacing import BotPacer, SendLedger
+from .wecom import WeComBot
+
+log = logging.getLogger(__name__)
+CHAT: dict[str, type[ChatBot]] = {"wecom": WeComBot, "dingtalk": DingTalkBot, "feishu": FeishuBot}
+
+
+class Channel(Protocol):
+    @property
+    def platform(self) -> str: ...
+
+    def messages(self, notice: Notice) -> Sequence[dict[str, Any]]: ...
+
+    def send(self, notice: Notice) -> list[Delivery]: ...
+
+
+def bot_specs(cfg: Config) -> list[BotSpec]:
+    """Every enabled destination, with its name (`wecom`, `wecom:ops`, `generic:siem`, `apprise`)."""
+    wh = cfg.webhook
+    specs: list[BotSpec] = []
+    for platform in ("wecom", "dingtalk", "feishu"):
+        section: Platform = getattr(wh.platforms, platform)
+        lang = section.language or wh.language
+        url = section.url.get_secret_value()
+        if section.enabled and url:
+            secret = section.secret.get_secret_value() if section.secret else None
+            specs.append(BotSpec(platform, platform, url, secret or None, section.mentions, lang))
+        elif section.enabled:
+            log.warning("webhook.platforms.%s is enabled but has no url: skipped", platform)
+        for i, bot in enumerate(section.bots):
+            if not bot.enabled:
+                continue
+            secret = bot.secret.get_secret_value() if bot.secret else None
+            specs.append(
+                BotSpec(
+                    platform,
+                    bot.name or str(i + 1),
+                    bot.url.get_secret_value(),
+                    secret or None,
+                    bot.mentions,
+                    bot.language or lang,
+                )
+            )
+    for hook in wh.generic:
+        if hook.enabled:
+            secret = hook.secret.get_secret_value() if hook.secret else None
+            specs.append(
+                BotSpec("generic", hook.name, hook.url.get_secret_value(), secret or None,
+                        signature_header=hook.signature_header)
+            )  # fmt: skip
+    if wh.apprise.enabled and wh.apprise.urls:
+        urls = tuple(u.get_secret_value() for u in wh.apprise.urls)
+        specs.append(BotSpec("apprise", "apprise", "", language=wh.apprise.language or wh.language, urls=urls))
+    return specs
+
+
+def full_name(spec: BotSpec) -> str:
+    return spec.name if spec.name == spec.platform else f"{spec.platform}:{spec.name}"
+
+
+def make_channel(
+    spec: BotSpec,
+    client: httpx.Client,
+    pacer: BotPacer,
+    *,
+    max_attempts: int = 4,
+    base_delay: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> Channel:
+    if spec.platform in CHAT:
+        return CHAT[spec.platform](
+            spec, client, pacer, max_attempts=max_attempts, base_delay=base_delay, sleep=sleep, clock=clock
+        )
+    if spec.platform == "generic":
+        return GenericWebhook(spec, client, max_attempts=max_attempts, base_delay=base_delay, sleep=sleep)
+    return AppriseChannel(spec)
+
+
+class Notifier:
+    """Builds the channels once; `deliver` sends a notice to every one of them, each on its own."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        ledger: SendLedger,
+        *,
+        only: str | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        base_delay: float = 2.0,
+    ) -> None:
+        wh = cfg.webhook
+        self.client = httpx.Client(timeout=wh.timeout, follow_redirects=False)
+        self.pacer = BotPacer(ledger, clock=clock, sleep=sleep)
+        self.channels: list[tuple[str, Channel]] = []
+        for spec in bot_specs(cfg):
+            name = full_name(spec)
+            if only and only not in (name, spec.platform):
+                continue
+            channel = make_channel(
+                spec, self.client, self.pacer, max_attempts=wh.max_attempts, base_delay=base_delay, sleep=sleep,
+                clock=clock,
+            )  # fmt: skip
+            self.channels.append((name, channel))
+
+    def deliver(self, notice: Notice) -> list[Delivery]:
+        if notice.empty or not self.channels:
+            return []
+        with ThreadPoolExecutor(len(self.channels), thread_name_prefix="notify") as pool:
+            futures = [pool.submit(channel.send, notice) for _, channel in self.channels]
+            out: list[Delivery] = []
+            for (name, _), fut in zip(self.channels, futures, strict=True):
+                try:
+                    out.extend(fut.result())
+                except Exception as exc:  # one broken channel must not stop the others
+                    log.exception("notification channel %s failed", name)
+                    out.append(Delivery(name, name.split(":")[0], "-", False, 1, type(exc).__name__, str(exc)))
+        for d in out:
+            (log.debug if d.ok else log.warning)("%s", d.describe())
+        return out
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Notifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,139 @@
+"""The chat bots' common sending: pacing, fresh signatures, the platform's business answer, bounded retries.
+
+All three platforms answer errors inside a JSON body, usually with HTTP 200: success is decided on that body's
+code, never on the HTTP status alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import httpx
+
+from ..config import mask_url
+from .compose import Part, Style, compose
+from .model import BotSpec, Delivery, Notice
+from .pacing import BotPacer
+
+log = logging.getLogger(__name__)
+
+
+class ChatBot:
+    """One group bot. Subclasses say how to build, sign and read messages; this class sends them."""
+
+    platform: ClassVar[str]
+    style: ClassVar[Style]
+    limit_bytes: ClassVar[int]
+    throttle_codes: ClassVar[frozenset[int]]
+    hints: ClassVar[dict[int, str]]
+
+    def __init__(
+        self,
+        spec: BotSpec,
+        client: httpx.Client,
+        pacer: BotPacer,
+        *,
+        max_attempts: int = 4,
+        base_delay: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.spec = spec
+        self.client = client
+        self.pacer = pacer
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.sleep, self.clock = sleep, clock
+        self.key = f"{self.platform}:{hashlib.sha256(spec.url.encode()).hexdigest()[:16]}"
+
+    # ---- what subclasses provide ------------------------------------------------------------------------------
+
+    def payload(self, part: Part, notice: Notice, first: bool) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def mention_text(self) -> str:
+        return ""
+
+    def extra_payloads(self, notice: Notice) -> list[dict[str, Any]]:
+        """Messages sent after the parts (WeCom's @all and mobile mentions work only in text messages)."""
+        return []
+
+    def signed(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The URL and body to send; signed afresh for each attempt, from the unsigned URL."""
+        return self.spec.url, body
+
+    def answer_code(self, answer: dict[str, Any]) -> tuple[int, str]:
+        return int(answer.get("errcode", -1)), str(answer.get("errmsg", ""))
+
+    # ---- shared --------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def encode(body: dict[str, Any]) -> bytes:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def fits(self, body: dict[str, Any]) -> bool:
+        return len(self.encode(body)) <= self.limit_bytes
+
+    def messages(self, notice: Notice) -> list[dict[str, Any]]:
+        """Every body this bot would send for a notice, in order (what `preview` prints)."""
+        mention = self.mention_text()
+
+        def fits(title: str, text: str) -> bool:
+            return self.fits(self.payload(Part(title, text), notice, first=True))
+
+        parts = compose(notice, self.style, self.spec.language, fits, first_extra=mention, test_name=self.spec.name)
+        bodies = [self.payload(p, notice, first=i == 0) for i, p in enumerate(parts)]
+        return bodies + self.extra_payloads(notice)
+
+    def send(self, notice: Notice) -> list[Delivery]:
+        bodies = self.messages(notice)
+        return [self.post(body, f"{i}/{len(bodies)}") for i, body in enumerate(bodies, 1)]
+
+    def _backoff(self, attempt: int, throttled: bool) -> float:
+        base = self.base_delay * (5 if throttled else 1)
+        return float(random.uniform(base, 2 * base) * 2 ** (attempt - 1))
+
+    def post(self, body: dict[str, Any], part: str) -> Delivery:
+        name = self.spec.name if self.spec.name == self.platform else f"{self.platform}:{self.spec.name}"
+        code, message = "", ""
+        for attempt in range(1, self.max_attempts + 1):
+            self.pacer.wait_turn(self.key, self.platform)
+            url, signed_body = self.signed(body)
+            throttled = False
+            try:
+                resp = self.client.post(
+                    url, content=self.encode(signed_body), headers={"Content-Type": "application/json; charset=utf-8"}
+                )
+            except httpx.TimeoutException:
+                code, message = "timeout", "no answer in time"
+            except httpx.TransportError as exc:
+                code, message = "network", type(exc).__name__
+            else:
+                if resp.status_code >= 500:
+                    code, message = f"HTTP {resp.status_code}", "server error"
+                else:
+                    try:
+                        answer = resp.json()
+                        value, message = self.answer_code(answer if isinstance(answer, dict) else {})
+                    except ValueError:
+                        value, message = -1, f"HTTP {resp.status_code}, not a JSON answer"
+                    if value == 0:
+                        return Delivery(name, self.platform, part, True, attempt)
+                    code = str(value)
+                    if value not in self.throttle_codes:
+                        hint = self.hints.get(value, "")
+                        log.warning("%s %s refused: %s %s", name, mask_url(self.spec.url), code, message)
+                        return Delivery(name, self.platform, part, False, attempt, code, mask_url(message), hint)
+                    throttled = True
+            if attempt < self.max_attempts:
+                delay = self._backoff(attempt, throttled)
+                log.info("%s: %s %s, retry %d in %.1fs", name, code, message, attempt, delay)
+                self.sleep(delay)
+        hint = "the platform keeps throttling this bot" if code in map(str, self.throttle_codes) else ""
+        return Delivery(name, self.platform, part, False, self.max_attempts, code, mask_url(message), hint)

@@ -1,0 +1,215 @@
+"""From a Notice to message parts that fit: pure text work, no I/O.
+
+A message is a header, one block per instance, then unverified instances and scan errors, the ids of the part's
+instances (to copy) and a link. When the platform's byte limit is reached the message is split into parts
+numbered "(1/3)", each complete in itself: no block is cut in half, nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..model import Orphan, Unverified
+from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when
+from .model import Notice, Resolved
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one platform's markdown spells things."""
+
+    line: str = "\n"
+    block: str = "\n\n"
+    heading: Callable[[str], str] = lambda s: f"## {s}"
+    bold: Callable[[str], str] = lambda s: f"**{s}**"
+    code: Callable[[str], str] = lambda s: f"`{s}`"
+    quiet: Callable[[str], str] = lambda s: s
+    link: Callable[[str, str], str] = lambda text, url: f"[{text}]({url})"
+
+
+@dataclass
+class Block:
+    lines: list[str]
+    instance_id: str | None = None
+
+
+@dataclass
+class Part:
+    title: str
+    text: str
+    instance_ids: list[str] = field(default_factory=list)
+
+
+def _clean(s: str) -> str:
+    """Names come from users: keep them from closing a code span or breaking a line."""
+    return s.replace("`", "'").replace("\n", " ").replace("\r", " ")
+
+
+def _title(notice: Notice, lang: Lang) -> str:
+    if notice.kind == "test":
+        return t("title.test", lang)
+    if notice.kind == "resolved":
+        return t("title.resolved", lang, n=len(notice.resolved))
+    if not notice.orphans:
+        return t("title.incomplete", lang)
+    return t(f"title.{notice.kind}", lang, n=len(notice.orphans))
+
+
+def _header(notice: Notice, style: Style, lang: Lang) -> list[str]:
+    lines = [f"{t('scanned_at', lang)}: {when(notice.scanned_at)}"]
+    items = notice.resolved if notice.kind == "resolved" else notice.orphans
+    if items:
+        regions = Counter(i.region for i in items)
+        lines.append(f"{t('by_region', lang)}: " + ", ".join(f"{r} {n}" for r, n in sorted(regions.items())))
+    if notice.orphans and notice.kind != "resolved":
+        reasons = Counter(o.reason.value for o in notice.orphans)
+        lines.append(
+            f"{t('by_reason', lang)}: " + ", ".join(f"{REASONS[r][lang]} {n}" for r, n in sorted(reasons.items()))
+        )
+    return lines
+
+
+def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
+    i = o.instance
+    lines = [f"{style.bold(f'{n}. {i.instance_id}')} {style.code(_clean(i.name) or '-')}"]
+    lines.append(
+        f"{t('region', lang)}: {o.region} / {i.zone}"
+        + (f" ({t('account', lang)} {o.account})" if o.account != "default" else "")
+    )
+    ips = [f"{t('private', lang)} {', '.join(i.private_ips)}" if i.private_ips else ""]
+    ips.append(f"{t('public', lang)} {', '.join(i.public_ips)}" if i.public_ips else "")
+    if any(ips):
+        lines.append(f"{t('ip', lang)}: " + " · ".join(x for x in ips if x))
+    owner = [f"{t('cluster', lang)} {o.cluster_id}" if o.cluster_id else ""]
+    owner.append(f"{t('node_pool', lang)} {o.node_pool_id}" if o.node_pool_id else "")
+    lines.append(f"{t('owner', lang)}: " + (" · ".join(x for x in owner if x) or t("unknown", lang)))
+    lines.append(f"{t('reason', lang)}: {REASONS[o.reason.value][lang]}")
+    evidence = "; ".join(
+        f"{EVIDENCE.get(e.kind.value, {}).get(lang, e.kind.value)} {_clean(e.subject or e.detail)}" for e in o.evidence
+    )
+    lines.append(f"{t('evidence', lang)}: {evidence}")
+    first = notice.first_seen.get(i.instance_id)
+    age = (
+        duration(notice.scanned_at - first, lang)
+        if first
+        else t("created_ago", lang, age=duration(notice.scanned_at - i.created, lang))
+    )
+    lines.append(f"{t('orphaned_for', lang)}: {age}")
+    charge = CHARGE.get(i.charge_type, {}).get(lang, i.charge_type)
+    if i.expired and i.charge_type == "PREPAID":
+        charge += f" ({t('expires', lang, date=i.expired.strftime('%Y-%m-%d'))})"
+    lines.append(f"{t('spec', lang)}: {i.instance_type} · {t('cores', lang, cpu=i.cpu, mem=i.memory_gb)} · {charge}")
+    return Block(lines, i.instance_id)
+
+
+def _resolved_block(r: Resolved, n: int, style: Style, lang: Lang) -> Block:
+    i = r.instance
+    how = t(f"resolved.{r.how}", lang, detail=r.detail)
+    return Block(
+        [f"{style.bold(f'{n}. {i.instance_id}')} {style.code(_clean(i.name) or '-')} {r.region}: {how}"], i.instance_id
+    )
+
+
+def _unverified_blocks(items: tuple[Unverified, ...], style: Style, lang: Lang) -> list[Block]:
+    if not items:
+        return []
+    blocks = [Block([style.bold(f"{t('unverified', lang)} ({len(items)})")])]
+    blocks += [
+        Block([f"{u.instance.instance_id} {style.code(_clean(u.instance.name) or '-')} {u.region}: {_clean(u.why)}"])
+        for u in items
+    ]
+    return blocks
+
+
+def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
+    if not notice.errors:
+        return []
+    blocks = [Block([style.bold(t("errors", lang))])]
+    for where, failure in notice.errors:
+        blocks.append(Block([t("could_not_check", lang, where=where or "-", what=_clean(failure.describe()))]))
+    return blocks
+
+
+def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
+    if notice.kind == "test":
+        return []
+    if notice.kind == "resolved":
+        out = [_resolved_block(r, n, style, lang) for n, r in enumerate(notice.resolved, 1)]
+    else:
+        out = [_orphan_block(o, n, notice, style, lang) for n, o in enumerate(notice.orphans, 1)]
+        if notice.orphans:
+            out.append(Block([style.quiet(t("what_to_do", lang))]))
+    return out + _unverified_blocks(notice.unverified, style, lang) + _error_blocks(notice, style, lang)
+
+
+def _render(
+    title: str, header: list[str], blocks: list[Block], notice: Notice, style: Style, lang: Lang, extra: str
+) -> str:
+    sections = [style.heading(title), style.line.join(header)]
+    sections += [style.line.join(b.lines) for b in blocks]
+    ids = [b.instance_id for b in blocks if b.instance_id]
+    if ids:
+        sections.append(f"{t('ids', lang)}:{style.line}{style.code(' '.join(ids))}")
+    if notice.status_url:
+        sections.append(style.link(t("status_page", lang), notice.status_url))
+    if extra:
+        sections.append(extra)
+    return style.block.join(s for s in sections if s)
+
+
+def _shrink(block: Block, fits: Callable[[Block], bool], lang: Lang) -> Block:
+    """A single block too big for a whole message: cut its longest lines, and say so."""
+    lines = list(block.lines)
+    marker = t("truncated", lang)
+    while not fits(Block(lines, block.instance_id)):
+        longest = max(range(len(lines)), key=lambda k: len(lines[k].encode()))
+        keep = len(lines[longest]) // 2
+        if keep < 20:
+            lines = [*lines[:1], marker]
+            break
+        lines[longest] = lines[longest][:keep] + marker
+    return Block(lines, block.instance_id)
+
+
+def compose(
+    notice: Notice,
+    style: Style,
+    lang: Lang,
+    fits: Callable[[str, str], bool],
+    *,
+    first_extra: str = "",
+    test_name: str = "",
+) -> list[Part]:
+    """Split the notice into parts whose final body `fits(title, text)`; `first_extra` (mentions) goes in part 1."""
+    base_title = _title(notice, lang)
+    header = _header(notice, style, lang)
+    if notice.kind == "test":
+        header = [t("test.body", lang, name=test_name)]
+    blocks = blocks_of(notice, style, lang)
+    worst = base_title + t("part", lang, i=99, n=99)  # numbers are filled in once the count is known
+
+    def ok(candidate: list[Block], extra: str) -> bool:
+        return fits(worst, _render(worst, header, candidate, notice, style, lang, extra))
+
+    groups: list[list[Block]] = [[]]
+    for candidate in blocks:
+        extra = first_extra if len(groups) == 1 else ""
+        if ok([*groups[-1], candidate], extra):
+            groups[-1].append(candidate)
+            continue
+        block = candidate
+        if not ok([block], first_extra if not groups[-1] and len(groups) == 1 else ""):
+            block = _shrink(block, lambda b: ok([b], ""), lang)
+        if groups[-1]:
+            groups.append([block])
+        else:
+            groups[-1].append(block)
+    n = len(groups)
+    parts = []
+    for i, group in enumerate(groups, 1):
+        title = base_title + (t("part", lang, i=i, n=n) if n > 1 else "")
+        text = _render(title, header, group, notice, style, lang, first_extra if i == 1 else "")
+        parts.append(Part(title, text, [b.instance_id for b in group if b.instance_id]))
+    return parts

@@ -1,0 +1,64 @@
+"""The generic webhook: the scan result's JSON (schema_version 1) POSTed to any URL, HMAC-signed when asked."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+
+import httpx
+
+from ..config import mask_url
+from ..render.json import to_json
+from .model import BotSpec, Delivery, Notice
+
+
+def body_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class GenericWebhook:
+    platform = "generic"
+
+    def __init__(
+        self,
+        spec: BotSpec,
+        client: httpx.Client,
+        *,
+        max_attempts: int = 4,
+        base_delay: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.spec, self.client = spec, client
+        self.max_attempts, self.base_delay, self.sleep = max_attempts, base_delay, sleep
+
+    def messages(self, notice: Notice) -> list[dict[str, object]]:
+        if notice.result is None:  # a test message
+            return [{"event": "test", "scanned_at": notice.scanned_at.strftime("%Y-%m-%dT%H:%M:%SZ")}]
+        return [{**to_json(notice.result), "event": notice.kind}]
+
+    def send(self, notice: Notice) -> list[Delivery]:
+        body = json.dumps(self.messages(notice)[0], ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if self.spec.secret:
+            headers[self.spec.signature_header] = body_signature(self.spec.secret, body)
+        name = f"generic:{self.spec.name}"  # generic hooks always have their own name
+        code = message = ""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                resp = self.client.post(self.spec.url, content=body, headers=headers)
+            except httpx.TimeoutException:
+                code, message = "timeout", "no answer in time"
+            except httpx.TransportError as exc:
+                code, message = "network", type(exc).__name__
+            else:
+                if resp.is_success:
+                    return [Delivery(name, "generic", "1/1", True, attempt)]
+                code, message = f"HTTP {resp.status_code}", resp.reason_phrase
+                if resp.status_code < 500 and resp.status_code != 429:
+                    return [Delivery(name, "generic", "1/1", False, attempt, code, message, "check the URL and secret")]
+            if attempt < self.max_attempts:
+                self.sleep(self.base_delay * 2 ** (attempt - 1))
+        return [Delivery(name, "generic", "1/1", False, self.max_attempts, code, mask_url(message))]

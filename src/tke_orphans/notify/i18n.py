@@ -1,0 +1,97 @@
+"""Message wording in Chinese (the default: all three platforms are Chinese) and English."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+Lang = Literal["zh-CN", "en"]
+
+TEXT: dict[str, dict[Lang, str]] = {
+    "title.new": {"zh-CN": "🚨 发现 {n} 个孤儿 CVM 实例", "en": "🚨 {n} orphaned CVM instance(s) found"},
+    "title.reminder": {
+        "zh-CN": "⏰ 仍有 {n} 个孤儿 CVM 实例未处理",
+        "en": "⏰ {n} orphaned CVM instance(s) still there",
+    },
+    "title.resolved": {"zh-CN": "✅ {n} 个孤儿 CVM 实例已解决", "en": "✅ {n} orphaned CVM instance(s) resolved"},
+    "title.incomplete": {"zh-CN": "⚠️ 孤儿 CVM 检查未完成", "en": "⚠️ Orphan CVM check incomplete"},
+    "title.test": {"zh-CN": "🔔 tke-orphans 测试消息", "en": "🔔 tke-orphans test message"},
+    "test.body": {
+        "zh-CN": "这是一条测试消息：机器人 {name} 配置正确，可以接收孤儿 CVM 告警。",
+        "en": "This is a test message: bot {name} is set up and can receive orphaned CVM alerts.",
+    },
+    "scanned_at": {"zh-CN": "扫描时间", "en": "Scanned at"},
+    "by_region": {"zh-CN": "按地域", "en": "By region"},
+    "by_reason": {"zh-CN": "按原因", "en": "By reason"},
+    "region": {"zh-CN": "地域/可用区", "en": "Region/zone"},
+    "ip": {"zh-CN": "IP", "en": "IP"},
+    "private": {"zh-CN": "内网", "en": "private"},
+    "public": {"zh-CN": "公网", "en": "public"},
+    "owner": {"zh-CN": "归属", "en": "Belonged to"},
+    "cluster": {"zh-CN": "集群", "en": "cluster"},
+    "node_pool": {"zh-CN": "节点池", "en": "node pool"},
+    "unknown": {"zh-CN": "未知", "en": "unknown"},
+    "reason": {"zh-CN": "原因", "en": "Reason"},
+    "evidence": {"zh-CN": "证据", "en": "Evidence"},
+    "orphaned_for": {"zh-CN": "孤儿时长", "en": "Orphaned for"},
+    "created_ago": {"zh-CN": "创建于 {age}前", "en": "created {age} ago"},
+    "spec": {"zh-CN": "配置", "en": "Spec"},
+    "cores": {"zh-CN": "{cpu}核 {mem}GB", "en": "{cpu} vCPU {mem} GB"},
+    "expires": {"zh-CN": "到期 {date}", "en": "expires {date}"},
+    "account": {"zh-CN": "账号", "en": "Account"},
+    "ids": {"zh-CN": "实例 ID（便于复制）", "en": "Instance ids (to copy)"},
+    "status_page": {"zh-CN": "查看状态页", "en": "Open the status page"},
+    "unverified": {"zh-CN": "未能核实（不算孤儿）", "en": "Unverified (not counted as orphans)"},
+    "errors": {"zh-CN": "扫描错误", "en": "Scan errors"},
+    "could_not_check": {"zh-CN": "无法检查 {where}：{what}", "en": "could not check {where}: {what}"},
+    "resolved.terminated": {"zh-CN": "已销毁", "en": "terminated"},
+    "resolved.rejoined": {"zh-CN": "已重新加入集群 {detail}", "en": "rejoined cluster {detail}"},
+    "resolved.ignored": {"zh-CN": "已忽略（{detail}）", "en": "ignored ({detail})"},
+    "what_to_do": {
+        "zh-CN": "处理建议：确认无用后在控制台销毁（包年包月实例需退还），或加入集群，或打标签 tke-orphans:ignore=true 忽略。",
+        "en": "What to do: terminate it in the console once confirmed unused (return prepaid ones), add it back to a "
+        "cluster, or tag it tke-orphans:ignore=true.",
+    },
+    "part": {"zh-CN": "（{i}/{n}）", "en": " ({i}/{n})"},
+    "truncated": {"zh-CN": "…（过长，已截断）", "en": "… (too long, cut here)"},
+}
+
+REASONS: dict[str, dict[Lang, str]] = {
+    "cluster_deleted": {"zh-CN": "集群已删除", "en": "cluster deleted"},
+    "removed_from_cluster": {"zh-CN": "已移出集群", "en": "removed from cluster"},
+    "node_pool_deleted": {"zh-CN": "节点池已删除", "en": "node pool deleted"},
+    "unknown_owner": {"zh-CN": "归属未知（旧规则）", "en": "unknown owner (legacy rule)"},
+}
+EVIDENCE: dict[str, dict[Lang, str]] = {
+    "name": {"zh-CN": "默认名称", "en": "default name"},
+    "autoscaling_tag": {"zh-CN": "伸缩组标签", "en": "auto scaling tag"},
+    "owner_tag": {"zh-CN": "归属标签", "en": "owner tag"},
+    "legacy_heuristic": {"zh-CN": "旧规则", "en": "legacy rule"},
+    "history": {"zh-CN": "历史记录", "en": "history"},
+}
+CHARGE: dict[str, dict[Lang, str]] = {
+    "PREPAID": {"zh-CN": "包年包月", "en": "prepaid"},
+    "POSTPAID_BY_HOUR": {"zh-CN": "按量计费", "en": "pay-as-you-go"},
+    "SPOTPAID": {"zh-CN": "竞价实例", "en": "spot"},
+}
+
+
+def t(key: str, lang: Lang, **kw: object) -> str:
+    return TEXT[key][lang].format(**kw)
+
+
+def duration(td: timedelta, lang: Lang) -> str:
+    secs = max(0, int(td.total_seconds()))
+    units = (("天", 86400), ("小时", 3600), ("分钟", 60)) if lang == "zh-CN" else (("d", 86400), ("h", 3600), ("m", 60))
+    parts = []
+    for unit, size in units:
+        if secs >= size:
+            parts.append(f"{secs // size}{unit}")
+            secs %= size
+        if len(parts) == 2:
+            break
+    return ("" if lang == "zh-CN" else " ").join(parts) or ("不到1分钟" if lang == "zh-CN" else "<1m")
+
+
+def when(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%d %H:%M UTC")

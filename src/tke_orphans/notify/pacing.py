@@ -1,0 +1,72 @@
+"""Pace each bot under its platform's rate, across runs as well as within one (the ledger is the state DB)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Protocol
+
+# (messages, seconds): WeCom and DingTalk 20 a minute; Feishu 5 a second and 100 a minute.
+WINDOWS: dict[str, tuple[tuple[int, float], ...]] = {
+    "wecom": ((20, 60.0),),
+    "dingtalk": ((20, 60.0),),
+    "feishu": ((5, 1.0), (100, 60.0)),
+}
+# Clocks differ between us and the platform: leave this much room at each window's edge.
+MARGIN = 1.0
+
+
+class SendLedger(Protocol):
+    def recent_sends(self, bot: str, since: float) -> list[float]: ...
+
+    def record_send(self, bot: str, at: float) -> None: ...
+
+
+class MemoryLedger:
+    """For runs without a state database: paces within the run only."""
+
+    def __init__(self) -> None:
+        self._sends: dict[str, list[float]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+    def recent_sends(self, bot: str, since: float) -> list[float]:
+        with self._lock:
+            return [at for at in self._sends[bot] if at >= since]
+
+    def record_send(self, bot: str, at: float) -> None:
+        with self._lock:
+            self._sends[bot].append(at)
+
+
+class BotPacer:
+    def __init__(
+        self,
+        ledger: SendLedger,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.ledger = ledger
+        self.clock, self.sleep = clock, sleep
+        self._lock = threading.Lock()
+
+    def wait_turn(self, bot: str, platform: str) -> float:
+        """Block until one more message to `bot` stays within every window; record it. Returns seconds waited."""
+        windows = WINDOWS.get(platform, ())
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self.clock()
+                delay = 0.0
+                for limit, seconds in windows:
+                    span = seconds + MARGIN
+                    recent = self.ledger.recent_sends(bot, now - span)
+                    if len(recent) >= limit:
+                        delay = max(delay, recent[len(recent) - limit] + span - now)
+                if delay <= 0:
+                    self.ledger.record_send(bot, now)
+                    return waited
+            self.sleep(delay)
+            waited += delay
