@@ -11,7 +11,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from ..config import Config, ConfigError, load_config
+from ..config import Config, ConfigError, load_config, mask_url
 from ..state import StateDB, StateError
 
 # Exit codes: 0 complete; 1 orphans found (with --fail-on-orphans); 2 configuration or usage;
@@ -49,7 +49,20 @@ def load(path: str | None) -> Config:
     except ConfigError as exc:
         fail(str(exc))
     logging.basicConfig(level=cfg.logging.level.upper(), format="%(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskSecrets())
     return cfg
+
+
+class MaskSecrets(logging.Filter):
+    """Last line of defence: no log line leaves with a webhook credential in it, whoever logged it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_url(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 def open_state(cfg: Config, flag: str | None, *, lock: bool = True) -> StateDB:

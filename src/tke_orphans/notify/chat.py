@@ -22,6 +22,8 @@ from .model import BotSpec, Delivery, Notice
 from .pacing import BotPacer
 
 log = logging.getLogger(__name__)
+# httpx logs every request's full URL at INFO, and webhook URLs carry their credential (key, access_token, token).
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class ChatBot:

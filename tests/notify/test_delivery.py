@@ -1,0 +1,155 @@
+"""How deliveries behave: retries, refusals with hints, isolation, pacing across runs, masking, other channels."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from tke_orphans.config import config_from_data
+from tke_orphans.notify import Notice
+from tke_orphans.sinks import ChatSinks, SinkBot, SinkFault
+from tke_orphans.state import StateDB
+
+from .conftest import BOTS, DINGTALK, FEISHU, NOW, WECOM, FakeClock, deliver, notice, result_with, webhook_config
+
+
+def test_throttling_and_server_errors_are_retried(clock: FakeClock) -> None:
+    faults = [
+        SinkFault(platform="wecom", token=None, effect="throttle", times=2),
+        SinkFault(platform="dingtalk", token=None, effect="http_500", times=1),
+        SinkFault(platform="feishu", token=None, effect="throttle", times=1),
+    ]
+    with ChatSinks(BOTS, clock=clock, faults=faults) as s:
+        deliveries = {d.channel: d for d in deliver(webhook_config(s), notice(2), clock)}
+        assert all(d.ok for d in deliveries.values())
+        assert (deliveries["wecom"].attempts, deliveries["dingtalk"].attempts, deliveries["feishu"].attempts) == (
+            3,
+            2,
+            2,
+        )
+        assert len(s.accepted()) == 3
+
+
+def test_bad_key_is_reported_with_a_hint_and_not_retried(sinks: ChatSinks, clock: FakeClock) -> None:
+    wrong = SinkBot("wecom", "not-the-key")
+    bad_dt = SinkBot("dingtalk", "dt-token-1", secret="wrong-secret")
+    cfg = webhook_config(sinks, bots=[wrong, bad_dt, FEISHU])
+    deliveries = {d.channel: d for d in deliver(cfg, notice(1), clock)}
+    assert deliveries["wecom"].ok is False
+    assert (deliveries["wecom"].code, deliveries["wecom"].attempts) == ("93000", 1)
+    assert "webhook key" in deliveries["wecom"].hint
+    assert deliveries["dingtalk"].code == "310000" and "secret" in deliveries["dingtalk"].hint
+    assert deliveries["feishu"].ok  # one failing bot does not stop the others
+    assert len(sinks.requests(platform="wecom")) == 1
+
+
+def test_one_bot_down_while_the_others_deliver(clock: FakeClock) -> None:
+    faults = [SinkFault(platform="feishu", token=None, effect="http_500", times=100)]
+    with ChatSinks(BOTS, clock=clock, faults=faults) as s:
+        deliveries = {d.channel: d for d in deliver(webhook_config(s), notice(1), clock)}
+        assert deliveries["wecom"].ok and deliveries["dingtalk"].ok
+        assert not deliveries["feishu"].ok and deliveries["feishu"].code == "HTTP 500"
+        assert deliveries["feishu"].attempts == 4
+
+
+def test_pacing_holds_across_runs(tmp_path: Path, clock: FakeClock) -> None:
+    """Two runs of 15 WeCom messages each, one minute's budget is 20: the second run waits instead of failing."""
+    with ChatSinks([WECOM], clock=clock) as s, StateDB(tmp_path / "state.db") as db:
+        cfg = webhook_config(s, bots=[WECOM])
+        start = clock()
+        for _ in range(2):
+            for _ in range(15):
+                assert all(d.ok for d in deliver(cfg, notice(1), clock, ledger=db))
+        answers = [r.answer.get("errcode") for r in s.requests(platform="wecom")]
+        assert answers == [0] * 30
+        assert clock() - start >= 60  # the clock had to move past the first minute
+        [key] = _keys(db)
+        assert len(db.recent_sends(key, start - 1)) == 30
+
+
+def _keys(db: StateDB) -> list[str]:
+    return [row["bot"] for row in db.query("SELECT DISTINCT bot FROM sends")]
+
+
+def test_secrets_are_masked_in_failures_and_logs(
+    sinks: ChatSinks, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = SinkBot("wecom", "super-secret-key-123")
+    caplog.set_level(logging.DEBUG)
+    deliveries = deliver(webhook_config(sinks, bots=[wrong]), notice(1), clock)
+    assert not deliveries[0].ok
+    assert "super-secret-key-123" not in caplog.text
+    assert "super-secret-key-123" not in deliveries[0].describe()
+    assert "key=****" in caplog.text
+
+
+class _Capture(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    status = 200
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(self.status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def capture() -> Iterator[tuple[str, type[_Capture]]]:
+    handler = type("Handler", (_Capture,), {"received": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_generic_webhook_posts_the_signed_scan_result(capture: tuple[str, type[_Capture]], clock: FakeClock) -> None:
+    url, handler = capture
+    cfg = config_from_data(
+        {"webhook": {"enabled": True, "generic": [{"name": "siem", "url": f"{url}/hook", "secret": "s3cret"}]}}
+    )
+    n = notice(2)
+    n = Notice(kind="new", scanned_at=NOW, orphans=n.orphans, result=result_with(n.orphans))
+    deliveries = deliver(cfg, n, clock)
+    assert [(d.channel, d.ok) for d in deliveries] == [("generic:siem", True)]
+    headers, body = handler.received[0]
+    doc = json.loads(body)
+    assert doc["schema_version"] == 1 and doc["event"] == "new"
+    assert [o["instance_id"] for o in doc["orphans"]] == ["ins-00000000", "ins-00000001"]
+    expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["x-tke-orphans-signature"] == expected
+
+
+def test_apprise_channel(capture: tuple[str, type[_Capture]], clock: FakeClock) -> None:
+    url, handler = capture
+    target = url.replace("http://", "json://") + "/apprise"
+    cfg = config_from_data({"webhook": {"enabled": True, "language": "en", "apprise": {"urls": [target]}}})
+    deliveries = deliver(cfg, notice(2), clock)
+    assert [(d.channel, d.ok) for d in deliveries] == [("apprise", True)]
+    doc = json.loads(handler.received[0][1])
+    assert "orphaned CVM instance(s) found" in doc["title"]
+    assert "ins-00000001" in doc["message"]
+
+
+def test_dingtalk_keywords_robot(clock: FakeClock) -> None:
+    keyword_bot = SinkBot("dingtalk", "dt-kw", keywords=("孤儿",))
+    with ChatSinks([keyword_bot], clock=clock) as s:
+        deliveries = deliver(webhook_config(s, bots=[keyword_bot]), notice(1), clock)
+        assert deliveries[0].ok  # the Chinese title carries the keyword
+    assert DINGTALK.secret

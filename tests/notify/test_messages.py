@@ -1,0 +1,191 @@
+"""What arrives: signed, split to fit, every id exactly once, mentions, both languages, the original config."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+import httpx
+import yaml
+
+from tke_orphans.config import config_from_data
+from tke_orphans.notify import Notice
+from tke_orphans.notify.dingtalk import dingtalk_sign
+from tke_orphans.notify.feishu import feishu_sign
+from tke_orphans.sinks import ChatSinks, SinkBot
+
+from .conftest import (
+    BOTS,
+    DINGTALK,
+    NOW,
+    WECOM,
+    FakeClock,
+    deliver,
+    incomplete_notice,
+    notice,
+    orphan,
+    webhook_config,
+)
+
+BLOCK_ID = re.compile(r"\*\*\d+\. (ins-\d{8})\*\*")
+
+
+def test_signing_test_vectors() -> None:
+    assert dingtalk_sign("SECtestsecret", 1700000000000) == "7LVwF0dAF3/+MRRulbpE4y72Ogzykc6bS2nG4I99T4s="
+    assert feishu_sign("testsecret", 1700000000) == "AOc8oJ7//5OlQlfWC3nRL0R+IkuzcD1FKcAyibRK9Q8="
+
+
+def test_dingtalk_signature_is_encoded_exactly_once(sinks: ChatSinks, clock: FakeClock) -> None:
+    from tke_orphans.notify.chat import ChatBot
+
+    cfg = webhook_config(sinks, bots=[DINGTALK])
+    deliveries = deliver(cfg, notice(2), clock)
+    assert [d.ok for d in deliveries] == [True]
+    sent = sinks.requests(platform="dingtalk")
+    assert [r.answer["errcode"] for r in sent] == [0]
+    # What our sender put on the wire is the signature quoted once...
+
+    ts = int(clock() * 1000)
+    sign = dingtalk_sign("SECdt-secret", ts)
+    url, _ = _signed_url(cfg, clock)
+    assert f"sign={quote(sign, safe='')}" in url and "%25" not in url
+    # ...and the same request with the signature quoted twice (Apprise's bug) is refused by the sink.
+    double = f"{sinks.bot_url(DINGTALK)}&timestamp={ts}&sign={quote(quote(sign, safe=''), safe='')}"
+    body = ChatBot.encode({"msgtype": "markdown", "markdown": {"title": "t", "text": "x"}})
+    answer = httpx.post(double, content=body, headers={"Content-Type": "application/json"}).json()
+    assert answer["errcode"] == 310000
+
+
+def _signed_url(cfg: object, clock: FakeClock) -> tuple[str, object]:
+    from tke_orphans.notify import MemoryLedger, bot_specs, make_channel
+    from tke_orphans.notify.dingtalk import DingTalkBot
+    from tke_orphans.notify.pacing import BotPacer
+
+    spec = next(s for s in bot_specs(cfg) if s.platform == "dingtalk")  # type: ignore[arg-type]
+    with httpx.Client() as client:
+        bot = make_channel(spec, client, BotPacer(MemoryLedger()), clock=clock)
+        assert isinstance(bot, DingTalkBot)
+        return bot.signed({})
+
+
+def test_300_orphans_split_to_fit_and_each_id_arrives_once(sinks: ChatSinks, clock: FakeClock) -> None:
+    cfg = webhook_config(sinks)
+    n = notice(300)
+    deliveries = deliver(cfg, n, clock)
+    assert deliveries and all(d.ok for d in deliveries), [d.describe() for d in deliveries if not d.ok]
+    expected = {o.instance.instance_id for o in n.orphans}
+    limits: list[tuple[Literal["wecom", "dingtalk", "feishu"], int]] = [
+        ("wecom", 4096),
+        ("dingtalk", 20000),
+        ("feishu", 20 * 1024),
+    ]
+    for platform, limit in limits:
+        accepted = sinks.accepted(platform=platform)
+        assert len(accepted) > 1
+        seen = Counter(i for a in accepted for i in BLOCK_ID.findall(a.text))
+        assert set(seen) == expected and set(seen.values()) == {1}, platform
+        k = len(accepted)
+        for i, a in enumerate(accepted, 1):
+            assert f"{i}/{k}" in a.text  # numbered parts
+            size = len(a.body["markdown"]["content"].encode()) if platform == "wecom" else len(a.raw)
+            assert size <= limit
+    wecom_sizes = [len(a.body["markdown"]["content"].encode()) for a in sinks.accepted(platform="wecom")]
+    assert max(wecom_sizes) > 3000  # parts are filled, not one instance a message
+
+
+def test_limits_are_bytes_not_characters(sinks: ChatSinks, clock: FakeClock) -> None:
+    """Chinese names are 3 bytes a character: counting characters would overflow WeCom's 4096 bytes."""
+    cfg = webhook_config(sinks, bots=[WECOM])
+    n = Notice(kind="new", scanned_at=NOW, orphans=tuple(orphan(i, name="生产环境节点" * 20) for i in range(40)))
+    deliveries = deliver(cfg, n, clock)
+    assert all(d.ok for d in deliveries)
+    contents = [a.body["markdown"]["content"] for a in sinks.accepted(platform="wecom")]
+    assert all(len(c.encode()) <= 4096 for c in contents)
+    assert any(len(c.encode()) > 3000 and len(c) < 2048 for c in contents)
+
+
+def test_a_huge_block_is_cut_visibly_not_silently(sinks: ChatSinks, clock: FakeClock) -> None:
+    cfg = webhook_config(sinks, bots=[WECOM])
+    huge = orphan(1, name="x" * 6000)
+    deliveries = deliver(cfg, Notice(kind="new", scanned_at=NOW, orphans=(huge,)), clock)
+    assert all(d.ok for d in deliveries)
+    text = sinks.accepted(platform="wecom")[0].text
+    assert "已截断" in text and "ins-00000001" in text
+
+
+def test_unverified_and_errors_have_their_own_section(sinks: ChatSinks, clock: FakeClock) -> None:
+    cfg = webhook_config(sinks, bots=[WECOM])
+    assert all(d.ok for d in deliver(cfg, incomplete_notice(), clock))
+    text = sinks.accepted(platform="wecom")[0].text
+    assert "未能核实" in text and "ins-00000900" in text
+    assert "无法检查 default/ap-beijing" in text
+    assert BLOCK_ID.findall(text) == ["ins-00000001"]  # the unverified one is not numbered as an orphan
+
+
+def test_mentions(sinks: ChatSinks, clock: FakeClock) -> None:
+    mentions = {"mentions": {"mobiles": ["13800000000"], "user_ids": ["zhangsan"], "all": False}}
+    feishu_all = {"mentions": {"all": True, "user_ids": ["ou_abc"]}}
+    cfg = webhook_config(sinks, platforms={"wecom": mentions, "dingtalk": mentions, "feishu": feishu_all})
+    assert all(d.ok for d in deliver(cfg, notice(2), clock))
+    dt = sinks.accepted(platform="dingtalk")[0]
+    assert dt.body["at"]["atMobiles"] == ["13800000000"] and dt.body["at"]["atUserIds"] == ["zhangsan"]
+    assert "@13800000000" in dt.text and "@zhangsan" in dt.text
+    wc = sinks.accepted(platform="wecom")
+    assert "<@zhangsan>" in wc[0].text
+    assert wc[-1].body["msgtype"] == "text" and wc[-1].body["text"]["mentioned_mobile_list"] == ["13800000000"]
+    fs = sinks.accepted(platform="feishu")[0].text
+    assert "<at id=all></at>" in fs and "<at id=ou_abc></at>" in fs
+
+
+def test_both_languages(sinks: ChatSinks, clock: FakeClock) -> None:
+    cfg = webhook_config(sinks, language="en", platforms={"feishu": {"language": "zh-CN"}})
+    assert all(d.ok for d in deliver(cfg, notice(1), clock))
+    assert "orphaned CVM instance(s) found" in sinks.accepted(platform="wecom")[0].text
+    assert "Reason: node pool deleted" in sinks.accepted(platform="dingtalk")[0].text
+    feishu = sinks.accepted(platform="feishu")[0]
+    assert feishu.body["card"]["header"]["title"]["content"].startswith("🚨 发现 1 个孤儿 CVM 实例")
+    assert feishu.body["card"]["header"]["template"] == "red"
+
+
+def test_message_content(sinks: ChatSinks, clock: FakeClock) -> None:
+    cfg = webhook_config(sinks, bots=[WECOM], **{})
+    prepaid = orphan(3, public_ips=("159.75.0.1",))
+    n = Notice(kind="new", scanned_at=NOW, orphans=(prepaid,), status_url="https://tke-orphans.example.com/")
+    assert all(d.ok for d in deliver(cfg, n, clock))
+    text = sinks.accepted(platform="wecom")[0].text
+    for piece in ("ins-00000003", "ap-guangzhou-3", "10.0.0.3", "159.75.0.1", "np-pool0003", "节点池已删除",
+                  "SA5.LARGE8", "4核 8GB", "包年包月", "到期 2026-12-28", "创建于 6天前",
+                  "[查看状态页](https://tke-orphans.example.com/)", "`ins-00000003`"):  # fmt: skip
+        assert piece in text, piece
+
+
+def test_original_config_delivers_to_all_three(clock: FakeClock, tmp_path: Path) -> None:
+    bots = [SinkBot("wecom", "xxx"), SinkBot("dingtalk", "xxx", secret="xxx"), SinkBot("feishu", "xxx", secret="xxx")]
+    with ChatSinks(bots, clock=clock) as s:
+        seed = f"""
+tencentcloud: {{secret_id: "AKxxx", secret_key: "xxx", region: "ap-beijing"}}
+webhook:
+  enabled: true
+  timeout: 10
+  platforms:
+    wecom: {{enabled: true, url: "{s.url}/cgi-bin/webhook/send?key=xxx"}}
+    dingtalk: {{enabled: true, url: "{s.url}/robot/send?access_token=xxx", secret: "xxx"}}
+    feishu: {{enabled: true, url: "{s.url}/open-apis/bot/v2/hook/xxx", secret: "xxx"}}
+logging: {{level: "info"}}
+"""
+        cfg = config_from_data(yaml.safe_load(seed), "config.yaml")
+        deliveries = deliver(cfg, notice(2), clock)
+        assert sorted(d.channel for d in deliveries if d.ok) == ["dingtalk", "feishu", "wecom"]
+        assert {a.platform for a in s.accepted()} == {"wecom", "dingtalk", "feishu"}
+
+
+def test_several_bots_per_platform(sinks: ChatSinks, clock: FakeClock) -> None:
+    second = SinkBot("wecom", "wc-key-2")
+    with ChatSinks([*BOTS, second], clock=clock) as s:
+        cfg = webhook_config(s, bots=[WECOM, second])
+        deliveries = deliver(cfg, notice(1), clock)
+        assert sorted(d.channel for d in deliveries) == ["wecom", "wecom:1"]
+        assert {a.token for a in s.accepted(platform="wecom")} == {"wc-key-1", "wc-key-2"}
