@@ -72,8 +72,18 @@ def _legacy_match(inst: Instance) -> str | None:
     return None
 
 
-def claim(inst: Instance, pools: dict[str, NodePool], by_asg: dict[str, NodePool], policy: Policy) -> _Claim | None:
-    """The TKE evidence an instance carries, or None when it has none (not a candidate)."""
+def claim(
+    inst: Instance,
+    pools: dict[str, NodePool],
+    by_asg: dict[str, NodePool],
+    policy: Policy,
+    history: tuple[str, datetime] | None = None,
+) -> _Claim | None:
+    """The TKE evidence an instance carries, or None when it has none (not a candidate).
+
+    `history` is what the state remembers: the cluster this instance was last seen a node of, and when. It is the
+    strongest evidence there is, and catches renamed, untagged VMs that no naming rule can.
+    """
     c = _Claim()
     m = _CLUSTER_NAME.match(inst.name)
     if m:
@@ -98,6 +108,16 @@ def claim(inst: Instance, pools: dict[str, NodePool], by_asg: dict[str, NodePool
             )
         )
         c.pool = pool
+    if history is not None:
+        cluster_id, until = history
+        c.evidence.append(
+            Evidence(
+                EvidenceKind.HISTORY,
+                f"node of {cluster_id} until {until:%Y-%m-%d %H:%M} UTC",
+                f"{cluster_id} → {until:%Y-%m-%d %H:%M} UTC",
+            )
+        )
+        c.cluster_ids.append(cluster_id)
     for key in policy.owner_tags:
         value = inst.tag(key)
         if value:
@@ -148,7 +168,7 @@ def _open_candidates(
     for inst in inv.instances or ():
         if inst.instance_id in inv.members:
             continue
-        c = claim(inst, idx.pools, idx.by_asg, policy)
+        c = claim(inst, idx.pools, idx.by_asg, policy, inv.history.get(inst.instance_id))
         if c is None:
             continue
         yield inst, c, _excluded(inst, policy, now)

@@ -23,6 +23,7 @@ class EvidenceKind(StrEnum):
     AUTOSCALING_TAG = "autoscaling_tag"
     OWNER_TAG = "owner_tag"
     LEGACY_HEURISTIC = "legacy_heuristic"
+    HISTORY = "history"
 
 
 class ExcludedWhy(StrEnum):
@@ -103,6 +104,8 @@ class RegionInventory:
     # TKE's own DescribeExistedInstances answer: CVM id -> id of the cluster it is in ("" for none).
     existed: dict[str, str] = field(default_factory=dict)
     errors: list[ApiFailure] = field(default_factory=list)
+    # From the state: CVM id -> (cluster id, last time it was seen as a node of it).
+    history: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
     @property
     def node_count(self) -> int:
@@ -170,6 +173,17 @@ class RegionResult:
 
 
 @dataclass(frozen=True)
+class RegionSnapshot:
+    """What the state needs to remember of a region's scan; not part of the JSON output."""
+
+    account: str
+    region: str
+    complete: bool
+    listed: frozenset[str]  # every instance id DescribeInstances returned
+    members: dict[str, str]  # CVM id -> cluster id, every node seen
+
+
+@dataclass(frozen=True)
 class ScanResult:
     scanned_at: datetime
     status: Status
@@ -179,6 +193,7 @@ class ScanResult:
     excluded: tuple[Excluded, ...]
     # Failures that are not tied to one region (listing the regions themselves, credentials).
     errors: tuple[ApiFailure, ...] = ()
+    snapshots: tuple[RegionSnapshot, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def by_region(self) -> dict[str, int]:

@@ -12,7 +12,7 @@ from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regi
 from .cloud.session import CallListener
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
-from .model import ApiFailure, RegionInventory, RegionResult, RegionVerdict, ScanResult, Status
+from .model import ApiFailure, RegionInventory, RegionResult, RegionSnapshot, RegionVerdict, ScanResult, Status
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,16 @@ def make_session(cfg: Config, plan: AccountPlan, endpoint_url: str | None, liste
     )
 
 
-def scan_region(session: Session, region: str, policy: Policy, now: datetime, concurrency: int) -> RegionInventory:
+History = Callable[[str, str], dict[str, tuple[str, datetime]]]
+
+
+def scan_region(
+    session: Session, region: str, policy: Policy, now: datetime, concurrency: int, history: History | None = None
+) -> RegionInventory:
     lister = RegionLister(session, region, concurrency)
     inv = lister.collect()
+    if history is not None:
+        inv.history = history(session.account, region)
     ids = to_confirm(inv, policy, now)
     if ids:
         lister.confirm(inv, ids)
@@ -90,6 +97,7 @@ def run_scan(
     endpoint_url: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     listener: CallListener | None = None,
+    history: History | None = None,
 ) -> ScanResult:
     """Scan every configured account and region. Raises CredentialsError before any call if credentials are missing."""
     started = now().replace(microsecond=0)
@@ -108,9 +116,11 @@ def run_scan(
             targets += [(session, r) for r in plan.regions]
     results: list[RegionResult] = []
     verdicts: list[RegionVerdict] = []
+    snapshots: list[RegionSnapshot] = []
     workers = max(1, min(len(targets), 32))
     with ThreadPoolExecutor(workers, thread_name_prefix="region") as pool:
-        futures = [pool.submit(scan_region, s, r, policy, started, cfg.tencentcloud.concurrency) for s, r in targets]
+        concurrency = cfg.tencentcloud.concurrency
+        futures = [pool.submit(scan_region, s, r, policy, started, concurrency, history) for s, r in targets]
         for fut in futures:
             inv = fut.result()
             verdicts.append(decide(inv, policy, started))
@@ -123,6 +133,15 @@ def run_scan(
                     len(inv.clusters or ()),
                     inv.node_count,
                     tuple(inv.errors),
+                )
+            )
+            snapshots.append(
+                RegionSnapshot(
+                    inv.account,
+                    inv.region,
+                    results[-1].status == "ok",
+                    frozenset(i.instance_id for i in inv.instances or ()),
+                    dict(inv.members),
                 )
             )
             for e in inv.errors:
@@ -143,4 +162,5 @@ def run_scan(
         unverified=tuple(unverified),
         excluded=tuple(excluded),
         errors=tuple(global_errors),
+        snapshots=tuple(snapshots),
     )

@@ -28,6 +28,12 @@ class StateLocked(StateError):
     pass
 
 
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (executescript would commit on its own, outside our transaction)."""
+    code = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return [s.strip() for s in code.split(";") if s.strip()]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -99,9 +105,8 @@ class StateDB:
             if name in applied:
                 continue
             with self.transaction():
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in _statements(sql):
+                    self.conn.execute(statement)
                 self.conn.execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (name, utcnow().isoformat())
                 )

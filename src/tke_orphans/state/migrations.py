@@ -22,3 +22,65 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+MIGRATIONS += [
+    (
+        "0002_lifecycle",
+        """
+        -- One row per instance ever seen as an orphan; open while resolved_at is NULL.
+        CREATE TABLE orphans (
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_notified TEXT,
+            resolved_at TEXT,
+            resolved_how TEXT,
+            resolved_detail TEXT,
+            record_json TEXT NOT NULL,
+            PRIMARY KEY (account, region, instance_id)
+        );
+        CREATE INDEX orphans_open ON orphans (resolved_at);
+        -- Every change of an orphan's evidence, for the history.
+        CREATE TABLE evidence_history (
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            evidence_json TEXT NOT NULL
+        );
+        -- Which cluster each node belonged to: an instance seen as a node and now in no cluster was removed.
+        CREATE TABLE nodes (
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            cluster_id TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            PRIMARY KEY (account, region, instance_id)
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            account TEXT NOT NULL DEFAULT '',
+            region TEXT NOT NULL DEFAULT '',
+            instance_id TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX events_at ON events (at);
+        CREATE INDEX events_instance ON events (instance_id);
+        -- Notices to deliver; `pending_json` lists the channel#part still owed (NULL: every channel, every part).
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            notice_json TEXT NOT NULL,
+            pending_json TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            done_at TEXT
+        );
+        """,
+    ),
+]

@@ -1,0 +1,74 @@
+"""The alert lifecycle, pure: from the open orphans the state remembers and a new scan, what is new, still there
+(and due for a reminder), and resolved. Only a region scanned completely can resolve anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..model import ExcludedWhy, Orphan, RegionSnapshot, ScanResult
+from ..notify.model import Resolved
+from ..render.json import _instance
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """An open orphan, as the state remembers it."""
+
+    account: str
+    region: str
+    instance_id: str
+    first_seen: datetime
+    last_notified: datetime | None
+    record: dict[str, object]  # the orphan's JSON (render/json.py) when last seen
+
+
+@dataclass
+class Plan:
+    new: list[Orphan] = field(default_factory=list)
+    still: list[Orphan] = field(default_factory=list)
+    remind: list[Orphan] = field(default_factory=list)
+    resolved: list[Resolved] = field(default_factory=list)
+    first_seen: dict[str, datetime] = field(default_factory=dict)
+
+
+def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], tuple[ExcludedWhy, str]]) -> Resolved:
+    inst = _instance(dict(t.record))
+    base = {"account": t.account, "region": t.region, "instance": inst, "first_seen": t.first_seen}
+    if t.instance_id not in snap.listed:
+        return Resolved(**base, how="terminated", detail="no longer listed")  # type: ignore[arg-type]
+    if t.instance_id in snap.members:
+        return Resolved(**base, how="rejoined", detail=snap.members[t.instance_id])  # type: ignore[arg-type]
+    why = excluded.get((t.account, t.region, t.instance_id))
+    if why is not None and why[0] is ExcludedWhy.SKIP_STATE:
+        return Resolved(**base, how="terminated", detail=why[1])  # type: ignore[arg-type]
+    detail = why[1] if why is not None else "no longer carries TKE evidence"
+    return Resolved(**base, how="ignored", detail=detail)  # type: ignore[arg-type]
+
+
+def plan(result: ScanResult, tracked: list[Tracked], remind_every: timedelta, now: datetime) -> Plan:
+    out = Plan()
+    open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
+    snapshots = {(s.account, s.region): s for s in result.snapshots}
+    excluded = {(e.account, e.region, e.instance_id): (e.why, e.detail) for e in result.excluded}
+    current = set()
+    for o in result.orphans:
+        key = (o.account, o.region, o.instance.instance_id)
+        current.add(key)
+        row = open_rows.get(key)
+        if row is None:
+            out.new.append(o)
+            out.first_seen[o.instance.instance_id] = now
+            continue
+        out.still.append(o)
+        out.first_seen[o.instance.instance_id] = row.first_seen
+        if row.last_notified is None or now - row.last_notified >= remind_every:
+            out.remind.append(o)
+    for key, row in open_rows.items():
+        if key in current:
+            continue
+        snap = snapshots.get((row.account, row.region))
+        if snap is None or not snap.complete:
+            continue  # not scanned, or not completely: an error is not a resolution
+        out.resolved.append(_how(row, snap, excluded))
+    return out
