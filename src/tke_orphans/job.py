@@ -1,4 +1,8 @@
-"""The main job, as `scan` and `serve` run it: scan, remember, decide what to tell, tell it."""
+"""The main job, as `scan` and `serve` run it: scan, remember, decide what changed, tell it (exactly once).
+
+With a state database, only changes are told: new orphans, a digest of those still there every `remind_every`,
+and resolved ones; notices go through an outbox, so that what a run could not deliver is sent by the next one.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from datetime import UTC, datetime
 
 from .cloud.session import CallListener
 from .config import Config
-from .model import ScanResult
-from .notify import Delivery, MemoryLedger, Notice, Notifier
+from .model import ApiFailure, ScanResult
+from .notify import Delivery, MemoryLedger, Notice, Notifier, bot_specs, owed_after
 from .scan import run_scan
 from .state import StateDB
+from .state.lifecycle import Plan, plan
+from .state.outbox import notice_from_json, notice_to_json
 
 
 @dataclass
@@ -19,26 +25,67 @@ class JobResult:
     result: ScanResult
     notices: list[Notice] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+    first_seen: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def failed_deliveries(self) -> list[Delivery]:
         return [d for d in self.deliveries if not d.ok]
 
 
-def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
-    """What to tell about one scan: its orphans, plus what could not be checked."""
+def errors_of(result: ScanResult) -> tuple[tuple[str, ApiFailure], ...]:
     errors = tuple((f"{r.account}/{r.region}", e) for r in result.regions for e in r.errors)
-    errors += tuple(("", e) for e in result.errors)
+    return errors + tuple(("", e) for e in result.errors)
+
+
+def issue_keys(result: ScanResult) -> set[str]:
+    """What could not be checked, as keys: told once when it appears, not on every run while it lasts."""
+    keys = {f"unverified:{u.account}/{u.region}/{u.instance.instance_id}" for u in result.unverified}
+    return keys | {f"error:{where}/{e.api}/{e.cluster_id}/{e.code}" for where, e in errors_of(result)}
+
+
+def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
+    """Without a state: everything found, every run."""
     notice = Notice(
         kind="new",
         scanned_at=result.scanned_at,
         orphans=result.orphans,
         unverified=result.unverified,
-        errors=errors,
+        errors=errors_of(result),
         status_url=cfg.serve.public_url,
         result=result,
     )
     return [] if notice.empty else [notice]
+
+
+def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, previous: ScanResult | None) -> list[Notice]:
+    url, at = cfg.serve.public_url, result.scanned_at
+    out: list[Notice] = []
+    new_issues = issue_keys(result) - (issue_keys(previous) if previous else set())
+    if p.new or new_issues:
+        errors = errors_of(result)
+        out.append(Notice("new", at, tuple(p.new), (), result.unverified, errors, status_url=url, result=result))
+    if p.remind:
+        out.append(
+            Notice("reminder", at, tuple(p.remind), first_seen=dict(p.first_seen), status_url=url, result=result)
+        )
+    if p.resolved:
+        out.append(Notice("resolved", at, resolved=tuple(p.resolved), status_url=url, result=result))
+    return out
+
+
+def deliver_outbox(state: StateDB, cfg: Config, current: ScanResult, scan_id: int) -> list[Delivery]:
+    """Send every notice still owed, to the channels and parts that still owe it."""
+    out: list[Delivery] = []
+    with Notifier(cfg, state) as notifier:
+        for outbox_id, doc, owed in state.pending():
+            result = current if doc.get("scan_id") == scan_id else state.scan_result(doc.get("scan_id"))
+            deliveries = notifier.deliver(notice_from_json(doc, result), owed)
+            state.settle(outbox_id, owed_after(deliveries))
+            for d in deliveries:
+                kind = "notified" if d.ok else "delivery_failed"
+                state.add_event(kind, f"{doc['kind']} {d.describe()}")
+            out += deliveries
+    return out
 
 
 def run_job(
@@ -51,12 +98,28 @@ def run_job(
     listener: CallListener | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> JobResult:
-    result = run_scan(cfg, regions_override=regions, endpoint_url=endpoint_url, listener=listener, now=now)
-    job = JobResult(result, notices_for(result, cfg))
-    if notify and cfg.webhook.enabled and job.notices:
-        with Notifier(cfg, state if state is not None else MemoryLedger()) as notifier:
-            for notice in job.notices:
-                job.deliveries += notifier.deliver(notice)
-    if state is not None:
-        state.record_scan(result)
+    """One pass. `notify=False` looks without telling: the lifecycle is not advanced, so nothing is lost."""
+    history = state.node_history if state is not None else None
+    result = run_scan(
+        cfg, regions_override=regions, endpoint_url=endpoint_url, listener=listener, now=now, history=history
+    )
+    channels = cfg.webhook.enabled and bool(bot_specs(cfg))
+    if state is None:
+        job = JobResult(result, notices_for(result, cfg))
+        if notify and channels:
+            with Notifier(cfg, MemoryLedger()) as notifier:
+                for notice in job.notices:
+                    job.deliveries += notifier.deliver(notice)
+        return job
+    previous = state.last_result()
+    p = plan(result, state.open_orphans(), cfg.webhook.remind_every, result.scanned_at)
+    state.apply(result, p, lifecycle=notify)
+    scan_id = state.record_scan(result)
+    job = JobResult(result, first_seen=dict(p.first_seen))
+    if notify and channels:
+        job.notices = lifecycle_notices(p, result, cfg, previous)
+        for notice in job.notices:
+            state.enqueue(notice.kind, notice_to_json(notice, scan_id))
+        state.mark_notified([*p.new, *p.remind], result.scanned_at)
+        job.deliveries = deliver_outbox(state, cfg, result, scan_id)
     return job

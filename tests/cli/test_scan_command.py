@@ -16,7 +16,7 @@ ORPHANS = ["ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"]
 INSTANCE_KEYS = {
     "account", "region", "zone", "instance_id", "instance_name", "state", "instance_type", "cpu", "memory_gb",
     "charge_type", "created_time", "expired_time", "private_ips", "public_ips", "tags", "cluster_id", "node_pool_id",
-    "reason", "evidence",
+    "reason", "evidence", "first_seen", "orphaned_for_seconds",
 }  # fmt: skip
 
 
@@ -37,6 +37,8 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
     for o in doc["orphans"]:
         assert set(o) == INSTANCE_KEYS
         assert {e["kind"] for e in o["evidence"]} <= {"name", "autoscaling_tag", "owner_tag", "legacy_heuristic"}
+    assert {o["orphaned_for_seconds"] for o in doc["orphans"]} == {0}  # first seen by this scan
+    assert {o["first_seen"] for o in doc["orphans"]} == {doc["scanned_at"]}
     prepaid = doc["orphans"][1]
     assert prepaid["charge_type"] == "PREPAID" and prepaid["expired_time"].endswith("Z")
     assert prepaid["public_ips"] == ["159.75.1.2"] and prepaid["cpu"] == 8 and prepaid["memory_gb"] == 16

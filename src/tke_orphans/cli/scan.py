@@ -78,7 +78,7 @@ def execute(
 def show(job: JobResult, output: Output) -> None:
     result = job.result
     if output is Output.json:
-        doc = to_json(result) | {"notifications": [delivery_json(d) for d in job.deliveries]}
+        doc = to_json(result, job.first_seen) | {"notifications": [delivery_json(d) for d in job.deliveries]}
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     if output is Output.csv:

@@ -30,13 +30,15 @@ class AppriseChannel:
         parts = compose(notice, self.style, self.spec.language, lambda title, text: True, test_name=self.spec.name)
         return [{"title": p.title, "body": p.text} for p in parts]
 
-    def send(self, notice: Notice) -> list[Delivery]:
+    def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]:
         ap = self._apprise.Apprise()
         for url in self.spec.urls:
             ap.add(url)
         out = []
         messages = self.messages(notice)
         for i, msg in enumerate(messages, 1):
+            if parts is not None and i not in parts:
+                continue
             ok = bool(ap.notify(title=msg["title"], body=msg["body"], body_format=self._apprise.NotifyFormat.MARKDOWN))
             hint = "" if ok else "Apprise reported a failure for at least one URL (run with logging.level: debug)"
             out.append(Delivery("apprise", "apprise", f"{i}/{len(messages)}", ok, 1, "" if ok else "failed", "", hint))

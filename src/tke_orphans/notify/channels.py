@@ -30,7 +30,7 @@ class Channel(Protocol):
 
     def messages(self, notice: Notice) -> Sequence[dict[str, Any]]: ...
 
-    def send(self, notice: Notice) -> list[Delivery]: ...
+    def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]: ...
 
 
 def bot_specs(cfg: Config) -> list[BotSpec]:
@@ -75,6 +75,12 @@ def bot_specs(cfg: Config) -> list[BotSpec]:
 
 def full_name(spec: BotSpec) -> str:
     return spec.name if spec.name == spec.platform else f"{spec.platform}:{spec.name}"
+
+
+def owed_after(deliveries: list[Delivery]) -> set[str]:
+    """What is still owed after a delivery attempt: "channel#part" of every part that failed."""
+    # A channel that failed before it could number its parts owes them all ("*").
+    return {f"{d.channel}#{d.part.split('/')[0] if d.part[:1].isdigit() else '*'}" for d in deliveries if not d.ok}
 
 
 def make_channel(
@@ -123,13 +129,26 @@ class Notifier:
             )  # fmt: skip
             self.channels.append((name, channel))
 
-    def deliver(self, notice: Notice) -> list[Delivery]:
+    def deliver(self, notice: Notice, owed: set[str] | None = None) -> list[Delivery]:
+        """Send to every channel, or only what `owed` lists ("channel#part", from a previous run's failures)."""
         if notice.empty or not self.channels:
             return []
-        with ThreadPoolExecutor(len(self.channels), thread_name_prefix="notify") as pool:
-            futures = [pool.submit(channel.send, notice) for _, channel in self.channels]
+        jobs: list[tuple[str, Channel, set[int] | None]] = []
+        for name, channel in self.channels:
+            if owed is None:
+                jobs.append((name, channel, None))
+                continue
+            mine = {p.split("#", 1)[1] for p in owed if p.split("#", 1)[0] == name}
+            if "*" in mine:
+                jobs.append((name, channel, None))
+            elif mine:
+                jobs.append((name, channel, {int(p) for p in mine}))
+        if not jobs:
+            return []
+        with ThreadPoolExecutor(len(jobs), thread_name_prefix="notify") as pool:
+            futures = [pool.submit(channel.send, notice, parts) for _, channel, parts in jobs]
             out: list[Delivery] = []
-            for (name, _), fut in zip(self.channels, futures, strict=True):
+            for (name, _, _), fut in zip(jobs, futures, strict=True):
                 try:
                     out.extend(fut.result())
                 except Exception as exc:  # one broken channel must not stop the others

@@ -93,9 +93,12 @@ class ChatBot:
         bodies = [self.payload(p, notice, first=i == 0) for i, p in enumerate(parts)]
         return bodies + self.extra_payloads(notice)
 
-    def send(self, notice: Notice) -> list[Delivery]:
+    def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]:
+        """Send every part, or only `parts` (1-based): those a previous run could not deliver."""
         bodies = self.messages(notice)
-        return [self.post(body, f"{i}/{len(bodies)}") for i, body in enumerate(bodies, 1)]
+        return [
+            self.post(body, f"{i}/{len(bodies)}") for i, body in enumerate(bodies, 1) if parts is None or i in parts
+        ]
 
     def _backoff(self, attempt: int, throttled: bool) -> float:
         base = self.base_delay * (5 if throttled else 1)

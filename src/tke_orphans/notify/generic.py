@@ -39,7 +39,7 @@ class GenericWebhook:
             return [{"event": "test", "scanned_at": notice.scanned_at.strftime("%Y-%m-%dT%H:%M:%SZ")}]
         return [{**to_json(notice.result), "event": notice.kind}]
 
-    def send(self, notice: Notice) -> list[Delivery]:
+    def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]:
         body = json.dumps(self.messages(notice)[0], ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self.spec.secret:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -63,7 +64,15 @@ def candidate_json(c: Orphan | Unverified) -> dict[str, Any]:
     return out
 
 
-def to_json(result: ScanResult) -> dict[str, Any]:
+def _aged(c: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, datetime] | None) -> dict[str, Any]:
+    first = (first_seen or {}).get(c["instance_id"])
+    c["first_seen"] = iso(first)
+    c["orphaned_for_seconds"] = None if first is None else int((scanned_at - first).total_seconds())
+    return c
+
+
+def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None) -> dict[str, Any]:
+    """`first_seen` (from the state) adds when each orphan was first seen and how long it has been one."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
@@ -82,7 +91,7 @@ def to_json(result: ScanResult) -> dict[str, Any]:
             }
             for r in result.regions
         ],
-        "orphans": [candidate_json(o) for o in result.orphans],
+        "orphans": [_aged(candidate_json(o), result.scanned_at, first_seen) for o in result.orphans],
         "unverified": [candidate_json(u) for u in result.unverified],
         "excluded": [
             {
@@ -118,7 +127,7 @@ def _failure(d: dict[str, Any]) -> ApiFailure:
     return ApiFailure(d["api"], d["code"], d["message"], d.get("cluster_id"))
 
 
-def _instance(d: dict[str, Any]) -> Instance:
+def instance_from_json(d: dict[str, Any]) -> Instance:
     created = _time(d["created_time"])
     assert created is not None
     return Instance(
@@ -143,6 +152,24 @@ def _evidence(d: dict[str, Any]) -> tuple[Evidence, ...]:
     return tuple(Evidence(EvidenceKind(e["kind"]), e["detail"], e.get("subject", "")) for e in d["evidence"])
 
 
+def orphan_from_json(o: dict[str, Any]) -> Orphan:
+    return Orphan(
+        o["account"],
+        o["region"],
+        instance_from_json(o),
+        Reason(o["reason"]),
+        _evidence(o),
+        o["cluster_id"],
+        o["node_pool_id"],
+    )
+
+
+def unverified_from_json(u: dict[str, Any]) -> Unverified:
+    return Unverified(
+        u["account"], u["region"], instance_from_json(u), _evidence(u), u["why"], u["cluster_id"], u["node_pool_id"]
+    )
+
+
 def from_json(doc: dict[str, Any]) -> ScanResult:
     """The inverse of to_json, for schema_version 1. Raises ValueError on anything else."""
     if doc.get("schema_version") != SCHEMA_VERSION:
@@ -165,24 +192,8 @@ def from_json(doc: dict[str, Any]) -> ScanResult:
                 )
                 for r in doc["regions"]
             ),
-            orphans=tuple(
-                Orphan(
-                    o["account"],
-                    o["region"],
-                    _instance(o),
-                    Reason(o["reason"]),
-                    _evidence(o),
-                    o["cluster_id"],
-                    o["node_pool_id"],
-                )
-                for o in doc["orphans"]
-            ),
-            unverified=tuple(
-                Unverified(
-                    u["account"], u["region"], _instance(u), _evidence(u), u["why"], u["cluster_id"], u["node_pool_id"]
-                )
-                for u in doc["unverified"]
-            ),
+            orphans=tuple(orphan_from_json(o) for o in doc["orphans"]),
+            unverified=tuple(unverified_from_json(u) for u in doc["unverified"]),
             excluded=tuple(
                 Excluded(
                     e.get("account", ""), e["region"], e["instance_id"], ExcludedWhy(e["why"]), e.get("detail", "")

@@ -7,14 +7,15 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ..model import ScanResult
-from ..render.json import from_json, to_json
+from ..model import Orphan, RegionSnapshot, ScanResult
+from ..render.json import candidate_json, from_json, to_json
+from .lifecycle import Plan, Tracked
 from .migrations import MIGRATIONS
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -32,6 +33,14 @@ def _statements(sql: str) -> list[str]:
     """Split a migration into statements (executescript would commit on its own, outside our transaction)."""
     code = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
     return [s.strip() for s in code.split(";") if s.strip()]
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
 def utcnow() -> datetime:
@@ -150,9 +159,171 @@ class StateDB:
             )
             return int(cur.lastrowid or 0)
 
+    def scan_result(self, scan_id: int | None) -> ScanResult | None:
+        rows = self.query("SELECT result_json FROM scans WHERE id = ?", (scan_id,))
+        return from_json(json.loads(rows[0]["result_json"])) if rows and rows[0]["result_json"] else None
+
     def last_result(self) -> ScanResult | None:
         rows = self.query("SELECT result_json FROM scans WHERE result_json IS NOT NULL ORDER BY id DESC LIMIT 1")
         return from_json(json.loads(rows[0]["result_json"])) if rows else None
+
+    # ---- node history ---------------------------------------------------------------------------------------
+
+    def node_history(self, account: str, region: str) -> dict[str, tuple[str, datetime]]:
+        rows = self.query(
+            "SELECT instance_id, cluster_id, last_seen FROM nodes WHERE account = ? AND region = ?", (account, region)
+        )
+        return {r["instance_id"]: (r["cluster_id"], _parse(r["last_seen"])) for r in rows}
+
+    def _record_nodes(self, conn: sqlite3.Connection, snapshots: Iterable[RegionSnapshot], at: str) -> None:
+        for snap in snapshots:
+            conn.executemany(
+                "INSERT INTO nodes (account, region, instance_id, cluster_id, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, region, instance_id) DO UPDATE SET"
+                " first_seen = CASE WHEN nodes.cluster_id = excluded.cluster_id THEN nodes.first_seen"
+                " ELSE excluded.first_seen END, cluster_id = excluded.cluster_id, last_seen = excluded.last_seen",
+                [(snap.account, snap.region, iid, cid, at, at) for iid, cid in snap.members.items()],
+            )
+
+    # ---- the alert lifecycle --------------------------------------------------------------------------------
+
+    def open_orphans(self) -> list[Tracked]:
+        rows = self.query("SELECT * FROM orphans WHERE resolved_at IS NULL")
+        return [
+            Tracked(
+                r["account"],
+                r["region"],
+                r["instance_id"],
+                _parse(r["first_seen"]),
+                _parse(r["last_notified"]) if r["last_notified"] else None,
+                json.loads(r["record_json"]),
+            )
+            for r in rows
+        ]
+
+    def apply(self, result: ScanResult, plan: Plan, *, lifecycle: bool = True) -> None:
+        """Remember a scan: node history always; orphans, resolutions and events when `lifecycle` is on."""
+        at = _iso(result.scanned_at)
+        with self.transaction() as conn:
+            self._record_nodes(conn, result.snapshots, at)
+            if not lifecycle:
+                return
+            for o in plan.new:
+                record = candidate_json(o)
+                conn.execute(
+                    "INSERT OR REPLACE INTO orphans (account, region, instance_id, first_seen, last_seen, record_json)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (o.account, o.region, o.instance.instance_id, at, at, json.dumps(record, ensure_ascii=False)),
+                )
+                self._evidence(conn, o, record, at)
+                self._event(conn, at, o.account, o.region, o.instance.instance_id, "orphaned", o.reason.value)
+            for o in plan.still:
+                record = candidate_json(o)
+                old = conn.execute(
+                    "SELECT record_json FROM orphans WHERE account = ? AND region = ? AND instance_id = ?",
+                    (o.account, o.region, o.instance.instance_id),
+                ).fetchone()
+                conn.execute(
+                    "UPDATE orphans SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"
+                    " AND instance_id = ?",
+                    (at, json.dumps(record, ensure_ascii=False), o.account, o.region, o.instance.instance_id),
+                )
+                if old is None or json.loads(old["record_json"]).get("evidence") != record["evidence"]:
+                    self._evidence(conn, o, record, at)
+            for r in plan.resolved:
+                conn.execute(
+                    "UPDATE orphans SET resolved_at = ?, resolved_how = ?, resolved_detail = ? WHERE account = ?"
+                    " AND region = ? AND instance_id = ?",
+                    (at, r.how, r.detail, r.account, r.region, r.instance.instance_id),
+                )
+                self._event(conn, at, r.account, r.region, r.instance.instance_id, f"resolved:{r.how}", r.detail)
+
+    def _evidence(self, conn: sqlite3.Connection, o: Orphan, record: dict[str, Any], at: str) -> None:
+        conn.execute(
+            "INSERT INTO evidence_history (account, region, instance_id, seen_at, evidence_json)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (o.account, o.region, o.instance.instance_id, at, json.dumps(record["evidence"], ensure_ascii=False)),
+        )
+
+    @staticmethod
+    def _event(conn: sqlite3.Connection, at: str, account: str, region: str, iid: str, kind: str, detail: str) -> None:
+        conn.execute(
+            "INSERT INTO events (at, account, region, instance_id, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            (at, account, region, iid, kind, detail),
+        )
+
+    def add_event(
+        self, kind: str, detail: str = "", *, account: str = "", region: str = "", instance_id: str = ""
+    ) -> None:
+        with self.transaction() as conn:
+            self._event(conn, _iso(utcnow()), account, region, instance_id, kind, detail)
+
+    def mark_notified(self, orphans: Iterable[Orphan], at: datetime) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE orphans SET last_notified = ? WHERE account = ? AND region = ? AND instance_id = ?",
+                [(_iso(at), o.account, o.region, o.instance.instance_id) for o in orphans],
+            )
+
+    def first_seen(self) -> dict[str, datetime]:
+        return {
+            r["instance_id"]: _parse(r["first_seen"]) for r in self.query("SELECT instance_id, first_seen FROM orphans")
+        }
+
+    # ---- the outbox: notices owed to channels ----------------------------------------------------------------
+
+    def enqueue(self, kind: str, notice: dict[str, Any]) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO outbox (created_at, kind, notice_json) VALUES (?, ?, ?)",
+                (_iso(utcnow()), kind, json.dumps(notice, ensure_ascii=False)),
+            )
+            return int(cur.lastrowid or 0)
+
+    def pending(self) -> list[tuple[int, dict[str, Any], set[str] | None]]:
+        rows = self.query("SELECT id, notice_json, pending_json FROM outbox WHERE done_at IS NULL ORDER BY id")
+        return [
+            (
+                r["id"],
+                json.loads(r["notice_json"]),
+                None if r["pending_json"] is None else set(json.loads(r["pending_json"])),
+            )
+            for r in rows
+        ]
+
+    def settle(self, outbox_id: int, still_owed: set[str]) -> None:
+        """Record what one delivery attempt left owed; nothing owed closes the entry."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE outbox SET pending_json = ?, attempts = attempts + 1, done_at = ? WHERE id = ?",
+                (json.dumps(sorted(still_owed)), None if still_owed else _iso(utcnow()), outbox_id),
+            )
+
+    # ---- reading it back -------------------------------------------------------------------------------------
+
+    def events(self, *, since: datetime | None = None, instance_id: str | None = None) -> list[dict[str, Any]]:
+        sql, params = "SELECT at, account, region, instance_id, kind, detail FROM events WHERE 1 = 1", []
+        if since is not None:
+            sql += " AND at >= ?"
+            params.append(_iso(since))
+        if instance_id:
+            sql += " AND instance_id = ?"
+            params.append(instance_id)
+        return [dict(r) for r in self.query(sql + " ORDER BY id", tuple(params))]
+
+    def recent_scans(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.query(
+            "SELECT id, started_at, finished_at, status, orphans, unverified, errors_json FROM scans"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(r) | {"errors": json.loads(r["errors_json"])} for r in rows]
+
+    def export(self) -> dict[str, Any]:
+        """Every table, as JSON-ready rows (`tke-orphans state export`)."""
+        tables = [r["name"] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        # Table names come from sqlite_master, not from a user.
+        return {t: [dict(r) for r in self.query(f"SELECT * FROM {t}")] for t in tables}
 
     # ---- the send ledger: pacing of chat bots across runs ----------------------------------------------------
 

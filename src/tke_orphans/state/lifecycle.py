@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ..model import ExcludedWhy, Orphan, RegionSnapshot, ScanResult
 from ..notify.model import Resolved
-from ..render.json import _instance
+from ..render.json import instance_from_json
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Plan:
 
 
 def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], tuple[ExcludedWhy, str]]) -> Resolved:
-    inst = _instance(dict(t.record))
+    inst = instance_from_json(dict(t.record))
     base = {"account": t.account, "region": t.region, "instance": inst, "first_seen": t.first_seen}
     if t.instance_id not in snap.listed:
         return Resolved(**base, how="terminated", detail="no longer listed")  # type: ignore[arg-type]
