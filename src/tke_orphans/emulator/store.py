@@ -159,3 +159,42 @@ class Store:
                 rs.clusters.append(rec)
                 rs.cluster_by_id[cluster.ClusterId] = rec
             self.regions[name] = rs
+
+    # ---- changes to the world while it is served (tests, and the cloud's own mutating actions) ----------------
+
+    def remove_instance(self, region: str, instance_id: str) -> None:
+        """The instance is gone (terminated and out of the recycle bin); it stops being a node too."""
+        with self.lock:
+            rs = self.regions[region]
+            rs.instances = [d for d in rs.instances if d["InstanceId"] != instance_id]
+            rs.by_id.pop(instance_id, None)
+            rs.encoded.pop(instance_id, None)
+            self.remove_node(region, instance_id)
+
+    def remove_node(self, region: str, instance_id: str) -> None:
+        """As DeleteClusterInstances with InstanceDeleteMode=retain: the CVM stays, the node is gone."""
+        with self.lock:
+            rs = self.regions[region]
+            for rec in rs.clusters:
+                rec.nodes = [n for n in rec.nodes if n.instance_id != instance_id]
+            rs.node_of.pop(instance_id, None)
+
+    def add_node(self, region: str, cluster_id: str, instance_id: str, node_pool_id: str | None = None) -> None:
+        """As AddExistedInstances: an existing CVM becomes a (regular) node of a cluster."""
+        with self.lock:
+            rs = self.regions[region]
+            if instance_id not in rs.by_id or instance_id in rs.node_of:
+                raise ValueError(f"{instance_id} is not a free instance of {region}")
+            rec = rs.cluster_by_id[cluster_id]
+            rec.nodes.append(
+                NodeRec(cluster_id, instance_id, instance_id, "WORKER", "Regular", node_pool_id, None, "NativeCVM",
+                        "running", self.world.now)
+            )  # fmt: skip
+            rs.node_of[instance_id] = cluster_id
+
+    def set_instance(self, region: str, instance_id: str, **fields: Any) -> None:
+        """Change an instance's API fields (a rename, a new state, tags)."""
+        with self.lock:
+            rs = self.regions[region]
+            rs.by_id[instance_id].update(fields)
+            rs.encoded.pop(instance_id, None)

@@ -1,0 +1,50 @@
+"""`history` and `state export`: what tke-orphans remembers, for people and for other tools."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..config import ConfigError, parse_duration
+from .common import ConfigOpt, Output, StateOpt, console, fail, load, open_state
+
+state_app = typer.Typer(help="The state database: what tke-orphans remembers between runs.")
+
+
+def history(
+    config: ConfigOpt = None,
+    instance: Annotated[str | None, typer.Option(help="Only this instance id.")] = None,
+    since: Annotated[str, typer.Option(help="How far back, e.g. 7d, 12h.")] = "7d",
+    output: Annotated[Output, typer.Option("--output", "-o", help="table or json.")] = Output.table,
+    state: StateOpt = None,
+) -> None:
+    """What happened: orphans found and resolved, reminders, deliveries and their failures."""
+    cfg = load(config)
+    try:
+        start = datetime.now(UTC) - parse_duration(since)
+    except (ValueError, ConfigError) as exc:
+        fail(f"--since: {exc}")
+    with open_state(cfg, state, lock=False) as db:
+        events = db.events(since=start, instance_id=instance)
+    if output is Output.json:
+        typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        "Time", "Account/region", "Instance", "Event", "Detail", title=f"History since {start:%Y-%m-%d %H:%M} UTC"
+    )
+    for e in events:
+        where = "/".join(x for x in (e["account"], e["region"]) if x)
+        table.add_row(e["at"], where, e["instance_id"], e["kind"], e["detail"])
+    console().print(table)
+
+
+@state_app.command("export")
+def export(config: ConfigOpt = None, state: StateOpt = None) -> None:
+    """Dump every table of the state database as JSON."""
+    cfg = load(config)
+    with open_state(cfg, state, lock=False) as db:
+        typer.echo(json.dumps(db.export(), ensure_ascii=False, indent=2))

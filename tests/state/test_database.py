@@ -1,0 +1,84 @@
+"""The database itself: one process at a time, corrupt or newer files left untouched, history and export."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tke_orphans.cli import app
+from tke_orphans.state import StateDB, StateError, StateLocked
+
+from .conftest import Rig
+
+
+def test_migrations_are_named_and_recorded(tmp_path: Path) -> None:
+    with StateDB(tmp_path / "s.db") as db:
+        assert db.migrations() == ["0001_initial", "0002_lifecycle"]
+        assert db.query("PRAGMA journal_mode")[0][0] == "wal"
+    with StateDB(tmp_path / "s.db") as again:  # reopening applies nothing twice
+        assert again.migrations() == ["0001_initial", "0002_lifecycle"]
+
+
+def test_a_second_process_is_refused(tmp_path: Path) -> None:
+    with StateDB(tmp_path / "s.db"), pytest.raises(StateLocked, match="in use by pid"):
+        StateDB(tmp_path / "s.db")
+    StateDB(tmp_path / "s.db").close()  # free again once the first is closed
+
+
+def test_concurrent_scan_is_refused_with_exit_2(tmp_path: Path) -> None:
+    cfg_path = tmp_path / "c.yaml"
+    cfg_path.write_text("tencentcloud: {secret_id: a, secret_key: b, region: ap-guangzhou}\n", encoding="utf-8")
+    locked = tmp_path / "busy.db"
+    with StateDB(locked):
+        result = CliRunner().invoke(app, ["scan", "-c", str(cfg_path), "--state", str(locked)])
+    assert result.exit_code == 2
+    assert "only one scan may use a state database at a time" in result.output
+
+
+def test_a_corrupt_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    garbage = b"this is not a database, it is somebody's notes\n" * 20
+    path.write_bytes(garbage)
+    with pytest.raises(StateError, match="left untouched"):
+        StateDB(path)
+    assert path.read_bytes() == garbage
+    result = CliRunner().invoke(app, ["history", "--state", str(path)])
+    assert result.exit_code == 2 and "not an SQLite database" in result.output
+    assert path.read_bytes() == garbage
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    StateDB(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_migrations VALUES ('0099_from_the_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StateError, match="newer tke-orphans"):
+        StateDB(path)
+    assert path.read_bytes() == before
+
+
+def test_history_and_export(rig: Rig, tmp_path: Path) -> None:
+    rig.run()
+    rig.emulator.store.remove_instance("ap-shanghai", "ins-shorp001")
+    rig.run()
+    rig.state.close()
+    path = str(rig.state.path)
+    runner = CliRunner()
+    result = runner.invoke(app, ["history", "--state", path, "-o", "json", "--instance", "ins-shorp001"])
+    assert result.exit_code == 0, result.output
+    kinds = [e["kind"] for e in json.loads(result.stdout)]
+    assert kinds == ["orphaned", "resolved:terminated"]
+    table = runner.invoke(app, ["history", "--state", path])
+    assert "resolved:terminated" in table.output and "notified" in table.output
+    dump = json.loads(runner.invoke(app, ["state", "export", "--state", path]).stdout)
+    assert {"scans", "orphans", "nodes", "events", "outbox", "sends", "schema_migrations"} <= set(dump)
+    assert len(dump["scans"]) == 2 and len(dump["orphans"]) == 4
+    assert all(row["done_at"] for row in dump["outbox"])
+    assert "wc-state" not in json.dumps(dump)  # no webhook credential is stored
