@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 TCCLI_VENV := .venv-tccli
 TCCLI      := $(TCCLI_VENV)/bin/tccli
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo lint bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,14 @@ $(TCCLI):
 	test -x $(TCCLI_VENV)/bin/python || $(PYTHON) -m venv $(TCCLI_VENV)
 	$(TCCLI_VENV)/bin/pip install -q tccli
 
-test: $(STAMP) $(TCCLI)
+# Headless Chromium (and a CJK font) for the status page test; Debian's packages, installed when we may.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	else echo "note: install chromium and fonts-wqy-zenhei to run the status page test in a browser"; fi
+
+test: $(STAMP) $(TCCLI) browser
 	TKE_ORPHANS_TCCLI=$(abspath $(TCCLI)) $(PY) -m pytest
 
 demo: $(STAMP)

@@ -6,6 +6,7 @@ and resolved ones; notices go through an outbox, so that what a run could not de
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,10 @@ from .scan import run_scan
 from .state import StateDB
 from .state.lifecycle import Plan, plan
 from .state.outbox import notice_from_json, notice_to_json
+
+
+class Cancelled(Exception):
+    pass
 
 
 @dataclass
@@ -97,12 +102,24 @@ def run_job(
     endpoint_url: str | None = None,
     listener: CallListener | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    cancel: threading.Event | None = None,
 ) -> JobResult:
-    """One pass. `notify=False` looks without telling: the lifecycle is not advanced, so nothing is lost."""
+    """One pass. `notify=False` looks without telling: the lifecycle is not advanced, so nothing is lost.
+
+    A pass cancelled half-way (SIGTERM in `serve`) is dropped whole: nothing is recorded, nothing is told.
+    """
     history = state.node_history if state is not None else None
     result = run_scan(
-        cfg, regions_override=regions, endpoint_url=endpoint_url, listener=listener, now=now, history=history
+        cfg,
+        regions_override=regions,
+        endpoint_url=endpoint_url,
+        listener=listener,
+        now=now,
+        history=history,
+        cancel=cancel,
     )
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     channels = cfg.webhook.enabled and bool(bot_specs(cfg))
     if state is None:
         job = JobResult(result, notices_for(result, cfg))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,7 +45,13 @@ def plan_accounts(cfg: Config, regions_override: Sequence[str] = ()) -> list[Acc
     return [AccountPlan("default", tc, "tencentcloud", regions_of(tc.region, tc.regions))]
 
 
-def make_session(cfg: Config, plan: AccountPlan, endpoint_url: str | None, listener: CallListener | None) -> Session:
+def make_session(
+    cfg: Config,
+    plan: AccountPlan,
+    endpoint_url: str | None,
+    listener: CallListener | None,
+    cancel: threading.Event | None = None,
+) -> Session:
     tc = cfg.tencentcloud
     return Session(
         plan.name,
@@ -54,6 +61,7 @@ def make_session(cfg: Config, plan: AccountPlan, endpoint_url: str | None, liste
         retry=tc.retry,
         pacer=Pacer(tc.rate_limits),
         listener=listener,
+        cancel=cancel,
     )
 
 
@@ -98,12 +106,13 @@ def run_scan(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     listener: CallListener | None = None,
     history: History | None = None,
+    cancel: threading.Event | None = None,
 ) -> ScanResult:
     """Scan every configured account and region. Raises CredentialsError before any call if credentials are missing."""
     started = now().replace(microsecond=0)
     policy = cfg.detection.policy()
     plans = plan_accounts(cfg, regions_override)
-    sessions = [(plan, make_session(cfg, plan, endpoint_url, listener)) for plan in plans]
+    sessions = [(plan, make_session(cfg, plan, endpoint_url, listener, cancel)) for plan in plans]
     global_errors: list[ApiFailure] = []
     targets: list[tuple[Session, str]] = []
     for plan, session in sessions:

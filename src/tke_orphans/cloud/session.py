@@ -94,8 +94,10 @@ class Session:
         pacer: Pacer | None = None,
         listener: CallListener | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.account = account
+        self._cancel = cancel
         self._credential = credential
         self._profile = endpoint.profile(timeout)
         self._retry = retry or Retry()
@@ -135,6 +137,8 @@ class Session:
         api = f"{service}.{action}"
         client = self._client(service, version or VERSIONS[service], region)
         for attempt in range(1, self._retry.max_attempts + 1):
+            if self._cancel is not None and self._cancel.is_set():
+                raise CloudError(api, "Cancelled", "the scan was stopped", cluster_id=cluster_id)
             self.pacer.acquire(api, region)
             try:
                 answer = client.call_json(action, params)
@@ -157,5 +161,8 @@ class Session:
             self._notify(api, region, "retry")
             delay = self._backoff(attempt)
             log.debug("%s in %s: %s, retry %d in %.2fs", api, region, code, attempt, delay)
-            self._sleep(delay)
+            if self._cancel is not None:
+                self._cancel.wait(delay)
+            else:
+                self._sleep(delay)
         raise AssertionError("unreachable")

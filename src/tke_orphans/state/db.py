@@ -159,6 +159,12 @@ class StateDB:
             )
             return int(cur.lastrowid or 0)
 
+    def last_scan_times(self) -> tuple[float | None, float | None]:
+        """Unix times when the last complete scan, and the last scan at all, finished."""
+        ok = self.query("SELECT max(finished_at) AS t FROM scans WHERE status = 'ok'")[0]["t"]
+        last = self.query("SELECT max(finished_at) AS t FROM scans")[0]["t"]
+        return (_parse(ok).timestamp() if ok else None, _parse(last).timestamp() if last else None)
+
     def scan_result(self, scan_id: int | None) -> ScanResult | None:
         rows = self.query("SELECT result_json FROM scans WHERE id = ?", (scan_id,))
         return from_json(json.loads(rows[0]["result_json"])) if rows and rows[0]["result_json"] else None
@@ -264,6 +270,13 @@ class StateDB:
                 "UPDATE orphans SET last_notified = ? WHERE account = ? AND region = ? AND instance_id = ?",
                 [(_iso(at), o.account, o.region, o.instance.instance_id) for o in orphans],
             )
+
+    def open_orphan_rows(self) -> list[dict[str, Any]]:
+        rows = self.query(
+            "SELECT account, region, instance_id, first_seen, last_seen, record_json FROM orphans"
+            " WHERE resolved_at IS NULL ORDER BY account, region, instance_id"
+        )
+        return [dict(r) for r in rows]
 
     def first_seen(self) -> dict[str, datetime]:
         return {

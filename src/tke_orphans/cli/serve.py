@@ -1,0 +1,52 @@
+"""`serve`: the long-running mode, for a Deployment on TKE or any host."""
+
+from __future__ import annotations
+
+import signal
+from typing import Annotated
+
+import typer
+
+from ..config import ConfigError, parse_duration
+from .common import ConfigOpt, EndpointOpt, StateOpt, endpoint, fail, load, open_state
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        fail(f"--listen {value!r}: expected HOST:PORT, such as 0.0.0.0:9108")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def serve(
+    config: ConfigOpt = None,
+    interval: Annotated[str | None, typer.Option(help="Time between scans [default: serve.interval, 10m].")] = None,
+    listen: Annotated[
+        str | None, typer.Option(help="Address for /metrics, probes and the status page [default: 0.0.0.0:9108].")
+    ] = None,
+    state: StateOpt = None,
+    endpoint_url: EndpointOpt = None,
+) -> None:
+    """Scan on an interval (the first at start), serve metrics, /healthz, /readyz and a status page."""
+    from ..serve import Service
+
+    cfg = load(config)
+    try:
+        every = parse_duration(interval) if interval else cfg.serve.interval
+    except (ValueError, ConfigError) as exc:
+        fail(f"--interval: {exc}")
+    if every.total_seconds() < 1:
+        fail("--interval must be at least 1s")
+    address = _listen(listen or cfg.serve.listen)
+    with open_state(cfg, state) as db:
+        try:
+            service = Service(cfg, db, every, address, endpoint(endpoint_url))
+        except OSError as exc:
+            fail(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}")
+
+        def _stop(signum: int, frame: object) -> None:
+            service.stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        service.run()

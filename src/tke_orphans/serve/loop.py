@@ -1,0 +1,83 @@
+"""`serve`: scan on an interval, one pass at a time, surviving a bad pass; stop cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ..config import Config
+from ..job import Cancelled, run_job
+from ..state import StateDB
+from .metrics import Metrics
+from .web import Health, StatusServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    cfg: Config
+    state: StateDB
+    interval: timedelta
+    listen: tuple[str, int]
+    endpoint_url: str | None = None
+
+    def __post_init__(self) -> None:
+        self.stop = threading.Event()
+        self.metrics = Metrics()
+        # Ready while a pass finished within two intervals (and a minute for the pass itself).
+        self.health = Health(2 * self.interval.total_seconds() + 60)
+        self.server = StatusServer(self.listen, self.state, self.metrics, self.health, self.cfg.webhook.language)
+        self.passes = 0
+        # After a restart, carry on from what the state remembers rather than from zero.
+        last_ok, last_any = self.state.last_scan_times()
+        if last_ok is not None:
+            self.metrics.last_success.set(last_ok)
+        if last_any is not None:
+            self.metrics.last_scan.set(last_any)
+            self.health.last_finished = last_any
+
+    def run_pass(self) -> None:
+        started = time.monotonic()
+        try:
+            job = run_job(
+                self.cfg,
+                state=self.state,
+                endpoint_url=self.endpoint_url,
+                listener=self.metrics.on_call,
+                cancel=self.stop,
+            )
+        except Cancelled:
+            log.info("stopped during a pass: nothing of it was recorded")
+            return
+        except Exception:
+            log.exception("scan pass failed; the next one runs in %s", self.interval)
+            self.metrics.failed(time.monotonic() - started, time.time())
+            return
+        finally:
+            self.passes += 1
+        self.metrics.observe(job, time.monotonic() - started, time.time())
+        self.health.last_finished = time.time()
+        log.info(
+            "pass %d: %s, %d orphan(s), %d unverified, %d notification(s) sent, %d failed",
+            self.passes,
+            job.result.status,
+            len(job.result.orphans),
+            len(job.result.unverified),
+            sum(d.ok for d in job.deliveries),
+            len(job.failed_deliveries),
+        )
+
+    def run(self) -> None:
+        """Until `stop` is set: a pass at start, then one every interval."""
+        self.server.start()
+        log.info("serving on %s, a scan every %s", self.server.url, self.interval)
+        try:
+            while not self.stop.is_set():
+                self.run_pass()
+                self.stop.wait(self.interval.total_seconds())
+        finally:
+            self.server.stop()

@@ -1,0 +1,143 @@
+"""The status page: server-rendered HTML that works without JavaScript, in Chinese or English."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from html import escape
+from typing import Any, Literal
+
+from ..model import ScanResult
+from ..notify.i18n import EVIDENCE, REASONS, duration
+
+Lang = Literal["zh-CN", "en"]
+WORDS: dict[str, dict[Lang, str]] = {
+    "title": {"zh-CN": "孤儿 CVM 实例", "en": "Orphaned CVM instances"},
+    "orphans": {"zh-CN": "当前孤儿实例", "en": "Current orphans"},
+    "none": {"zh-CN": "没有孤儿实例。", "en": "No orphaned instances."},
+    "unverified": {"zh-CN": "未能核实（不算孤儿）", "en": "Unverified (not counted as orphans)"},
+    "scans": {"zh-CN": "最近的扫描", "en": "Recent scans"},
+    "trend": {"zh-CN": "孤儿数量变化", "en": "Orphans over time"},
+    "instance": {"zh-CN": "实例", "en": "Instance"},
+    "where": {"zh-CN": "地域/可用区", "en": "Region/zone"},
+    "owner": {"zh-CN": "归属", "en": "Belonged to"},
+    "reason": {"zh-CN": "原因", "en": "Reason"},
+    "evidence": {"zh-CN": "证据", "en": "Evidence"},
+    "age": {"zh-CN": "孤儿时长", "en": "Orphaned for"},
+    "charge": {"zh-CN": "计费", "en": "Charge"},
+    "why": {"zh-CN": "原因", "en": "Why"},
+    "time": {"zh-CN": "时间", "en": "Time"},
+    "status": {"zh-CN": "状态", "en": "Status"},
+    "errors": {"zh-CN": "错误", "en": "Errors"},
+    "updated": {"zh-CN": "最近一次扫描", "en": "Last scan"},
+    "never": {"zh-CN": "尚未扫描", "en": "no scan yet"},
+    "switch": {"zh-CN": "English", "en": "中文"},
+}
+CSS = """
+body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}table{border-collapse:collapse;width:100%}
+th,td{border-bottom:1px solid #ddd;padding:.4rem .6rem;text-align:left;vertical-align:top;font-size:.9rem}
+th{background:#f5f5f5}code{background:#f2f2f2;padding:0 .2rem}.ok{color:#1a7f37}.partial{color:#b35900}
+.error{color:#c62828}.muted{color:#666}.count{font-size:2.4rem;font-weight:bold}nav{float:right}
+"""
+
+
+def _w(key: str, lang: Lang) -> str:
+    return WORDS[key][lang]
+
+
+def _plot(points: list[tuple[str, int]], lang: Lang) -> str:
+    """An inline SVG line of orphan counts, oldest first."""
+    if not points:
+        return f"<p class='muted'>{_w('never', lang)}</p>"
+    width, height, pad = 720, 180, 30
+    top = max([1, *(n for _, n in points)])
+    step = (width - 2 * pad) / max(1, len(points) - 1)
+    xy = [(pad + i * step, height - pad - n * (height - 2 * pad) / top) for i, (_, n) in enumerate(points)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    dots = "".join(
+        f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3'><title>{escape(t)}: {n}</title></circle>"
+        for (x, y), (t, n) in zip(xy, points, strict=True)
+    )
+    return (
+        f"<svg role='img' aria-label='{_w('trend', lang)}' width='{width}' height='{height}' "
+        f"viewBox='0 0 {width} {height}' xmlns='http://www.w3.org/2000/svg'>"
+        f"<line x1='{pad}' y1='{height - pad}' x2='{width - pad}' y2='{height - pad}' stroke='#999'/>"
+        f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{height - pad}' stroke='#999'/>"
+        f"<text x='4' y='{pad + 4}' font-size='11'>{top}</text><text x='14' y='{height - pad}' font-size='11'>0</text>"
+        f"<text x='{pad}' y='{height - 8}' font-size='11'>{escape(points[0][0])}</text>"
+        f"<text x='{width - pad}' y='{height - 8}' font-size='11' text-anchor='end'>{escape(points[-1][0])}</text>"
+        f"<polyline fill='none' stroke='#c62828' stroke-width='2' points='{line}'/>"
+        f"<g fill='#c62828'>{dots}</g></svg>"
+    )
+
+
+def render_page(
+    orphans: list[dict[str, Any]],
+    last: ScanResult | None,
+    scans: list[dict[str, Any]],
+    lang: Lang,
+    now: datetime | None = None,
+) -> str:
+    """`orphans`: the state's open orphan rows (record_json, first_seen); `scans`: recent scans, newest first."""
+    now = now or datetime.now(UTC)
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    out = [
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{_w('title', lang)}</title><style>{CSS}</style></head><body>",
+        f"<nav><a href='?lang={other}'>{_w('switch', lang)}</a></nav><h1>{_w('title', lang)}</h1>",
+    ]
+    updated = scans[0]["started_at"] if scans else _w("never", lang)
+    out.append(
+        f"<p><span class='count' id='orphan-count'>{len(orphans)}</span> · {_w('updated', lang)}: {escape(updated)}</p>"
+    )
+    out.append(f"<h2>{_w('orphans', lang)}</h2>")
+    if not orphans:
+        out.append(f"<p id='no-orphans'>{_w('none', lang)}</p>")
+    else:
+        heads = ("instance", "where", "owner", "reason", "evidence", "age", "charge")
+        out.append("<table id='orphans'><tr>" + "".join(f"<th>{_w(h, lang)}</th>" for h in heads) + "</tr>")
+        for row in orphans:
+            rec = json.loads(row["record_json"])
+            first = datetime.fromisoformat(row["first_seen"].replace("Z", "+00:00"))
+            owner = " / ".join(x for x in (rec.get("cluster_id"), rec.get("node_pool_id")) if x) or "-"
+            evidence = "<br>".join(
+                f"{escape(EVIDENCE.get(e['kind'], {}).get(lang, e['kind']))}: {escape(e.get('subject') or e['detail'])}"
+                for e in rec["evidence"]
+            )
+            charge = rec["charge_type"] + (f" ({rec['expired_time'][:10]})" if rec.get("expired_time") else "")
+            out.append(
+                f"<tr><td><code>{escape(rec['instance_id'])}</code><br>{escape(rec['instance_name'])}</td>"
+                f"<td>{escape(rec['region'])}<br>{escape(rec['zone'])}</td><td>{escape(owner)}</td>"
+                f"<td>{escape(REASONS[rec['reason']][lang])}</td><td>{evidence}</td>"
+                f"<td>{escape(duration(now - first, lang))}</td><td>{escape(charge)}</td></tr>"
+            )
+        out.append("</table>")
+    if last is not None and last.unverified:
+        out.append(f"<h2>{_w('unverified', lang)}</h2><table id='unverified'>")
+        out.append(f"<tr><th>{_w('instance', lang)}</th><th>{_w('where', lang)}</th><th>{_w('why', lang)}</th></tr>")
+        for u in last.unverified:
+            out.append(
+                f"<tr><td><code>{escape(u.instance.instance_id)}</code></td><td>{escape(u.region)}</td>"
+                f"<td>{escape(u.why)}</td></tr>"
+            )
+        out.append("</table>")
+    out.append(f"<h2>{_w('trend', lang)}</h2>")
+    out.append(_plot([(s["started_at"][5:16].replace("T", " "), s["orphans"]) for s in reversed(scans)], lang))
+    out.append(f"<h2>{_w('scans', lang)}</h2><table id='scans'>")
+    out.append(
+        f"<tr><th>{_w('time', lang)}</th><th>{_w('status', lang)}</th><th>{_w('orphans', lang)}</th>"
+        f"<th>{_w('unverified', lang)}</th><th>{_w('errors', lang)}</th></tr>"
+    )
+    for s in scans:
+        errors = "<br>".join(
+            escape(f"{e['api']}{' ' + e['cluster_id'] if e.get('cluster_id') else ''}: {e['code']}: {e['message']}")
+            for e in s["errors"]
+        )
+        out.append(
+            f"<tr><td>{escape(s['started_at'])}</td><td class='{escape(s['status'])}'>{escape(s['status'])}</td>"
+            f"<td>{s['orphans']}</td><td>{s['unverified']}</td><td>{errors}</td></tr>"
+        )
+    out.append("</table></body></html>")
+    return "".join(out)

@@ -1,0 +1,69 @@
+"""Service tests: the real service loop and HTTP server over loopback, with the emulator and the chat sinks."""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tke_orphans.config import config_from_data
+from tke_orphans.emulator import Emulator, load_world
+from tke_orphans.serve import Service
+from tke_orphans.sinks import ChatSinks, SinkBot
+from tke_orphans.state import StateDB
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "examples" / "demo-world.yaml"
+WECOM = SinkBot("wecom", "wc-serve")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, resp.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def config_data(emu_url: str, sinks: ChatSinks | None = None, **extra: Any) -> dict[str, Any]:
+    cred = load_world(DEMO).spec.credentials[0]
+    data: dict[str, Any] = {
+        "tencentcloud": {"secret_id": cred.secret_id, "secret_key": cred.secret_key, "regions": "all",
+                         "endpoint_url": emu_url, "retry": {"max_attempts": 2, "base_delay": 0.01}},
+        "serve": {"public_url": "https://orphans.example.com/"},
+    }  # fmt: skip
+    if sinks is not None:
+        data["webhook"] = {"enabled": True, "platforms": {"wecom": {"enabled": True, "url": sinks.bot_url(WECOM)}}}
+    return data | extra
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    with Emulator(load_world(DEMO)) as emu, ChatSinks([WECOM]) as sinks, StateDB(tmp_path / "s.db") as db:
+        cfg = config_from_data(config_data(emu.url, sinks), "serve-test")
+        svc = Service(cfg, db, timedelta(minutes=10), ("127.0.0.1", 0))
+        svc.server.start()
+        svc.sinks = sinks  # type: ignore[attr-defined]
+        svc.emulator = emu  # type: ignore[attr-defined]
+        try:
+            yield svc
+        finally:
+            svc.server.stop()
+
+
+def write_yaml(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path

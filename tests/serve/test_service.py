@@ -1,0 +1,130 @@
+"""serve: metrics with the right values after a pass, probes, a failed pass survived, SIGTERM handled."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tke_orphans.config import config_from_data
+from tke_orphans.emulator import Emulator, FaultPlan, load_world
+from tke_orphans.serve import Service
+from tke_orphans.state import StateDB
+
+from .conftest import DEMO, config_data, free_port, get, write_yaml
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample of the Prometheus text format."""
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0])) if "{" in line else {}
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    raise KeyError(f"{name} {labels} not in the metrics")
+
+
+def test_metrics_after_a_pass(service: Service) -> None:
+    url = service.server.url
+    assert get(url + "/healthz")[0] == 200
+    assert get(url + "/readyz")[0] == 503  # no scan yet
+    service.run_pass()
+    assert get(url + "/readyz")[0] == 200
+    status, text = get(url + "/metrics")
+    assert status == 200
+    assert metric(text, "tke_orphans_orphans", region="ap-guangzhou", reason="removed_from_cluster") == 1
+    assert metric(text, "tke_orphans_orphans", region="ap-guangzhou", reason="cluster_deleted") == 1
+    assert metric(text, "tke_orphans_orphans", region="ap-shanghai", reason="removed_from_cluster") == 1
+    assert metric(text, "tke_orphans_region_up", region="ap-shanghai") == 1
+    assert metric(text, "tke_orphans_unverified", region="ap-guangzhou") == 0
+    assert metric(text, "tke_orphans_scans_total", status="ok") == 1
+    assert metric(text, "tke_orphans_notifications_total", platform="wecom", outcome="ok") == 1
+    assert metric(text, "tke_orphans_api_calls_total", service="cvm", action="DescribeInstances", outcome="ok") == 2
+    assert metric(text, "tke_orphans_orphan_age_seconds", instance_id="ins-gzorp001") == 0
+    assert metric(text, "tke_orphans_last_scan_success_timestamp_seconds") > time.time() - 60
+    assert metric(text, "tke_orphans_scan_duration_seconds_count") == 1
+
+
+def test_a_pass_where_the_api_fails_is_survived(service: Service) -> None:
+    service.run_pass()
+    service.emulator.faults = FaultPlan.from_data({"faults": [{"service": "cvm", "code": "InternalError"}]})  # type: ignore[attr-defined]
+    service.run_pass()
+    text = get(service.server.url + "/metrics")[1]
+    assert metric(text, "tke_orphans_scans_total", status="error") == 1
+    assert metric(text, "tke_orphans_region_up", region="ap-guangzhou") == 0
+    assert metric(text, "tke_orphans_api_calls_total", service="cvm", action="DescribeInstances", outcome="error") == 2
+    service.emulator.faults = FaultPlan([])  # type: ignore[attr-defined]
+    service.run_pass()
+    text = get(service.server.url + "/metrics")[1]
+    assert metric(text, "tke_orphans_scans_total", status="ok") == 2
+    assert metric(text, "tke_orphans_region_up", region="ap-guangzhou") == 1
+    assert len(service.state.open_orphans()) == 4  # the failing pass resolved nothing
+
+
+def test_a_pass_that_raises_is_logged_and_the_loop_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    for var in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = config_from_data({"tencentcloud": {"region": "ap-guangzhou"}})  # no credentials anywhere
+    with StateDB(tmp_path / "s.db") as db:
+        svc = Service(cfg, db, timedelta(seconds=0.05), ("127.0.0.1", 0))
+        runner = threading.Thread(target=svc.run)
+        runner.start()
+        deadline = time.monotonic() + 10
+        while svc.passes < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        svc.stop.set()
+        runner.join(timeout=10)
+        assert not runner.is_alive() and svc.passes >= 3
+        assert "scan pass failed" in caplog.text and "No Tencent Cloud credentials" in caplog.text
+        text = get_metrics_once(svc)
+        assert metric(text, "tke_orphans_scans_total", status="error") >= 3
+
+
+def get_metrics_once(svc: Service) -> str:
+    from prometheus_client import generate_latest
+
+    return generate_latest(svc.metrics.registry).decode()
+
+
+def test_serve_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    with Emulator(load_world(DEMO), latency_ms=20) as emu:
+        cfg = write_yaml(tmp_path / "c.yaml", config_data(emu.url))
+        port = free_port()
+        state = tmp_path / "state.db"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tke_orphans", "serve", "-c", str(cfg), "--state", str(state),
+             "--interval", "1s", "--listen", f"127.0.0.1:{port}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(tmp_path)},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if get(f"http://127.0.0.1:{port}/readyz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            assert get(f"http://127.0.0.1:{port}/readyz")[0] == 200
+            time.sleep(1.2)  # let a second pass begin, so that SIGTERM may land during one
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    with StateDB(state) as db:  # intact, unlocked, and holding the passes that finished
+        scans = db.recent_scans()
+        assert scans and all(s["status"] == "ok" for s in scans)
+        assert len(db.open_orphans()) == 4
