@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 TCCLI_VENV := .venv-tccli
 TCCLI      := $(TCCLI_VENV)/bin/tccli
 
-.PHONY: test demo lint bench clean browser
+.PHONY: test demo lint bench bench-full clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,9 +32,16 @@ test: $(STAMP) $(TCCLI) browser
 demo: $(STAMP)
 	$(VENV)/bin/tke-orphans demo
 
+# The benchmark (bench/run.py): S and M in a few minutes; every world, XL included, with bench-full.
+bench: $(STAMP)
+	$(PY) bench/run.py --worlds S,M --json bench/results-small.json
+
+bench-full: $(STAMP)
+	$(PY) bench/run.py --worlds all --json bench/results.json
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
 clean:

@@ -68,10 +68,10 @@ def _page_of(resp: dict[str, Any], key: str, api: str) -> tuple[list[dict[str, A
     return items, total
 
 
-Fetch = Callable[[int], tuple[list[dict[str, Any]], int]]
+Fetch = Callable[[int], tuple[list[T], int]]
 
 
-def _sequential(fetch: Fetch) -> list[dict[str, Any]]:
+def _sequential(fetch: Fetch[dict[str, Any]]) -> list[dict[str, Any]]:
     items, total = fetch(0)
     offset = PAGE
     while offset < total:
@@ -83,7 +83,7 @@ def _sequential(fetch: Fetch) -> list[dict[str, Any]]:
     return items
 
 
-def _parallel(fetch: Fetch, pool: ThreadPoolExecutor) -> list[dict[str, Any]]:
+def _parallel(fetch: Fetch[T], pool: ThreadPoolExecutor) -> list[T]:
     """The first page tells the total; the rest are fetched at once. Call from outside `pool`'s workers."""
     items, total = fetch(0)
     futures = [pool.submit(fetch, offset) for offset in range(PAGE, total, PAGE)]
@@ -98,7 +98,7 @@ class RegionLister:
         self.region = region
         self.concurrency = concurrency
 
-    def _fetch(self, service: str, action: str, key: str, params: dict[str, Any], **kw: Any) -> Fetch:
+    def _fetch(self, service: str, action: str, key: str, params: dict[str, Any], **kw: Any) -> Fetch[dict[str, Any]]:
         api = f"{service}.{action}"
 
         def fetch(offset: int) -> tuple[list[dict[str, Any]], int]:
@@ -110,9 +110,15 @@ class RegionLister:
     # ---- the CVM track ------------------------------------------------------------------------------------
 
     def instances(self, pool: ThreadPoolExecutor) -> list[Instance]:
-        raw = _parallel(self._fetch("cvm", "DescribeInstances", "InstanceSet", {}), pool)
+        raw = self._fetch("cvm", "DescribeInstances", "InstanceSet", {})
+
+        def page(offset: int) -> tuple[list[Instance], int]:
+            # Records as soon as a page arrives: 100,000 API dicts never sit in memory at once.
+            items, total = raw(offset)
+            return _convert("cvm.DescribeInstances", items, to_instance), total
+
         seen: dict[str, Instance] = {}
-        for inst in _convert("cvm.DescribeInstances", raw, to_instance):
+        for inst in _parallel(page, pool):
             seen.setdefault(inst.instance_id, inst)  # offset paging can repeat an item while the list changes
         return list(seen.values())
 

@@ -15,7 +15,7 @@ DOCUMENTED: dict[str, float] = {
 }
 DEFAULT_TKE = 20.0
 # Run a little below the documented rate: clocks and network jitter bunch requests up on the way.
-HEADROOM = 0.9
+HEADROOM = 0.95
 
 
 def default_rate(api: str) -> float:

@@ -74,7 +74,8 @@ class Endpoint:
             http = HttpProfile(endpoint=parts.netloc, protocol=parts.scheme, reqTimeout=timeout, keepAlive=True)
         else:
             http = HttpProfile(reqTimeout=timeout, keepAlive=True, rootDomain=self.root_domain)
-        return ClientProfile(httpProfile=http)
+        # The region breaker would redirect calls to a backup public endpoint: never, when we chose the endpoint.
+        return ClientProfile(httpProfile=http, disable_region_breaker=True)
 
 
 CallListener = Callable[[str, str, str], None]  # (api, region, outcome: ok|retry|error)

@@ -1,0 +1,220 @@
+"""The benchmark: scan generated worlds as a user would, against the emulator with the real rate limits.
+
+For each world: generate it (with its answer key), start `tke-orphans emulator serve --rate-limits real
+--latency-ms 50`, run `tke-orphans scan --output json` as a separate process, and record wall time, CPU time,
+peak RSS, API calls per action and throttled calls (from the emulator's statistics), and whether the orphans equal
+the answer key. Then the original checker's call pattern on the same emulator, for comparison.
+
+    python bench/run.py --worlds S,M            # make bench
+    python bench/run.py --worlds all            # make bench-full
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from baseline import original_scan
+from worlds import WORLDS, WorldSpec, lower_bound, minimum_calls
+
+from tke_orphans.emulator.generate import generate_world, write_world
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "bench" / ".cache"
+CLI = [sys.executable, "-m", "tke_orphans"]
+
+
+def world_file(spec: WorldSpec) -> tuple[Path, dict[str, Any]]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"{spec.regions}r-{spec.instances}i-{spec.clusters}c-s{spec.seed}.json"
+    if path.exists():
+        return path, json.loads(path.read_text(encoding="utf-8"))
+    data = generate_world(regions=spec.regions, instances=spec.instances, clusters=spec.clusters, seed=spec.seed)
+    write_world(data, path)
+    return path, data
+
+
+def start_emulator(path: Path, spec: WorldSpec, tmp: Path) -> tuple[subprocess.Popen[str], str]:
+    args = [*CLI, "emulator", "serve", "--world", str(path), "--rate-limits", "real", "--latency-ms",
+            str(spec.latency_ms)]  # fmt: skip
+    if spec.throttle:
+        faults = tmp / "faults.json"
+        rule = {"probability": spec.throttle, "code": "RequestLimitExceeded", "message": "injected"}
+        faults.write_text(json.dumps({"seed": 7, "faults": [rule]}), encoding="utf-8")
+        args += ["--faults", str(faults)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    if not url.startswith("http://"):
+        raise RuntimeError(f"the emulator did not start: {proc.stderr.read() if proc.stderr else ''}")
+    return proc, url
+
+
+def stats(url: str, reset: bool = False) -> dict[str, Any]:
+    req = urllib.request.Request(url + "/__stats", method="DELETE" if reset else "GET")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return dict(json.loads(resp.read()))
+
+
+def run_scan(url: str, data: dict[str, Any], tmp: Path) -> dict[str, Any]:
+    cred = data["credentials"][0]
+    cfg = tmp / "config.yaml"
+    cfg.write_text(
+        json.dumps({"tencentcloud": {"secret_id": cred["secret_id"], "secret_key": cred["secret_key"],
+                                     "regions": "all", "endpoint_url": url}}),
+        encoding="utf-8",
+    )  # fmt: skip
+    out = tmp / "result.json"
+    started = time.monotonic()
+    with out.open("w") as fh:
+        proc = subprocess.Popen(
+            [*CLI, "scan", "-c", str(cfg), "--state", str(tmp / "state.db"), "-o", "json", "--no-notify"],
+            stdout=fh, stderr=subprocess.PIPE, env={**os.environ, "HOME": str(tmp)},
+        )  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    result = json.loads(out.read_text(encoding="utf-8"))
+    return {
+        "exit": os.waitstatus_to_exitcode(status),
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "result": result,
+    }
+
+
+def compare(found: set[tuple[str, str]], data: dict[str, Any]) -> dict[str, int]:
+    expected = {(o["region"], o["instance_id"]) for o in data["answer_key"]["orphans"]}
+    return {"expected": len(expected), "false_orphans": len(found - expected), "missed": len(expected - found)}
+
+
+def bench_world(spec: WorldSpec, baseline: bool) -> dict[str, Any]:
+    path, data = world_file(spec)
+    with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as tmp_name:
+        tmp = Path(tmp_name)
+        emu, url = start_emulator(path, spec, tmp)
+        try:
+            stats(url, reset=True)
+            scan = run_scan(url, data, tmp)
+            after = stats(url)
+            row: dict[str, Any] = {
+                "world": spec.name,
+                "regions": spec.regions,
+                "instances": spec.instances,
+                "clusters": spec.clusters,
+                "latency_ms": spec.latency_ms,
+                "throttle": spec.throttle,
+            }
+            calls: dict[str, int] = {}
+            for a in after["actions"]:
+                key = f"{a['service']}.{a['action']}"
+                calls[key] = calls.get(key, 0) + a["calls"]
+            minimum: dict[str, int] = {}
+            for per_region in minimum_calls(data).values():
+                for (s, a), n in per_region.items():
+                    minimum[f"{s}.{a}"] = minimum.get(f"{s}.{a}", 0) + n
+            minimum["region.DescribeRegions"] = 1
+            real_throttled = after["totals"]["throttled"] - after["totals"]["faults"]
+            found = {(o["region"], o["instance_id"]) for o in scan["result"]["orphans"]}
+            bound = lower_bound(data, spec.latency_ms / 1000)
+            row |= {
+                "exit": scan["exit"],
+                "status": scan["result"]["status"],
+                "wall_s": round(scan["wall_s"], 2),
+                "cpu_s": round(scan["cpu_s"], 2),
+                "cpu_share": round(scan["cpu_s"] / scan["wall_s"], 3),
+                "peak_rss_mb": round(scan["peak_rss_mb"], 1),
+                "bound_s": round(bound, 2),
+                "ratio": round(scan["wall_s"] / bound, 2),
+                "calls": after["totals"]["calls"],
+                "calls_minimum": sum(minimum.values()),
+                "calls_by_action": calls,
+                "minimum_by_action": minimum,
+                "injected_throttles": after["totals"]["faults"],
+                "throttled": real_throttled,
+                "throttled_share": round(real_throttled / max(1, after["totals"]["calls"]), 4),
+                "correct": found == {(o["region"], o["instance_id"]) for o in data["answer_key"]["orphans"]},
+                **compare(found, data),
+            }
+            if baseline:
+                stats(url, reset=True)
+                region = sorted(data["regions"])[0]
+                cred = data["credentials"][0]
+                started = time.monotonic()
+                reported = original_scan(url.removeprefix("http://"), cred["secret_id"], cred["secret_key"], region)
+                row["baseline"] = {
+                    "wall_s": round(time.monotonic() - started, 2),
+                    "regions_scanned": 1,
+                    "calls": stats(url)["totals"]["calls"],
+                    **compare({(region, i) for i in reported}, data),
+                }
+            return row
+        finally:
+            emu.terminate()
+            emu.wait(timeout=30)
+
+
+def machine() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = ("| world | regions / instances / clusters | wall s | bound s | ratio | CPU s (share) | peak RSS MB | "
+            "calls (minimum) | throttled | orphans right | original checker: wall s, false, missed |")  # fmt: skip
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        b = r.get("baseline")
+        base = f"{b['wall_s']} (1 region), {b['false_orphans']} false, {b['missed']} missed" if b else "-"
+        throttled = f"{r['throttled']} ({r['throttled_share']:.1%})"
+        if r["injected_throttles"]:
+            throttled += f" + {r['injected_throttles']} injected"
+        lines.append(
+            f"| {r['world']} | {r['regions']} / {r['instances']:,} / {r['clusters']:,} | {r['wall_s']} | "
+            f"{r['bound_s']} | {r['ratio']} | {r['cpu_s']} ({r['cpu_share']:.0%}) | {r['peak_rss_mb']} | "
+            f"{r['calls']:,} ({r['calls_minimum']:,}) | {throttled} | "
+            f"{'yes' if r['correct'] else 'NO'} ({r['expected']:,}) | {base} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--worlds", default="S,M", help="comma-separated names, or 'all': " + ", ".join(WORLDS))
+    parser.add_argument("--no-baseline", action="store_true", help="skip the original checker's run")
+    parser.add_argument("--json", type=Path, help="write the rows here as JSON")
+    args = parser.parse_args()
+    names = list(WORLDS) if args.worlds == "all" else args.worlds.split(",")
+    rows = []
+    for name in names:
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        rows.append(bench_world(WORLDS[name], baseline=not args.no_baseline))
+        print(f"[bench] {name}: {json.dumps({k: v for k, v in rows[-1].items() if 'by_action' not in k})}",
+              file=sys.stderr, flush=True)  # fmt: skip
+    print(f"Machine: {machine()}\n")
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2), encoding="utf-8")
+    return 0 if all(r["correct"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""A CI-sized run of the benchmark harness, so that it does not rot: a small world, real limits, real processes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run import bench_world, table  # noqa: E402
+from worlds import WorldSpec, lower_bound, minimum_calls  # noqa: E402
+
+from tke_orphans.emulator.generate import generate_world  # noqa: E402
+
+
+def test_minimum_calls_and_bound_follow_the_world() -> None:
+    world = generate_world(regions=2, instances=450, clusters=6, seed=3)
+    calls = minimum_calls(world)
+    assert set(calls) == {"ap-guangzhou", "ap-shanghai"}
+    for name, region in world["regions"].items():
+        assert calls[name][("cvm", "DescribeInstances")] == 3  # 225 instances: three pages
+        assert calls[name][("tke", "DescribeNodePools")] == len(region["clusters"])
+    assert lower_bound(world, 0.05) >= 0.05 * 5
+
+
+def test_small_world_end_to_end() -> None:
+    row = bench_world(WorldSpec("smoke", 2, 600, 6, latency_ms=10, seed=5), baseline=True)
+    assert row["exit"] == 0 and row["status"] == "ok"
+    assert row["correct"] and row["false_orphans"] == 0 and row["missed"] == 0
+    assert row["calls"] <= row["calls_minimum"] * 1.05  # no call a complete scan does not need
+    assert row["throttled"] == 0
+    assert row["baseline"]["false_orphans"] > 0  # the original checker's heuristics flag decoys and masters
+    assert "| smoke | 2 / 600 / 6 |" in table([row])
