@@ -74,6 +74,8 @@ class Credentials(_Section):
     # cvm_role: the CVM's CAM role from instance metadata (never tried implicitly: it is a network call).
     credential_source: Literal["auto", "cvm_role"] = "auto"
     cvm_role_name: str | None = None
+    # The account's uin, for tagging (cleanup --action mark); asked of STS when not set.
+    uin: str | None = None
 
 
 class TencentCloud(Credentials):

@@ -130,7 +130,8 @@ def claim(
     return c if c.evidence else None
 
 
-def _excluded(inst: Instance, policy: Policy, now: datetime) -> tuple[ExcludedWhy, str] | None:
+def excluded_reason(inst: Instance, policy: Policy, now: datetime) -> tuple[ExcludedWhy, str] | None:
+    """Why a candidate is left out (ignore rules, its state, too young), or None."""
     if inst.instance_id in policy.ignore_ids:
         return ExcludedWhy.IGNORED, "listed in detection.ignore.instance_ids"
     for key, value in policy.ignore_tags:
@@ -171,7 +172,7 @@ def _open_candidates(
         c = claim(inst, idx.pools, idx.by_asg, policy, inv.history.get(inst.instance_id))
         if c is None:
             continue
-        yield inst, c, _excluded(inst, policy, now)
+        yield inst, c, excluded_reason(inst, policy, now)
 
 
 def to_confirm(inv: RegionInventory, policy: Policy, now: datetime) -> list[str]:

@@ -78,7 +78,7 @@ def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, previous: ScanRe
     return out
 
 
-def deliver_outbox(state: StateDB, cfg: Config, current: ScanResult, scan_id: int) -> list[Delivery]:
+def deliver_outbox(state: StateDB, cfg: Config, current: ScanResult | None, scan_id: int | None) -> list[Delivery]:
     """Send every notice still owed, to the channels and parts that still owe it."""
     out: list[Delivery] = []
     with Notifier(cfg, state) as notifier:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import notify, scan, serve, state
+from . import cleanup, notify, scan, serve, state
 from .emulator import emulator_app, sinks
 
 app = typer.Typer(
@@ -45,6 +45,7 @@ app.command("notify-test")(notify.notify_test)
 app.command()(notify.preview)
 app.command()(sinks)
 app.command()(serve.serve)
+app.command()(cleanup.cleanup)
 app.command()(state.history)
 app.add_typer(state.state_app, name="state")
 app.add_typer(emulator_app, name="emulator")

@@ -264,6 +264,13 @@ class RegionLister:
                 except CloudError as exc:
                     inv.errors.append(exc.failure())
 
+    def existed_owners(self, ids: list[str]) -> dict[str, str]:
+        """CVM id -> the cluster TKE says it is in ("" for none); raises CloudError."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(ids, PAGE):
+            out |= self._existed(chunk)
+        return out
+
     def _existed(self, ids: list[str]) -> dict[str, str]:
         # Limit defaults to 20: without it, 80 of 100 answers would silently be missing.
         resp = self.session.call("tke", "DescribeExistedInstances", self.region, {"InstanceIds": ids, "Limit": PAGE})

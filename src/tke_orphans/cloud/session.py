@@ -29,7 +29,7 @@ from .ratelimit import Pacer
 
 log = logging.getLogger(__name__)
 
-VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25"}
+VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25", "tag": "2018-08-13", "sts": "2018-08-13"}
 _OIDC_ENV = ("TKE_REGION", "TKE_PROVIDER_ID", "TKE_WEB_IDENTITY_TOKEN_FILE", "TKE_ROLE_ARN")
 
 
@@ -133,8 +133,12 @@ class Session:
         *,
         version: str | None = None,
         cluster_id: str | None = None,
+        mutating: bool = False,
     ) -> dict[str, Any]:
-        """The `Response` object of one API call, after pacing and bounded retries; raises CloudError."""
+        """The `Response` object of one API call, after pacing and bounded retries; raises CloudError.
+
+        A `mutating` call is retried only when throttled: after a time-out or a 5xx it may have been carried out.
+        """
         api = f"{service}.{action}"
         client = self._client(service, version or VERSIONS[service], region)
         for attempt in range(1, self._retry.max_attempts + 1):
@@ -156,7 +160,8 @@ class Session:
                 code, message, request_id = "InvalidResponse", f"unreadable answer ({exc})", ""
             except OSError as exc:  # credential providers that fetch tokens over the network
                 code, message, request_id = "ClientNetworkError", str(exc), ""
-            if not is_retryable(code) or attempt == self._retry.max_attempts:
+            retry = code.startswith("RequestLimitExceeded") if mutating else is_retryable(code)
+            if not retry or attempt == self._retry.max_attempts:
                 self._notify(api, region, "error")
                 raise CloudError(api, code, message, cluster_id=cluster_id, request_id=request_id)
             self._notify(api, region, "retry")

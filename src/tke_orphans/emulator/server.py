@@ -197,7 +197,8 @@ class Emulator:
                 self._wait(self.latency)
                 if (signed.service, action) not in GLOBAL_ACTIONS:
                     _ = Ctx(self.store, region).region  # validates X-TC-Region first, as the gateway does
-                answer = handler(Ctx(self.store, region or None), handler_params)
+                uin = self.store.world.credentials[signed.secret_id].uin
+                answer = handler(Ctx(self.store, region or None, uin), handler_params)
                 return 200, encode(answer, request_id), JSON
             except ApiError as exc:
                 if not exc.code.startswith("RequestLimitExceeded"):

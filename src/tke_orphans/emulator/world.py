@@ -83,6 +83,8 @@ class Credential(_Strict):
     secret_key: Annotated[str, Field(min_length=1)]
     token: str | None = None
     name: str = ""
+    # The owner account's uin: resource names (qcs::cvm:<region>:uin/<uin>:instance/<id>) and GetCallerIdentity.
+    uin: Annotated[str, Field(pattern=r"^\d{5,20}$")] = "100000000001"
 
 
 class Tag(_Strict):

@@ -52,6 +52,8 @@ def _title(notice: Notice, lang: Lang) -> str:
         return t("title.test", lang)
     if notice.kind == "resolved":
         return t("title.resolved", lang, n=len(notice.resolved))
+    if notice.kind == "cleanup":
+        return t("title.cleanup", lang, n=len(notice.actions))
     if not notice.orphans:
         return t("title.incomplete", lang)
     return t(f"title.{notice.kind}", lang, n=len(notice.orphans))
@@ -135,6 +137,15 @@ def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
 def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     if notice.kind == "test":
         return []
+    if notice.kind == "cleanup":
+        return [
+            Block(
+                [f"{style.bold(f'{n}. {a.instance_id}')} {style.code(_clean(a.name) or '-')} {a.region}: "
+                 f"{t('action.' + a.action, lang)} {t('outcome.' + a.outcome, lang)} ({_clean(a.detail)})"],
+                a.instance_id,
+            )
+            for n, a in enumerate(notice.actions, 1)
+        ]  # fmt: skip
     if notice.kind == "resolved":
         out = [_resolved_block(r, n, style, lang) for n, r in enumerate(notice.resolved, 1)]
     else:

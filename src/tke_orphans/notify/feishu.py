@@ -15,7 +15,7 @@ FEISHU_STYLE = Style(
     heading=lambda s: f"**{s}**",  # card markdown has no headings
     quiet=lambda s: f"<font color='grey'>{s}</font>",
 )
-TEMPLATES = {"new": "red", "reminder": "orange", "resolved": "green", "test": "blue"}
+TEMPLATES = {"new": "red", "reminder": "orange", "resolved": "green", "test": "blue", "cleanup": "purple"}
 # Room for the "timestamp" and "sign" fields added when signing.
 SIGN_ROOM = 100
 
@@ -52,7 +52,7 @@ class FeishuBot(ChatBot):
         return len(self.encode(body)) + SIGN_ROOM <= self.limit_bytes
 
     def payload(self, part: Part, notice: Notice, first: bool) -> dict[str, Any]:
-        template = TEMPLATES[notice.kind] if notice.orphans or notice.kind in ("resolved", "test") else "orange"
+        template = TEMPLATES[notice.kind] if notice.orphans or notice.kind != "new" else "orange"
         return {
             "msg_type": "interactive",
             "card": {

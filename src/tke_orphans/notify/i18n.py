@@ -15,6 +15,12 @@ TEXT: dict[str, dict[Lang, str]] = {
     },
     "title.resolved": {"zh-CN": "✅ {n} 个孤儿 CVM 实例已解决", "en": "✅ {n} orphaned CVM instance(s) resolved"},
     "title.incomplete": {"zh-CN": "⚠️ 孤儿 CVM 检查未完成", "en": "⚠️ Orphan CVM check incomplete"},
+    "title.cleanup": {"zh-CN": "🧹 孤儿 CVM 清理：{n} 个实例", "en": "🧹 Orphan cleanup: {n} instance(s)"},
+    "action.mark": {"zh-CN": "打标记", "en": "mark"},
+    "action.terminate": {"zh-CN": "销毁", "en": "terminate"},
+    "action.readd": {"zh-CN": "重新加入集群", "en": "add back to a cluster"},
+    "outcome.done": {"zh-CN": "成功", "en": "done"},
+    "outcome.failed": {"zh-CN": "失败", "en": "failed"},
     "title.test": {"zh-CN": "🔔 tke-orphans 测试消息", "en": "🔔 tke-orphans test message"},
     "test.body": {
         "zh-CN": "这是一条测试消息：机器人 {name} 配置正确，可以接收孤儿 CVM 告警。",

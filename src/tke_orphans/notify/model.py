@@ -10,7 +10,7 @@ from typing import Literal
 from ..config import Mentions
 from ..model import ApiFailure, Instance, Orphan, ScanResult, Unverified
 
-NoticeKind = Literal["new", "reminder", "resolved", "test"]
+NoticeKind = Literal["new", "reminder", "resolved", "test", "cleanup"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,19 @@ class Resolved:
 
 
 @dataclass(frozen=True)
+class ActionLine:
+    """One cleanup decision, as a message tells it."""
+
+    account: str
+    region: str
+    instance_id: str
+    name: str
+    action: str
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Notice:
     kind: NoticeKind
     scanned_at: datetime
@@ -36,10 +49,13 @@ class Notice:
     first_seen: Mapping[str, datetime] = field(default_factory=dict)
     status_url: str | None = None
     result: ScanResult | None = None  # for channels that take the whole scan result (generic webhook)
+    actions: tuple[ActionLine, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.orphans or self.resolved or self.unverified or self.errors) and self.kind != "test"
+        return not (self.orphans or self.resolved or self.unverified or self.errors or self.actions) and (
+            self.kind != "test"
+        )
 
 
 @dataclass(frozen=True)

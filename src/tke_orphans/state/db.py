@@ -283,6 +283,23 @@ class StateDB:
             r["instance_id"]: _parse(r["first_seen"]) for r in self.query("SELECT instance_id, first_seen FROM orphans")
         }
 
+    # ---- cleanup ----------------------------------------------------------------------------------------------
+
+    def record_actions(self, decisions: Iterable[Any], actor: str, dry_run: bool, at: datetime) -> None:
+        """Cleanup decisions (plan.Decision); real ones also go to the events, which `history` shows."""
+        when = _iso(at)
+        with self.transaction() as conn:
+            for d in decisions:
+                conn.execute(
+                    "INSERT INTO actions (at, actor, action, dry_run, account, region, instance_id, outcome, detail,"
+                    " request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (when, actor, d.action, int(dry_run), d.account, d.region, d.instance_id, d.outcome, d.detail,
+                     d.request_id),
+                )  # fmt: skip
+                if not dry_run:
+                    detail = f"{d.outcome}: {d.detail} (by {actor})"
+                    self._event(conn, when, d.account, d.region, d.instance_id, f"action:{d.action}", detail)
+
     # ---- the outbox: notices owed to channels ----------------------------------------------------------------
 
     def enqueue(self, kind: str, notice: dict[str, Any]) -> int:

@@ -84,3 +84,26 @@ MIGRATIONS += [
         """,
     ),
 ]
+
+MIGRATIONS += [
+    (
+        "0003_actions",
+        """
+        -- Every cleanup decision: who, when, what, and what the API answered (dry runs too, marked so).
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            instance_id TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            request_id TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX actions_instance ON actions (instance_id);
+        """,
+    ),
+]

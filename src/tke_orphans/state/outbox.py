@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from ..model import ApiFailure
-from ..notify.model import Notice, Resolved
+from ..notify.model import ActionLine, Notice, Resolved
 from ..render.json import (
     candidate_json,
     failure_json,
@@ -43,6 +44,7 @@ def notice_to_json(n: Notice, scan_id: int | None = None) -> dict[str, Any]:
         "errors": [{"where": where, **failure_json(f)} for where, f in n.errors],
         "first_seen": {k: iso(v) for k, v in n.first_seen.items()},
         "status_url": n.status_url,
+        "actions": [asdict(a) for a in n.actions],
     }
 
 
@@ -64,4 +66,5 @@ def notice_from_json(d: dict[str, Any], result: Any = None) -> Notice:
         first_seen={k: t for k, v in d["first_seen"].items() if (t := _time(v)) is not None},
         status_url=d.get("status_url"),
         result=result,
+        actions=tuple(ActionLine(**a) for a in d.get("actions", [])),
     )

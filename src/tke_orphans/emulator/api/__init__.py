@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cvm, region, tke
+from . import cvm, region, tag, tke
 from .context import Answer, Ctx, Raw
 
 Handler = Callable[[Ctx, dict[str, Any]], Answer]
@@ -14,6 +14,13 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
     ("cvm", "2017-03-12"): {
         "DescribeInstances": cvm.describe_instances,
         "DescribeRegions": cvm.describe_regions,
+        "TerminateInstances": cvm.terminate_instances,
+    },
+    ("tag", "2018-08-13"): {
+        "TagResources": tag.tag_resources,
+    },
+    ("sts", "2018-08-13"): {
+        "GetCallerIdentity": tag.get_caller_identity,
     },
     ("region", "2022-06-27"): {
         "DescribeRegions": region.describe_regions,
@@ -23,6 +30,7 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "DescribeClusterInstances": tke.describe_cluster_instances,
         "DescribeClusterNodePools": tke.describe_cluster_node_pools,
         "DescribeExistedInstances": tke.describe_existed_instances,
+        "AddExistedInstances": tke.add_existed_instances,
     },
     ("tke", "2022-05-01"): {
         "DescribeClusterInstances": tke.describe_cluster_instances_2022,
@@ -30,6 +38,11 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
     },
 }
 # Actions answered without a region (the rest need X-TC-Region, as in the cloud).
-GLOBAL_ACTIONS = {("region", "DescribeRegions"), ("cvm", "DescribeRegions")}
+GLOBAL_ACTIONS = {
+    ("region", "DescribeRegions"),
+    ("cvm", "DescribeRegions"),
+    ("tag", "TagResources"),
+    ("sts", "GetCallerIdentity"),
+}
 
 __all__ = ["GLOBAL_ACTIONS", "ROUTES", "Ctx", "Handler", "Raw"]

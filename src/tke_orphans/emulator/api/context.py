@@ -13,6 +13,7 @@ from ..store import RegionStore, Store
 class Ctx:
     store: Store
     region_name: str | None
+    caller_uin: str | None = None
 
     @property
     def region(self) -> RegionStore:

@@ -78,3 +78,43 @@ def describe_regions(ctx: Ctx, params: dict[str, Any]) -> Answer:
     P.only(params, set())
     regions = region_set(ctx.store, legacy=True)
     return {"TotalCount": len(regions), "RegionSet": regions}
+
+
+def terminate_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    """Return instances: postpaid ones go to the recycle bin, prepaid ones are isolated; both show as SHUTDOWN.
+
+    All or nothing, as the cloud answers a batch with one error when any instance cannot be returned.
+    """
+    P.only(params, {"InstanceIds", "ReleaseAddress", "ReleasePrepaidDataDisks"})
+    rs = ctx.region
+    ids = P.str_list(params, "InstanceIds", max_items=100, over_code="InvalidParameterValue.LimitExceeded")
+    if not ids:
+        raise ApiError("MissingParameter", "The request is missing a required parameter `InstanceIds`.")
+    with ctx.store.lock:
+        for iid in ids:
+            if not iid.startswith("ins-"):
+                raise ApiError("InvalidInstanceId.Malformed", f"The instance id `{iid}` is malformed.")
+            d = rs.by_id.get(iid)
+            if d is None:
+                raise ApiError("InvalidInstanceId.NotFound", f"The instance `{iid}` does not exist.")
+            if d["DisableApiTermination"]:
+                raise ApiError(
+                    "UnsupportedOperation.InstancesProtected", f"The instance `{iid}` has termination protection on."
+                )
+            if d["InstanceState"] in ("PENDING", "SHUTDOWN", "TERMINATING"):
+                raise ApiError(
+                    "OperationDenied.InstanceOperationInProgress",
+                    f"The instance `{iid}` is {d['InstanceState']}: it cannot be returned now.",
+                )
+        for iid in ids:
+            prepaid = rs.by_id[iid]["InstanceChargeType"] == "PREPAID"
+            ctx.store.set_instance(
+                rs.name,
+                iid,
+                InstanceState="SHUTDOWN",
+                LatestOperation="TerminateInstances",
+                LatestOperationState="SUCCESS",
+                IsolatedSource="MANMADE" if prepaid else "NOTISOLATED",
+            )
+            ctx.store.remove_node(rs.name, iid)
+    return {}

@@ -447,3 +447,47 @@ def describe_node_pools_2022(ctx: Ctx, params: dict[str, Any]) -> Answer:
             "TotalCount": len(pools),
             "NodePools": [_pool_2022(rec, p) for p in P.page(pools, offset, limit)],
         }
+
+
+# ---- mutating ---------------------------------------------------------------------------------------------------
+
+ADD_EXISTED_PARAMS = {
+    "ClusterId", "InstanceIds", "InstanceAdvancedSettings", "EnhancedService", "LoginSettings", "HostName",
+    "SecurityGroupIds", "NodePool", "SkipValidateOptions", "InstanceAdvancedSettingsOverrides", "ImageId", "NodeType",
+    "Tags", "RenewFlag",
+}  # fmt: skip
+
+
+def add_existed_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    """Existing CVMs become nodes (the real call reinstalls their OS): per instance, success or the reason why not."""
+    P.only(params, ADD_EXISTED_PARAMS)
+    rs = ctx.region
+    rec = _cluster(rs, params, "InvalidParameter.ClusterNotFound")
+    ids = P.str_list(params, "InstanceIds", max_items=100, over_code="InvalidParameter.Param")
+    if not ids:
+        raise ApiError("MissingParameter", "The request is missing a required parameter `InstanceIds`.")
+    pool = params.get("NodePool") or {}
+    pool_id = pool.get("NodePoolId") if isinstance(pool, dict) and pool.get("AddToNodePool", True) else None
+    if pool_id is not None and (pool_id not in rec.pools or rec.pools[pool_id].Type != "Regular"):
+        raise ApiError("ResourceNotFound", f"Node pool `{pool_id}` is not a regular node pool of {rec.spec.ClusterId}.")
+    succ: list[str] = []
+    failed: list[str] = []
+    reasons: list[str] = []
+    with ctx.store.lock:
+        for iid in ids:
+            d = rs.by_id.get(iid)
+            owner = rs.node_of.get(iid)
+            reason = ""
+            if d is None:
+                reason = "instance not found"
+            elif owner:
+                reason = f"instance already in cluster {owner}"
+            elif d["InstanceState"] != "RUNNING":
+                reason = f"instance state is {d['InstanceState']}, not RUNNING"
+            if reason:
+                failed.append(iid)
+                reasons.append(reason)
+                continue
+            ctx.store.add_node(rs.name, rec.spec.ClusterId, iid, pool_id)
+            succ.append(iid)
+    return {"FailedInstanceIds": failed, "SuccInstanceIds": succ, "TimeoutInstanceIds": [], "FailedReasons": reasons}

@@ -1,0 +1,91 @@
+"""The mutating calls cleanup makes: tag, terminate, add back to a cluster. Each returns what the cloud answered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .errors import CloudError
+from .session import Session
+
+MARK_TAG = "tke-orphans:marked-at"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    instance_id: str
+    ok: bool
+    detail: str
+    request_id: str = ""
+
+
+def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def owner_uin(session: Session, configured: str | None) -> str:
+    """The account's uin, which resource names need: configured, or asked of STS."""
+    if configured:
+        return configured
+    resp = session.call("sts", "GetCallerIdentity", "", {})
+    uin = str(resp.get("AccountId") or "")
+    if not uin.isdigit():
+        raise CloudError("sts.GetCallerIdentity", "InvalidResponse", "no AccountId in the answer")
+    return uin
+
+
+def _failed(ids: list[str], exc: CloudError) -> list[Outcome]:
+    return [Outcome(i, False, f"{exc.code}: {exc.message}", exc.request_id) for i in ids]
+
+
+def mark(session: Session, region: str, uin: str, ids: list[str], value: str) -> list[Outcome]:
+    out: list[Outcome] = []
+    for chunk in _chunks(ids, 10):
+        names = {f"qcs::cvm:{region}:uin/{uin}:instance/{i}": i for i in chunk}
+        params = {"ResourceList": list(names), "Tags": [{"TagKey": MARK_TAG, "TagValue": value}]}
+        try:
+            resp = session.call("tag", "TagResources", region, params, mutating=True)
+        except CloudError as exc:
+            out += _failed(chunk, exc)
+            continue
+        failed = {f["Resource"]: f for f in resp.get("FailedResources") or []}
+        for name, iid in names.items():
+            f = failed.get(name)
+            out.append(Outcome(iid, f is None, f"{f['Code']}: {f['Message']}" if f else f"tagged {MARK_TAG}={value}",
+                               str(resp.get("RequestId", ""))))  # fmt: skip
+    return out
+
+
+def terminate(session: Session, region: str, ids: list[str]) -> list[Outcome]:
+    out: list[Outcome] = []
+    for chunk in _chunks(ids, 100):
+        try:
+            resp = session.call("cvm", "TerminateInstances", region, {"InstanceIds": chunk}, mutating=True)
+        except CloudError as exc:
+            out += _failed(chunk, exc)
+            continue
+        out += [Outcome(i, True, "returned", str(resp.get("RequestId", ""))) for i in chunk]
+    return out
+
+
+def add_existed(
+    session: Session, region: str, cluster_id: str, node_pool_id: str | None, ids: list[str]
+) -> list[Outcome]:
+    out: list[Outcome] = []
+    for chunk in _chunks(ids, 100):
+        params: dict[str, object] = {"ClusterId": cluster_id, "InstanceIds": chunk}
+        if node_pool_id:
+            params["NodePool"] = {"AddToNodePool": True, "NodePoolId": node_pool_id}
+        try:
+            resp = session.call("tke", "AddExistedInstances", region, params, mutating=True, cluster_id=cluster_id)
+        except CloudError as exc:
+            out += _failed(chunk, exc)
+            continue
+        reasons = dict(zip(resp.get("FailedInstanceIds") or [], resp.get("FailedReasons") or [], strict=False))
+        succ = set(resp.get("SuccInstanceIds") or [])
+        for i in chunk:
+            detail = f"added to {cluster_id}" + (f"/{node_pool_id}" if node_pool_id else "")
+            out.append(Outcome(i, i in succ, detail if i in succ else reasons.get(i, "not added (no reason given)"),
+                               str(resp.get("RequestId", ""))))  # fmt: skip
+    return out

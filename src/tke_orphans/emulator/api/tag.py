@@ -1,0 +1,56 @@
+"""tag 2018-08-13 TagResources and sts 2018-08-13 GetCallerIdentity (the owner uin a resource name needs)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import ApiError
+from . import params as P
+from .context import Answer, Ctx
+
+_RESOURCE = re.compile(r"^qcs::cvm:(?P<region>[a-z0-9-]+):uin/(?P<uin>\d+):instance/(?P<id>ins-[0-9a-z]+)$")
+_TAG_KEY = re.compile(r"^[\w+\-=.:/@ ]{1,127}$")
+
+
+def tag_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    P.only(params, {"ResourceList", "Tags"})
+    resources = P.str_list(params, "ResourceList", max_items=10, over_code="InvalidParameterValue.ResourceNumLimit")
+    tags = params.get("Tags")
+    if not resources:
+        raise ApiError("MissingParameter", "The request is missing a required parameter `ResourceList`.")
+    if not isinstance(tags, list) or not tags or len(tags) > 10:
+        raise ApiError("InvalidParameter.Tag", "`Tags` must hold 1 to 10 {TagKey, TagValue}.")
+    pairs: list[tuple[str, str]] = []
+    for t in tags:
+        if not isinstance(t, dict) or not isinstance(t.get("TagKey"), str) or not isinstance(t.get("TagValue"), str):
+            raise ApiError("InvalidParameter.Tag", "Each tag needs a string `TagKey` and `TagValue`.")
+        if not _TAG_KEY.match(t["TagKey"]):
+            raise ApiError("InvalidParameterValue.TagKeyCharacterIllegal", f"Tag key `{t['TagKey']}` is not valid.")
+        pairs.append((t["TagKey"], t["TagValue"]))
+    uins = {c.uin for c in ctx.store.world.credentials.values()}
+    failed = []
+    with ctx.store.lock:
+        for resource in resources:
+            m = _RESOURCE.match(resource)
+            rs = ctx.store.regions.get(m.group("region")) if m else None
+            if m is None or rs is None or m.group("uin") not in uins or m.group("id") not in rs.by_id:
+                failed.append({"Resource": resource, "Code": "ResourceNotFound", "Message": "resource not found"})
+                continue
+            current = {t["Key"]: t["Value"] for t in rs.by_id[m.group("id")]["Tags"]}
+            current.update(pairs)
+            tag_list = [{"Key": k, "Value": v} for k, v in current.items()]
+            ctx.store.set_instance(rs.name, m.group("id"), Tags=tag_list)
+    return {"FailedResources": failed}
+
+
+def get_caller_identity(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    P.only(params, set())
+    uin = ctx.caller_uin or ""
+    return {
+        "Arn": f"qcs::cam::uin/{uin}:uin/{uin}",
+        "AccountId": uin,
+        "UserId": uin,
+        "PrincipalId": uin,
+        "Type": "RootAccount",
+    }
