@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
@@ -90,3 +92,21 @@ def test_no_region(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan", "--config", str(path)])
     assert result.exit_code == 2
     assert "no region to scan" in result.output
+
+
+def test_debug_log_of_the_effective_config_masks_secrets(
+    runner: CliRunner, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="tke_orphans")
+    path = tmp_path / "debug.yaml"
+    path.write_text(
+        "tencentcloud: {secret_id: AKIDdebug0000000000001234, secret_key: very-secret-key-value, region: ap-beijing}\n"
+        "webhook: {platforms: {wecom: {enabled: true, url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=hook-key-777'}}}\n"
+        "logging: {level: debug}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["check-config", "--config", str(path)])
+    assert result.exit_code == 0
+    assert "effective configuration (secrets masked)" in caplog.text
+    assert "very-secret-key-value" not in caplog.text and "hook-key-777" not in caplog.text
+    assert "very-secret-key-value" not in result.output and "hook-key-777" not in result.output

@@ -11,7 +11,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from ..config import Config, ConfigError, load_config, mask_url
+from ..config import Config, ConfigError, load_config, mask_url, masked_dict
 from ..state import StateDB, StateError
 
 # Exit codes: 0 complete; 1 orphans found (with --fail-on-orphans); 2 configuration or usage;
@@ -51,6 +51,7 @@ def load(path: str | None) -> Config:
     logging.basicConfig(level=cfg.logging.level.upper(), format="%(levelname)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskSecrets())
+    logging.getLogger("tke_orphans").debug("effective configuration (secrets masked): %s", masked_dict(cfg))
     return cfg
 
 

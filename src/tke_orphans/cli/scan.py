@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,8 @@ from ..cloud import CredentialsError
 from ..config import Config, masked_dict
 from ..job import JobResult, run_job
 from ..notify import AppriseMissing, Delivery
-from ..render import render_csv, render_markdown, render_table, to_json
+from ..notify.compose import Style, compose
+from ..render import render_csv, render_table, to_json
 from ..state import StateDB
 from .common import (
     EXIT_INCOMPLETE,
@@ -75,7 +77,23 @@ def execute(
             status.stop()
 
 
-def show(job: JobResult, output: Output) -> None:
+def message_markdown(job: JobResult, cfg: Config) -> str:
+    """The message as a chat bot would get it (unsplit, in the configured language), for `--output markdown`."""
+    from ..job import notices_for
+
+    notices = notices_for(job.result, cfg)
+    if not notices:
+        return (
+            "✅ "
+            + ("没有发现孤儿 CVM 实例。" if cfg.webhook.language == "zh-CN" else "No orphaned CVM instances.")
+            + "\n"
+        )
+    notice = dataclasses.replace(notices[0], first_seen=job.first_seen)
+    [part] = compose(notice, Style(), cfg.webhook.language, lambda title, text: True)
+    return part.text + "\n"
+
+
+def show(job: JobResult, output: Output, cfg: Config) -> None:
     result = job.result
     if output is Output.json:
         doc = to_json(result, job.first_seen) | {"notifications": [delivery_json(d) for d in job.deliveries]}
@@ -84,7 +102,7 @@ def show(job: JobResult, output: Output) -> None:
     if output is Output.csv:
         typer.echo(render_csv(result), nl=False)
     elif output is Output.markdown:
-        typer.echo(render_markdown(result), nl=False)
+        typer.echo(message_markdown(job, cfg), nl=False)
     else:
         render_table(result, console())
     err = console(stderr=True)
@@ -113,7 +131,7 @@ def scan(
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
-    show(job, output)
+    show(job, output, cfg)
     raise typer.Exit(exit_code(job, fail_on_orphans))
 
 
@@ -172,7 +190,7 @@ def demo(
         cfg = load(str(path))
         with open_state(cfg, str(workdir / "tke-orphans.db")) as db:
             job = execute(cfg, db, progress=output is not Output.json)
-    show(job, output)
+    show(job, output, cfg)
     if output is Output.table:
         show_messages(messages, console())
     raise typer.Exit(exit_code(job, False))

@@ -93,9 +93,10 @@ def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -
     )
     lines.append(f"{t('evidence', lang)}: {evidence}")
     first = notice.first_seen.get(i.instance_id)
+    # First seen by this very scan says nothing about how long: then tell the instance's age instead.
     age = (
         duration(notice.scanned_at - first, lang)
-        if first
+        if first and first < notice.scanned_at
         else t("created_ago", lang, age=duration(notice.scanned_at - i.created, lang))
     )
     lines.append(f"{t('orphaned_for', lang)}: {age}")

@@ -1,10 +1,10 @@
-"""One ScanResult, several renderings: terminal table, JSON (a contract), CSV, markdown."""
+"""One ScanResult, several renderings: terminal table, JSON (a contract), CSV. (Markdown is the chat message:
+notify/compose.py.)"""
 
 from __future__ import annotations
 
 from .csv import render_csv
 from .json import SCHEMA_VERSION, render_json, to_json
-from .markdown import render_markdown
 from .table import render_table
 
-__all__ = ["SCHEMA_VERSION", "render_csv", "render_json", "render_markdown", "render_table", "to_json"]
+__all__ = ["SCHEMA_VERSION", "render_csv", "render_json", "render_table", "to_json"]
