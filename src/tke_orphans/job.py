@@ -62,10 +62,11 @@ def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
     return [] if notice.empty else [notice]
 
 
-def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, previous: ScanResult | None) -> list[Notice]:
+def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) -> list[Notice]:
+    """`told`: the problems (could not check X) already told; only new ones are worth a message."""
     url, at = cfg.serve.public_url, result.scanned_at
     out: list[Notice] = []
-    new_issues = issue_keys(result) - (issue_keys(previous) if previous else set())
+    new_issues = issue_keys(result) - told
     if p.new or new_issues:
         errors = errors_of(result)
         out.append(Notice("new", at, tuple(p.new), (), result.unverified, errors, status_url=url, result=result))
@@ -128,15 +129,18 @@ def run_job(
                 for notice in job.notices:
                     job.deliveries += notifier.deliver(notice)
         return job
-    previous = state.last_result()
-    p = plan(result, state.open_orphans(), cfg.webhook.remind_every, result.scanned_at)
-    state.apply(result, p, lifecycle=notify)
-    scan_id = state.record_scan(result)
-    job = JobResult(result, first_seen=dict(p.first_seen))
+    # What the scan changed and what it owes the channels are committed together, or not at all.
+    with state.transaction():
+        p = plan(result, state.open_orphans(), cfg.webhook.remind_every, result.scanned_at)
+        state.apply(result, p, lifecycle=notify)
+        scan_id = state.record_scan(result)
+        job = JobResult(result, first_seen=dict(p.first_seen))
+        if notify and channels:
+            job.notices = lifecycle_notices(p, result, cfg, state.told_issues())
+            for notice in job.notices:
+                state.enqueue(notice.kind, notice_to_json(notice, scan_id))
+            state.mark_notified([*p.new, *p.remind], result.scanned_at)
+            state.set_told_issues(issue_keys(result))
     if notify and channels:
-        job.notices = lifecycle_notices(p, result, cfg, previous)
-        for notice in job.notices:
-            state.enqueue(notice.kind, notice_to_json(notice, scan_id))
-        state.mark_notified([*p.new, *p.remind], result.scanned_at)
         job.deliveries = deliver_outbox(state, cfg, result, scan_id)
     return job

@@ -71,14 +71,18 @@ History = Callable[[str, str], dict[str, tuple[str, datetime]]]
 def scan_region(
     session: Session, region: str, policy: Policy, now: datetime, concurrency: int, history: History | None = None
 ) -> RegionInventory:
-    lister = RegionLister(session, region, concurrency)
-    inv = lister.collect()
-    if history is not None:
-        inv.history = history(session.account, region)
-    ids = to_confirm(inv, policy, now)
-    if ids:
-        lister.confirm(inv, ids)
-    return inv
+    try:
+        lister = RegionLister(session, region, concurrency)
+        inv = lister.collect()
+        if history is not None:
+            inv.history = history(session.account, region)
+        ids = to_confirm(inv, policy, now)
+        if ids:
+            lister.confirm(inv, ids)
+        return inv
+    except Exception as exc:  # a bug or an answer nobody foresaw: this region fails, the others go on
+        log.exception("scanning %s/%s failed", session.account, region)
+        return RegionInventory(session.account, region, errors=[ApiFailure("scan", "InternalError", repr(exc))])
 
 
 def _region_status(inv: RegionInventory) -> Status:

@@ -109,3 +109,25 @@ def test_region_listing_failure_is_a_global_error(demo: dict[str, Any]) -> None:
     assert result.status == "error"
     assert result.errors[0].api == "region.DescribeRegions"
     assert not result.orphans
+
+
+def test_a_short_page_is_an_incomplete_listing_not_a_smaller_world(demo: dict[str, Any]) -> None:
+    """A page missing an item while TotalCount says otherwise (the list moved under the paging)."""
+    result = scan_world(demo, faults=[{"action": "DescribeInstances", "region": "ap-shanghai", "effect": "short"}])
+    sh = next(r for r in result.regions if r.region == "ap-shanghai")
+    assert sh.status == "error" and sh.errors[0].code == "IncompleteListing"
+    faults = [{"action": "DescribeClusterInstances", "params": {"ClusterId": "cls-prodgz01", "InstanceRole": "ALL",
+               "Offset": 0, "Limit": 100}, "effect": "short"}]  # fmt: skip
+    result = scan_world(demo, faults=faults)
+    gz = next(r for r in result.regions if r.region == "ap-guangzhou")
+    assert gz.status == "partial" and gz.errors[0].cluster_id == "cls-prodgz01"
+    assert orphan_ids(result) == EXPECTED  # DescribeExistedInstances still tells the missing node apart
+
+
+def test_an_unanswered_membership_check_leaves_the_candidate_unverified(demo: dict[str, Any]) -> None:
+    result = scan_world(
+        demo, faults=[{"action": "DescribeExistedInstances", "region": "ap-shanghai", "effect": "short"}]
+    )
+    sh = next(r for r in result.regions if r.region == "ap-shanghai")
+    assert sh.status == "partial" and sh.errors[0].code == "IncompleteAnswer"
+    assert "ins-shorp001" in unverified_ids(result) and "ins-shorp001" not in orphan_ids(result)

@@ -17,10 +17,10 @@ from .conftest import Rig
 
 def test_migrations_are_named_and_recorded(tmp_path: Path) -> None:
     with StateDB(tmp_path / "s.db") as db:
-        assert db.migrations() == ["0001_initial", "0002_lifecycle", "0003_actions"]
+        assert db.migrations() == ["0001_initial", "0002_lifecycle", "0003_actions", "0004_told_issues"]
         assert db.query("PRAGMA journal_mode")[0][0] == "wal"
     with StateDB(tmp_path / "s.db") as again:  # reopening applies nothing twice
-        assert again.migrations() == ["0001_initial", "0002_lifecycle", "0003_actions"]
+        assert again.migrations() == ["0001_initial", "0002_lifecycle", "0003_actions", "0004_told_issues"]
 
 
 def test_a_second_process_is_refused(tmp_path: Path) -> None:

@@ -90,6 +90,8 @@ def still_qualifies(
         return "no longer exists"
     if member_of:
         return f"now a node of {member_of}"
+    if existed_in is None:
+        return "TKE did not confirm that it is in no cluster (DescribeExistedInstances gave no answer for it)"
     if existed_in:
         return f"TKE says it is in cluster {existed_in}"
     excluded = excluded_reason(fresh, policy, now)

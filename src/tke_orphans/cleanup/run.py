@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 
 from ..cloud import CloudError, RegionLister, Session
 from ..cloud import actions as cloud_actions
-from ..cloud.inventory import to_instance
-from ..config import Config
+from ..cloud.inventory import failure_of, to_instance
+from ..config import Config, Credentials
+from ..detect import Policy
 from ..model import Instance
 from ..scan import make_session, plan_accounts
 from ..state import StateDB
@@ -108,62 +109,82 @@ def run_cleanup(
     *,
     endpoint_url: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    record: Callable[[list[Decision]], None] | None = None,
 ) -> Report:
+    """`record` gets the decisions as they are made, so that what was done is on record even if a later step fails."""
     if opts.action == "readd" and not opts.cluster_id:
         raise CleanupError("--action readd needs --cluster (and optionally --node-pool)")
     last = state.last_result()
     if last is None:
         raise CleanupError("no scan in the state yet: run `tke-orphans scan` first")
     at = now()
+    result = Report()
+
+    def decided(decisions: list[Decision]) -> None:
+        result.decisions += decisions
+        if record is not None and decisions:
+            record(decisions)
+
     first_seen = {
         (r["account"], r["region"], r["instance_id"]): _parse(r["first_seen"]) for r in state.open_orphan_rows()
     }
-    targets, report = select(last, first_seen, opts, at)
-    result = Report(report)
+    targets, skipped = select(last, first_seen, opts, at)
+    decided(skipped)
     if len(targets) > opts.max:
         result.refused = (
             f"{len(targets)} instances qualify, more than --max {opts.max}: nothing was done; "
             "raise --max to act on them all, or narrow with --only"
         )
-        result.decisions += [decision(t, opts, "refused", result.refused) for t in targets]
+        decided([decision(t, opts, "refused", result.refused) for t in targets])
         return result
     policy = cfg.detection.policy()
     plans = {p.name: p for p in plan_accounts(cfg)}
     groups: dict[tuple[str, str], list[Target]] = defaultdict(list)
     for t in targets:
         groups[(t.account, t.region)].append(t)
+    # Every session before any action: missing credentials stop the run before it changes anything.
+    sessions = {a: make_session(cfg, plans[a], endpoint_url, None) for a in {a for a, _ in groups} if a in plans}
     for (account, region), group in sorted(groups.items()):
-        session = make_session(cfg, plans[account], endpoint_url, None)
-        lister = RegionLister(session, region, cfg.tencentcloud.concurrency)
-        ids = [t.instance.instance_id for t in group]
-        try:
-            fresh = _fresh(session, lister, region, ids)
-            clusters, members = _members(lister)
-            existed = lister.existed_owners(ids)
-        except CloudError as exc:
-            why = f"fresh check of {region} failed, nothing done there: {exc.failure().describe()}"
-            result.decisions += [decision(t, opts, "skipped", why) for t in group]
+        if account not in sessions:
+            decided([decision(t, opts, "skipped", f"account {account} is not in the config any more") for t in group])
             continue
-        if opts.action == "readd" and opts.cluster_id not in clusters:
-            result.decisions += [decision(t, opts, "skipped", f"cluster {opts.cluster_id} is not in {region}")
-                                 for t in group]  # fmt: skip
-            continue
-        go: list[Target] = []
-        for t in group:
-            iid = t.instance.instance_id
-            reason = still_qualifies(t, fresh.get(iid), members.get(iid), existed.get(iid), policy, opts, at)
-            if reason is not None:
-                result.decisions.append(decision(t, opts, "skipped", reason))
-            else:
-                go.append(t)
-        if not go:
-            continue
-        if opts.dry_run:  # the one place the dry run differs: it stops at the mutating call
-            result.decisions += [decision(t, opts, "dry-run", _would(t, opts)) for t in go]
-            continue
-        uin = getattr(plans[account].credentials, "uin", None)
-        result.decisions += _act(session, region, go, opts, uin, at)
+        decided(_region(sessions[account], region, group, opts, policy, cfg, plans[account].credentials, at))
     return result
+
+
+def _region(session: Session, region: str, group: list[Target], opts: Options, policy: Policy, cfg: Config,
+            creds: Credentials, at: datetime) -> list[Decision]:  # fmt: skip
+    """One region: a fresh look at everything, then the action (or, in a dry run, what it would be)."""
+    lister = RegionLister(session, region, cfg.tencentcloud.concurrency)
+    ids = [t.instance.instance_id for t in group]
+    try:
+        fresh = _fresh(session, lister, region, ids)
+        clusters, members = _members(lister)
+        existed = lister.existed_owners(ids)
+    except Exception as exc:
+        why = f"fresh check of {region} failed, nothing done there: {failure_of(exc, 'recheck').describe()}"
+        return [decision(t, opts, "skipped", why) for t in group]
+    if opts.action == "readd" and opts.cluster_id not in clusters:
+        return [decision(t, opts, "skipped", f"cluster {opts.cluster_id} is not in {region}") for t in group]
+    out: list[Decision] = []
+    go: list[Target] = []
+    for t in group:
+        iid = t.instance.instance_id
+        reason = still_qualifies(t, fresh.get(iid), members.get(iid), existed.get(iid), policy, opts, at)
+        if reason is not None:
+            out.append(decision(t, opts, "skipped", reason))
+        else:
+            go.append(t)
+    if not go:
+        return out
+    if opts.dry_run:  # the one place the dry run differs: it stops at the mutating call
+        return out + [decision(t, opts, "dry-run", _would(t, opts)) for t in go]
+    try:
+        return out + _act(session, region, go, opts, creds.uin, at)
+    except Exception as exc:  # an answer we could not read: the call may have happened
+        log.exception("cleanup in %s", region)
+        why = f"unexpected answer ({type(exc).__name__}: {exc}): the outcome is unknown, check the console"
+        return out + [decision(t, opts, "failed", why) for t in go]
 
 
 def _parse(s: str) -> datetime:

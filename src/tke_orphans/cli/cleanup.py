@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..cleanup import CleanupError, Options, actor, run_cleanup
+from ..cleanup import CleanupError, Decision, Options, actor, run_cleanup
 from ..cloud import CredentialsError
 from ..config import ConfigError, parse_duration
 from ..job import deliver_outbox
@@ -68,11 +68,14 @@ def cleanup(
     )
     who = actor()
     with open_state(cfg, state) as db:
+
+        def record(decisions: list[Decision]) -> None:
+            db.record_actions(decisions, who, opts.dry_run, datetime.now(UTC))
+
         try:
-            report = run_cleanup(cfg, db, opts, endpoint_url=endpoint(endpoint_url))
+            report = run_cleanup(cfg, db, opts, endpoint_url=endpoint(endpoint_url), record=record)
         except (CleanupError, CredentialsError) as exc:
             fail(str(exc))
-        db.record_actions(report.decisions, who, opts.dry_run, datetime.now(UTC))
         acted = [d for d in report.decisions if d.outcome in ("done", "failed")]
         deliveries: list[Delivery] = []
         if acted and cfg.webhook.enabled and bot_specs(cfg):

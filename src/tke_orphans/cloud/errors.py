@@ -12,6 +12,8 @@ PERMISSION_CODES = ("UnauthorizedOperation", "AuthFailure.UnauthorizedOperation"
 
 
 def is_retryable(code: str) -> bool:
+    if code.startswith(PERMISSION_CODES):  # InternalError.CamNoAuth is a missing permission, not a hiccup
+        return False
     return code.startswith(_RETRYABLE_PREFIXES) or code in RETRYABLE_CODES
 
 

@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from ..model import Cluster, Instance, NodePool, RegionInventory
+from ..model import ApiFailure, Cluster, Instance, NodePool, RegionInventory
 from .errors import CloudError
 from .session import Session
 
@@ -57,7 +57,7 @@ def to_instance(d: dict[str, Any]) -> Instance:
 def _convert(api: str, items: list[dict[str, Any]], fn: Callable[[dict[str, Any]], T]) -> list[T]:
     try:
         return [fn(d) for d in items]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CloudError(api, "InvalidResponse", f"unexpected item in the answer: {exc!r}") from None
 
 
@@ -71,25 +71,49 @@ def _page_of(resp: dict[str, Any], key: str, api: str) -> tuple[list[dict[str, A
 Fetch = Callable[[int], tuple[list[T], int]]
 
 
-def _sequential(fetch: Fetch[dict[str, Any]]) -> list[dict[str, Any]]:
+def _check_total(api: str, total: int, page_total: int, got: int, cluster_id: str | None) -> None:
+    """Offset paging is only as good as its totals: a list that moved while we paged may have skipped an item."""
+    if page_total != total:
+        raise CloudError(api, "IncompleteListing", f"TotalCount changed from {total} to {page_total} while paging",
+                         cluster_id=cluster_id)  # fmt: skip
+    if got != total:
+        raise CloudError(
+            api, "IncompleteListing", f"{got} items listed, TotalCount says {total}", cluster_id=cluster_id
+        )
+
+
+def _sequential(fetch: Fetch[dict[str, Any]], api: str, cluster_id: str | None = None) -> list[dict[str, Any]]:
     items, total = fetch(0)
-    offset = PAGE
+    offset, page_total = PAGE, total
     while offset < total:
-        page, total = fetch(offset)
-        if not page:
+        page, page_total = fetch(offset)
+        if not page or page_total != total:
             break
         items.extend(page)
         offset += PAGE
+    _check_total(api, total, page_total, len(items), cluster_id)
     return items
 
 
-def _parallel(fetch: Fetch[T], pool: ThreadPoolExecutor) -> list[T]:
-    """The first page tells the total; the rest are fetched at once. Call from outside `pool`'s workers."""
+def _parallel(fetch: Fetch[T], pool: ThreadPoolExecutor, api: str) -> tuple[list[T], int]:
+    """The first page tells the total; the rest are fetched at once. Call from outside `pool`'s workers.
+
+    Returns the items and the total, which every page must have agreed on; the caller checks the unique count.
+    """
     items, total = fetch(0)
     futures = [pool.submit(fetch, offset) for offset in range(PAGE, total, PAGE)]
     for f in futures:
-        items.extend(f.result()[0])
-    return items
+        page, page_total = f.result()
+        _check_total(api, total, page_total, total, None)
+        items.extend(page)
+    return items, total
+
+
+def failure_of(exc: Exception, api: str, cluster_id: str | None = None) -> ApiFailure:
+    """Any exception from a listing, as a failure of that listing: an odd answer must not stop the other listings."""
+    if isinstance(exc, CloudError):
+        return exc.failure(cluster_id)
+    return ApiFailure(api, "InvalidResponse", f"{type(exc).__name__}: {exc}", cluster_id)
 
 
 class RegionLister:
@@ -117,15 +141,17 @@ class RegionLister:
             items, total = raw(offset)
             return _convert("cvm.DescribeInstances", items, to_instance), total
 
-        seen: dict[str, Instance] = {}
-        for inst in _parallel(page, pool):
-            seen.setdefault(inst.instance_id, inst)  # offset paging can repeat an item while the list changes
+        listed, total = _parallel(page, pool, "cvm.DescribeInstances")
+        seen = {inst.instance_id: inst for inst in listed}
+        # Offset paging repeats or skips items when the list changes meanwhile: then it is not a complete listing.
+        _check_total("cvm.DescribeInstances", total, total, len(seen), None)
         return list(seen.values())
 
     # ---- the TKE track ------------------------------------------------------------------------------------
 
     def clusters(self, pool: ThreadPoolExecutor) -> list[Cluster]:
-        raw = _parallel(self._fetch("tke", "DescribeClusters", "Clusters", {}), pool)
+        raw, total = _parallel(self._fetch("tke", "DescribeClusters", "Clusters", {}), pool, "tke.DescribeClusters")
+        _check_total("tke.DescribeClusters", total, total, len({d.get("ClusterId") for d in raw}), None)
         return _convert(
             "tke.DescribeClusters",
             raw,
@@ -144,7 +170,9 @@ class RegionLister:
                 # The default role is WORKER: without ALL an independent cluster's masters look orphaned.
                 {"ClusterId": cluster_id, "InstanceRole": "ALL"},
                 cluster_id=cluster_id,
-            )
+            ),
+            "tke.DescribeClusterInstances",
+            cluster_id,
         )
         members: dict[str, str] = {}
         machines: set[str] = set()
@@ -169,7 +197,9 @@ class RegionLister:
                 {"ClusterId": cluster_id, "Filters": [{"Name": "InstanceType", "Values": ["Native"]}]},
                 version=TKE_2022,
                 cluster_id=cluster_id,
-            )
+            ),
+            api,
+            cluster_id,
         )
         found: dict[str, str] = {}
         resolved: set[str] = set()
@@ -199,7 +229,9 @@ class RegionLister:
                 {"ClusterId": cluster_id},
                 version=TKE_2022,
                 cluster_id=cluster_id,
-            )
+            ),
+            "tke.DescribeNodePools",
+            cluster_id,
         )
 
         def pool(d: dict[str, Any]) -> NodePool:
@@ -228,15 +260,15 @@ class RegionLister:
             self._tke_track(inv, tke_pool)
             try:
                 inv.instances = cvm_track.result()
-            except CloudError as exc:
-                inv.errors.append(exc.failure())
+            except Exception as exc:
+                inv.errors.append(failure_of(exc, "cvm.DescribeInstances"))
         return inv
 
     def _tke_track(self, inv: RegionInventory, pool: ThreadPoolExecutor) -> None:
         try:
             inv.clusters = self.clusters(pool)
-        except CloudError as exc:
-            inv.errors.append(exc.failure())
+        except Exception as exc:
+            inv.errors.append(failure_of(exc, "tke.DescribeClusters"))
             return
         jobs: list[tuple[str, Future[dict[str, str]], Future[list[NodePool]]]] = [
             (c.cluster_id, pool.submit(self.members, c.cluster_id), pool.submit(self.node_pools, c.cluster_id))
@@ -245,24 +277,33 @@ class RegionLister:
         for cluster_id, members, pools in jobs:
             try:
                 inv.members.update(members.result())
-            except CloudError as exc:
-                failure = exc.failure(cluster_id)
+            except Exception as exc:
+                failure = failure_of(exc, "tke.DescribeClusterInstances", cluster_id)
                 inv.failed_clusters[cluster_id] = failure
                 inv.errors.append(failure)
             try:
                 inv.node_pools.extend(pools.result())
-            except CloudError as exc:
-                inv.errors.append(exc.failure(cluster_id))
+            except Exception as exc:
+                inv.errors.append(failure_of(exc, "tke.DescribeNodePools", cluster_id))
 
     def confirm(self, inv: RegionInventory, instance_ids: list[str]) -> None:
         """Ask TKE which of these CVMs are in a cluster (any cluster of the region), 100 a call."""
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"existed-{self.region}") as pool:
             futures = [pool.submit(self._existed, chunk) for chunk in _chunks(instance_ids, PAGE)]
+            failed = False
             for f in futures:
                 try:
                     inv.existed.update(f.result())
-                except CloudError as exc:
-                    inv.errors.append(exc.failure())
+                except Exception as exc:
+                    failed = True
+                    inv.errors.append(failure_of(exc, "tke.DescribeExistedInstances"))
+        missing = [i for i in instance_ids if i not in inv.existed]
+        if missing and not failed:
+            # An instance TKE did not answer for is not confirmed: unverified, and the region is not complete.
+            inv.errors.append(
+                ApiFailure("tke.DescribeExistedInstances", "IncompleteAnswer",
+                           f"{len(missing)} asked instance(s) missing from the answer, e.g. {missing[0]}")
+            )  # fmt: skip
 
     def existed_owners(self, ids: list[str]) -> dict[str, str]:
         """CVM id -> the cluster TKE says it is in ("" for none); raises CloudError."""

@@ -255,9 +255,21 @@ class Emulator:
         if rule.effect == "reset":
             conn.reset_connection()
             return 0, b"", JSON
-        # truncate: a real answer, cut in the middle, with a Content-Length that matches the cut body
         try:
-            full = encode(handler(ctx, params), request_id)
+            answer = handler(ctx, params)
         except ApiError as exc:
-            full = error_body(exc.code, exc.message, request_id)
+            return 200, error_body(exc.code, exc.message, request_id), JSON
+        if rule.effect == "short":
+            # A valid answer missing its last item, TotalCount unchanged: what paging sees when the list moves.
+            for key, value in answer.items():
+                if isinstance(value, Raw) and value.items:
+                    answer[key] = Raw(value.items[:-1])
+                    break
+                if isinstance(value, list) and value:
+                    answer[key] = value[:-1]
+                    break
+            self._wait(self.latency)
+            return 200, encode(answer, request_id), JSON
+        # truncate: a real answer, cut in the middle, with a Content-Length that matches the cut body
+        full = encode(answer, request_id)
         return 200, full[: max(1, len(full) // 2)], JSON

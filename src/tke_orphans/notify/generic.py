@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 
 import httpx
 
@@ -35,8 +36,11 @@ class GenericWebhook:
         self.max_attempts, self.base_delay, self.sleep = max_attempts, base_delay, sleep
 
     def messages(self, notice: Notice) -> list[dict[str, object]]:
+        at = notice.scanned_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if notice.kind == "cleanup":
+            return [{"event": "cleanup", "at": at, "actions": [asdict(a) for a in notice.actions]}]
         if notice.result is None:  # a test message
-            return [{"event": "test", "scanned_at": notice.scanned_at.strftime("%Y-%m-%dT%H:%M:%SZ")}]
+            return [{"event": "test", "scanned_at": at}]
         return [{**to_json(notice.result), "event": notice.kind}]
 
     def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]:

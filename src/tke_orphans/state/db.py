@@ -52,6 +52,7 @@ class StateDB:
         self.path = Path(path)
         self._lock_file: IO[str] | None = None
         self._mutex = threading.RLock()
+        self._depth = 0
         self._check_file()
         if lock:
             self._acquire_lock()
@@ -122,14 +123,22 @@ class StateDB:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; nested uses join the outer one, so a caller can make several steps atomic."""
         with self._mutex:
-            self.conn.execute("BEGIN IMMEDIATE")
+            outer = self._depth == 0
+            if outer:
+                self.conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._depth -= 1
+                if outer:
+                    self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
+            self._depth -= 1
+            if outer:
+                self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._mutex:
@@ -282,6 +291,14 @@ class StateDB:
         return {
             r["instance_id"]: _parse(r["first_seen"]) for r in self.query("SELECT instance_id, first_seen FROM orphans")
         }
+
+    def told_issues(self) -> set[str]:
+        return {r["key"] for r in self.query("SELECT key FROM told_issues")}
+
+    def set_told_issues(self, keys: Iterable[str]) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM told_issues")
+            conn.executemany("INSERT INTO told_issues (key) VALUES (?)", [(k,) for k in keys])
 
     # ---- cleanup ----------------------------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ def plan(result: ScanResult, tracked: list[Tracked], remind_every: timedelta, no
     open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
     snapshots = {(s.account, s.region): s for s in result.snapshots}
     excluded = {(e.account, e.region, e.instance_id): (e.why, e.detail) for e in result.excluded}
+    unverified = {(u.account, u.region, u.instance.instance_id) for u in result.unverified}
     current = set()
     for o in result.orphans:
         key = (o.account, o.region, o.instance.instance_id)
@@ -65,7 +66,7 @@ def plan(result: ScanResult, tracked: list[Tracked], remind_every: timedelta, no
         if row.last_notified is None or now - row.last_notified >= remind_every:
             out.remind.append(o)
     for key, row in open_rows.items():
-        if key in current:
+        if key in current or key in unverified:  # could not be checked: still open, not resolved
             continue
         snap = snapshots.get((row.account, row.region))
         if snap is None or not snap.complete:

@@ -107,3 +107,13 @@ MIGRATIONS += [
         """,
     ),
 ]
+
+MIGRATIONS += [
+    (
+        "0004_told_issues",
+        """
+        -- What could not be checked, as last told: a problem is told when it appears, not on every run it lasts.
+        CREATE TABLE told_issues (key TEXT PRIMARY KEY);
+        """,
+    ),
+]
