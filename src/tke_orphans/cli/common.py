@@ -63,6 +63,8 @@ class MaskSecrets(logging.Filter):
         masked = mask_url(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:  # tracebacks too: exception messages may quote a URL
+            record.exc_text = mask_url(logging.Formatter().formatException(record.exc_info))
         return True
 
 
