@@ -26,6 +26,9 @@ FAULTS = [
     {"action": "DescribeExistedInstances", "probability": 0.3, "code": "InternalError"},
     {"action": "DescribeInstances", "probability": 0.2, "code": "InternalError"},
     {"probability": 0.3, "code": "RequestLimitExceeded"},
+    {"action": "DescribeClusterInstances", "probability": 0.3, "effect": "short"},
+    {"action": "DescribeInstances", "probability": 0.3, "effect": "short"},
+    {"action": "DescribeExistedInstances", "probability": 0.3, "effect": "short"},
 ]
 SLOW = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]

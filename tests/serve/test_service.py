@@ -128,3 +128,16 @@ def test_serve_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         scans = db.recent_scans()
         assert scans and all(s["status"] == "ok" for s in scans)
         assert len(db.open_orphans()) == 4
+
+
+def test_the_state_is_locked_pass_by_pass(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Between passes another command (cleanup, a scan) may use the state; during one, it may not."""
+    with Emulator(load_world(DEMO)) as emu, StateDB(tmp_path / "s.db", lock=False) as db:
+        svc = Service(config_from_data(config_data(emu.url)), db, timedelta(minutes=10), ("127.0.0.1", 0))
+        svc.run_pass()
+        with StateDB(tmp_path / "s.db") as other:  # between passes: free
+            assert len(other.recent_scans()) == 1
+            svc.run_pass()  # while the other holds it: this pass is skipped, not run into the same database
+            assert "pass skipped" in caplog.text and "only one scan may use a state database" in caplog.text
+        svc.run_pass()
+        assert len(db.recent_scans()) == 2

@@ -38,7 +38,7 @@ def serve(
     if every.total_seconds() < 1:
         fail("--interval must be at least 1s")
     address = _listen(listen or cfg.serve.listen)
-    with open_state(cfg, state) as db:
+    with open_state(cfg, state, lock=False) as db:  # locked pass by pass (Service.run_pass)
         try:
             service = Service(cfg, db, every, address, endpoint(endpoint_url))
         except OSError as exc:

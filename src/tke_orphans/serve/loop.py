@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from ..config import Config
 from ..job import Cancelled, run_job
-from ..state import StateDB
+from ..state import StateDB, StateLocked
 from .metrics import Metrics
 from .web import Health, StatusServer
 
@@ -43,13 +43,18 @@ class Service:
     def run_pass(self) -> None:
         started = time.monotonic()
         try:
-            job = run_job(
-                self.cfg,
-                state=self.state,
-                endpoint_url=self.endpoint_url,
-                listener=self.metrics.on_call,
-                cancel=self.stop,
-            )
+            # The state is locked for a pass only: `cleanup` or `history` can use it between passes.
+            with self.state.locked():
+                job = run_job(
+                    self.cfg,
+                    state=self.state,
+                    endpoint_url=self.endpoint_url,
+                    listener=self.metrics.on_call,
+                    cancel=self.stop,
+                )
+        except StateLocked as exc:
+            log.warning("pass skipped: %s; the next one runs in %s", exc, self.interval)
+            return
         except Cancelled:
             log.info("stopped during a pass: nothing of it was recorded")
             return

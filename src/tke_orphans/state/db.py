@@ -81,6 +81,24 @@ class StateDB:
                 "move it away, or pass --state with another path"
             )
 
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the lock for a while (a `serve` pass), so that other commands may use the state in between."""
+        if self._lock_file is not None:
+            yield
+            return
+        self._acquire_lock()
+        try:
+            yield
+        finally:
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
     def _acquire_lock(self) -> None:
         lock_path = Path(f"{self.path}.lock")
         fh = lock_path.open("a+", encoding="utf-8")
@@ -388,10 +406,7 @@ class StateDB:
         conn = getattr(self, "conn", None)
         if conn is not None:
             conn.close()
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
+        self._release_lock()
 
     def __enter__(self) -> StateDB:
         return self
