@@ -87,7 +87,7 @@ class TencentCloud(Credentials):
     retry: Retry = Retry()
     # Calls per second per region, by "service.Action"; defaults are the documented limits.
     rate_limits: dict[str, Annotated[float, Field(gt=0)]] = {}
-    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
 
     @field_validator("endpoint_url")
     @classmethod

@@ -117,7 +117,7 @@ def failure_of(exc: Exception, api: str, cluster_id: str | None = None) -> ApiFa
 
 
 class RegionLister:
-    def __init__(self, session: Session, region: str, concurrency: int = 8) -> None:
+    def __init__(self, session: Session, region: str, concurrency: int = 4) -> None:
         self.session = session
         self.region = region
         self.concurrency = concurrency
