@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .detect import DEFAULT_SKIP_STATES, Policy
 
@@ -153,6 +162,13 @@ class Mentions(_Section):
         return self.all or bool(self.user_ids) or bool(self.mobiles)
 
 
+def _http_url(v: SecretStr) -> SecretStr:
+    raw = v.get_secret_value()
+    if raw and not re.match(r"^https?://[^/\s]+", raw):
+        raise ValueError(f"{mask_url(raw)!r} is not an http(s) URL")
+    return v
+
+
 class Bot(_Section):
     name: str | None = None
     enabled: bool = True
@@ -161,9 +177,14 @@ class Bot(_Section):
     mentions: Mentions = Mentions()
     language: Language | None = None
 
+    _url = field_validator("url")(_http_url)
+
 
 class Platform(_Section):
-    """The original checker's single bot (enabled, url, secret), plus any number of `bots`."""
+    """The original checker's single bot (enabled, url, secret), plus any number of `bots`.
+
+    `enabled` switches the whole platform: its single bot and its `bots` (each of which has its own switch too).
+    """
 
     enabled: bool = False
     url: SecretStr = SecretStr("")
@@ -171,6 +192,16 @@ class Platform(_Section):
     mentions: Mentions = Mentions()
     language: Language | None = None
     bots: list[Bot] = []
+
+    _url = field_validator("url")(_http_url)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Platform:
+        # Names identify a bot across runs (what is still owed to it): they must not collide, nor depend on order.
+        names = [b.name for b in self.bots if b.name]
+        if len(names) != len(set(names)) or any(n.isdigit() for n in names):
+            raise ValueError("bots need distinct names, not plain numbers (those name unnamed bots by position)")
+        return self
 
 
 class Platforms(_Section):
@@ -185,6 +216,7 @@ class GenericHook(_Section):
     name: Annotated[str, Field(min_length=1)]
     enabled: bool = True
     url: SecretStr
+    _url = field_validator("url")(_http_url)
     secret: SecretStr | None = None
     signature_header: str = "X-Tke-Orphans-Signature"
 
@@ -337,7 +369,7 @@ def load_config(flag: str | None = None) -> Config:
 
 # ---- masking ------------------------------------------------------------------------------------------------
 
-_URL_SECRETS = re.compile(r"((?:key|access_token|token)=)[^&\s]+|(/hook/)[^/?\s]+")
+_URL_SECRETS = re.compile(r"((?:key|access_token|token|sign|secret|password)=)[^&\s]+|(/hook/)[^/?\s]+|(//)[^/@\s]+@")
 
 
 def mask(value: str | None, keep: int = 4) -> str:
@@ -351,24 +383,35 @@ def mask(value: str | None, keep: int = 4) -> str:
 
 def mask_url(url: str) -> str:
     """Webhook URLs carry their credential (WeCom key, DingTalk access_token, Feishu hook token)."""
-    return _URL_SECRETS.sub(lambda m: (m.group(1) or m.group(2)) + "****", url)
+    return _URL_SECRETS.sub(
+        lambda m: (m.group(1) or m.group(2) or m.group(3)) + ("****@" if m.group(3) else "****"), url
+    )
+
+
+def mask_any_url(url: str) -> str:
+    """A URL of a service we do not know (generic webhooks, Apprise): only its scheme and host are shown."""
+    m = re.match(r"^([a-z][a-z0-9+.-]*://)(?:[^/@\s]*@)?([^/?\s]*)", url)
+    return f"{m.group(1)}{m.group(2)}/****" if m else "****"
 
 
 def masked_dict(cfg: Config) -> dict[str, Any]:
     """The effective configuration, safe to print or log."""
 
-    def walk(value: Any, key: str = "") -> Any:
+    def walk(value: Any, key: str = "", unknown: bool = False) -> Any:
         if isinstance(value, BaseModel):
-            return {k: walk(getattr(value, k), k) for k in type(value).model_fields if k != "source"}
+            foreign = unknown or isinstance(value, GenericHook | AppriseChannel)
+            return {k: walk(getattr(value, k), k, foreign) for k in type(value).model_fields if k != "source"}
         if isinstance(value, SecretStr):
             raw = value.get_secret_value()
-            return mask_url(raw) if key == "url" else ("****" if raw else "")
+            if key in ("url", "urls") and raw:
+                return mask_any_url(raw) if unknown else mask_url(raw)
+            return "****" if raw else ""
         if isinstance(value, timedelta):
             return format_duration(value)
         if isinstance(value, list):
-            return [walk(v, key) for v in value]
+            return [walk(v, key, unknown) for v in value]
         if isinstance(value, dict):
-            return {k: walk(v, k) for k, v in value.items()}
+            return {k: walk(v, k, unknown) for k, v in value.items()}
         if key == "secret_id" and isinstance(value, str):
             return mask(value)
         return value

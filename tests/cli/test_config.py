@@ -110,3 +110,27 @@ def test_debug_log_of_the_effective_config_masks_secrets(
     assert "effective configuration (secrets masked)" in caplog.text
     assert "very-secret-key-value" not in caplog.text and "hook-key-777" not in caplog.text
     assert "very-secret-key-value" not in result.output and "hook-key-777" not in result.output
+
+
+def test_webhook_urls_are_checked_and_masked_everywhere(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "hooks.yaml"
+    path.write_text(
+        "webhook:\n  generic:\n    - {name: slack, url: 'https://user:p4ssw0rd@hooks.example.com/services/T0/B0/SECRET9'}\n"
+        "  platforms:\n    dingtalk: {enabled: true, url: 'https://oapi.dingtalk.com/robot/send?access_token=tok123'}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["check-config", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    for secret in ("p4ssw0rd", "SECRET9", "tok123"):
+        assert secret not in result.output
+    assert "https://hooks.example.com/****" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("webhook:\n  platforms:\n    wecom: {enabled: true, url: 'qyapi.weixin.qq.com/send?key=k1'}\n")
+    result = runner.invoke(app, ["check-config", "--config", str(bad)])
+    assert result.exit_code == 2 and "webhook.platforms.wecom.url" in result.output and "k1" not in result.output
+    dup = tmp_path / "dup.yaml"
+    dup.write_text(
+        "webhook:\n  platforms:\n    feishu:\n      bots: [{name: ops, url: 'https://a/'}, {name: ops, url: 'https://b/'}]\n"
+    )
+    result = runner.invoke(app, ["check-config", "--config", str(dup)])
+    assert result.exit_code == 2 and "distinct names" in result.output

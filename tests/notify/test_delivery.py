@@ -153,3 +153,12 @@ def test_dingtalk_keywords_robot(clock: FakeClock) -> None:
         deliveries = deliver(webhook_config(s, bots=[keyword_bot]), notice(1), clock)
         assert deliveries[0].ok  # the Chinese title carries the keyword
     assert DINGTALK.secret
+
+
+def test_a_bot_stops_after_a_part_that_cannot_succeed(sinks: ChatSinks, clock: FakeClock) -> None:
+    wrong = SinkBot("wecom", "not-the-key-2")
+    deliveries = deliver(webhook_config(sinks, bots=[wrong]), notice(300), clock)
+    assert len(deliveries) > 2
+    assert deliveries[0].code == "93000"
+    assert all(d.code == "not sent" and d.attempts == 0 for d in deliveries[1:])
+    assert len(sinks.requests(platform="wecom")) == 1  # one refused request, not one per part

@@ -189,3 +189,31 @@ def test_several_bots_per_platform(sinks: ChatSinks, clock: FakeClock) -> None:
         deliveries = deliver(cfg, notice(1), clock)
         assert sorted(d.channel for d in deliveries) == ["wecom", "wecom:1"]
         assert {a.token for a in s.accepted(platform="wecom")} == {"wc-key-1", "wc-key-2"}
+
+
+def test_cloud_text_cannot_mention_or_link(sinks: ChatSinks, clock: FakeClock) -> None:
+    """A tag anyone can set (tke-clusterId) must not @ everyone on Feishu, @ someone on WeCom, or add a link."""
+    from dataclasses import replace
+
+    from .conftest import instance
+
+    evil = "<at id=all></at><@boss>[pay](http://evil.example)@all"
+    o = replace(orphan(7), cluster_id=evil, instance=instance(7, name="<at id=all></at>`x`"))
+    assert all(d.ok for d in deliver(webhook_config(sinks), Notice(kind="new", scanned_at=NOW, orphans=(o,)), clock))
+    for platform in ("wecom", "dingtalk", "feishu"):
+        text = sinks.accepted(platform=platform)[0].text
+        assert "<at" not in text and "<@" not in text and "](http" not in text, platform
+        assert "@all" not in text
+
+
+def test_a_thousand_parts_still_fit(sinks: ChatSinks, clock: FakeClock) -> None:
+    from tke_orphans.notify import BotSpec, MemoryLedger, make_channel
+    from tke_orphans.notify.pacing import BotPacer
+
+    n = notice(1500)
+    with httpx.Client() as client:
+        bot = make_channel(BotSpec("wecom", "wecom", "https://x.invalid/"), client, BotPacer(MemoryLedger()))
+        bodies = bot.messages(n)
+    assert len(bodies) > 100
+    assert max(len(b["markdown"]["content"].encode()) for b in bodies) <= 4096
+    assert f"（{len(bodies)}/{len(bodies)}）" in bodies[-1]["markdown"]["content"]

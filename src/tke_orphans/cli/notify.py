@@ -39,6 +39,8 @@ def notify_test(
         fail(f"{cfg.source}: no notification channel is configured (webhook.platforms, generic, apprise)")
     if channel and channel not in names and channel not in {n.split(":")[0] for n in names}:
         fail(f"--channel {channel}: not configured; the channels are: {', '.join(names)}")
+    if not cfg.webhook.enabled:
+        typer.echo("note: webhook.enabled is false: these bots answer a test, but scans will not notify them", err=True)
     notice = Notice(kind="test", scanned_at=datetime.now(UTC).replace(microsecond=0))
     with open_state(cfg, state, lock=False) as db:
         try:

@@ -131,6 +131,8 @@ class Store:
                 d = instance_api(inst)
                 rs.instances.append(d)
                 rs.by_id[inst.InstanceId] = d
+                # Encoded once at load, not while a scan waits: the real cloud's CPU is not on this machine.
+                rs.encoded[inst.InstanceId] = json.dumps(d, ensure_ascii=False)
             for cluster in region.clusters:
                 rec = ClusterRec(spec=cluster, pools={p.NodePoolId: p for p in cluster.node_pools}, nodes=[])
                 for node in cluster.nodes:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from ..config import Config, Platform
+from ..config import Config, Platform, mask_url
 from .apprise_channel import AppriseChannel
 from .chat import ChatBot
 from .dingtalk import DingTalkBot
@@ -41,10 +41,12 @@ def bot_specs(cfg: Config) -> list[BotSpec]:
         section: Platform = getattr(wh.platforms, platform)
         lang = section.language or wh.language
         url = section.url.get_secret_value()
-        if section.enabled and url:
+        if not section.enabled:
+            continue  # the platform's switch covers its `bots` too
+        if url:
             secret = section.secret.get_secret_value() if section.secret else None
             specs.append(BotSpec(platform, platform, url, secret or None, section.mentions, lang))
-        elif section.enabled:
+        elif not section.bots:
             log.warning("webhook.platforms.%s is enabled but has no url: skipped", platform)
         for i, bot in enumerate(section.bots):
             if not bot.enabled:
@@ -153,7 +155,8 @@ class Notifier:
                     out.extend(fut.result())
                 except Exception as exc:  # one broken channel must not stop the others
                     log.exception("notification channel %s failed", name)
-                    out.append(Delivery(name, name.split(":")[0], "-", False, 1, type(exc).__name__, str(exc)))
+                    message = mask_url(str(exc))
+                    out.append(Delivery(name, name.split(":")[0], "-", False, 1, type(exc).__name__, message))
         for d in out:
             (log.debug if d.ok else log.warning)("%s", d.describe())
         return out

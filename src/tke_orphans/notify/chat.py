@@ -96,9 +96,19 @@ class ChatBot:
     def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]:
         """Send every part, or only `parts` (1-based): those a previous run could not deliver."""
         bodies = self.messages(notice)
-        return [
-            self.post(body, f"{i}/{len(bodies)}") for i, body in enumerate(bodies, 1) if parts is None or i in parts
-        ]
+        out: list[Delivery] = []
+        for i, body in enumerate(bodies, 1):
+            if parts is not None and i not in parts:
+                continue
+            label = f"{i}/{len(bodies)}"
+            if out and not out[-1].ok:
+                # A bad key, a bad signature or a robot blocked for minutes fails every part alike: stop here and
+                # owe the rest to the next run, instead of retrying each part in turn.
+                name = out[-1].channel
+                out.append(Delivery(name, self.platform, label, False, 0, "not sent", "an earlier part failed"))
+                continue
+            out.append(self.post(body, label))
+        return out
 
     def _backoff(self, attempt: int, throttled: bool) -> float:
         base = self.base_delay * (5 if throttled else 1)
@@ -120,8 +130,8 @@ class ChatBot:
             except httpx.TransportError as exc:
                 code, message = "network", type(exc).__name__
             else:
-                if resp.status_code >= 500:
-                    code, message = f"HTTP {resp.status_code}", "server error"
+                if resp.status_code >= 500 or resp.status_code == 429:
+                    code, message = f"HTTP {resp.status_code}", "server error or too many requests"
                 else:
                     try:
                         answer = resp.json()

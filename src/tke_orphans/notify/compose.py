@@ -42,9 +42,14 @@ class Part:
     instance_ids: list[str] = field(default_factory=list)
 
 
+_NEUTRAL = str.maketrans({"`": "'", "\n": " ", "\r": " ", "<": "‹", ">": "›", "[": "［", "]": "］"})
+
+
 def _clean(s: str) -> str:
-    """Names come from users: keep them from closing a code span or breaking a line."""
-    return s.replace("`", "'").replace("\n", " ").replace("\r", " ")
+    """Anything that comes from the cloud (names, tags, ids, error texts) is set by people: keep it from closing a
+    code span, breaking a line, or becoming markup: a tag value like `<at id=all></at>` (Feishu), `<@boss>` (WeCom)
+    or `[text](url)` must not mention anyone or link anywhere. `@` gets a zero-width space so that it is no mention."""
+    return s.translate(_NEUTRAL).replace("@", "@\u200b")
 
 
 def _title(notice: Notice, lang: Lang) -> str:
@@ -77,15 +82,15 @@ def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -
     i = o.instance
     lines = [f"{style.bold(f'{n}. {i.instance_id}')} {style.code(_clean(i.name) or '-')}"]
     lines.append(
-        f"{t('region', lang)}: {o.region} / {i.zone}"
-        + (f" ({t('account', lang)} {o.account})" if o.account != "default" else "")
+        f"{t('region', lang)}: {o.region} / {_clean(i.zone)}"
+        + (f" ({t('account', lang)} {_clean(o.account)})" if o.account != "default" else "")
     )
     ips = [f"{t('private', lang)} {', '.join(i.private_ips)}" if i.private_ips else ""]
     ips.append(f"{t('public', lang)} {', '.join(i.public_ips)}" if i.public_ips else "")
     if any(ips):
         lines.append(f"{t('ip', lang)}: " + " · ".join(x for x in ips if x))
-    owner = [f"{t('cluster', lang)} {o.cluster_id}" if o.cluster_id else ""]
-    owner.append(f"{t('node_pool', lang)} {o.node_pool_id}" if o.node_pool_id else "")
+    owner = [f"{t('cluster', lang)} {_clean(o.cluster_id)}" if o.cluster_id else ""]
+    owner.append(f"{t('node_pool', lang)} {_clean(o.node_pool_id)}" if o.node_pool_id else "")
     lines.append(f"{t('owner', lang)}: " + (" · ".join(x for x in owner if x) or t("unknown", lang)))
     lines.append(f"{t('reason', lang)}: {REASONS[o.reason.value][lang]}")
     evidence = "; ".join(
@@ -103,13 +108,14 @@ def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -
     charge = CHARGE.get(i.charge_type, {}).get(lang, i.charge_type)
     if i.expired and i.charge_type == "PREPAID":
         charge += f" ({t('expires', lang, date=i.expired.strftime('%Y-%m-%d'))})"
-    lines.append(f"{t('spec', lang)}: {i.instance_type} · {t('cores', lang, cpu=i.cpu, mem=i.memory_gb)} · {charge}")
+    spec = f"{_clean(i.instance_type)} · {t('cores', lang, cpu=i.cpu, mem=i.memory_gb)} · {charge}"
+    lines.append(f"{t('spec', lang)}: {spec}")
     return Block(lines, i.instance_id)
 
 
 def _resolved_block(r: Resolved, n: int, style: Style, lang: Lang) -> Block:
     i = r.instance
-    how = t(f"resolved.{r.how}", lang, detail=r.detail)
+    how = t(f"resolved.{r.how}", lang, detail=_clean(r.detail))
     return Block(
         [f"{style.bold(f'{n}. {i.instance_id}')} {style.code(_clean(i.name) or '-')} {r.region}: {how}"], i.instance_id
     )
@@ -200,7 +206,7 @@ def compose(
     if notice.kind == "test":
         header = [t("test.body", lang, name=test_name)]
     blocks = blocks_of(notice, style, lang)
-    worst = base_title + t("part", lang, i=99, n=99)  # numbers are filled in once the count is known
+    worst = base_title + t("part", lang, i=9999, n=9999)  # numbers are filled in once the count is known
 
     def ok(candidate: list[Block], extra: str) -> bool:
         return fits(worst, _render(worst, header, candidate, notice, style, lang, extra))

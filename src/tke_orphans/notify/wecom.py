@@ -20,7 +20,7 @@ class WeComBot(ChatBot):
     limit_bytes = 4096  # of markdown.content, not of the whole body
     throttle_codes = frozenset({45009})
     hints: ClassVar[dict[int, str]] = {
-        93000: "check the WeCom robot's webhook key (the URL's key=...)",
+        93000: "check the WeCom robot's webhook key (the key in its URL)",
         40058: "the message is too long for WeCom (please report this: tke-orphans splits messages to fit)",
         40008: "WeCom did not accept the message type",
     }
@@ -38,7 +38,7 @@ class WeComBot(ChatBot):
 
     def extra_payloads(self, notice: Notice) -> list[dict[str, Any]]:
         m = self.spec.mentions
-        if not (m.all or m.mobiles):
+        if not (m.all or m.mobiles) or notice.kind not in ("new", "reminder"):
             return []
         text = (
             "请查看上面的孤儿 CVM 告警。"
