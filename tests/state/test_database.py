@@ -82,3 +82,12 @@ def test_history_and_export(rig: Rig, tmp_path: Path) -> None:
     assert len(dump["scans"]) == 2 and len(dump["orphans"]) == 4
     assert all(row["done_at"] for row in dump["outbox"])
     assert "wc-state" not in json.dumps(dump)  # no webhook credential is stored
+
+
+def test_reading_commands_do_not_create_a_state(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-yet.db"
+    runner = CliRunner()
+    for args in (["history"], ["state", "export"], ["preview", "--platform", "wecom"]):
+        result = runner.invoke(app, [*args, "--state", str(missing)])
+        assert result.exit_code == 2 and "no state database" in result.output, args
+    assert not missing.exists()

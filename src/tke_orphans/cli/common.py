@@ -6,6 +6,7 @@ import logging
 import os
 import re
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -68,9 +69,13 @@ class MaskSecrets(logging.Filter):
         return True
 
 
-def open_state(cfg: Config, flag: str | None, *, lock: bool = True) -> StateDB:
+def open_state(cfg: Config, flag: str | None, *, lock: bool = True, create: bool = True) -> StateDB:
+    """`create=False` for commands that only read: a missing state is an error, not a new empty file."""
+    path = flag or cfg.state.path
+    if not create and not Path(path).exists():
+        fail(f"no state database at {path} yet: run `tke-orphans scan` first (or pass --state)")
     try:
-        return StateDB(flag or cfg.state.path, lock=lock)
+        return StateDB(path, lock=lock)
     except StateError as exc:
         fail(str(exc))
 

@@ -68,7 +68,7 @@ def preview(
         except (OSError, ValueError) as exc:
             fail(f"{input_file}: {exc}")
     else:
-        with open_state(cfg, state, lock=False) as db:
+        with open_state(cfg, state, lock=False, create=False) as db:
             last = db.last_result()
         if last is None:
             fail("no scan in the state yet: run `tke-orphans scan` first, or pass --input FILE")

@@ -28,7 +28,7 @@ def history(
         start = datetime.now(UTC) - parse_duration(since)
     except (ValueError, ConfigError) as exc:
         fail(f"--since: {exc}")
-    with open_state(cfg, state, lock=False) as db:
+    with open_state(cfg, state, lock=False, create=False) as db:
         events = db.events(since=start, instance_id=instance)
     if output is Output.json:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
@@ -46,5 +46,5 @@ def history(
 def export(config: ConfigOpt = None, state: StateOpt = None) -> None:
     """Dump every table of the state database as JSON."""
     cfg = load(config)
-    with open_state(cfg, state, lock=False) as db:
+    with open_state(cfg, state, lock=False, create=False) as db:
         typer.echo(json.dumps(db.export(), ensure_ascii=False, indent=2))
