@@ -6,12 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-# Documented limits (calls per second per region); the emulator enforces these with --rate-limits real.
-LIMITS = {
-    ("cvm", "DescribeInstances"): 40.0,
-    ("region", "DescribeRegions"): 50.0,
-}
-TKE_LIMIT = 20.0
+from tke_orphans.emulator.ratelimit import real_limit
+
 PAGE = 100
 
 
@@ -36,7 +32,8 @@ WORLDS = {
 
 
 def limit(service: str, action: str) -> float:
-    return LIMITS.get((service, action), TKE_LIMIT)
+    """What the emulator enforces with --rate-limits real: the documented limits."""
+    return real_limit(service, action)
 
 
 def minimum_calls(world: dict[str, Any]) -> dict[str, dict[tuple[str, str], int]]:

@@ -165,7 +165,7 @@ class Mentions(_Section):
 def _http_url(v: SecretStr) -> SecretStr:
     raw = v.get_secret_value()
     if raw and not re.match(r"^https?://[^/\s]+", raw):
-        raise ValueError(f"{mask_url(raw)!r} is not an http(s) URL")
+        raise ValueError("not an http(s) URL: it must start with https:// (the value is not shown: it holds a key)")
     return v
 
 

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -73,8 +72,3 @@ def test_page_escapes_what_comes_from_the_cloud() -> None:
 def test_page_without_any_scan() -> None:
     html = render_page([], None, [], "zh-CN")
     assert "没有孤儿实例" in html and "尚未扫描" in html
-
-
-@pytest.fixture(autouse=True)
-def _keep_artifacts_dir() -> None:
-    Path(ARTIFACTS).mkdir(exist_ok=True)

@@ -46,7 +46,7 @@ def actor() -> str:
         return "tke-orphans"
 
 
-def _fresh(session: Session, lister: RegionLister, region: str, ids: list[str]) -> dict[str, Instance]:
+def _fresh(session: Session, region: str, ids: list[str]) -> dict[str, Instance]:
     out: dict[str, Instance] = {}
     for i in range(0, len(ids), 100):
         resp = session.call("cvm", "DescribeInstances", region, {"InstanceIds": ids[i : i + 100], "Limit": 100})
@@ -125,9 +125,7 @@ def run_cleanup(
         if record is not None and decisions:
             record(decisions)
 
-    first_seen = {
-        (r["account"], r["region"], r["instance_id"]): _parse(r["first_seen"]) for r in state.open_orphan_rows()
-    }
+    first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.open_orphans()}
     targets, skipped = select(last, first_seen, opts, at)
     decided(skipped)
     if len(targets) > opts.max:
@@ -158,7 +156,7 @@ def _region(session: Session, region: str, group: list[Target], opts: Options, p
     lister = RegionLister(session, region, cfg.tencentcloud.concurrency)
     ids = [t.instance.instance_id for t in group]
     try:
-        fresh = _fresh(session, lister, region, ids)
+        fresh = _fresh(session, region, ids)
         clusters, members = _members(lister)
         existed = lister.existed_owners(ids)
     except Exception as exc:
@@ -185,7 +183,3 @@ def _region(session: Session, region: str, group: list[Target], opts: Options, p
         log.exception("cleanup in %s", region)
         why = f"unexpected answer ({type(exc).__name__}: {exc}): the outcome is unknown, check the console"
         return out + [decision(t, opts, "failed", why) for t in go]
-
-
-def _parse(s: str) -> datetime:
-    return datetime.fromisoformat(s.replace("Z", "+00:00"))

@@ -19,6 +19,7 @@ from ..notify import Delivery, bot_specs
 from ..notify.model import ActionLine, Notice
 from ..state.outbox import notice_to_json
 from .common import EXIT_INCOMPLETE, ConfigOpt, EndpointOpt, Output, StateOpt, console, endpoint, fail, load, open_state
+from .scan import delivery_json
 
 
 class ActionName(StrEnum):
@@ -87,7 +88,7 @@ def cleanup(
     if output is Output.json:
         doc = {"dry_run": opts.dry_run, "action": opts.action, "actor": who, "refused": report.refused,
                "decisions": [asdict(d) for d in report.decisions],
-               "notifications": [asdict(d) for d in deliveries]}  # fmt: skip
+               "notifications": [delivery_json(d) for d in deliveries]}  # fmt: skip
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         mode = "DRY-RUN: nothing is changed (add --yes to act)" if opts.dry_run else f"acting as {who}"

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from tencentcloud.common import credential as tc_credential
@@ -33,10 +33,6 @@ logging.getLogger("tencentcloud_sdk_common").setLevel(logging.INFO)
 
 VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25", "tag": "2018-08-13", "sts": "2018-08-13"}
 _OIDC_ENV = ("TKE_REGION", "TKE_PROVIDER_ID", "TKE_WEB_IDENTITY_TOKEN_FILE", "TKE_ROLE_ARN")
-
-
-class _SdkCredential(Protocol):
-    def get_credential_info(self) -> tuple[str, str, str | None]: ...
 
 
 def resolve_credentials(creds: Credentials, where: str) -> Any:

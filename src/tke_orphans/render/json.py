@@ -119,7 +119,8 @@ def render_json(result: ScanResult) -> str:
 # ---- reading it back (preview of a saved result, the state's last scan) ----------------------------------------
 
 
-def _time(value: str | None) -> datetime | None:
+def parse_iso(value: str | None) -> datetime | None:
+    """The inverse of `iso` (state rows, saved results, the outbox)."""
     return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
@@ -128,7 +129,7 @@ def _failure(d: dict[str, Any]) -> ApiFailure:
 
 
 def instance_from_json(d: dict[str, Any]) -> Instance:
-    created = _time(d["created_time"])
+    created = parse_iso(d["created_time"])
     assert created is not None
     return Instance(
         instance_id=d["instance_id"],
@@ -139,7 +140,7 @@ def instance_from_json(d: dict[str, Any]) -> Instance:
         memory_gb=d["memory_gb"],
         charge_type=d["charge_type"],
         created=created,
-        expired=_time(d.get("expired_time")),
+        expired=parse_iso(d.get("expired_time")),
         zone=d["zone"],
         vpc_id=d.get("vpc_id", ""),
         private_ips=tuple(d["private_ips"]),
@@ -175,7 +176,7 @@ def from_json(doc: dict[str, Any]) -> ScanResult:
     if doc.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"not a tke-orphans scan result with schema_version {SCHEMA_VERSION}")
     try:
-        scanned_at = _time(doc["scanned_at"])
+        scanned_at = parse_iso(doc["scanned_at"])
         assert scanned_at is not None
         return ScanResult(
             scanned_at=scanned_at,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..model import Orphan, RegionSnapshot, ScanResult
-from ..render.json import candidate_json, from_json, to_json
+from ..render.json import candidate_json, from_json, parse_iso, to_json
 from .lifecycle import Plan, Tracked
 from .migrations import MIGRATIONS
 
@@ -40,7 +40,9 @@ def _iso(t: datetime) -> str:
 
 
 def _parse(s: str) -> datetime:
-    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+    parsed = parse_iso(s)
+    assert parsed is not None
+    return parsed
 
 
 def utcnow() -> datetime:
@@ -304,11 +306,6 @@ class StateDB:
             " WHERE resolved_at IS NULL ORDER BY account, region, instance_id"
         )
         return [dict(r) for r in rows]
-
-    def first_seen(self) -> dict[str, datetime]:
-        return {
-            r["instance_id"]: _parse(r["first_seen"]) for r in self.query("SELECT instance_id, first_seen FROM orphans")
-        }
 
     def told_issues(self) -> set[str]:
         return {r["key"] for r in self.query("SELECT key FROM told_issues")}

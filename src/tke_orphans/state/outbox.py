@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from ..model import ApiFailure
@@ -15,12 +14,9 @@ from ..render.json import (
     instance_json,
     iso,
     orphan_from_json,
+    parse_iso,
     unverified_from_json,
 )
-
-
-def _time(s: str | None) -> datetime | None:
-    return None if s is None else datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
 def notice_to_json(n: Notice, scan_id: int | None = None) -> dict[str, Any]:
@@ -49,21 +45,23 @@ def notice_to_json(n: Notice, scan_id: int | None = None) -> dict[str, Any]:
 
 
 def notice_from_json(d: dict[str, Any], result: Any = None) -> Notice:
-    scanned_at = _time(d["scanned_at"])
+    scanned_at = parse_iso(d["scanned_at"])
     assert scanned_at is not None
     return Notice(
         kind=d["kind"],
         scanned_at=scanned_at,
         orphans=tuple(orphan_from_json(o) for o in d["orphans"]),
         resolved=tuple(
-            Resolved(r["account"], r["region"], instance_from_json(r), r["how"], r["detail"], _time(r["first_seen"]))
+            Resolved(
+                r["account"], r["region"], instance_from_json(r), r["how"], r["detail"], parse_iso(r["first_seen"])
+            )
             for r in d["resolved"]
         ),
         unverified=tuple(unverified_from_json(u) for u in d["unverified"]),
         errors=tuple(
             (e["where"], ApiFailure(e["api"], e["code"], e["message"], e.get("cluster_id"))) for e in d["errors"]
         ),
-        first_seen={k: t for k, v in d["first_seen"].items() if (t := _time(v)) is not None},
+        first_seen={k: t for k, v in d["first_seen"].items() if (t := parse_iso(v)) is not None},
         status_url=d.get("status_url"),
         result=result,
         actions=tuple(ActionLine(**a) for a in d.get("actions", [])),
