@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ..model import ApiFailure, Cluster, Instance, NodePool, RegionInventory
-from .errors import CloudError
+from .errors import CloudError, as_text
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def failure_of(exc: Exception, api: str, cluster_id: str | None = None) -> ApiFa
     """Any exception from a listing, as a failure of that listing: an odd answer must not stop the other listings."""
     if isinstance(exc, CloudError):
         return exc.failure(cluster_id)
-    return ApiFailure(api, "InvalidResponse", f"{type(exc).__name__}: {exc}", cluster_id)
+    return ApiFailure(api, "InvalidResponse", as_text(f"{type(exc).__name__}: {exc}"), cluster_id)
 
 
 class RegionLister:
@@ -327,5 +327,7 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 def list_regions(session: Session) -> list[str]:
     """Every region where CVM is available, from the region service."""
     resp = session.call("region", "DescribeRegions", "", {"Product": "cvm"})
-    items, _ = _page_of(resp, "RegionSet", "region.DescribeRegions")
+    items, total = _page_of(resp, "RegionSet", "region.DescribeRegions")
+    # A region missing from the answer would be a region silently not scanned.
+    _check_total("region.DescribeRegions", total, total, len({d.get("Region") for d in items}), None)
     return sorted(d["Region"] for d in items if d.get("RegionState", "AVAILABLE") == "AVAILABLE")

@@ -24,7 +24,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
 from ..config import Credentials, Retry
-from .errors import CloudError, CredentialsError, is_retryable
+from .errors import CloudError, CredentialsError, as_text, is_retryable
 from .ratelimit import Pacer
 
 log = logging.getLogger(__name__)
@@ -151,13 +151,13 @@ class Session:
                 self._notify(api, region, "ok")
                 return response
             except TencentCloudSDKException as exc:
-                code, message = exc.get_code() or "ClientError", exc.get_message() or ""
-                request_id = exc.get_request_id() or ""
+                code, message = as_text(exc.get_code(), 100) or "ClientError", as_text(exc.get_message())
+                request_id = as_text(exc.get_request_id(), 100)
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 # A body cut short or not in the API's envelope: the SDK lets these through as they are.
                 code, message, request_id = "InvalidResponse", f"unreadable answer ({exc})", ""
             except OSError as exc:  # credential providers that fetch tokens over the network
-                code, message, request_id = "ClientNetworkError", str(exc), ""
+                code, message, request_id = "ClientNetworkError", as_text(exc), ""
             retry = code.startswith("RequestLimitExceeded") if mutating else is_retryable(code)
             if not retry or attempt == self._retry.max_attempts:
                 self._notify(api, region, "error")
