@@ -100,6 +100,14 @@ def compare(found: set[tuple[str, str]], data: dict[str, Any]) -> dict[str, int]
     return {"expected": len(expected), "false_orphans": len(found - expected), "missed": len(expected - found)}
 
 
+def _lowest_shares(regions: list[dict[str, Any]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in regions:
+        for api, share in r.get("rate_adapted", {}).items():
+            out[api] = min(share, out.get(api, 1.0))
+    return dict(sorted(out.items()))
+
+
 def bench_world(spec: WorldSpec, baseline: bool) -> dict[str, Any]:
     path, data = world_file(spec)
     with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as tmp_name:
@@ -145,6 +153,8 @@ def bench_world(spec: WorldSpec, baseline: bool) -> dict[str, Any]:
                 "injected_throttles": after["totals"]["faults"],
                 "throttled": real_throttled,
                 "throttled_share": round(real_throttled / max(1, after["totals"]["calls"]), 4),
+                # How far the adaptive pacer slowed each API down (lowest share of its rate, over all regions).
+                "rate_adapted": _lowest_shares(scan["result"]["regions"]),
                 "correct": found == {(o["region"], o["instance_id"]) for o in data["answer_key"]["orphans"]},
                 **compare(found, data),
             }

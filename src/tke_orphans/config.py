@@ -68,9 +68,13 @@ class _Section(BaseModel):
 
 
 class Retry(_Section):
+    """Errors worth another try get `max_attempts`; throttling, safe and cheap to retry, is retried until
+    `throttle_deadline` seconds after the scan (or cleanup) started."""
+
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 6
     base_delay: Annotated[float, Field(ge=0, le=60)] = 0.5
     max_delay: Annotated[float, Field(ge=0, le=300)] = 10.0
+    throttle_deadline: Annotated[float, Field(gt=0, le=86400)] = 600.0
 
 
 class Credentials(_Section):

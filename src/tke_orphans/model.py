@@ -170,6 +170,9 @@ class RegionResult:
     clusters: int
     nodes: int
     errors: tuple[ApiFailure, ...] = ()
+    # APIs this scan slowed down in this region because the cloud throttled them: the lowest share of the
+    # documented rate it went down to (the quota is shared with every other tool of the account).
+    rate_adapted: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

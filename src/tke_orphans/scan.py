@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,6 +85,16 @@ def scan_region(
         return RegionInventory(session.account, region, errors=[ApiFailure("scan", "InternalError", repr(exc))])
 
 
+def _rate_adapted(sessions: Iterable[Session]) -> dict[tuple[str, str], tuple[tuple[str, float], ...]]:
+    out: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    for session in sessions:
+        for (api, region), share in sorted(session.pacer.lowest().items()):
+            out.setdefault((session.account, region), []).append((api, round(share, 4)))
+            log.info("%s %s: %s was throttled; slowed down to %.0f%% of its rate", session.account, region, api,
+                     share * 100)  # fmt: skip
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def _region_status(inv: RegionInventory) -> Status:
     if inv.instances is None:
         return "error"
@@ -134,8 +144,9 @@ def run_scan(
     with ThreadPoolExecutor(workers, thread_name_prefix="region") as pool:
         concurrency = cfg.tencentcloud.concurrency
         futures = [pool.submit(scan_region, s, r, policy, started, concurrency, history) for s, r in targets]
-        for fut in futures:
-            inv = fut.result()
+        invs = [fut.result() for fut in futures]
+        adapted = _rate_adapted(session for _, session in sessions)
+        for inv in invs:
             verdicts.append(decide(inv, policy, started))
             results.append(
                 RegionResult(
@@ -146,6 +157,7 @@ def run_scan(
                     len(inv.clusters or ()),
                     inv.node_count,
                     tuple(inv.errors),
+                    adapted.get((inv.account, inv.region), ()),
                 )
             )
             snapshots.append(

@@ -32,7 +32,10 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
     assert doc["notifications"] == []  # no channel configured
     assert doc["schema_version"] == 1 and doc["status"] == "ok"
     assert doc["scanned_at"].endswith("Z")
-    assert set(doc["regions"][0]) == {"account", "region", "status", "instances", "clusters", "nodes", "errors"}
+    assert set(doc["regions"][0]) == {
+        "account", "region", "status", "instances", "clusters", "nodes", "errors", "rate_adapted",
+    }  # fmt: skip
+    assert doc["regions"][0]["rate_adapted"] == {}  # not throttled
     assert [o["instance_id"] for o in doc["orphans"]] == ORPHANS
     for o in doc["orphans"]:
         assert set(o) == INSTANCE_KEYS

@@ -27,6 +27,10 @@ def as_text(value: Any, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def is_throttled(code: str) -> bool:
+    return code.startswith("RequestLimitExceeded")
+
+
 def is_retryable(code: str) -> bool:
     if code.startswith(PERMISSION_CODES):  # InternalError.CamNoAuth is a missing permission, not a hiccup
         return False

@@ -24,7 +24,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
 from ..config import Credentials, Retry
-from .errors import CloudError, CredentialsError, as_text, is_retryable
+from .errors import CloudError, CredentialsError, as_text, is_retryable, is_throttled
 from .ratelimit import Pacer
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class Session:
         pacer: Pacer | None = None,
         listener: CallListener | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         cancel: threading.Event | None = None,
     ) -> None:
         self.account = account
@@ -102,7 +103,9 @@ class Session:
         self._retry = retry or Retry()
         self.pacer = pacer or Pacer()
         self._listener = listener
-        self._sleep = sleep
+        self._sleep, self._clock = sleep, clock
+        # Throttled calls are retried until this moment (monotonic): the scan's budget for waiting on the quota.
+        self.deadline = clock() + self._retry.throttle_deadline
         self._local = threading.local()
 
     def _client(self, service: str, version: str, region: str) -> CommonClient:
@@ -122,6 +125,12 @@ class Session:
         ceiling = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1))
         return random.uniform(0, ceiling)
 
+    def _wait(self, delay: float) -> None:
+        if self._cancel is not None:
+            self._cancel.wait(delay)
+        else:
+            self._sleep(delay)
+
     def call(
         self,
         service: str,
@@ -133,13 +142,16 @@ class Session:
         cluster_id: str | None = None,
         mutating: bool = False,
     ) -> dict[str, Any]:
-        """The `Response` object of one API call, after pacing and bounded retries; raises CloudError.
+        """The `Response` object of one API call, after pacing and retries; raises CloudError.
 
-        A `mutating` call is retried only when throttled: after a time-out or a 5xx it may have been carried out.
+        Throttling is retried (more slowly each time, and the pacer slows down) until the session's deadline; other
+        retryable errors `max_attempts` times. A `mutating` call is retried only when throttled: after a time-out
+        or a 5xx it may have been carried out.
         """
         api = f"{service}.{action}"
         client = self._client(service, version or VERSIONS[service], region)
-        for attempt in range(1, self._retry.max_attempts + 1):
+        failures = throttles = 0
+        while True:
             if self._cancel is not None and self._cancel.is_set():
                 raise CloudError(api, "Cancelled", "the scan was stopped", cluster_id=cluster_id)
             self.pacer.acquire(api, region)
@@ -148,6 +160,7 @@ class Session:
                 response = answer["Response"]
                 if not isinstance(response, dict):
                     raise TypeError("Response is not an object")
+                self.pacer.answered(api, region)
                 self._notify(api, region, "ok")
                 return response
             except TencentCloudSDKException as exc:
@@ -158,15 +171,20 @@ class Session:
                 code, message, request_id = "InvalidResponse", f"unreadable answer ({exc})", ""
             except OSError as exc:  # credential providers that fetch tokens over the network
                 code, message, request_id = "ClientNetworkError", as_text(exc), ""
-            retry = code.startswith("RequestLimitExceeded") if mutating else is_retryable(code)
-            if not retry or attempt == self._retry.max_attempts:
+            if is_throttled(code):
+                self.pacer.throttled(api, region)
+                throttles += 1
+                delay = self._backoff(throttles)
+                retry = self._clock() + delay < self.deadline
+                if not retry:
+                    message = f"still throttled after {throttles} tries, at the deadline: {message}"
+            else:
+                failures += 1
+                delay = self._backoff(failures)
+                retry = not mutating and is_retryable(code) and failures < self._retry.max_attempts
+            if not retry:
                 self._notify(api, region, "error")
                 raise CloudError(api, code, message, cluster_id=cluster_id, request_id=request_id)
             self._notify(api, region, "retry")
-            delay = self._backoff(attempt)
-            log.debug("%s in %s: %s, retry %d in %.2fs", api, region, code, attempt, delay)
-            if self._cancel is not None:
-                self._cancel.wait(delay)
-            else:
-                self._sleep(delay)
-        raise AssertionError("unreachable")
+            log.debug("%s in %s: %s, retry in %.2fs", api, region, code, delay)
+            self._wait(delay)

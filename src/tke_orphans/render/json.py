@@ -88,6 +88,7 @@ def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None
                 "clusters": r.clusters,
                 "nodes": r.nodes,
                 "errors": [failure_json(f) for f in r.errors],
+                "rate_adapted": dict(r.rate_adapted),
             }
             for r in result.regions
         ],
@@ -190,6 +191,7 @@ def from_json(doc: dict[str, Any]) -> ScanResult:
                     r["clusters"],
                     r["nodes"],
                     tuple(_failure(e) for e in r["errors"]),
+                    tuple((str(k), float(v)) for k, v in (r.get("rate_adapted") or {}).items()),
                 )
                 for r in doc["regions"]
             ),
