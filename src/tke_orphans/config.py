@@ -233,6 +233,13 @@ class AppriseChannel(_Section):
     language: Language | None = None
 
 
+class Outbox(_Section):
+    """When a notice stops being retried: a bot that refuses for this long, or this often, gets no backlog later."""
+
+    max_attempts: Annotated[int, Field(ge=1, le=1000)] = 10
+    max_age: Duration = timedelta(hours=48)
+
+
 class Webhook(_Section):
     enabled: bool = False
     timeout: Annotated[float, Field(gt=0, le=120)] = 10
@@ -242,6 +249,7 @@ class Webhook(_Section):
     platforms: Platforms = Platforms()
     generic: list[GenericHook] = []
     apprise: AppriseChannel = AppriseChannel()
+    outbox: Outbox = Outbox()
 
 
 class State(_Section):

@@ -6,19 +6,25 @@ and resolved ones; notices go through an outbox, so that what a run could not de
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from .cloud.errors import as_text
 from .cloud.session import CallListener
 from .config import Config
 from .model import ApiFailure, ScanResult
-from .notify import Delivery, MemoryLedger, Notice, Notifier, bot_specs, owed_after
+from .notify import Delivery, MemoryLedger, Notice, Notifier, bot_specs
+from .notify.i18n import duration
 from .scan import run_scan
 from .state import StateDB
+from .state.db import utcnow
 from .state.lifecycle import Plan, plan
 from .state.outbox import notice_from_json, notice_to_json
+
+log = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
@@ -44,7 +50,7 @@ def errors_of(result: ScanResult) -> tuple[tuple[str, ApiFailure], ...]:
 
 def issue_keys(result: ScanResult) -> set[str]:
     """What could not be checked, as keys: told once when it appears, not on every run while it lasts."""
-    keys = {f"unverified:{u.account}/{u.region}/{u.instance.instance_id}" for u in result.unverified}
+    keys = {f"unverified:{u.account}/{u.region}/{u.why}" for u in result.unverified}
     return keys | {f"error:{where}/{e.api}/{e.cluster_id}/{e.code}" for where, e in errors_of(result)}
 
 
@@ -79,14 +85,40 @@ def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) 
     return out
 
 
-def deliver_outbox(state: StateDB, cfg: Config, current: ScanResult | None, scan_id: int | None) -> list[Delivery]:
-    """Send every notice still owed, to the channels and parts that still owe it."""
+def deliver_outbox(
+    state: StateDB,
+    cfg: Config,
+    current: ScanResult | None,
+    scan_id: int | None,
+    stop: threading.Event | None = None,
+) -> list[Delivery]:
+    """Send every notice still owed, to the channels and parts that still owe it, recording each part as it is
+    accepted. A notice refused too long (`webhook.outbox`) is given up, told once here and kept in the history."""
     out: list[Delivery] = []
-    with Notifier(cfg, state) as notifier:
-        for outbox_id, doc, owed in state.pending():
+    limits = cfg.webhook.outbox
+    with Notifier(cfg, state, stop=stop) as notifier:
+        for entry in state.pending():
+            if stop is not None and stop.is_set():
+                break  # what was not sent stays owed
+            age = utcnow() - entry.created_at
+            if entry.attempts >= limits.max_attempts or age > limits.max_age:
+                last = entry.last_error or "-"
+                why = f"given up after {entry.attempts} attempt(s) over {duration(age, 'en')}: {last}"
+                state.give_up(entry.outbox_id, why)
+                log.warning("%s notice #%d %s", entry.notice["kind"], entry.outbox_id, why)
+                out.append(Delivery("outbox", "outbox", f"#{entry.outbox_id}", False, entry.attempts, "gave_up", why))
+                continue
+            doc = entry.notice
             result = current if doc.get("scan_id") == scan_id else state.scan_result(doc.get("scan_id"))
-            deliveries = notifier.deliver(notice_from_json(doc, result), owed)
-            state.settle(outbox_id, owed_after(deliveries))
+
+            def accepted(d: Delivery, outbox_id: int = entry.outbox_id) -> None:
+                if d.ok:
+                    state.record_part(outbox_id, d.channel, int(d.part.split("/")[0]))
+
+            deliveries = notifier.deliver(notice_from_json(doc, result), entry.owes, accepted)
+            if stop is not None and stop.is_set():
+                break  # a stop is not the bot's fault: no attempt is counted
+            state.settle(entry.outbox_id, as_text("; ".join(d.describe() for d in deliveries if not d.ok)))
             for d in deliveries:
                 kind = "notified" if d.ok else "delivery_failed"
                 state.add_event(kind, f"{doc['kind']} {d.describe()}")
@@ -142,5 +174,5 @@ def run_job(
             state.mark_notified([*p.new, *p.remind], result.scanned_at)
             state.set_told_issues(issue_keys(result))
     if notify and channels:
-        job.deliveries = deliver_outbox(state, cfg, result, scan_id)
+        job.deliveries = deliver_outbox(state, cfg, result, scan_id, cancel)
     return job

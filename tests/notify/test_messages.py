@@ -12,6 +12,7 @@ import httpx
 import yaml
 
 from tke_orphans.config import config_from_data
+from tke_orphans.model import Unverified
 from tke_orphans.notify import Notice
 from tke_orphans.notify.dingtalk import dingtalk_sign
 from tke_orphans.notify.feishu import feishu_sign
@@ -25,6 +26,7 @@ from .conftest import (
     FakeClock,
     deliver,
     incomplete_notice,
+    instance,
     notice,
     orphan,
     webhook_config,
@@ -217,3 +219,20 @@ def test_a_thousand_parts_still_fit(sinks: ChatSinks, clock: FakeClock) -> None:
     assert len(bodies) > 100
     assert max(len(b["markdown"]["content"].encode()) for b in bodies) <= 4096
     assert f"（{len(bodies)}/{len(bodies)}）" in bodies[-1]["markdown"]["content"]
+
+
+def test_thousands_unverified_are_summed_up_in_one_message(sinks: ChatSinks, clock: FakeClock) -> None:
+    """One failed DescribeClusters in a big region: one line per region and cause, a few ids, one message."""
+    why = "tke.DescribeClusters failed: InternalError: boom"
+    many = tuple(Unverified("default", "ap-guangzhou", instance(i), (), why) for i in range(1, 1251))
+    other = Unverified("default", "ap-shanghai", instance(5000), (), "tke.DescribeExistedInstances failed: x")
+    cfg = webhook_config(sinks, bots=[WECOM])
+    n = Notice(kind="new", scanned_at=NOW, unverified=(*many, other))
+    assert all(d.ok for d in deliver(cfg, n, clock))
+    (message,) = sinks.accepted(platform="wecom")
+    assert "未能核实（不算孤儿） (1251)" in message.text
+    assert "ap-guangzhou：1250 个实例（ins-00000001, ins-00000002, ins-00000003, ins-00000004, ins-00000005 等" in (
+        message.text
+    )
+    assert "ins-00000006" not in message.text
+    assert "ap-shanghai：1 个实例（ins-00005000）：tke.DescribeExistedInstances failed: x" in message.text

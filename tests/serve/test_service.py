@@ -109,7 +109,7 @@ def test_serve_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(tmp_path)},
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 try:
                     if get(f"http://127.0.0.1:{port}/readyz")[0] == 200:
@@ -118,7 +118,11 @@ def test_serve_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
                     pass
                 time.sleep(0.1)
             assert get(f"http://127.0.0.1:{port}/readyz")[0] == 200
-            time.sleep(1.2)  # let a second pass begin, so that SIGTERM may land during one
+            # SIGTERM lands during a pass: once the second pass has made its first call, not after a guessed sleep.
+            first_pass = emu.stats.snapshot()["totals"]["calls"]
+            while emu.stats.snapshot()["totals"]["calls"] == first_pass:
+                assert time.monotonic() < deadline, "no second pass"
+                time.sleep(0.01)
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=20) == 0
         finally:

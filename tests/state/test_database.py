@@ -14,19 +14,27 @@ from tke_orphans.state import StateDB, StateError, StateLocked
 
 from .conftest import Rig
 
+MIGRATIONS = ["0001_initial", "0002_lifecycle", "0003_actions", "0004_told_issues", "0005_outbox_parts"]
+
 
 def test_migrations_are_named_and_recorded(tmp_path: Path) -> None:
     with StateDB(tmp_path / "s.db") as db:
-        assert db.migrations() == ["0001_initial", "0002_lifecycle", "0003_actions", "0004_told_issues"]
+        assert db.migrations() == MIGRATIONS
         assert db.query("PRAGMA journal_mode")[0][0] == "wal"
     with StateDB(tmp_path / "s.db") as again:  # reopening applies nothing twice
-        assert again.migrations() == ["0001_initial", "0002_lifecycle", "0003_actions", "0004_told_issues"]
+        assert again.migrations() == MIGRATIONS
 
 
 def test_a_second_process_is_refused(tmp_path: Path) -> None:
     with StateDB(tmp_path / "s.db"), pytest.raises(StateLocked, match="in use by pid"):
         StateDB(tmp_path / "s.db")
     StateDB(tmp_path / "s.db").close()  # free again once the first is closed
+
+
+def test_the_lock_holds_through_a_symlink(tmp_path: Path) -> None:
+    (tmp_path / "s.db.link").symlink_to(tmp_path / "s.db")
+    with StateDB(tmp_path / "s.db"), pytest.raises(StateLocked):
+        StateDB(tmp_path / "s.db.link")
 
 
 def test_concurrent_scan_is_refused_with_exit_2(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ sends them and reads the platform's business answer; `Notifier.deliver` sends to
 from __future__ import annotations
 
 from .apprise_channel import AppriseMissing
-from .channels import Notifier, bot_specs, full_name, make_channel, owed_after
+from .channels import Notifier, bot_specs, full_name, make_channel
 from .model import BotSpec, Delivery, Notice, Resolved
 from .pacing import MemoryLedger
 
@@ -22,5 +22,4 @@ __all__ = [
     "bot_specs",
     "full_name",
     "make_channel",
-    "owed_after",
 ]

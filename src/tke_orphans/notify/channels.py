@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +18,7 @@ from .chat import ChatBot
 from .dingtalk import DingTalkBot
 from .feishu import FeishuBot
 from .generic import GenericWebhook
-from .model import BotSpec, Delivery, Notice
+from .model import BotSpec, Delivery, Notice, OnResult, Owes
 from .pacing import BotPacer, SendLedger
 from .wecom import WeComBot
 
@@ -30,7 +32,7 @@ class Channel(Protocol):
 
     def messages(self, notice: Notice) -> Sequence[dict[str, Any]]: ...
 
-    def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]: ...
+    def send(self, notice: Notice, owes: Owes | None = None, on_result: OnResult | None = None) -> list[Delivery]: ...
 
 
 def bot_specs(cfg: Config) -> list[BotSpec]:
@@ -79,12 +81,6 @@ def full_name(spec: BotSpec) -> str:
     return spec.name if spec.name == spec.platform else f"{spec.platform}:{spec.name}"
 
 
-def owed_after(deliveries: list[Delivery]) -> set[str]:
-    """What is still owed after a delivery attempt: "channel#part" of every part that failed."""
-    # A channel that failed before it could number its parts owes them all ("*").
-    return {f"{d.channel}#{d.part.split('/')[0] if d.part[:1].isdigit() else '*'}" for d in deliveries if not d.ok}
-
-
 def make_channel(
     spec: BotSpec,
     client: httpx.Client,
@@ -116,10 +112,16 @@ class Notifier:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         base_delay: float = 2.0,
+        stop: threading.Event | None = None,
     ) -> None:
         wh = cfg.webhook
         self.client = httpx.Client(timeout=wh.timeout, follow_redirects=False)
-        self.pacer = BotPacer(ledger, clock=clock, sleep=sleep)
+        self.pacer = BotPacer(ledger, clock=clock, sleep=sleep, stop=stop)
+        if stop is not None:  # retry waits end too when the run is stopping
+
+            def sleep(seconds: float) -> None:
+                stop.wait(seconds)
+
         self.channels: list[tuple[str, Channel]] = []
         for spec in bot_specs(cfg):
             name = full_name(spec)
@@ -131,24 +133,18 @@ class Notifier:
             )  # fmt: skip
             self.channels.append((name, channel))
 
-    def deliver(self, notice: Notice, owed: set[str] | None = None) -> list[Delivery]:
-        """Send to every channel, or only what `owed` lists ("channel#part", from a previous run's failures)."""
+    def deliver(
+        self, notice: Notice, owes: Callable[[str, int], bool] | None = None, on_result: OnResult | None = None
+    ) -> list[Delivery]:
+        """Send to every channel, or only the parts `owes(channel, part)` says are still owed (a previous run's
+        failures); `on_result` hears of each part as soon as it is decided (from the channels' threads)."""
         if notice.empty or not self.channels:
             return []
-        jobs: list[tuple[str, Channel, set[int] | None]] = []
-        for name, channel in self.channels:
-            if owed is None:
-                jobs.append((name, channel, None))
-                continue
-            mine = {p.split("#", 1)[1] for p in owed if p.split("#", 1)[0] == name}
-            if "*" in mine:
-                jobs.append((name, channel, None))
-            elif mine:
-                jobs.append((name, channel, {int(p) for p in mine}))
-        if not jobs:
-            return []
+        jobs: list[tuple[str, Channel, Owes | None]] = [
+            (name, channel, None if owes is None else functools.partial(owes, name)) for name, channel in self.channels
+        ]
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="notify") as pool:
-            futures = [pool.submit(channel.send, notice, parts) for _, channel, parts in jobs]
+            futures = [pool.submit(channel.send, notice, mine, on_result) for _, channel, mine in jobs]
             out: list[Delivery] = []
             for (name, _, _), fut in zip(jobs, futures, strict=True):
                 try:

@@ -18,8 +18,8 @@ import httpx
 
 from ..config import mask_url
 from .compose import Part, Style, compose
-from .model import BotSpec, Delivery, Notice
-from .pacing import BotPacer
+from .model import BotSpec, Delivery, Notice, OnResult, Owes
+from .pacing import BotPacer, Stopped
 
 log = logging.getLogger(__name__)
 # httpx logs every request's full URL at INFO, and webhook URLs carry their credential (key, access_token, token).
@@ -93,21 +93,31 @@ class ChatBot:
         bodies = [self.payload(p, notice, first=i == 0) for i, p in enumerate(parts)]
         return bodies + self.extra_payloads(notice)
 
-    def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]:
-        """Send every part, or only `parts` (1-based): those a previous run could not deliver."""
+    @property
+    def name(self) -> str:
+        return self.spec.name if self.spec.name == self.platform else f"{self.platform}:{self.spec.name}"
+
+    def send(self, notice: Notice, owes: Owes | None = None, on_result: OnResult | None = None) -> list[Delivery]:
+        """Send every part, or only those `owes(part)` (1-based) says a previous run did not deliver. `on_result`
+        hears of each part as soon as it is decided, so that an accepted part is recorded before the next goes."""
         bodies = self.messages(notice)
         out: list[Delivery] = []
         for i, body in enumerate(bodies, 1):
-            if parts is not None and i not in parts:
+            if owes is not None and not owes(i):
                 continue
             label = f"{i}/{len(bodies)}"
             if out and not out[-1].ok:
                 # A bad key, a bad signature or a robot blocked for minutes fails every part alike: stop here and
                 # owe the rest to the next run, instead of retrying each part in turn.
-                name = out[-1].channel
-                out.append(Delivery(name, self.platform, label, False, 0, "not sent", "an earlier part failed"))
-                continue
-            out.append(self.post(body, label))
+                d = Delivery(self.name, self.platform, label, False, 0, "not sent", "an earlier part failed")
+            else:
+                try:
+                    d = self.post(body, label)
+                except Stopped:
+                    d = Delivery(self.name, self.platform, label, False, 0, "stopped", "not sent: the run is stopping")
+            out.append(d)
+            if on_result is not None:
+                on_result(d)
         return out
 
     def _backoff(self, attempt: int, throttled: bool) -> float:
@@ -115,7 +125,7 @@ class ChatBot:
         return float(random.uniform(base, 2 * base) * 2 ** (attempt - 1))
 
     def post(self, body: dict[str, Any], part: str) -> Delivery:
-        name = self.spec.name if self.spec.name == self.platform else f"{self.platform}:{self.spec.name}"
+        name = self.name
         code, message = "", ""
         for attempt in range(1, self.max_attempts + 1):
             self.pacer.wait_turn(self.key, self.platform)
@@ -149,6 +159,6 @@ class ChatBot:
             if attempt < self.max_attempts:
                 delay = self._backoff(attempt, throttled)
                 log.info("%s: %s %s, retry %d in %.1fs", name, code, message, attempt, delay)
-                self.sleep(delay)
+                self.sleep(delay)  # wakes when the run is stopping; the next turn then raises Stopped
         hint = "the platform keeps throttling this bot" if code in map(str, self.throttle_codes) else ""
         return Delivery(name, self.platform, part, False, self.max_attempts, code, mask_url(message), hint)

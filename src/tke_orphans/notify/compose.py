@@ -121,14 +121,24 @@ def _resolved_block(r: Resolved, n: int, style: Style, lang: Lang) -> Block:
     )
 
 
+# A listing that fails in a big region leaves thousands unverified: say how many, why and a few ids, not each one.
+UNVERIFIED_IDS = 5
+
+
 def _unverified_blocks(items: tuple[Unverified, ...], style: Style, lang: Lang) -> list[Block]:
     if not items:
         return []
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for u in items:
+        groups.setdefault((u.account, u.region, u.why), []).append(u.instance.instance_id)
     blocks = [Block([style.bold(f"{t('unverified', lang)} ({len(items)})")])]
-    blocks += [
-        Block([f"{u.instance.instance_id} {style.code(_clean(u.instance.name) or '-')} {u.region}: {_clean(u.why)}"])
-        for u in items
-    ]
+    for (account, region, why), ids in groups.items():
+        where = region if account == "default" else f"{_clean(account)}/{region}"
+        more = t("unverified.more", lang, n=len(ids) - UNVERIFIED_IDS) if len(ids) > UNVERIFIED_IDS else ""
+        shown = ", ".join(ids[:UNVERIFIED_IDS])
+        blocks.append(
+            Block([t("unverified.group", lang, where=where, n=len(ids), ids=shown, more=more, why=_clean(why))])
+        )
     return blocks
 
 

@@ -13,7 +13,7 @@ import httpx
 
 from ..config import mask_url
 from ..render.json import to_json
-from .model import BotSpec, Delivery, Notice
+from .model import BotSpec, Delivery, Notice, OnResult, Owes
 
 
 def body_signature(secret: str, body: bytes) -> str:
@@ -43,7 +43,15 @@ class GenericWebhook:
             return [{"event": "test", "scanned_at": at}]
         return [{**to_json(notice.result), "event": notice.kind}]
 
-    def send(self, notice: Notice, parts: set[int] | None = None) -> list[Delivery]:
+    def send(self, notice: Notice, owes: Owes | None = None, on_result: OnResult | None = None) -> list[Delivery]:
+        if owes is not None and not owes(1):
+            return []
+        d = self._post(notice)
+        if on_result is not None:
+            on_result(d)
+        return [d]
+
+    def _post(self, notice: Notice) -> Delivery:
         body = json.dumps(self.messages(notice)[0], ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self.spec.secret:
@@ -59,10 +67,10 @@ class GenericWebhook:
                 code, message = "network", type(exc).__name__
             else:
                 if resp.is_success:
-                    return [Delivery(name, "generic", "1/1", True, attempt)]
+                    return Delivery(name, "generic", "1/1", True, attempt)
                 code, message = f"HTTP {resp.status_code}", resp.reason_phrase
                 if resp.status_code < 500 and resp.status_code != 429:
-                    return [Delivery(name, "generic", "1/1", False, attempt, code, message, "check the URL and secret")]
+                    return Delivery(name, "generic", "1/1", False, attempt, code, message, "check the URL and secret")
             if attempt < self.max_attempts:
                 self.sleep(self.base_delay * 2 ** (attempt - 1))
-        return [Delivery(name, "generic", "1/1", False, self.max_attempts, code, mask_url(message))]
+        return Delivery(name, "generic", "1/1", False, self.max_attempts, code, mask_url(message))

@@ -48,6 +48,14 @@ TEXT: dict[str, dict[Lang, str]] = {
     "ids": {"zh-CN": "实例 ID（便于复制）", "en": "Instance ids (to copy)"},
     "status_page": {"zh-CN": "查看状态页", "en": "Open the status page"},
     "unverified": {"zh-CN": "未能核实（不算孤儿）", "en": "Unverified (not counted as orphans)"},
+    "unverified.group": {
+        "zh-CN": "{where}：{n} 个实例（{ids}{more}）：{why}",
+        "en": "{where}: {n} instance(s) ({ids}{more}): {why}",
+    },
+    "unverified.more": {
+        "zh-CN": " 等，其余见状态页或 JSON 输出",
+        "en": " and {n} more: see the status page or the JSON output",
+    },
     "errors": {"zh-CN": "扫描错误", "en": "Scan errors"},
     "could_not_check": {"zh-CN": "无法检查 {where}：{what}", "en": "could not check {where}: {what}"},
     "resolved.terminated": {"zh-CN": "已销毁", "en": "terminated"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -90,3 +90,7 @@ class Delivery:
         return (
             f"{self.channel} ({self.part}): failed after {self.attempts} attempt(s): {self.code} {self.message}{hint}"
         )
+
+
+Owes = Callable[[int], bool]  # does this channel still owe part i (1-based)?
+OnResult = Callable[[Delivery], None]  # told of each part as soon as it is decided

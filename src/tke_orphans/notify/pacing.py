@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Protocol
 
+log = logging.getLogger(__name__)
 # (messages, seconds): WeCom and DingTalk 20 a minute; Feishu 5 a second and 100 a minute.
 WINDOWS: dict[str, tuple[tuple[int, float], ...]] = {
     "wecom": ((20, 60.0),),
@@ -16,6 +18,10 @@ WINDOWS: dict[str, tuple[tuple[int, float], ...]] = {
 }
 # Clocks differ between us and the platform: leave this much room at each window's edge.
 MARGIN = 1.0
+
+
+class Stopped(Exception):
+    """The run is stopping (SIGTERM): a wait for a bot's turn ends at once, and what was not sent stays owed."""
 
 
 class SendLedger(Protocol):
@@ -47,9 +53,13 @@ class BotPacer:
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
     ) -> None:
         self.ledger = ledger
-        self.clock, self.sleep = clock, sleep
+        self.clock = clock
+        self.stop = stop
+        # Waits end early when the run is stopping: a pacing wait can be a minute, a Deployment's grace 60 s.
+        self.sleep: Callable[[float], object] = stop.wait if stop is not None else sleep
         self._lock = threading.Lock()
 
     def wait_turn(self, bot: str, platform: str) -> float:
@@ -57,6 +67,8 @@ class BotPacer:
         windows = WINDOWS.get(platform, ())
         waited = 0.0
         while True:
+            if self.stop is not None and self.stop.is_set():
+                raise Stopped("stopping: not sent")
             with self._lock:
                 now = self.clock()
                 delay = 0.0
@@ -68,5 +80,7 @@ class BotPacer:
                 if delay <= 0:
                     self.ledger.record_send(bot, now)
                     return waited
+            if delay >= 1:
+                log.info("%s: waiting %.0fs for its turn under the %s rate limit", bot, delay, platform)
             self.sleep(delay)
             waited += delay

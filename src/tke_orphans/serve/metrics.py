@@ -69,7 +69,10 @@ class Metrics:
         for u in result.unverified:
             self.unverified.labels(u.account, u.region).inc()
         for d in job.deliveries:
-            self.notifications.labels(d.platform, "ok" if d.ok else "failed").inc()
+            # A notice given up (webhook.outbox) is counted apart: platform "outbox", outcome "gave_up".
+            self.notifications.labels(
+                d.platform, "ok" if d.ok else "gave_up" if d.code == "gave_up" else "failed"
+            ).inc()
 
     def failed(self, duration: float, finished_at: float) -> None:
         """A pass that raised (credentials, a bug): counted as an error, the last findings stay as they were."""

@@ -9,6 +9,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +20,24 @@ from .lifecycle import Plan, Tracked
 from .migrations import MIGRATIONS
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A notice still owed: what each channel has already accepted, and (entries from before 0005) what it owed."""
+
+    outbox_id: int
+    created_at: datetime
+    attempts: int
+    notice: dict[str, Any]
+    sent: dict[str, set[int]]
+    last_error: str = ""
+    legacy_owed: frozenset[str] | None = None  # "channel#part" / "channel#*"
+
+    def owes(self, channel: str, part: int) -> bool:
+        if part in self.sent.get(channel, ()):
+            return False
+        return self.legacy_owed is None or bool({f"{channel}#{part}", f"{channel}#*"} & self.legacy_owed)
 
 
 class StateError(Exception):
@@ -102,7 +121,8 @@ class StateDB:
             self._lock_file = None
 
     def _acquire_lock(self) -> None:
-        lock_path = Path(f"{self.path}.lock")
+        # The real path: through a symlink or another spelling it is still the same database.
+        lock_path = Path(f"{os.path.realpath(self.path)}.lock")
         fh = lock_path.open("a+", encoding="utf-8")
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -335,31 +355,63 @@ class StateDB:
     # ---- the outbox: notices owed to channels ----------------------------------------------------------------
 
     def enqueue(self, kind: str, notice: dict[str, Any]) -> int:
+        """Queue a notice. A newer digest replaces the ones not yet delivered: a group gets today's, not a week's."""
+        at = _iso(utcnow())
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO outbox (created_at, kind, notice_json) VALUES (?, ?, ?)",
-                (_iso(utcnow()), kind, json.dumps(notice, ensure_ascii=False)),
+                (at, kind, json.dumps(notice, ensure_ascii=False)),
             )
-            return int(cur.lastrowid or 0)
+            new_id = int(cur.lastrowid or 0)
+            if kind == "reminder":
+                for row in conn.execute(
+                    "SELECT id FROM outbox WHERE kind = 'reminder' AND done_at IS NULL AND id < ?", (new_id,)
+                ).fetchall():
+                    self._close_entry(conn, row["id"], "superseded", f"replaced by the newer digest #{new_id}", at)
+            return new_id
 
-    def pending(self) -> list[tuple[int, dict[str, Any], set[str] | None]]:
-        rows = self.query("SELECT id, notice_json, pending_json FROM outbox WHERE done_at IS NULL ORDER BY id")
-        return [
-            (
-                r["id"],
-                json.loads(r["notice_json"]),
-                None if r["pending_json"] is None else set(json.loads(r["pending_json"])),
-            )
-            for r in rows
-        ]
+    def pending(self) -> list[Pending]:
+        rows = self.query(
+            "SELECT id, created_at, notice_json, pending_json, attempts, last_error FROM outbox WHERE done_at IS NULL"
+            " ORDER BY id"
+        )
+        out = []
+        for r in rows:
+            sent: dict[str, set[int]] = {}
+            for part in self.query("SELECT channel, part FROM outbox_parts WHERE outbox_id = ?", (r["id"],)):
+                sent.setdefault(part["channel"], set()).add(part["part"])
+            legacy = None if r["pending_json"] is None else frozenset(json.loads(r["pending_json"]))
+            notice = json.loads(r["notice_json"])
+            out.append(Pending(r["id"], _parse(r["created_at"]), r["attempts"], notice, sent, r["last_error"], legacy))
+        return out
 
-    def settle(self, outbox_id: int, still_owed: set[str]) -> None:
-        """Record what one delivery attempt left owed; nothing owed closes the entry."""
+    def record_part(self, outbox_id: int, channel: str, part: int) -> None:
+        """One part accepted by one channel: committed at once, so that it is never sent again."""
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE outbox SET pending_json = ?, attempts = attempts + 1, done_at = ? WHERE id = ?",
-                (json.dumps(sorted(still_owed)), None if still_owed else _iso(utcnow()), outbox_id),
+                "INSERT OR IGNORE INTO outbox_parts (outbox_id, channel, part, at) VALUES (?, ?, ?, ?)",
+                (outbox_id, channel, part, _iso(utcnow())),
             )
+
+    def settle(self, outbox_id: int, failure: str = "") -> None:
+        """One delivery attempt is over: without a failure the entry is done, else it counts one more attempt."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (failure, outbox_id))
+            if not failure:
+                self._close_entry(conn, outbox_id, "delivered", "", _iso(utcnow()))
+
+    def give_up(self, outbox_id: int, why: str) -> None:
+        with self.transaction() as conn:
+            self._close_entry(conn, outbox_id, "dead", why, _iso(utcnow()))
+
+    def _close_entry(self, conn: sqlite3.Connection, outbox_id: int, outcome: str, why: str, at: str) -> None:
+        conn.execute("UPDATE outbox SET done_at = ?, outcome = ? WHERE id = ?", (at, outcome, outbox_id))
+        if outcome != "delivered":
+            kind = conn.execute("SELECT kind FROM outbox WHERE id = ?", (outbox_id,)).fetchone()["kind"]
+            self._event(conn, at, "", "", "", f"notice_{outcome}", f"{kind} notice #{outbox_id}: {why}")
+
+    def dead_letters(self) -> int:
+        return int(self.query("SELECT count(*) AS n FROM outbox WHERE outcome = 'dead'")[0]["n"])
 
     # ---- reading it back -------------------------------------------------------------------------------------
 

@@ -117,3 +117,24 @@ MIGRATIONS += [
         """,
     ),
 ]
+
+MIGRATIONS += [
+    (
+        "0005_outbox_parts",
+        """
+        -- Each part accepted by each channel, committed as it is accepted: a run killed mid-delivery owes only the
+        -- rest. (`outbox.pending_json`, from before, still limits what an older entry owes.)
+        CREATE TABLE outbox_parts (
+            outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+            channel TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (outbox_id, channel, part)
+        );
+        -- How an entry ended: delivered, superseded (by a newer digest) or dead (given up); and the last failure.
+        ALTER TABLE outbox ADD COLUMN outcome TEXT;
+        ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+        UPDATE outbox SET outcome = 'delivered' WHERE done_at IS NOT NULL;
+        """,
+    ),
+]
