@@ -89,7 +89,7 @@ def _refund(d: dict[str, Any], now: datetime) -> float:
         return 0.0
     left = datetime.fromisoformat(expired.replace("Z", "+00:00")) - now
     days = max(0.0, left.total_seconds() / 86400)
-    return round(days * (d["CPU"] * 1.0 + d["Memory"] * 0.5), 2)
+    return round(days * (float(d["CPU"]) + float(d["Memory"]) * 0.5), 2)
 
 
 def _in_recycle_bin(d: dict[str, Any]) -> bool:
@@ -167,7 +167,7 @@ def inquiry_price_terminate_instances(ctx: Ctx, params: dict[str, Any]) -> Answe
 
 
 # The attributes ModifyInstancesAttribute changes here; the request must name exactly one of them.
-_ATTRIBUTES = {"InstanceName": str, "DisableApiTermination": bool}
+_ATTRIBUTES: dict[str, type] = {"InstanceName": str, "DisableApiTermination": bool}
 
 
 def modify_instances_attribute(ctx: Ctx, params: dict[str, Any]) -> Answer:
@@ -181,7 +181,7 @@ def modify_instances_attribute(ctx: Ctx, params: dict[str, Any]) -> Answer:
     value = params[name]
     if not isinstance(value, _ATTRIBUTES[name]):
         raise ApiError("InvalidParameterValue", f"`{name}` has the wrong type.")
-    if name == "InstanceName" and not 1 <= len(value) <= 60:
+    if isinstance(value, str) and not 1 <= len(value) <= 60:
         raise ApiError("InvalidParameterValue", "`InstanceName` must be 1 to 60 characters.")
     with ctx.store.lock:
         for iid in ids:
