@@ -46,11 +46,16 @@ def test_terminate_batches_by_charge_type_and_says_what_happened(rig: Rig) -> No
 def test_destroy_recycled_makes_the_second_call_only_when_asked(rig: Rig) -> None:
     only = frozenset({"ins-gzorp002", "ins-shorp001"})
     dry = outcomes(rig.cleanup(action="terminate", unmarked=True, destroy_recycled=True, only=only))
+    then = "then destroy it (--destroy-recycled)"
     assert dry["ins-shorp001"] == (
-        "dry-run", "would terminate: prepaid, moved to the recycle bin (refund 40.00), then destroy it (--destroy-recycled)"
-    )  # fmt: skip
+        "dry-run",
+        f"would terminate: prepaid, moved to the recycle bin (refund 40.00), {then}",
+    )
     got = outcomes(rig.cleanup(action="terminate", dry_run=False, unmarked=True, destroy_recycled=True, only=only))
-    assert got["ins-gzorp002"] == ("done", "moved to the recycle bin (refund 640.00), then destroyed (--destroy-recycled)")
+    assert got["ins-gzorp002"] == (
+        "done",
+        "moved to the recycle bin (refund 640.00), then destroyed (--destroy-recycled)",
+    )
     assert not rig.listed("ap-guangzhou", "ins-gzorp002") and not rig.listed("ap-shanghai", "ins-shorp001")
     assert rig.calls("TerminateInstances", "ap-guangzhou") == 2
 
