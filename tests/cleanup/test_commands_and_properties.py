@@ -59,6 +59,13 @@ def test_cleanup_command_records_notifies_and_shows_in_history(tmp_path: Path) -
         assert refused.exit_code == 3 and "more than --max 1" in refused.output
         readd = runner.invoke(app, [*base[:-2], "--action", "readd", "--yes"])
         assert readd.exit_code == 2 and "--action readd needs --cluster" in readd.output
+        # The cleanup: section gives the defaults the flags override.
+        path.write_text(yaml.safe_dump({**cfg, "cleanup": {"max": 1, "min_mark_age": "0s"}}), encoding="utf-8")
+        capped = runner.invoke(app, [*base, "--yes"])
+        assert capped.exit_code == 3 and "more than --max 1" in capped.output
+        # serve runs cleanup --action mark only: terminating stays a person's decision.
+        serve = runner.invoke(app, ["serve", "-c", str(path), "--cleanup", "terminate"])
+        assert serve.exit_code == 2
 
 
 worlds = st.builds(

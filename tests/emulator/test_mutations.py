@@ -125,5 +125,11 @@ def test_add_existed_instances(api: Api) -> None:
                      "ap-shanghai")["InstanceSet"]  # fmt: skip
     assert {"InstanceId": "ins-shorp001", "NodePoolId": "np-api00001"}.items() <= next(
         n for n in nodes if n["InstanceId"] == "ins-shorp001").items()  # fmt: skip
+    # Only instances in the cluster's VPC can join it (an instance whose world states no VPC is taken to be in it).
+    vpc = {**api.em.store.regions["ap-shanghai"].by_id["ins-shnode01"]["VirtualPrivateCloud"], "VpcId": "vpc-x"}
+    api.em.store.set_instance("ap-shanghai", "ins-shnode01", VirtualPrivateCloud=vpc)
+    other = api.call("tke", "2018-05-25", "AddExistedInstances", {"ClusterId": "cls-prodsh01",
+                     "InstanceIds": ["ins-shnode01"]}, "ap-shanghai")  # fmt: skip
+    assert other["FailedReasons"] == ["instance is in vpc-x, not in the cluster's VPC"]
     bad_pool = {**params, "NodePool": {"NodePoolId": "np-nothere1"}}
     assert code_of(api, "tke", "2018-05-25", "AddExistedInstances", bad_pool, "ap-shanghai") == "ResourceNotFound"
