@@ -109,7 +109,7 @@ def test_dry_run_and_real_run_select_the_same_instances(
                 value = mark if isinstance(mark, str) else (at - mark).strftime("%Y-%m-%dT%H:%M:%SZ")
                 tags = [*rig.instance(region, iid)["Tags"], {"Key": MARK_TAG, "Value": value}]
                 rig.emulator.store.set_instance(region, iid, Tags=tags)
-        opts = {"action": action, "max": cap, "unmarked": unmarked, "min_mark_age": min_mark_age}
+        opts: dict[str, Any] = {"action": action, "max": cap, "unmarked": unmarked, "min_mark_age": min_mark_age}
         nodes = {n["InstanceId"] for r in world["regions"].values() for c in r["clusters"] for n in c["nodes"]}
         dry = rig.cleanup(**opts)
         real = rig.cleanup(**opts, dry_run=False)
