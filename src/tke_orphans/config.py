@@ -263,6 +263,15 @@ class Serve(_Section):
     public_url: str | None = None
 
 
+class Cleanup(_Section):
+    """Defaults of `cleanup` (its flags override them) and of `serve --cleanup`."""
+
+    min_orphan_age: Duration = timedelta(hours=24)
+    # terminate acts only on instances marked (cleanup --action mark) at least this long ago.
+    min_mark_age: Duration = timedelta(hours=72)
+    max: Annotated[int, Field(ge=1)] = 10
+
+
 class Logging(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -279,6 +288,7 @@ class Config(_Section):
     webhook: Webhook = Webhook()
     state: State = State()
     serve: Serve = Serve()
+    cleanup: Cleanup = Cleanup()
     logging: Logging = Logging()
     source: str = Field(default="<defaults>", exclude=True)
 

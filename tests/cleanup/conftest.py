@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tke_orphans.cleanup import Options, Report, run_cleanup
+from tke_orphans.cleanup import Options, Report, run_operation
 from tke_orphans.config import Config, config_from_data
 from tke_orphans.emulator import Emulator, FaultPlan, world_from_data
 from tke_orphans.job import run_job
@@ -37,16 +39,44 @@ class Rig:
 
     def cleanup(self, after: timedelta = DAY, **opts: Any) -> Report:
         at = self.t0 + after
-        return run_cleanup(self.config, self.state, Options(**opts), now=lambda: at)
+        return run_operation(self.config, self.state, Options(**opts), who="test", now=lambda: at).report
 
     def instance(self, region: str, iid: str) -> dict[str, Any]:
         return dict(self.emulator.store.regions[region].by_id[iid])
+
+    def listed(self, region: str, iid: str) -> bool:
+        return iid in self.emulator.store.regions[region].by_id
+
+    def tags(self, region: str, iid: str) -> dict[str, str]:
+        return {t["Key"]: t["Value"] for t in self.instance(region, iid)["Tags"]}
+
+    def calls(self, action: str, region: str | None = None) -> int:
+        """How many calls of `action` the emulator received, from its /__stats."""
+        with urllib.request.urlopen(self.emulator.url + "/__stats", timeout=5) as resp:
+            rows = json.loads(resp.read())["actions"]
+        return sum(r["calls"] for r in rows if r["action"] == action and region in (None, r["region"]))
+
+    def faults(self, *rules: dict[str, Any]) -> None:
+        self.emulator.faults = FaultPlan.from_data({"faults": list(rules)})
 
 
 def demo_data() -> dict[str, Any]:
     data: dict[str, Any] = copy.deepcopy(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
     gz = data["regions"]["ap-guangzhou"]
     gz["instances"] = [i for i in gz["instances"] if i["InstanceId"] != "ins-gznew001"]  # see tests/state
+    return data
+
+
+def with_orphan_clones(data: dict[str, Any], n: int) -> dict[str, Any]:
+    """`n` more orphans in ap-guangzhou like ins-gzorp001 (left by node pool np-web00001): for batches."""
+    gz = data["regions"]["ap-guangzhou"]
+    model = next(i for i in gz["instances"] if i["InstanceId"] == "ins-gzorp001")
+    clones = [{**model, "InstanceId": f"ins-gzcln{k:03d}", "PrivateIpAddresses": [f"10.0.5.{k}"]} for k in range(n)]
+    gz["instances"] += clones
+    data["answer_key"]["orphans"] += [
+        {"region": "ap-guangzhou", "instance_id": c["InstanceId"], "reason": "removed_from_cluster",
+         "cluster_id": "cls-prodgz01", "node_pool_id": "np-web00001"} for c in clones
+    ]  # fmt: skip
     return data
 
 

@@ -5,37 +5,59 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tke_orphans.cloud.actions import MARK_TAG
-
 from .conftest import DAY, ORPHANS, Rig, fail_cluster, outcomes
 
 
 def test_dry_run_changes_nothing_and_says_what_it_would_do(rig: Rig) -> None:
-    report = rig.cleanup(action="terminate")
+    report = rig.cleanup(action="terminate", unmarked=True)
     got = outcomes(report)
     assert {i for i, (o, _) in got.items() if o == "dry-run"} == ORPHANS
-    assert got["ins-gzorp002"][1].startswith("would terminate (prepaid")
+    assert got["ins-gzorp002"][1] == "would terminate: prepaid, moved to the recycle bin (refund 640.00)"
+    assert got["ins-gzorp001"][1] == "would terminate: destroyed at once"
+    assert rig.calls("TerminateInstances") == 0
     for region, iid in [("ap-guangzhou", "ins-gzorp001"), ("ap-shanghai", "ins-shorp001")]:
         assert rig.instance(region, iid)["InstanceState"] == "RUNNING"
     assert not report.failed
 
 
-def test_terminate_returns_instances_as_the_cloud_does(rig: Rig) -> None:
-    report = rig.cleanup(action="terminate", dry_run=False)
+def test_terminate_batches_by_charge_type_and_says_what_happened(rig: Rig) -> None:
+    # Guangzhou holds two postpaid orphans and a prepaid one: one call with all three is refused by the cloud.
+    report = rig.cleanup(action="terminate", dry_run=False, unmarked=True)
     got = outcomes(report)
-    assert {i for i, (o, _) in got.items() if o == "done"} == ORPHANS
-    postpaid = rig.instance("ap-guangzhou", "ins-gzorp001")
-    assert (postpaid["InstanceState"], postpaid["IsolatedSource"]) == ("SHUTDOWN", "NOTISOLATED")
+    assert {i for i, (o, _) in got.items() if o == "done"} == ORPHANS, got
+    assert rig.calls("TerminateInstances", "ap-guangzhou") == 2  # one batch per charge type
+    assert got["ins-gzorp001"][1] == "destroyed"
+    assert not rig.listed("ap-guangzhou", "ins-gzorp001")
+    assert got["ins-gzorp002"][1] == (
+        "moved to the recycle bin (refund 640.00); the platform destroys it later (--destroy-recycled: at once)"
+    )
     prepaid = rig.instance("ap-guangzhou", "ins-gzorp002")
     assert (prepaid["InstanceState"], prepaid["IsolatedSource"]) == ("SHUTDOWN", "MANMADE")
-    assert "prepaid: returned and isolated" in got["ins-gzorp002"][1]
     # Nothing else was touched: no node, no decoy.
-    states = {d["InstanceId"]: d["InstanceState"] for d in rig.emulator.store.regions["ap-guangzhou"].instances}
-    assert {i for i, s in states.items() if s == "SHUTDOWN"} == {"ins-gzorp001", "ins-gzorp002", "ins-gzorp003",
-                                                                 "ins-gzdown01"}  # fmt: skip
-    # Recorded: the next scan resolves them as terminated.
+    gz = rig.emulator.store.regions["ap-guangzhou"].instances
+    assert {d["InstanceId"] for d in gz if d["InstanceState"] != "RUNNING"} == {"ins-gzorp002", "ins-gzdown01"}
+    # Recorded with the refund; the next scan resolves them.
+    details = [r["detail"] for r in rig.state.query("SELECT detail FROM actions WHERE instance_id = 'ins-gzorp002'")]
+    assert details and "refund 640.00" in details[0]
     rig.scan(rig.t0 + DAY + timedelta(minutes=5))
     assert rig.state.open_orphans() == []
+
+
+def test_destroy_recycled_makes_the_second_call_only_when_asked(rig: Rig) -> None:
+    only = frozenset({"ins-gzorp002", "ins-shorp001"})
+    dry = outcomes(rig.cleanup(action="terminate", unmarked=True, destroy_recycled=True, only=only))
+    then = "then destroy it (--destroy-recycled)"
+    assert dry["ins-shorp001"] == (
+        "dry-run",
+        f"would terminate: prepaid, moved to the recycle bin (refund 40.00), {then}",
+    )
+    got = outcomes(rig.cleanup(action="terminate", dry_run=False, unmarked=True, destroy_recycled=True, only=only))
+    assert got["ins-gzorp002"] == (
+        "done",
+        "moved to the recycle bin (refund 640.00), then destroyed (--destroy-recycled)",
+    )
+    assert not rig.listed("ap-guangzhou", "ins-gzorp002") and not rig.listed("ap-shanghai", "ins-shorp001")
+    assert rig.calls("TerminateInstances", "ap-guangzhou") == 2
 
 
 def test_the_cap_refuses_an_oversized_run(rig: Rig) -> None:
@@ -47,14 +69,14 @@ def test_the_cap_refuses_an_oversized_run(rig: Rig) -> None:
 
 def test_an_instance_that_rejoined_a_cluster_is_left_alone(rig: Rig) -> None:
     rig.emulator.store.add_node("ap-shanghai", "cls-prodsh01", "ins-shorp001")
-    got = outcomes(rig.cleanup(action="terminate", dry_run=False))
+    got = outcomes(rig.cleanup(action="terminate", dry_run=False, unmarked=True))
     assert got["ins-shorp001"] == ("skipped", "now a node of cls-prodsh01")
     assert rig.instance("ap-shanghai", "ins-shorp001")["InstanceState"] == "RUNNING"
 
 
 def test_a_failing_cluster_listing_blocks_its_whole_region(rig: Rig) -> None:
     fail_cluster(rig, "cls-prodgz01")
-    got = outcomes(rig.cleanup(action="terminate", dry_run=False))
+    got = outcomes(rig.cleanup(action="terminate", dry_run=False, unmarked=True))
     for iid in ("ins-gzorp001", "ins-gzorp002", "ins-gzorp003"):
         assert got[iid][0] == "skipped" and "fresh check of ap-guangzhou failed" in got[iid][1]
         assert rig.instance("ap-guangzhou", iid)["InstanceState"] == "RUNNING"
@@ -65,7 +87,7 @@ def test_protection_and_ignore_tag_are_honoured(rig: Rig) -> None:
     rig.emulator.store.set_instance("ap-guangzhou", "ins-gzorp001", DisableApiTermination=True)
     tags = [{"Key": "tke-orphans:ignore", "Value": "true"}]
     rig.emulator.store.set_instance("ap-guangzhou", "ins-gzorp003", Tags=tags)
-    got = outcomes(rig.cleanup(action="terminate", dry_run=False))
+    got = outcomes(rig.cleanup(action="terminate", dry_run=False, unmarked=True))
     assert got["ins-gzorp001"] == ("skipped", "termination protection (DisableApiTermination) is on")
     assert got["ins-gzorp003"] == ("skipped", "ignored: tag tke-orphans:ignore=true")
     assert rig.instance("ap-guangzhou", "ins-gzorp001")["InstanceState"] == "RUNNING"
@@ -80,20 +102,6 @@ def test_too_young_orphans_and_incomplete_regions_are_not_acted_on(rig: Rig) -> 
     rig.emulator.faults.rules = []  # ...even though the cloud has recovered since
     got = outcomes(rig.cleanup(action="terminate", dry_run=False))
     assert got["ins-shorp001"] == ("skipped", "the last scan of ap-shanghai was incomplete")
-
-
-def test_mark_then_terminate_after_the_mark_is_old_enough(rig: Rig) -> None:
-    marked = outcomes(rig.cleanup(action="mark", dry_run=False, only=frozenset({"ins-gzorp003"})))
-    assert marked["ins-gzorp003"][0] == "done"
-    tags = {t["Key"]: t["Value"] for t in rig.instance("ap-guangzhou", "ins-gzorp003")["Tags"]}
-    assert tags[MARK_TAG].endswith("Z")
-    both = frozenset({"ins-gzorp003", "ins-gzorp001"})
-    early = outcomes(rig.cleanup(action="terminate", dry_run=False, only=both, min_mark_age=timedelta(hours=12)))
-    assert early["ins-gzorp003"][0] == "skipped" and "less than --min-mark-age" in early["ins-gzorp003"][1]
-    assert early["ins-gzorp001"][1].startswith("not marked")
-    late = outcomes(rig.cleanup(after=DAY + timedelta(hours=13), action="terminate", dry_run=False, only=both,
-                                min_mark_age=timedelta(hours=12)))  # fmt: skip
-    assert late["ins-gzorp003"][0] == "done" and late["ins-gzorp001"][0] == "skipped"
 
 
 def test_readd_puts_a_node_back(rig: Rig) -> None:

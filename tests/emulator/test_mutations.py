@@ -24,42 +24,94 @@ def code_of(api: Api, service: str, version: str, action: str, params: dict[str,
     return str(info.value.get_code())
 
 
-def test_terminate_instances(api: Api) -> None:
-    cvm = ("cvm", "2017-03-12", "TerminateInstances")
+def listed(api: Api, region: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    answer = api.call("cvm", "2017-03-12", "DescribeInstances", {"InstanceIds": ids}, region)
+    return {i["InstanceId"]: i for i in answer["InstanceSet"]}
+
+
+CVM = ("cvm", "2017-03-12")
+
+
+def test_terminate_instances_refuses_what_the_cloud_refuses(api: Api) -> None:
+    cvm = (*CVM, "TerminateInstances")
     assert code_of(api, *cvm, {"InstanceIds": ["ins-nothere1"]}, "ap-guangzhou") == "InvalidInstanceId.NotFound"
     assert code_of(api, *cvm, {"InstanceIds": ["bad"]}, "ap-guangzhou") == "InvalidInstanceId.Malformed"
     assert code_of(api, *cvm, {"InstanceIds": ["ins-gzdown01"]}, "ap-guangzhou") == (
         "OperationDenied.InstanceOperationInProgress"
     )
+    too_many = {"InstanceIds": [f"ins-x{i:07d}" for i in range(101)]}
+    assert code_of(api, *cvm, too_many, "ap-guangzhou") == "InvalidParameterValue.LimitExceeded"
     api.em.store.set_instance("ap-guangzhou", "ins-gzorp003", DisableApiTermination=True)
     batch = {"InstanceIds": ["ins-gzorp001", "ins-gzorp003"]}
     assert code_of(api, *cvm, batch, "ap-guangzhou") == "UnsupportedOperation.InstancesProtected"
-    # All or nothing: the refused batch changed nothing.
-    assert api.em.store.regions["ap-guangzhou"].by_id["ins-gzorp001"]["InstanceState"] == "RUNNING"
-    api.call(*cvm, {"InstanceIds": ["ins-gzorp001", "ins-gzorp002", "ins-gzweb001"]}, "ap-guangzhou")
-    listed = api.call("cvm", "2017-03-12", "DescribeInstances",
-                      {"InstanceIds": ["ins-gzorp001", "ins-gzorp002"]}, "ap-guangzhou")  # fmt: skip
-    assert {i["InstanceState"] for i in listed["InstanceSet"]} == {"SHUTDOWN"}
-    assert {i["InstanceId"]: i["IsolatedSource"] for i in listed["InstanceSet"]} == {
-        "ins-gzorp001": "NOTISOLATED", "ins-gzorp002": "MANMADE"}  # fmt: skip
+    # One prepaid instance among postpaid ones fails the whole batch.
+    mixed = {"InstanceIds": ["ins-gzorp001", "ins-gzorp002"]}
+    assert code_of(api, *cvm, mixed, "ap-guangzhou") == "UnsupportedOperation.InstanceMixedPricingModel"
+    # All or nothing: the refused batches changed nothing.
+    states = {i: d["InstanceState"] for i, d in listed(api, "ap-guangzhou", ["ins-gzorp001", "ins-gzorp002"]).items()}
+    assert states == {"ins-gzorp001": "RUNNING", "ins-gzorp002": "RUNNING"}
+
+
+def test_terminate_destroys_postpaid_and_recycles_prepaid_first(api: Api) -> None:
+    cvm = (*CVM, "TerminateInstances")
+    api.call(*cvm, {"InstanceIds": ["ins-gzorp001", "ins-gzweb001"]}, "ap-guangzhou")
+    assert listed(api, "ap-guangzhou", ["ins-gzorp001", "ins-gzweb001"]) == {}  # postpaid: destroyed at once
     # A terminated node leaves its cluster.
     nodes = api.call("tke", "2018-05-25", "DescribeClusterInstances", {"ClusterId": "cls-prodgz01"},
                      "ap-guangzhou")  # fmt: skip
     assert "ins-gzweb001" not in {n["InstanceId"] for n in nodes["InstanceSet"]}
+    api.call(*cvm, {"InstanceIds": ["ins-gzorp002"]}, "ap-guangzhou")
+    binned = listed(api, "ap-guangzhou", ["ins-gzorp002"])["ins-gzorp002"]
+    assert (binned["InstanceState"], binned["IsolatedSource"]) == ("SHUTDOWN", "MANMADE")  # in the recycle bin
+    api.call(*cvm, {"InstanceIds": ["ins-gzorp002"]}, "ap-guangzhou")  # the second call destroys it
+    assert listed(api, "ap-guangzhou", ["ins-gzorp002"]) == {}
+
+
+def test_inquiry_price_terminate_instances(api: Api) -> None:
+    ask = (*CVM, "InquiryPriceTerminateInstances")
+    answer = api.call(*ask, {"InstanceIds": ["ins-shorp001"]}, "ap-shanghai")
+    [refund] = answer["InstanceRefundsSet"]
+    # 10 days left of 2 vCPU / 4 GB at the emulator's 1 per vCPU and 0.5 per GB a day.
+    assert refund["InstanceId"] == "ins-shorp001" and refund["Refunds"] == 40.0
+    assert api.call(*ask, {"InstanceIds": ["ins-shnode01"]}, "ap-shanghai")["InstanceRefundsSet"][0]["Refunds"] == 0
+    mixed = {"InstanceIds": ["ins-shorp001", "ins-shnode01"]}
+    assert code_of(api, *ask, mixed, "ap-shanghai") == "UnsupportedOperation.InstanceMixedPricingModel"
+    assert listed(api, "ap-shanghai", ["ins-shorp001"])["ins-shorp001"]["InstanceState"] == "RUNNING"
+
+
+def test_modify_instances_attribute_one_attribute_a_request(api: Api) -> None:
+    modify = (*CVM, "ModifyInstancesAttribute")
+    api.call(*modify, {"InstanceIds": ["ins-gzorp001"], "DisableApiTermination": True}, "ap-guangzhou")
+    assert listed(api, "ap-guangzhou", ["ins-gzorp001"])["ins-gzorp001"]["DisableApiTermination"] is True
+    terminate = (*CVM, "TerminateInstances")
+    protected = code_of(api, *terminate, {"InstanceIds": ["ins-gzorp001"]}, "ap-guangzhou")
+    assert protected == "UnsupportedOperation.InstancesProtected"
+    two = {"InstanceIds": ["ins-gzorp001"], "DisableApiTermination": False, "InstanceName": "x"}
+    assert code_of(api, *modify, two, "ap-guangzhou") == "InvalidParameter"
+    assert code_of(api, *modify, {"InstanceIds": ["ins-gzorp001"]}, "ap-guangzhou") == "InvalidParameter"
+    assert listed(api, "ap-guangzhou", ["ins-gzorp001"])["ins-gzorp001"]["DisableApiTermination"] is True
 
 
 def test_tag_resources_and_caller_identity(api: Api) -> None:
-    uin = api.call("sts", "2018-08-13", "GetCallerIdentity", {})["AccountId"]
+    sts = ("sts", "2018-08-13", "GetCallerIdentity")
+    assert code_of(api, *sts, {}, "") == "MissingParameter"  # STS needs a region like most APIs
+    uin = api.call(*sts, {}, "ap-shanghai")["AccountId"]
     assert uin == "100000000001"
     good = f"qcs::cvm:ap-shanghai:uin/{uin}:instance/ins-shorp001"
     bad = f"qcs::cvm:ap-shanghai:uin/{uin}:instance/ins-nothere1"
     mark = [{"TagKey": "tke-orphans:marked-at", "TagValue": "x"}]
-    answer = api.call("tag", "2018-08-13", "TagResources", {"ResourceList": [good, bad], "Tags": mark})
+    tag = ("tag", "2018-08-13", "TagResources")
+    answer = api.call(*tag, {"ResourceList": [good, bad], "Tags": mark})
     assert [f["Resource"] for f in answer["FailedResources"]] == [bad]
     tags = api.em.store.regions["ap-shanghai"].by_id["ins-shorp001"]["Tags"]
     assert {"Key": "tke-orphans:marked-at", "Value": "x"} in tags
     too_many = {"ResourceList": [good] * 11, "Tags": [{"TagKey": "k", "TagValue": "v"}]}
-    assert code_of(api, "tag", "2018-08-13", "TagResources", too_many, "") == "InvalidParameterValue.ResourceNumLimit"
+    assert code_of(api, *tag, too_many, "") == "LimitExceeded.ResourceNumPerRequest"
+    eleven = {"ResourceList": [good], "Tags": [{"TagKey": f"k{i}", "TagValue": "v"} for i in range(11)]}
+    assert code_of(api, *tag, eleven, "") == "LimitExceeded.TagNumPerRequest"
+    for key in ("qcloud:x", "tencent-owned", "Project"):
+        reserved = {"ResourceList": [good], "Tags": [{"TagKey": key, "TagValue": "v"}]}
+        assert code_of(api, *tag, reserved, "") == "InvalidParameterValue.ReservedTagKey"
 
 
 def test_add_existed_instances(api: Api) -> None:
@@ -73,5 +125,11 @@ def test_add_existed_instances(api: Api) -> None:
                      "ap-shanghai")["InstanceSet"]  # fmt: skip
     assert {"InstanceId": "ins-shorp001", "NodePoolId": "np-api00001"}.items() <= next(
         n for n in nodes if n["InstanceId"] == "ins-shorp001").items()  # fmt: skip
+    # Only instances in the cluster's VPC can join it (an instance whose world states no VPC is taken to be in it).
+    vpc = {**api.em.store.regions["ap-shanghai"].by_id["ins-shnode01"]["VirtualPrivateCloud"], "VpcId": "vpc-x"}
+    api.em.store.set_instance("ap-shanghai", "ins-shnode01", VirtualPrivateCloud=vpc)
+    other = api.call("tke", "2018-05-25", "AddExistedInstances", {"ClusterId": "cls-prodsh01",
+                     "InstanceIds": ["ins-shnode01"]}, "ap-shanghai")  # fmt: skip
+    assert other["FailedReasons"] == ["instance is in vpc-x, not in the cluster's VPC"]
     bad_pool = {**params, "NodePool": {"NodePoolId": "np-nothere1"}}
     assert code_of(api, "tke", "2018-05-25", "AddExistedInstances", bad_pool, "ap-shanghai") == "ResourceNotFound"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tke_orphans.cleanup.plan import Options, Target, still_qualifies
 from tke_orphans.cloud.errors import is_retryable
@@ -39,4 +41,17 @@ def test_cleanup_needs_tke_to_confirm_membership() -> None:
     t = Target("default", "ap-guangzhou", INST, NOW - timedelta(days=2))
     reason = still_qualifies(t, INST, None, None, Policy(), Options(action="terminate"), NOW)
     assert reason is not None and "did not confirm" in reason
-    assert still_qualifies(t, INST, None, "", Policy(), Options(action="terminate"), NOW) is None
+    assert still_qualifies(t, INST, None, "", Policy(), Options(action="terminate", unmarked=True), NOW) is None
+
+
+def test_terminate_waits_for_an_old_enough_mark() -> None:
+    def why(tags: tuple[tuple[str, str], ...], **opts: Any) -> str | None:
+        inst = replace(INST, tags=tags)
+        t = Target("default", "ap-guangzhou", inst, NOW - timedelta(days=2))
+        return still_qualifies(t, inst, None, "", Policy(), Options(action="terminate", **opts), NOW)
+
+    mark = (("tke-orphans:marked-at", "2026-11-24T00:00:00Z"),)  # 4 days before NOW
+    assert why(mark) is None
+    assert why(mark, min_mark_age=timedelta(days=5)) == "marked 96.0h ago, less than --min-mark-age 5d"
+    assert why((), min_mark_age=timedelta(0)) is not None  # 0s skips the wait, not the mark
+    assert why((("tke-orphans:marked-at", "2026-11-24T00:00:00"),)) is not None  # no time zone: not a time we wrote

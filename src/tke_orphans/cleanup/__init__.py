@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from .operation import CleanupRun, run_operation, serve_hook
 from .plan import Decision, Options
 from .run import CleanupError, Report, actor, run_cleanup
 
-__all__ = ["CleanupError", "Decision", "Options", "Report", "actor", "run_cleanup"]
+__all__ = [
+    "CleanupError",
+    "CleanupRun",
+    "Decision",
+    "Options",
+    "Report",
+    "actor",
+    "run_cleanup",
+    "run_operation",
+    "serve_hook",
+]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from ..cloud.actions import MARK_TAG
+from ..config import format_duration
 from ..detect import Policy, excluded_reason
 from ..model import Instance, ScanResult
 
@@ -20,7 +21,11 @@ class Options:
     min_orphan_age: timedelta = timedelta(hours=24)
     max: int = 10
     only: frozenset[str] = frozenset()
-    min_mark_age: timedelta | None = None
+    # terminate: only instances marked at least this long ago; never-marked ones only with `unmarked`.
+    min_mark_age: timedelta = timedelta(hours=72)
+    unmarked: bool = False
+    # terminate: make the second call that destroys prepaid instances the first call moved to the recycle bin.
+    destroy_recycled: bool = False
     cluster_id: str | None = None
     node_pool_id: str | None = None
     dry_run: bool = True
@@ -32,6 +37,9 @@ class Target:
     region: str
     instance: Instance
     first_seen: datetime
+    # What the evidence names: the cluster and node pool the instance was taken for.
+    cluster_id: str | None = None
+    node_pool_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,11 +52,25 @@ class Decision:
     outcome: Outcome
     detail: str
     request_id: str = ""
+    # terminate, prepaid: what InquiryPriceTerminateInstances said returning it refunds.
+    refund: float | None = None
 
 
-def decision(t: Target, opts: Options, outcome: Outcome, detail: str, request_id: str = "") -> Decision:
+def decision(
+    t: Target, opts: Options, outcome: Outcome, detail: str, request_id: str = "", refund: float | None = None
+) -> Decision:
     i = t.instance
-    return Decision(t.account, t.region, i.instance_id, i.name, opts.action, outcome, detail, request_id)
+    return Decision(t.account, t.region, i.instance_id, i.name, opts.action, outcome, detail, request_id, refund)
+
+
+def _names_cluster(t: Target, opts: Options) -> bool:
+    """readd without --only: the evidence must name the cluster (or the node pool) the instance goes back to."""
+    return t.cluster_id == opts.cluster_id or (opts.node_pool_id is not None and t.node_pool_id == opts.node_pool_id)
+
+
+def _evidence_names(t: Target) -> str:
+    named = [x for x in (t.cluster_id, t.node_pool_id) if x]
+    return f"its evidence names {' / '.join(named)}" if named else "its evidence names no cluster"
 
 
 def select(
@@ -62,12 +84,15 @@ def select(
         if opts.only and o.instance.instance_id not in opts.only:
             continue
         since = first_seen.get((o.account, o.region, o.instance.instance_id))
-        t = Target(o.account, o.region, o.instance, since or now)
+        t = Target(o.account, o.region, o.instance, since or now, o.cluster_id, o.node_pool_id)
         if (o.account, o.region) not in complete:
             skipped.append(decision(t, opts, "skipped", f"the last scan of {o.region} was incomplete"))
         elif since is None or now - since < opts.min_orphan_age:
             age = "not yet recorded" if since is None else f"{(now - since).total_seconds() / 3600:.1f}h"
             skipped.append(decision(t, opts, "skipped", f"orphan for {age}, less than --min-orphan-age"))
+        elif opts.action == "readd" and not opts.only and not _names_cluster(t, opts):
+            why = f"{_evidence_names(t)}, not {opts.cluster_id}: name it with --only to add it there"
+            skipped.append(decision(t, opts, "skipped", why))
         else:
             targets.append(t)
     missing = opts.only - {o.instance.instance_id for o in last.orphans}
@@ -97,19 +122,30 @@ def still_qualifies(
     excluded = excluded_reason(fresh, policy, now)
     if excluded is not None:
         return f"{excluded[0].value}: {excluded[1]}"
+    if opts.action == "mark" and fresh.tag(MARK_TAG):
+        return f"already marked {fresh.tag(MARK_TAG)}"  # a new mark would restart the clock of terminate
     if opts.action == "terminate":
         if fresh.disable_api_termination:
             return "termination protection (DisableApiTermination) is on"
-        if opts.min_mark_age is not None:
-            marked = fresh.tag(MARK_TAG)
-            if not marked:
-                return f"not marked ({MARK_TAG}): run cleanup --action mark first"
-            try:
-                at = datetime.fromisoformat(marked.replace("Z", "+00:00"))
-            except ValueError:
-                return f"{MARK_TAG}={marked} is not a time"
-            if now - at < opts.min_mark_age:
-                return f"marked {(now - at).total_seconds() / 3600:.1f}h ago, less than --min-mark-age"
+        return _mark_too_young(fresh.tag(MARK_TAG), opts, now)
     if opts.action == "readd" and fresh.state != "RUNNING":
         return f"state {fresh.state}: only RUNNING instances can be added to a cluster"
+    return None
+
+
+def _mark_too_young(marked: str | None, opts: Options, now: datetime) -> str | None:
+    """terminate's stage: marked long enough ago, or never marked and --unmarked given."""
+    if not marked:
+        if opts.unmarked:
+            return None
+        return f"not marked ({MARK_TAG}): run cleanup --action mark first, or pass --unmarked"
+    try:
+        at = datetime.fromisoformat(marked.replace("Z", "+00:00"))
+    except ValueError:
+        return f"{MARK_TAG}={marked} is not a time"
+    if at.tzinfo is None:
+        return f"{MARK_TAG}={marked} has no time zone"
+    if now - at < opts.min_mark_age:
+        hours = (now - at).total_seconds() / 3600
+        return f"marked {hours:.1f}h ago, less than --min-mark-age {format_duration(opts.min_mark_age)}"
     return None

@@ -67,18 +67,18 @@ def _members(lister: RegionLister) -> tuple[set[str], dict[str, str]]:
 
 
 def _act(session: Session, region: str, targets: list[Target], opts: Options, uin: str | None,
-         now: datetime) -> list[Decision]:  # fmt: skip
+         now: datetime, refunds: dict[str, float]) -> list[Decision]:  # fmt: skip
     ids = [t.instance.instance_id for t in targets]
     if opts.action == "mark":
         try:
-            owner = cloud_actions.owner_uin(session, uin)
+            owner = cloud_actions.owner_uin(session, uin, region)
         except CloudError as exc:
             return [
                 decision(t, opts, "failed", f"cannot name the resources: {exc.failure().describe()}") for t in targets
             ]
         outcomes = cloud_actions.mark(session, region, owner, ids, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     elif opts.action == "terminate":
-        outcomes = cloud_actions.terminate(session, region, ids)
+        return _terminate(session, region, targets, opts, refunds)
     else:
         assert opts.cluster_id is not None
         outcomes = cloud_actions.add_existed(session, region, opts.cluster_id, opts.node_pool_id, ids)
@@ -86,20 +86,54 @@ def _act(session: Session, region: str, targets: list[Target], opts: Options, ui
     out = []
     for t in targets:
         o = by_id[t.instance.instance_id]
-        detail = o.detail
-        if o.ok and opts.action == "terminate" and t.instance.charge_type == "PREPAID":
-            detail = "prepaid: returned and isolated now; the platform releases it later"
-        out.append(decision(t, opts, "done" if o.ok else "failed", detail, o.request_id))
+        out.append(decision(t, opts, "done" if o.ok else "failed", o.detail, o.request_id))
     return out
 
 
-def _would(t: Target, opts: Options) -> str:
+def _refund_text(refund: float | None) -> str:
+    return "" if refund is None else f" (refund {refund:.2f})"
+
+
+def _terminate(session: Session, region: str, targets: list[Target], opts: Options,
+               refunds: dict[str, float]) -> list[Decision]:  # fmt: skip
+    charge = {t.instance.instance_id: t.instance.charge_type for t in targets}
+    first = {o.instance_id: o for o in cloud_actions.terminate(session, region, charge)}
+    recycled = [i for i, o in first.items() if o.ok and o.detail == cloud_actions.RECYCLED]
+    second = {}
+    if opts.destroy_recycled and recycled:
+        second = {o.instance_id: o for o in cloud_actions.destroy_recycled(session, region, recycled)}
+    out = []
+    for t in targets:
+        iid = t.instance.instance_id
+        o, refund = first[iid], refunds.get(iid)
+        if not o.ok:
+            out.append(decision(t, opts, "failed", o.detail, o.request_id, refund))
+        elif iid in second and not second[iid].ok:
+            why = f"{o.detail}{_refund_text(refund)}, but the second call to destroy it failed: {second[iid].detail}"
+            out.append(decision(t, opts, "failed", why, second[iid].request_id, refund))
+        elif iid in second:
+            why = f"{o.detail}{_refund_text(refund)}, then destroyed (--destroy-recycled)"
+            out.append(decision(t, opts, "done", why, second[iid].request_id, refund))
+        elif o.detail == cloud_actions.RECYCLED:
+            why = f"{o.detail}{_refund_text(refund)}; the platform destroys it later (--destroy-recycled: at once)"
+            out.append(decision(t, opts, "done", why, o.request_id, refund))
+        else:
+            out.append(decision(t, opts, "done", o.detail, o.request_id, refund))
+    return out
+
+
+def _would(t: Target, opts: Options, refunds: dict[str, float]) -> Decision:
     if opts.action == "mark":
-        return f"would tag {cloud_actions.MARK_TAG}"
+        return decision(t, opts, "dry-run", f"would tag {cloud_actions.MARK_TAG}")
     if opts.action == "readd":
-        return f"would add to {opts.cluster_id}" + (f"/{opts.node_pool_id}" if opts.node_pool_id else "")
-    prepaid = " (prepaid: it would be returned and isolated, not deleted at once)"
-    return "would terminate" + (prepaid if t.instance.charge_type == "PREPAID" else "")
+        where = f"{opts.cluster_id}" + (f"/{opts.node_pool_id}" if opts.node_pool_id else "")
+        return decision(t, opts, "dry-run", f"would add to {where} (its OS is reinstalled)")
+    if t.instance.charge_type != "PREPAID":
+        return decision(t, opts, "dry-run", "would terminate: destroyed at once")
+    refund = refunds.get(t.instance.instance_id)
+    then = ", then destroy it (--destroy-recycled)" if opts.destroy_recycled else ""
+    why = f"would terminate: prepaid, moved to the recycle bin{_refund_text(refund)}{then}"
+    return decision(t, opts, "dry-run", why, refund=refund)
 
 
 def run_cleanup(
@@ -150,6 +184,21 @@ def run_cleanup(
     return result
 
 
+def _refunds(session: Session, region: str, go: list[Target], opts: Options) -> tuple[dict[str, float], list[Decision]]:
+    """terminate: the refund of each prepaid target. It is part of the decision: a prepaid instance whose refund is
+    unknown is not returned."""
+    prepaid = [t for t in go if opts.action == "terminate" and t.instance.charge_type == "PREPAID"]
+    if not prepaid:
+        return {}, []
+    try:
+        refunds = cloud_actions.refunds(session, region, [t.instance.instance_id for t in prepaid])
+    except Exception as exc:
+        why = f"refund unknown, not terminated: {failure_of(exc, 'cvm.InquiryPriceTerminateInstances').describe()}"
+        return {}, [decision(t, opts, "skipped", why) for t in prepaid]
+    missing = "refund unknown, not terminated: InquiryPriceTerminateInstances gave no answer for it"
+    return refunds, [decision(t, opts, "skipped", missing) for t in prepaid if t.instance.instance_id not in refunds]
+
+
 def _region(session: Session, region: str, group: list[Target], opts: Options, policy: Policy, cfg: Config,
             creds: Credentials, at: datetime) -> list[Decision]:  # fmt: skip
     """One region: a fresh look at everything, then the action (or, in a dry run, what it would be)."""
@@ -173,12 +222,16 @@ def _region(session: Session, region: str, group: list[Target], opts: Options, p
             out.append(decision(t, opts, "skipped", reason))
         else:
             go.append(t)
+    refunds, unpriced = _refunds(session, region, go, opts)
+    out += unpriced
+    unknown = {d.instance_id for d in unpriced}
+    go = [t for t in go if t.instance.instance_id not in unknown]
     if not go:
         return out
     if opts.dry_run:  # the one place the dry run differs: it stops at the mutating call
-        return out + [decision(t, opts, "dry-run", _would(t, opts)) for t in go]
+        return out + [_would(t, opts, refunds) for t in go]
     try:
-        return out + _act(session, region, go, opts, creds.uin, at)
+        return out + _act(session, region, go, opts, creds.uin, at, refunds)
     except Exception as exc:  # an answer we could not read: the call may have happened
         log.exception("cleanup in %s", region)
         why = f"unexpected answer ({type(exc).__name__}: {exc}): the outcome is unknown, check the console"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import signal
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from ..config import ConfigError, parse_duration
 from .common import ConfigOpt, EndpointOpt, StateOpt, endpoint, fail, load, open_state
+
+
+class ServeCleanup(StrEnum):
+    mark = "mark"
 
 
 def _listen(value: str) -> tuple[str, int]:
@@ -26,8 +31,17 @@ def serve(
     ] = None,
     state: StateOpt = None,
     endpoint_url: EndpointOpt = None,
+    cleanup: Annotated[
+        ServeCleanup | None,
+        typer.Option(
+            "--cleanup",
+            help="After each pass, also run cleanup with this action, as a real run with the cleanup: section's "
+            "ages and cap. Only mark: terminating stays a person's decision. [default: off]",
+        ),
+    ] = None,
 ) -> None:
     """Scan on an interval (the first at start), serve metrics, /healthz, /readyz and a status page."""
+    from ..cleanup import serve_hook
     from ..serve import Service
 
     cfg = load(config)
@@ -40,7 +54,8 @@ def serve(
     address = _listen(listen or cfg.serve.listen)
     with open_state(cfg, state, lock=False) as db:  # locked pass by pass (Service.run_pass)
         try:
-            service = Service(cfg, db, every, address, endpoint(endpoint_url))
+            hook = serve_hook(cfg, db, cleanup.value, endpoint(endpoint_url)) if cleanup else None
+            service = Service(cfg, db, every, address, endpoint(endpoint_url), after_pass=hook)
         except OSError as exc:
             fail(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}")
 

@@ -1,4 +1,8 @@
-"""The mutating calls cleanup makes: tag, terminate, add back to a cluster. Each returns what the cloud answered."""
+"""The calls cleanup makes: tag, price and terminate, add back to a cluster. Each returns what the cloud answered.
+
+Batches follow the API's rules (docs: tencentcloud-api.md, "Mutating calls"): TerminateInstances takes at most 100
+instances of one charge type, TagResources at most 10 resources.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +28,11 @@ def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
         yield ids[i : i + size]
 
 
-def owner_uin(session: Session, configured: str | None) -> str:
-    """The account's uin, which resource names need: configured, or asked of STS."""
+def owner_uin(session: Session, configured: str | None, region: str) -> str:
+    """The account's uin, which resource names need: configured, or asked of STS (which needs a region)."""
     if configured:
         return configured
-    resp = session.call("sts", "GetCallerIdentity", "", {})
+    resp = session.call("sts", "GetCallerIdentity", region, {})
     uin = str(resp.get("AccountId") or "")
     if not uin.isdigit():
         raise CloudError("sts.GetCallerIdentity", "InvalidResponse", "no AccountId in the answer")
@@ -57,7 +61,17 @@ def mark(session: Session, region: str, uin: str, ids: list[str], value: str) ->
     return out
 
 
-def terminate(session: Session, region: str, ids: list[str]) -> list[Outcome]:
+def refunds(session: Session, region: str, ids: list[str]) -> dict[str, float]:
+    """What returning each (prepaid) instance would refund; raises CloudError. Callers pass one charge type."""
+    out: dict[str, float] = {}
+    for chunk in _chunks(ids, 100):
+        resp = session.call("cvm", "InquiryPriceTerminateInstances", region, {"InstanceIds": chunk})
+        for r in resp.get("InstanceRefundsSet") or []:
+            out[str(r.get("InstanceId"))] = float(r.get("Refunds") or 0)
+    return out
+
+
+def _terminate_batches(session: Session, region: str, ids: list[str], done: str) -> list[Outcome]:
     out: list[Outcome] = []
     for chunk in _chunks(ids, 100):
         try:
@@ -65,8 +79,29 @@ def terminate(session: Session, region: str, ids: list[str]) -> list[Outcome]:
         except CloudError as exc:
             out += _failed(chunk, exc)
             continue
-        out += [Outcome(i, True, "returned", str(resp.get("RequestId", ""))) for i in chunk]
+        out += [Outcome(i, True, done, str(resp.get("RequestId", ""))) for i in chunk]
     return out
+
+
+RECYCLED = "moved to the recycle bin"
+DESTROYED = "destroyed"
+
+
+def terminate(session: Session, region: str, charge_types: dict[str, str]) -> list[Outcome]:
+    """Return instances (id -> charge type), in batches of one charge type, as the API requires. A postpaid
+    instance is destroyed; a prepaid one moves to the recycle bin (a second call would destroy it)."""
+    by_type: dict[str, list[str]] = {}
+    for iid, charge in charge_types.items():
+        by_type.setdefault(charge, []).append(iid)
+    out: list[Outcome] = []
+    for charge, ids in sorted(by_type.items()):
+        out += _terminate_batches(session, region, ids, RECYCLED if charge == "PREPAID" else DESTROYED)
+    return out
+
+
+def destroy_recycled(session: Session, region: str, ids: list[str]) -> list[Outcome]:
+    """The second TerminateInstances of prepaid instances already in the recycle bin: they are destroyed."""
+    return _terminate_batches(session, region, ids, DESTROYED)
 
 
 def add_existed(

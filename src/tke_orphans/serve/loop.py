@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +25,8 @@ class Service:
     interval: timedelta
     listen: tuple[str, int]
     endpoint_url: str | None = None
+    # Run after each good pass (serve --cleanup mark); its failure is logged, the service goes on.
+    after_pass: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self.stop = threading.Event()
@@ -75,6 +78,11 @@ class Service:
             sum(d.ok for d in job.deliveries),
             len(job.failed_deliveries),
         )
+        if self.after_pass is not None and not self.stop.is_set():
+            try:
+                self.after_pass()
+            except Exception:
+                log.exception("after the pass: failed; the next one runs in %s", self.interval)
 
     def run(self) -> None:
         """Until `stop` is set: a pass at start, then one every interval."""

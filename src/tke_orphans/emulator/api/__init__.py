@@ -15,6 +15,8 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "DescribeInstances": cvm.describe_instances,
         "DescribeRegions": cvm.describe_regions,
         "TerminateInstances": cvm.terminate_instances,
+        "InquiryPriceTerminateInstances": cvm.inquiry_price_terminate_instances,
+        "ModifyInstancesAttribute": cvm.modify_instances_attribute,
     },
     ("tag", "2018-08-13"): {
         "TagResources": tag.tag_resources,
@@ -37,12 +39,11 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "DescribeNodePools": tke.describe_node_pools_2022,
     },
 }
-# Actions answered without a region (the rest need X-TC-Region, as in the cloud).
+# Actions answered without a region (the rest need X-TC-Region, as in the cloud; STS too).
 GLOBAL_ACTIONS = {
     ("region", "DescribeRegions"),
     ("cvm", "DescribeRegions"),
     ("tag", "TagResources"),
-    ("sts", "GetCallerIdentity"),
 }
 
 __all__ = ["GLOBAL_ACTIONS", "ROUTES", "Ctx", "Handler", "Raw"]

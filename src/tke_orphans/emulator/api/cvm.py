@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from ..errors import ApiError
@@ -80,41 +81,113 @@ def describe_regions(ctx: Ctx, params: dict[str, Any]) -> Answer:
     return {"TotalCount": len(regions), "RegionSet": regions}
 
 
-def terminate_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
-    """Return instances: postpaid ones go to the recycle bin, prepaid ones are isolated; both show as SHUTDOWN.
+def _refund(d: dict[str, Any], now: datetime) -> float:
+    """The emulator's refund rule (the real one follows the refund rules and discounts): a prepaid instance gets
+    back its remaining days at 1 CNY per vCPU and 0.5 per GB of memory a day; others get nothing back."""
+    expired = d["ExpiredTime"]
+    if d["InstanceChargeType"] != "PREPAID" or not expired:
+        return 0.0
+    left = datetime.fromisoformat(expired.replace("Z", "+00:00")) - now
+    days = max(0.0, left.total_seconds() / 86400)
+    return round(days * (float(d["CPU"]) + float(d["Memory"]) * 0.5), 2)
 
-    All or nothing, as the cloud answers a batch with one error when any instance cannot be returned.
-    """
-    P.only(params, {"InstanceIds", "ReleaseAddress", "ReleasePrepaidDataDisks"})
+
+def _in_recycle_bin(d: dict[str, Any]) -> bool:
+    return bool(d["InstanceState"] == "SHUTDOWN" and d["IsolatedSource"] != "NOTISOLATED")
+
+
+def _returnable(ctx: Ctx, ids: list[str]) -> list[dict[str, Any]]:
+    """The instances of a TerminateInstances (or its price inquiry), checked as the cloud checks a batch."""
     rs = ctx.region
+    found: list[dict[str, Any]] = []
+    for iid in ids:
+        if not iid.startswith("ins-"):
+            raise ApiError("InvalidInstanceId.Malformed", f"The instance id `{iid}` is malformed.")
+        d = rs.by_id.get(iid)
+        if d is None:
+            raise ApiError("InvalidInstanceId.NotFound", f"The instance `{iid}` does not exist.")
+        if d["DisableApiTermination"]:
+            raise ApiError(
+                "UnsupportedOperation.InstancesProtected", f"The instance `{iid}` has termination protection on."
+            )
+        if d["InstanceState"] in ("PENDING", "SHUTDOWN", "TERMINATING") and not _in_recycle_bin(d):
+            raise ApiError(
+                "OperationDenied.InstanceOperationInProgress",
+                f"The instance `{iid}` is {d['InstanceState']}: it cannot be returned now.",
+            )
+        found.append(d)
+    if len({d["InstanceChargeType"] for d in found}) > 1:
+        raise ApiError(
+            "UnsupportedOperation.InstanceMixedPricingModel",
+            "All instances of one request must have the same charge type.",
+        )
+    return found
+
+
+def _ids(params: dict[str, Any]) -> list[str]:
     ids = P.str_list(params, "InstanceIds", max_items=100, over_code="InvalidParameterValue.LimitExceeded")
     if not ids:
         raise ApiError("MissingParameter", "The request is missing a required parameter `InstanceIds`.")
+    return ids
+
+
+def terminate_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    """Postpaid instances are destroyed at once; a prepaid one goes to the recycle bin (SHUTDOWN, isolated,
+    still listed) on the first call and is destroyed by a second. All or nothing: one refused instance fails the
+    batch, and so do mixed charge types."""
+    P.only(params, {"InstanceIds", "ReleaseAddress", "ReleasePrepaidDataDisks"})
+    rs = ctx.region
+    ids = _ids(params)
+    with ctx.store.lock:
+        for d in _returnable(ctx, ids):
+            iid = d["InstanceId"]
+            if d["InstanceChargeType"] == "PREPAID" and not _in_recycle_bin(d):
+                ctx.store.set_instance(
+                    rs.name,
+                    iid,
+                    InstanceState="SHUTDOWN",
+                    LatestOperation="TerminateInstances",
+                    LatestOperationState="SUCCESS",
+                    IsolatedSource="MANMADE",
+                )
+                ctx.store.remove_node(rs.name, iid)
+            else:
+                ctx.store.remove_instance(rs.name, iid)
+    return {}
+
+
+def inquiry_price_terminate_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    P.only(params, {"InstanceIds"})
+    ids = _ids(params)
+    with ctx.store.lock:
+        found = _returnable(ctx, ids)
+        now = ctx.store.world.now
+        refunds = [{"InstanceId": d["InstanceId"], "Refunds": _refund(d, now), "PriceDetail": ""} for d in found]
+    return {"InstanceRefundsSet": refunds}
+
+
+# The attributes ModifyInstancesAttribute changes here; the request must name exactly one of them.
+_ATTRIBUTES: dict[str, type] = {"InstanceName": str, "DisableApiTermination": bool}
+
+
+def modify_instances_attribute(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    P.only(params, {"InstanceIds", *_ATTRIBUTES})
+    rs = ctx.region
+    ids = _ids(params)
+    given = [k for k in _ATTRIBUTES if k in params]
+    if len(given) != 1:
+        raise ApiError("InvalidParameter", "Exactly one attribute must be modified in one request.")
+    name = given[0]
+    value = params[name]
+    if not isinstance(value, _ATTRIBUTES[name]):
+        raise ApiError("InvalidParameterValue", f"`{name}` has the wrong type.")
+    if isinstance(value, str) and not 1 <= len(value) <= 60:
+        raise ApiError("InvalidParameterValue", "`InstanceName` must be 1 to 60 characters.")
     with ctx.store.lock:
         for iid in ids:
-            if not iid.startswith("ins-"):
-                raise ApiError("InvalidInstanceId.Malformed", f"The instance id `{iid}` is malformed.")
-            d = rs.by_id.get(iid)
-            if d is None:
+            if iid not in rs.by_id:
                 raise ApiError("InvalidInstanceId.NotFound", f"The instance `{iid}` does not exist.")
-            if d["DisableApiTermination"]:
-                raise ApiError(
-                    "UnsupportedOperation.InstancesProtected", f"The instance `{iid}` has termination protection on."
-                )
-            if d["InstanceState"] in ("PENDING", "SHUTDOWN", "TERMINATING"):
-                raise ApiError(
-                    "OperationDenied.InstanceOperationInProgress",
-                    f"The instance `{iid}` is {d['InstanceState']}: it cannot be returned now.",
-                )
         for iid in ids:
-            prepaid = rs.by_id[iid]["InstanceChargeType"] == "PREPAID"
-            ctx.store.set_instance(
-                rs.name,
-                iid,
-                InstanceState="SHUTDOWN",
-                LatestOperation="TerminateInstances",
-                LatestOperationState="SUCCESS",
-                IsolatedSource="MANMADE" if prepaid else "NOTISOLATED",
-            )
-            ctx.store.remove_node(rs.name, iid)
+            ctx.store.set_instance(rs.name, iid, **{name: value}, LatestOperation="ModifyInstancesAttribute",
+                                   LatestOperationState="SUCCESS")  # fmt: skip
     return {}

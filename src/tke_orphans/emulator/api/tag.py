@@ -10,16 +10,20 @@ from . import params as P
 from .context import Answer, Ctx
 
 _RESOURCE = re.compile(r"^qcs::cvm:(?P<region>[a-z0-9-]+):uin/(?P<uin>\d+):instance/(?P<id>ins-[0-9a-z]+)$")
+# Keys the platform keeps for itself.
+_RESERVED = ("qcloud", "tencent", "project")
 _TAG_KEY = re.compile(r"^[\w+\-=.:/@ ]{1,127}$")
 
 
 def tag_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
     P.only(params, {"ResourceList", "Tags"})
-    resources = P.str_list(params, "ResourceList", max_items=10, over_code="InvalidParameterValue.ResourceNumLimit")
+    resources = P.str_list(params, "ResourceList", max_items=10, over_code="LimitExceeded.ResourceNumPerRequest")
     tags = params.get("Tags")
     if not resources:
         raise ApiError("MissingParameter", "The request is missing a required parameter `ResourceList`.")
-    if not isinstance(tags, list) or not tags or len(tags) > 10:
+    if isinstance(tags, list) and len(tags) > 10:
+        raise ApiError("LimitExceeded.TagNumPerRequest", "At most 10 tags can be set in one request.")
+    if not isinstance(tags, list) or not tags:
         raise ApiError("InvalidParameter.Tag", "`Tags` must hold 1 to 10 {TagKey, TagValue}.")
     pairs: list[tuple[str, str]] = []
     for t in tags:
@@ -27,6 +31,8 @@ def tag_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
             raise ApiError("InvalidParameter.Tag", "Each tag needs a string `TagKey` and `TagValue`.")
         if not _TAG_KEY.match(t["TagKey"]):
             raise ApiError("InvalidParameterValue.TagKeyCharacterIllegal", f"Tag key `{t['TagKey']}` is not valid.")
+        if t["TagKey"].lower().startswith(_RESERVED):
+            raise ApiError("InvalidParameterValue.ReservedTagKey", f"Tag key `{t['TagKey']}` is reserved.")
         pairs.append((t["TagKey"], t["TagValue"]))
     uins = {c.uin for c in ctx.store.world.credentials.values()}
     failed = []
@@ -45,6 +51,7 @@ def tag_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
 
 
 def get_caller_identity(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    """Regional like most APIs: the server checks the request's region before this runs."""
     P.only(params, set())
     uin = ctx.caller_uin or ""
     return {

@@ -458,6 +458,10 @@ ADD_EXISTED_PARAMS = {
 }  # fmt: skip
 
 
+# An instance whose world states no VPC is taken to be in the cluster's (worlds seldom state one).
+NO_VPC = "vpc-default"
+
+
 def add_existed_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
     """Existing CVMs become nodes (the real call reinstalls their OS): per instance, success or the reason why not."""
     P.only(params, ADD_EXISTED_PARAMS)
@@ -484,6 +488,8 @@ def add_existed_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
                 reason = f"instance already in cluster {owner}"
             elif d["InstanceState"] != "RUNNING":
                 reason = f"instance state is {d['InstanceState']}, not RUNNING"
+            elif d["VirtualPrivateCloud"]["VpcId"] not in (rec.spec.VpcId, NO_VPC):
+                reason = f"instance is in {d['VirtualPrivateCloud']['VpcId']}, not in the cluster's VPC"
             if reason:
                 failed.append(iid)
                 reasons.append(reason)

@@ -1,0 +1,78 @@
+"""Cleanup as one operation, as `cleanup` and `serve --cleanup` run it: act, record each decision as it is made,
+and tell the channels what was really done (through the outbox, so a notice that could not go out is sent later)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..config import Config
+from ..job import deliver_outbox
+from ..notify import Delivery, bot_specs
+from ..notify.model import ActionLine, Notice
+from ..state import StateDB
+from ..state.outbox import notice_to_json
+from .plan import Decision, Options
+from .run import Report, actor, run_cleanup
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CleanupRun:
+    actor: str
+    report: Report
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.report.failed or any(not d.ok for d in self.deliveries)
+
+
+def run_operation(
+    cfg: Config,
+    state: StateDB,
+    opts: Options,
+    *,
+    who: str | None = None,
+    endpoint_url: str | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> CleanupRun:
+    """Raises CleanupError or CredentialsError before anything is done; everything later is in the report."""
+    by = who or actor()
+
+    def record(decisions: list[Decision]) -> None:
+        state.record_actions(decisions, by, opts.dry_run, now())
+
+    run = CleanupRun(by, run_cleanup(cfg, state, opts, endpoint_url=endpoint_url, now=now, record=record))
+    acted = [d for d in run.report.decisions if d.outcome in ("done", "failed")]
+    if acted and cfg.webhook.enabled and bot_specs(cfg):
+        lines = tuple(ActionLine(d.account, d.region, d.instance_id, d.name, d.action, d.outcome, d.detail)
+                      for d in acted)  # fmt: skip
+        notice = Notice("cleanup", now().replace(microsecond=0), actions=lines)
+        state.enqueue("cleanup", notice_to_json(notice))
+        run.deliveries = deliver_outbox(state, cfg, None, None)
+    return run
+
+
+def serve_hook(cfg: Config, state: StateDB, action: str, endpoint_url: str | None) -> Callable[[], None]:
+    """What `serve --cleanup mark` runs after each pass: the real run, with the config's age limits and cap."""
+    c = cfg.cleanup
+    opts = Options(action="mark", min_orphan_age=c.min_orphan_age, max=c.max, min_mark_age=c.min_mark_age,
+                   dry_run=False)  # fmt: skip
+    if action != "mark":
+        raise ValueError(f"serve runs cleanup --action mark only, not {action}")
+
+    def after_pass() -> None:
+        with state.locked():
+            run = run_operation(cfg, state, opts, who=f"serve {actor()}", endpoint_url=endpoint_url)
+        counts: dict[str, int] = {}
+        for d in run.report.decisions:
+            counts[d.outcome] = counts.get(d.outcome, 0) + 1
+        if run.report.refused:
+            log.warning("cleanup (mark) refused: %s", run.report.refused)
+        log.info("cleanup (mark): %s", ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do")
+
+    return after_pass
