@@ -18,6 +18,7 @@ from ..job import JobResult, run_job
 from ..notify import AppriseMissing, Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
+from ..sanitize import markup
 from ..state import StateDB
 from .common import (
     EXIT_INCOMPLETE,
@@ -107,7 +108,7 @@ def show(job: JobResult, output: Output, cfg: Config) -> None:
         render_table(result, console())
     err = console(stderr=True)
     for d in job.deliveries:
-        err.print(("[green]sent[/] " if d.ok else "[red]not sent[/] ") + d.describe())
+        err.print(("[green]sent[/] " if d.ok else "[red]not sent[/] ") + markup(d.describe()))
 
 
 def exit_code(job: JobResult, fail_on_orphans: bool) -> int:
@@ -161,7 +162,7 @@ def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
         for check in diagnose(session, plan.regions):
             ok &= check.ok
             mark = "[green]OK[/] " if check.ok else "[red]FAIL[/] "
-            table.add_row(check.account, check.region, check.api, mark + check.detail)
+            table.add_row(check.account, check.region, check.api, mark + markup(check.detail))
     console().print(table)
     raise typer.Exit(0 if ok else EXIT_INCOMPLETE)
 
