@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rich.console import Console
 
-from .sanitize import markup
+from .sanitize import plain
 
 if TYPE_CHECKING:
     from .emulator import World
@@ -59,4 +59,4 @@ def show_messages(path: Path, console: Console) -> None:
         body = entry["body"]
         preview = json.dumps(body, ensure_ascii=False)
         size = len(preview.encode())
-        console.print(f"  {entry['platform']}: {size} bytes, {markup(preview[:110])}...", highlight=False)
+        console.print(plain(f"  {entry['platform']}: {size} bytes, {preview[:110]}..."))

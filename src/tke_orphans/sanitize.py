@@ -1,7 +1,8 @@
 """Cloud text is data at every sink: one small pure function per sink.
 
 Instance names, tag values and API error messages are written by whoever holds the account. In the terminal they
-must not become rich markup (a `[/x]` crashes the render, `[link=...]` is a live link) nor terminal control
+must not become rich markup (a `[/x]` crashes the render, `[link=...]` is a live link; so it goes to rich only as
+`Text`, never parsed, never inside a markup string) nor terminal control
 sequences (clear screen, window titles, OSC 8 links); in a spreadsheet they must not become a formula. The chat
 markdown's own rules live in notify/compose.py (`_clean`) and the page's in serve/page.py (`html.escape`); both
 start from `visible`.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from rich.markup import escape
 from rich.text import Text
 
 # C0, DEL and C1 controls; bidi marks, embeddings, overrides and isolates (they reorder what is shown, "Trojan
@@ -33,14 +33,14 @@ def visible(text: str, keep: str = "") -> str:
     return _HIDDEN.sub(_escaped, text)
 
 
-def cell(text: str) -> Text:
-    """A rich table cell: a Text is never parsed as markup."""
+def plain(text: str) -> Text:
+    """Cloud text for rich (a table cell, a line): a Text is never parsed as markup nor emoji codes."""
     return Text(visible(text))
 
 
-def markup(text: str) -> str:
-    """Cloud text to splice into a rich markup string (`f"[red]failed[/] {markup(msg)}"`)."""
-    return escape(visible(text))
+def labelled(label: str, style: str, text: str) -> Text:
+    """`label` in `style`, then cloud text as it is: `labelled("error", "yellow", failure.describe())`."""
+    return Text.assemble((label, style), " ", visible(text))
 
 
 def csv_cell(value: object) -> object:

@@ -17,7 +17,7 @@ from ..config import ConfigError, parse_duration
 from ..job import deliver_outbox
 from ..notify import Delivery, bot_specs
 from ..notify.model import ActionLine, Notice
-from ..sanitize import cell, markup
+from ..sanitize import labelled, plain
 from ..state.outbox import notice_to_json
 from .common import EXIT_INCOMPLETE, ConfigOpt, EndpointOpt, Output, StateOpt, console, endpoint, fail, load, open_state
 from .scan import delivery_json
@@ -98,11 +98,13 @@ def cleanup(
         )
         for d in report.decisions:
             outcome = "DRY-RUN" if d.outcome == "dry-run" else d.outcome
-            table.add_row(*(cell(x) for x in (d.instance_id, d.region, d.name, outcome, d.detail)))
+            table.add_row(*(plain(x) for x in (d.instance_id, d.region, d.name, outcome, d.detail)))
         out = console()
         out.print(table)
         if report.refused:
-            out.print(f"[red]refused:[/] {markup(report.refused)}")
+            out.print(labelled("refused:", "red", report.refused))
         for sent in deliveries:
-            out.print(("[green]sent[/] " if sent.ok else "[red]not sent[/] ") + markup(sent.describe()))
+            out.print(
+                labelled("sent", "green", sent.describe()) if sent.ok else labelled("not sent", "red", sent.describe())
+            )
     raise typer.Exit(EXIT_INCOMPLETE if report.failed or any(not s.ok for s in deliveries) else 0)

@@ -64,6 +64,7 @@ class _Server(ThreadingHTTPServer):
         self.read_timeout = read_timeout
         self._slots = threading.BoundedSemaphore(max_connections)
         self._lock = threading.Lock()
+        self.connections = 0  # being served now
         # Connections still sending their request -> the monotonic time by which they must have.
         self.reading: dict[socket.socket, float] = {}
 
@@ -75,6 +76,7 @@ class _Server(ThreadingHTTPServer):
             self.shutdown_request(request)
             return
         with self._lock:
+            self.connections += 1
             self.reading[request] = time.monotonic() + self.read_timeout
         try:
             super().process_request(request, client_address)  # a thread for this connection
@@ -89,7 +91,9 @@ class _Server(ThreadingHTTPServer):
             self._done(request)
 
     def _done(self, request: socket.socket) -> None:
-        self.request_read(request)
+        with self._lock:
+            self.reading.pop(request, None)
+            self.connections -= 1
         self._slots.release()
 
     def request_read(self, request: socket.socket) -> None:
@@ -179,6 +183,11 @@ class StatusServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="status-server", daemon=True
         )
+
+    @property
+    def connections(self) -> int:
+        """Connections being served at this moment."""
+        return self._server.connections
 
     @property
     def url(self) -> str:
