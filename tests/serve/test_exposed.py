@@ -4,6 +4,7 @@ text on the page, optional auth for the page (probes and metrics open unless ask
 from __future__ import annotations
 
 import base64
+import http.client
 import select
 import socket
 import threading
@@ -213,3 +214,18 @@ def test_auth_secrets_are_masked_and_bad_auth_config_is_one_sentence(tmp_path: P
         result = runner.invoke(app, ["check-config", "-c", str(path)])
         assert result.exit_code == 2 and "serve.auth" in result.output, result.output
         assert "Traceback" not in result.output and "t0k3n-x" not in result.output
+
+
+def test_a_failing_request_is_logged_and_the_server_goes_on(
+    server_for: Callable[..., StatusServer], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("page bug")
+
+    monkeypatch.setattr("tke_orphans.serve.web.render_page", broken)
+    server = server_for()
+    with pytest.raises(http.client.RemoteDisconnected):  # closed without an answer
+        fetch(server.url + "/")
+    wait_until(lambda: server.connections == 0, "the failed request to finish")
+    assert any("request from 127.0.0.1 failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert fetch(server.url + "/healthz")[0] == 200

@@ -11,7 +11,9 @@ timeout alone cannot do against a client that trickles a byte at a time.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +27,8 @@ from ..state import StateDB
 from .auth import authorized, challenge, needs_auth
 from .metrics import Metrics
 from .page import render_page
+
+log = logging.getLogger(__name__)
 
 # The page is static HTML with one <style> element and inline SVG: nothing else may load or run.
 SECURITY_HEADERS = {
@@ -112,7 +116,9 @@ class _Server(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that went away (or was cut) is not the service's error: no traceback on stderr
+        if isinstance(sys.exc_info()[1], OSError):
+            return  # a client that went away, or was cut: not the service's error
+        log.exception("status server: a request from %s failed", client_address[0])
 
 
 class _Handler(BaseHTTPRequestHandler):
