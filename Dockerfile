@@ -34,4 +34,5 @@ EXPOSE 9108
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9108/healthz', timeout=4)"]
 ENTRYPOINT ["tke-orphans"]
-CMD ["serve", "--state", "/var/lib/tke-orphans/tke-orphans.db"]
+# Every interface: in a container, port publishing reaches only those (serve.listen defaults to 127.0.0.1).
+CMD ["serve", "--state", "/var/lib/tke-orphans/tke-orphans.db", "--listen", "0.0.0.0:9108"]

@@ -256,11 +256,55 @@ class State(_Section):
     path: str = "tke-orphans.db"
 
 
+class ServeAuth(_Section):
+    """Optional credentials for the status page, which shows names, IPs and API errors: a bearer token, or basic
+    auth. /healthz and /readyz stay open (probes carry no credentials and tell only up/ready); /metrics too unless
+    `protect_metrics`."""
+
+    token: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    protect_metrics: bool = False
+
+    @field_validator("token", "password")
+    @classmethod
+    def _stripped(cls, v: SecretStr | None) -> SecretStr | None:
+        # Secrets made from files (Kubernetes) often end in a newline that no client sends.
+        if v is None:
+            return None
+        raw = v.get_secret_value().strip()
+        if not raw or any(c.isspace() or not c.isprintable() for c in raw):
+            raise ValueError("must be non-empty printable text without spaces (the value is not shown)")
+        return SecretStr(raw)
+
+    @model_validator(mode="after")
+    def _one_scheme(self) -> ServeAuth:
+        basic = self.username is not None or self.password is not None
+        if self.token is not None and basic:
+            raise ValueError("set either token (bearer) or username and password (basic auth), not both")
+        if basic and (not self.username or self.password is None or ":" in self.username):
+            raise ValueError("basic auth needs both username (without ':') and password")
+        if self.protect_metrics and not self.enabled:
+            raise ValueError("protect_metrics needs a token, or a username and password")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.token is not None or self.username is not None
+
+
 class Serve(_Section):
     interval: Duration = timedelta(minutes=10)
-    listen: str = "0.0.0.0:9108"
+    # This machine only for hand runs: the page shows names, IPs and errors. The Kubernetes manifests and the image
+    # pass --listen 0.0.0.0:9108.
+    listen: str = "127.0.0.1:9108"
     # Where the status page is reachable by people; messages link to it when set.
     public_url: str | None = None
+    # Connections served at once (one thread each); more are answered 503 and closed.
+    max_connections: Annotated[int, Field(ge=1, le=1024)] = 32
+    # Seconds a client has to send its whole request (and for each read or write after it).
+    read_timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
+    auth: ServeAuth = ServeAuth()
 
 
 class Cleanup(_Section):

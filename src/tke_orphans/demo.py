@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rich.console import Console
 
+from .sanitize import plain
+
 if TYPE_CHECKING:
     from .emulator import World
     from .sinks import ChatSinks
@@ -56,4 +58,5 @@ def show_messages(path: Path, console: Console) -> None:
     for entry in lines:
         body = entry["body"]
         preview = json.dumps(body, ensure_ascii=False)
-        console.print(f"  {entry['platform']}: {len(preview.encode())} bytes, {preview[:110]}...", highlight=False)
+        size = len(preview.encode())
+        console.print(plain(f"  {entry['platform']}: {size} bytes, {preview[:110]}..."))

@@ -54,6 +54,12 @@ def test_entrypoint_is_the_console_script_and_cmd_keeps_state_on_the_volume() ->
     assert args[args.index("--state") + 1] == state
 
 
+def test_cmd_listens_on_every_interface() -> None:
+    # serve.listen defaults to loopback for hand runs; inside a container that would be unreachable.
+    cmd = _one("CMD").exec_form()
+    assert cmd[cmd.index("--listen") + 1] == "0.0.0.0:9108"
+
+
 def test_config_path_and_port_match_the_manifests() -> None:
     env = _env(_final())
     deployment: dict[str, Any] = yaml.safe_load((KUBE / "deployment.yaml").read_text(encoding="utf-8"))

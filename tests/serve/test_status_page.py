@@ -21,6 +21,11 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not in
 
 
 def chromium(*args: str) -> str:
+    return chromium_with_log(*args)[0]
+
+
+def chromium_with_log(*args: str) -> tuple[str, str]:
+    """(stdout, stderr): with --enable-logging=stderr, stderr holds the console, CSP violations included."""
     assert CHROMIUM is not None
     with tempfile.TemporaryDirectory() as profile:
         out = subprocess.run(
@@ -30,7 +35,7 @@ def chromium(*args: str) -> str:
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout
+    return out.stdout, out.stderr
 
 
 @needs_chromium

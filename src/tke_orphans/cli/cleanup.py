@@ -14,6 +14,7 @@ from rich.table import Table
 from ..cleanup import CleanupError, Options, run_operation
 from ..cloud import CredentialsError
 from ..config import ConfigError, parse_duration
+from ..sanitize import labelled, plain
 from .common import EXIT_INCOMPLETE, ConfigOpt, EndpointOpt, Output, StateOpt, console, endpoint, fail, load, open_state
 from .scan import delivery_json
 
@@ -98,11 +99,13 @@ def cleanup(
         )
         for d in report.decisions:
             outcome = "DRY-RUN" if d.outcome == "dry-run" else d.outcome
-            table.add_row(d.instance_id, d.region, d.name, outcome, d.detail)
+            table.add_row(*(plain(x) for x in (d.instance_id, d.region, d.name, outcome, d.detail)))
         out = console()
         out.print(table)
         if report.refused:
-            out.print(f"[red]refused:[/] {report.refused}")
+            out.print(labelled("refused:", "red", report.refused))
         for sent in run.deliveries:
-            out.print(("[green]sent[/] " if sent.ok else "[red]not sent[/] ") + sent.describe())
+            out.print(
+                labelled("sent", "green", sent.describe()) if sent.ok else labelled("not sent", "red", sent.describe())
+            )
     raise typer.Exit(EXIT_INCOMPLETE if run.failed else 0)

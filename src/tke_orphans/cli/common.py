@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from ..config import Config, ConfigError, load_config, mask_url, masked_dict
+from ..sanitize import visible
 from ..state import StateDB, StateError
 
 # Exit codes: 0 complete; 1 orphans found (with --fail-on-orphans); 2 configuration or usage;
@@ -40,7 +41,7 @@ StateOpt = Annotated[
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {visible(message, keep=chr(10))}", err=True)  # messages may quote cloud text
     raise typer.Exit(code)
 
 
@@ -57,11 +58,12 @@ def load(path: str | None) -> Config:
 
 
 class MaskSecrets(logging.Filter):
-    """Last line of defence: no log line leaves with a webhook credential in it, whoever logged it."""
+    """Last line of defence: no log line leaves with a webhook credential or a terminal control sequence (from
+    cloud text: names, API error messages) in it, whoever logged it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_url(message)
+        masked = visible(mask_url(message), keep="\n")
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:  # tracebacks too: exception messages may quote a URL
@@ -88,7 +90,9 @@ def endpoint(flag: str | None) -> str | None:
 
 
 def console(stderr: bool = False) -> Console:
-    out = Console(highlight=False, stderr=stderr)
+    # No emoji codes either: a name with ":fire:" in it is shown as written.
+    out = Console(highlight=False, emoji=False, stderr=stderr)
     if not out.is_terminal:
-        out = Console(highlight=False, stderr=stderr, width=200)  # a pipe or a CI log: not squeezed to 80 columns
+        # A pipe or a CI log: not squeezed to 80 columns.
+        out = Console(highlight=False, emoji=False, stderr=stderr, width=200)
     return out

@@ -16,6 +16,7 @@ from ..job import notices_for
 from ..notify import AppriseMissing, BotSpec, MemoryLedger, Notice, Notifier, bot_specs, full_name, make_channel
 from ..notify.pacing import BotPacer
 from ..render.json import from_json
+from ..sanitize import labelled
 from .common import EXIT_INCOMPLETE, ConfigOpt, StateOpt, console, fail, load, open_state
 
 
@@ -50,7 +51,7 @@ def notify_test(
             fail(str(exc))
     out = console()
     for d in deliveries:
-        out.print(("[green]OK[/] " if d.ok else "[red]FAILED[/] ") + d.describe())
+        out.print(labelled("OK", "green", d.describe()) if d.ok else labelled("FAILED", "red", d.describe()))
     raise typer.Exit(0 if all(d.ok for d in deliveries) else EXIT_INCOMPLETE)
 
 

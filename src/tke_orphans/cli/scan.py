@@ -18,6 +18,7 @@ from ..job import JobResult, run_job
 from ..notify import AppriseMissing, Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
+from ..sanitize import labelled
 from ..state import StateDB
 from .common import (
     EXIT_INCOMPLETE,
@@ -107,7 +108,7 @@ def show(job: JobResult, output: Output, cfg: Config) -> None:
         render_table(result, console())
     err = console(stderr=True)
     for d in job.deliveries:
-        err.print(("[green]sent[/] " if d.ok else "[red]not sent[/] ") + d.describe())
+        err.print(labelled("sent", "green", d.describe()) if d.ok else labelled("not sent", "red", d.describe()))
 
 
 def exit_code(job: JobResult, fail_on_orphans: bool) -> int:
@@ -160,8 +161,8 @@ def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
             fail(str(exc))
         for check in diagnose(session, plan.regions):
             ok &= check.ok
-            mark = "[green]OK[/] " if check.ok else "[red]FAIL[/] "
-            table.add_row(check.account, check.region, check.api, mark + check.detail)
+            result = labelled("OK", "green", check.detail) if check.ok else labelled("FAIL", "red", check.detail)
+            table.add_row(check.account, check.region, check.api, result)
     console().print(table)
     raise typer.Exit(0 if ok else EXIT_INCOMPLETE)
 

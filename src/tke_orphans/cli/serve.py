@@ -27,7 +27,11 @@ def serve(
     config: ConfigOpt = None,
     interval: Annotated[str | None, typer.Option(help="Time between scans [default: serve.interval, 10m].")] = None,
     listen: Annotated[
-        str | None, typer.Option(help="Address for /metrics, probes and the status page [default: 0.0.0.0:9108].")
+        str | None,
+        typer.Option(
+            help="Address for /metrics, probes and the status page [default: serve.listen, 127.0.0.1:9108; "
+            "0.0.0.0:9108 for every interface]."
+        ),
     ] = None,
     state: StateOpt = None,
     endpoint_url: EndpointOpt = None,

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ..config import ConfigError, parse_duration
+from ..sanitize import plain
 from .common import ConfigOpt, Output, StateOpt, console, fail, load, open_state
 
 state_app = typer.Typer(help="The state database: what tke-orphans remembers between runs.")
@@ -38,7 +39,7 @@ def history(
     )
     for e in events:
         where = "/".join(x for x in (e["account"], e["region"]) if x)
-        table.add_row(e["at"], where, e["instance_id"], e["kind"], e["detail"])
+        table.add_row(*(plain(str(x or "")) for x in (e["at"], where, e["instance_id"], e["kind"], e["detail"])))
     console().print(table)
 
 

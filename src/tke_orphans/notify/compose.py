@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..model import Orphan, Unverified
+from ..sanitize import visible
 from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when
 from .model import Notice, Resolved
 
@@ -48,8 +49,10 @@ _NEUTRAL = str.maketrans({"`": "'", "\n": " ", "\r": " ", "<": "‹", ">": "›"
 def _clean(s: str) -> str:
     """Anything that comes from the cloud (names, tags, ids, error texts) is set by people: keep it from closing a
     code span, breaking a line, or becoming markup: a tag value like `<at id=all></at>` (Feishu), `<@boss>` (WeCom)
-    or `[text](url)` must not mention anyone or link anywhere. `@` gets a zero-width space so that it is no mention."""
-    return s.translate(_NEUTRAL).replace("@", "@\u200b")
+    or `[text](url)` must not mention anyone or link anywhere. `@` gets a zero-width space so that it is no mention.
+    Other control characters and bidi overrides are shown as escapes (`\\x1b`, `\\u202e`): they would act in a
+    terminal that shows the message, or reorder what the group reads."""
+    return visible(s.translate(_NEUTRAL)).replace("@", "@\u200b")
 
 
 def _title(notice: Notice, lang: Lang) -> str:
@@ -147,7 +150,8 @@ def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
         return []
     blocks = [Block([style.bold(t("errors", lang))])]
     for where, failure in notice.errors:
-        blocks.append(Block([t("could_not_check", lang, where=where or "-", what=_clean(failure.describe()))]))
+        what = _clean(failure.describe())
+        blocks.append(Block([t("could_not_check", lang, where=_clean(where) or "-", what=what)]))
     return blocks
 
 

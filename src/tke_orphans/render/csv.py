@@ -1,4 +1,4 @@
-"""One row per orphan or unverified instance, for spreadsheets."""
+"""One row per orphan or unverified instance, for spreadsheets: text cells can never be formulas."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import io
 
 from ..model import Orphan, ScanResult, Unverified
+from ..sanitize import csv_cell
 from .json import iso
 
 COLUMNS = [
@@ -23,13 +24,12 @@ def render_csv(result: ScanResult) -> str:
     for c in candidates:
         i = c.instance
         orphan = isinstance(c, Orphan)
-        writer.writerow(
-            [
-                "orphan" if orphan else "unverified", c.account, c.region, i.zone, i.instance_id, i.name, i.state,
-                i.instance_type, i.cpu, i.memory_gb, i.charge_type, iso(i.created), iso(i.expired) or "",
-                " ".join(i.private_ips), " ".join(i.public_ips), c.cluster_id or "", c.node_pool_id or "",
-                c.reason.value if isinstance(c, Orphan) else "", "; ".join(e.detail for e in c.evidence),
-                "" if isinstance(c, Orphan) else c.why,
-            ]
-        )  # fmt: skip
+        row: list[object] = [
+            "orphan" if orphan else "unverified", c.account, c.region, i.zone, i.instance_id, i.name, i.state,
+            i.instance_type, i.cpu, i.memory_gb, i.charge_type, iso(i.created), iso(i.expired) or "",
+            " ".join(i.private_ips), " ".join(i.public_ips), c.cluster_id or "", c.node_pool_id or "",
+            c.reason.value if isinstance(c, Orphan) else "", "; ".join(e.detail for e in c.evidence),
+            "" if isinstance(c, Orphan) else c.why,
+        ]  # fmt: skip
+        writer.writerow([csv_cell(v) for v in row])
     return buf.getvalue()

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..model import ScanResult
+from ..sanitize import labelled, plain
 from .text import REASONS, age, summary_line
 
 
@@ -24,7 +25,7 @@ def render_table(result: ScanResult, console: Console) -> None:
             charge = i.charge_type + (f" until {i.expired:%Y-%m-%d}" if i.expired else "")
             row = [o.region, i.instance_id, i.name, ", ".join(i.private_ips) or "-", owner, REASONS[o.reason.value]]
             row += [age(now, i.created), charge]
-            table.add_row(*([o.account] if multi_account else []), *row)
+            table.add_row(*(plain(x) for x in ([o.account] if multi_account else []) + row))
         console.print(table)
     else:
         console.print("No orphaned CVM instances found.")
@@ -33,13 +34,13 @@ def render_table(result: ScanResult, console: Console) -> None:
         for col in ("Region", "Instance", "Name", "Why"):
             table.add_column(col)
         for u in result.unverified:
-            table.add_row(u.region, u.instance.instance_id, u.instance.name, u.why)
+            table.add_row(*(plain(x) for x in (u.region, u.instance.instance_id, u.instance.name, u.why)))
         console.print(table)
     for r in result.regions:
         for e in r.errors:
-            console.print(f"[yellow]error[/] {r.account}/{r.region}: {e.describe()}", highlight=False)
+            console.print(labelled("error", "yellow", f"{r.account}/{r.region}: {e.describe()}"))
     for e in result.errors:
-        console.print(f"[yellow]error[/] {e.describe()}", highlight=False)
+        console.print(labelled("error", "yellow", e.describe()))
     failed = sum(1 for r in result.regions if r.status != "ok")
     console.print(
         summary_line(result.status, len(result.orphans), len(result.unverified), len(result.regions), failed),

@@ -33,7 +33,17 @@ class Service:
         self.metrics = Metrics()
         # Ready while a pass finished within two intervals (and a minute for the pass itself).
         self.health = Health(2 * self.interval.total_seconds() + 60)
-        self.server = StatusServer(self.listen, self.state, self.metrics, self.health, self.cfg.webhook.language)
+        web = self.cfg.serve
+        self.server = StatusServer(
+            self.listen,
+            self.state,
+            self.metrics,
+            self.health,
+            self.cfg.webhook.language,
+            max_connections=web.max_connections,
+            read_timeout=web.read_timeout,
+            auth=web.auth,
+        )
         self.passes = 0
         # After a restart, carry on from what the state remembers rather than from zero.
         last_ok, last_any = self.state.last_scan_times()

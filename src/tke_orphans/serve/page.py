@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from ..model import ScanResult
 from ..notify.i18n import EVIDENCE, REASONS, duration
+from ..sanitize import visible
 
 Lang = Literal["zh-CN", "en"]
 WORDS: dict[str, dict[Lang, str]] = {
@@ -42,6 +43,11 @@ th{background:#f5f5f5}code{background:#f2f2f2;padding:0 .2rem}.ok{color:#1a7f37}
 """
 
 
+def _text(s: str) -> str:
+    """Cloud text as HTML text: escaped, and bidi overrides or control characters shown, not obeyed."""
+    return escape(visible(s))
+
+
 def _w(key: str, lang: Lang) -> str:
     return WORDS[key][lang]
 
@@ -56,7 +62,7 @@ def _plot(points: list[tuple[str, int]], lang: Lang) -> str:
     xy = [(pad + i * step, height - pad - n * (height - 2 * pad) / top) for i, (_, n) in enumerate(points)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
     dots = "".join(
-        f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3'><title>{escape(t)}: {n}</title></circle>"
+        f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3'><title>{_text(t)}: {n}</title></circle>"
         for (x, y), (t, n) in zip(xy, points, strict=True)
     )
     return (
@@ -65,8 +71,8 @@ def _plot(points: list[tuple[str, int]], lang: Lang) -> str:
         f"<line x1='{pad}' y1='{height - pad}' x2='{width - pad}' y2='{height - pad}' stroke='#999'/>"
         f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{height - pad}' stroke='#999'/>"
         f"<text x='4' y='{pad + 4}' font-size='11'>{top}</text><text x='14' y='{height - pad}' font-size='11'>0</text>"
-        f"<text x='{pad}' y='{height - 8}' font-size='11'>{escape(points[0][0])}</text>"
-        f"<text x='{width - pad}' y='{height - 8}' font-size='11' text-anchor='end'>{escape(points[-1][0])}</text>"
+        f"<text x='{pad}' y='{height - 8}' font-size='11'>{_text(points[0][0])}</text>"
+        f"<text x='{width - pad}' y='{height - 8}' font-size='11' text-anchor='end'>{_text(points[-1][0])}</text>"
         f"<polyline fill='none' stroke='#c62828' stroke-width='2' points='{line}'/>"
         f"<g fill='#c62828'>{dots}</g></svg>"
     )
@@ -90,7 +96,7 @@ def render_page(
     ]
     updated = scans[0]["started_at"] if scans else _w("never", lang)
     out.append(
-        f"<p><span class='count' id='orphan-count'>{len(orphans)}</span> · {_w('updated', lang)}: {escape(updated)}</p>"
+        f"<p><span class='count' id='orphan-count'>{len(orphans)}</span> · {_w('updated', lang)}: {_text(updated)}</p>"
     )
     out.append(f"<h2>{_w('orphans', lang)}</h2>")
     if not orphans:
@@ -103,15 +109,15 @@ def render_page(
             first = datetime.fromisoformat(row["first_seen"].replace("Z", "+00:00"))
             owner = " / ".join(x for x in (rec.get("cluster_id"), rec.get("node_pool_id")) if x) or "-"
             evidence = "<br>".join(
-                f"{escape(EVIDENCE.get(e['kind'], {}).get(lang, e['kind']))}: {escape(e.get('subject') or e['detail'])}"
+                f"{_text(EVIDENCE.get(e['kind'], {}).get(lang, e['kind']))}: {_text(e.get('subject') or e['detail'])}"
                 for e in rec["evidence"]
             )
             charge = rec["charge_type"] + (f" ({rec['expired_time'][:10]})" if rec.get("expired_time") else "")
             out.append(
-                f"<tr><td><code>{escape(rec['instance_id'])}</code><br>{escape(rec['instance_name'])}</td>"
-                f"<td>{escape(rec['region'])}<br>{escape(rec['zone'])}</td><td>{escape(owner)}</td>"
-                f"<td>{escape(REASONS[rec['reason']][lang])}</td><td>{evidence}</td>"
-                f"<td>{escape(duration(now - first, lang))}</td><td>{escape(charge)}</td></tr>"
+                f"<tr><td><code>{_text(rec['instance_id'])}</code><br>{_text(rec['instance_name'])}</td>"
+                f"<td>{_text(rec['region'])}<br>{_text(rec['zone'])}</td><td>{_text(owner)}</td>"
+                f"<td>{_text(REASONS[rec['reason']][lang])}</td><td>{evidence}</td>"
+                f"<td>{_text(duration(now - first, lang))}</td><td>{_text(charge)}</td></tr>"
             )
         out.append("</table>")
     if last is not None and last.unverified:
@@ -119,8 +125,8 @@ def render_page(
         out.append(f"<tr><th>{_w('instance', lang)}</th><th>{_w('where', lang)}</th><th>{_w('why', lang)}</th></tr>")
         for u in last.unverified:
             out.append(
-                f"<tr><td><code>{escape(u.instance.instance_id)}</code></td><td>{escape(u.region)}</td>"
-                f"<td>{escape(u.why)}</td></tr>"
+                f"<tr><td><code>{_text(u.instance.instance_id)}</code></td><td>{_text(u.region)}</td>"
+                f"<td>{_text(u.why)}</td></tr>"
             )
         out.append("</table>")
     out.append(f"<h2>{_w('trend', lang)}</h2>")
@@ -132,11 +138,11 @@ def render_page(
     )
     for s in scans:
         errors = "<br>".join(
-            escape(f"{e['api']}{' ' + e['cluster_id'] if e.get('cluster_id') else ''}: {e['code']}: {e['message']}")
+            _text(f"{e['api']}{' ' + e['cluster_id'] if e.get('cluster_id') else ''}: {e['code']}: {e['message']}")
             for e in s["errors"]
         )
         out.append(
-            f"<tr><td>{escape(s['started_at'])}</td><td class='{escape(s['status'])}'>{escape(s['status'])}</td>"
+            f"<tr><td>{_text(s['started_at'])}</td><td class='{_text(s['status'])}'>{_text(s['status'])}</td>"
             f"<td>{s['orphans']}</td><td>{s['unverified']}</td><td>{errors}</td></tr>"
         )
     out.append("</table></body></html>")
