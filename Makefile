@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 TCCLI_VENV := .venv-tccli
 TCCLI      := $(TCCLI_VENV)/bin/tccli
 
-.PHONY: test demo lint bench bench-full clean browser
+.PHONY: test demo lint bench bench-full clean browser mutate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,9 +39,13 @@ bench: $(STAMP)
 bench-full: $(STAMP)
 	$(PY) bench/run.py --worlds all --json bench/results.json
 
+# The promise check: each README promise broken on purpose, its tests must go red (docs/mutation.md). Not in CI.
+mutate: $(STAMP) $(TCCLI) browser
+	TKE_ORPHANS_TCCLI=$(abspath $(TCCLI)) $(PY) scripts/mutate.py --write
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 	$(VENV)/bin/mypy
 
 clean:

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -161,3 +162,31 @@ def test_a_bot_stops_after_a_part_that_cannot_succeed(sinks: ChatSinks, clock: F
     assert deliveries[0].code == "93000"
     assert all(d.code == "not sent" and d.attempts == 0 for d in deliveries[1:])
     assert len(sinks.requests(platform="wecom")) == 1  # one refused request, not one per part
+
+
+@pytest.mark.parametrize(("status", "attempts", "code"), [(400, 1, "HTTP 400"), (503, 3, "HTTP 503")])
+def test_generic_webhook_retries_server_errors_only(
+    capture: tuple[str, type[_Capture]], clock: FakeClock, status: int, attempts: int, code: str
+) -> None:
+    url, handler = capture
+    handler.status = status
+    cfg = config_from_data(
+        {"webhook": {"enabled": True, "max_attempts": 3, "generic": [{"name": "siem", "url": f"{url}/hook"}]}}
+    )
+    n = notice(1)
+    (d,) = deliver(cfg, Notice(kind="new", scanned_at=NOW, orphans=n.orphans, result=result_with(n.orphans)), clock)
+    assert (d.ok, d.attempts, d.code) == (False, attempts, code)
+    assert len(handler.received) == attempts
+
+
+def test_generic_webhook_network_failure_is_a_failed_delivery(clock: FakeClock) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = config_from_data(
+        {"webhook": {"enabled": True, "max_attempts": 2,
+                     "generic": [{"name": "siem", "url": f"http://127.0.0.1:{port}/hook"}]}}
+    )  # fmt: skip
+    n = notice(1)
+    (d,) = deliver(cfg, Notice(kind="new", scanned_at=NOW, orphans=n.orphans, result=result_with(n.orphans)), clock)
+    assert (d.ok, d.attempts, d.code) == (False, 2, "network")

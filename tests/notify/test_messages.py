@@ -236,3 +236,13 @@ def test_thousands_unverified_are_summed_up_in_one_message(sinks: ChatSinks, clo
     )
     assert "ins-00000006" not in message.text
     assert "ap-shanghai：1 个实例（ins-00005000）：tke.DescribeExistedInstances failed: x" in message.text
+
+
+def test_mentions_count_in_the_size_of_part_one(sinks: ChatSinks, clock: FakeClock) -> None:
+    """40 WeCom user mentions (about 600 bytes) go in part 1: it must still fit, with the mentions in it."""
+    users = [f"user{i:03d}-ops-team" for i in range(40)]
+    cfg = webhook_config(sinks, bots=[WECOM], platforms={"wecom": {"mentions": {"user_ids": users}}})
+    deliveries = deliver(cfg, notice(40), clock)
+    assert deliveries and all(d.ok for d in deliveries)  # the sink refuses a body over 4,096 bytes
+    first = sinks.accepted(platform="wecom")[0]
+    assert all(f"<@{u}>" in first.text for u in users)

@@ -99,3 +99,19 @@ def test_reading_commands_do_not_create_a_state(tmp_path: Path) -> None:
         result = runner.invoke(app, [*args, "--state", str(missing)])
         assert result.exit_code == 2 and "no state database" in result.output, args
     assert not missing.exists()
+
+
+def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
+    with StateDB(tmp_path / "s.db") as db:
+
+        def half_way() -> None:
+            with db.transaction():
+                db.enqueue("new", {"kind": "new"})
+                db.add_event("notified", "inside")  # nested: joins the outer transaction
+                raise RuntimeError("half-way")
+
+        with pytest.raises(RuntimeError):
+            half_way()
+        assert db.pending() == [] and db.events() == []
+        db.add_event("after")  # the connection is usable again
+        assert [e["kind"] for e in db.events()] == ["after"]

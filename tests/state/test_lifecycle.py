@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tke_orphans.emulator import FaultPlan
 from tke_orphans.model import EvidenceKind, Reason
 from tke_orphans.scan import run_scan
@@ -56,18 +58,25 @@ def test_rejoining_a_cluster_resolves_as_rejoined(rig: Rig) -> None:
     assert (resolved.how, resolved.detail) == ("rejoined", "cls-prodsh01")
 
 
-def test_a_failing_region_does_not_resolve_its_orphans(demo_data: dict[str, Any], tmp_path: Path) -> None:
+@pytest.mark.parametrize("listing", ["DescribeClusters", "DescribeInstances"])
+def test_a_failing_region_does_not_resolve_its_orphans(demo_data: dict[str, Any], tmp_path: Path, listing: str) -> None:
     with rig_for(demo_data, tmp_path) as rig:
         rig.run()
         rig.emulator.faults = FaultPlan.from_data(
-            {"faults": [{"action": "DescribeClusters", "region": "ap-guangzhou", "code": "InternalError"}]}
+            {"faults": [{"action": listing, "region": "ap-guangzhou", "code": "InternalError"}]}
         )
         failing = rig.run(advance=timedelta(minutes=10))
         assert failing.result.status == "partial"
         assert all(n.kind != "resolved" for n in failing.notices)
         assert {o.instance.instance_id for o in failing.result.orphans} == {"ins-shorp001"}
+        # Right after the failing pass, not only once healed: all four still open, none resolved.
+        assert len(rig.state.open_orphans()) == 4
+        assert not [e for e in rig.state.events() if e["kind"].startswith("resolved")]
         # The errors are told (once), as an incomplete check, not as resolutions.
         assert [n.kind for n in failing.notices] == ["new"] and "无法检查" in rig.texts()[-1]
+        told = len(rig.texts())
+        again = rig.run(advance=timedelta(minutes=10))  # the same failure again: not told again
+        assert again.notices == [] and len(rig.texts()) == told
         rig.emulator.faults = FaultPlan([])
         healed = rig.run(advance=timedelta(minutes=10))
         assert healed.notices == []  # the same orphans as before: nothing new, nothing resolved

@@ -1,0 +1,156 @@
+"""The promise check: each README promise broken by a one-line change of the code, and the tests that must go red.
+
+`make mutate` applies one mutation at a time, runs the tests named for it, restores the file, and reports which
+mutations survived (the tests stayed green: a promise without a test). With `--write` it also writes the score to
+docs/mutation.md. Hand-picked mutations of the promises, not a blind mutation run: mutmut or cosmic-ray over the
+whole tree take hours here and mostly mutate log lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "tke_orphans"
+
+
+@dataclass(frozen=True)
+class Mutation:
+    promise: str
+    file: str  # under src/tke_orphans
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTATIONS = [
+    Mutation("an incomplete region resolves nothing", "state/lifecycle.py",
+             "if snap is None or not snap.complete:", "if snap is None:", ("tests/state/test_lifecycle.py",)),
+    Mutation("an unverified orphan is not resolved", "state/lifecycle.py",
+             "if key in current or key in unverified:", "if key in current:", ("tests/state",)),
+    Mutation("cleanup re-checks with TKE's DescribeExistedInstances", "cleanup/run.py",
+             "existed = lister.existed_owners(ids)", "existed = {i: '' for i in ids}", ("tests/cleanup",)),
+    Mutation("cleanup leaves what TKE says is in a cluster", "cleanup/plan.py",
+             "    if existed_in:\n", "    if False:\n", ("tests/cleanup",)),
+    Mutation("mutating calls are retried only when throttled", "cloud/session.py",
+             "retry = not mutating and is_retryable(code)", "retry = is_retryable(code)",
+             ("tests/cleanup/test_failures.py",)),
+    Mutation("throttling has its own budget (a deadline)", "cloud/session.py",
+             "retry = self._clock() + delay < self.deadline", "retry = throttles < self._retry.max_attempts",
+             ("tests/scan/test_throttling.py",)),
+    Mutation("the pacer slows down when throttled", "cloud/ratelimit.py",
+             "share = max(FLOOR, self._share.get(key, 1.0) / 2)", "share = 1.0", ("tests/scan/test_throttling.py",)),
+    Mutation("an SDK error's bytes become text (a 5xx does not crash the scan)", "cloud/errors.py",
+             'code, message = as_text(code, 100) or "ClientError", as_text(message)', "pass",
+             ("tests/state/test_every_fault.py",)),
+    Mutation("a region listing missing an item is an error", "cloud/inventory.py",
+             '    _check_total("region.DescribeRegions", total, total, len({d.get("Region") for d in items}), None)\n',
+             "", ("tests/state/test_every_fault.py",)),
+    Mutation("scan errors are told once, not every run", "job.py",
+             "new_issues = issue_keys(result) - told", "new_issues = issue_keys(result)",
+             ("tests/state/test_lifecycle.py",)),
+    Mutation("only the owed parts are sent again", "job.py",
+             "notifier.deliver(notice_from_json(doc, result), entry.owes, accepted)",
+             "notifier.deliver(notice_from_json(doc, result), None, accepted)", ("tests/state",)),
+    Mutation("each accepted part is recorded at once", "job.py",
+             "                if d.ok:\n", "                if False:\n", ("tests/state/test_outbox.py",)),
+    Mutation("a stop wakes a pacing wait", "notify/pacing.py",
+             "stop.wait if stop is not None else sleep", "sleep", ("tests/state/test_outbox.py::"
+             "test_sigterm_during_a_pacing_wait_stops_at_once_and_keeps_the_notice_owed",)),
+    Mutation("a newer digest supersedes an undelivered one", "state/db.py",
+             'if kind == "reminder":', "if False:", ("tests/state/test_outbox.py",)),
+    Mutation("a notice refused too long is given up", "job.py",
+             "if entry.attempts >= limits.max_attempts or age > limits.max_age:", "if False:",
+             ("tests/state/test_outbox.py",)),
+    Mutation("the state lock holds through a symlink", "state/db.py",
+             'lock_path = Path(f"{os.path.realpath(self.path)}.lock")', 'lock_path = Path(f"{self.path}.lock")',
+             ("tests/state/test_database.py",)),
+    Mutation("a failed transaction is rolled back", "state/db.py",
+             '                    self.conn.execute("ROLLBACK")\n', "                    pass\n",
+             ("tests/state/test_database.py",)),
+    Mutation("mentions count in part 1's size", "notify/compose.py",
+             'extra = first_extra if len(groups) == 1 else ""', 'extra = ""', ("tests/notify/test_messages.py",)),
+    Mutation("a generic webhook's 4xx is not retried", "notify/generic.py",
+             "if resp.status_code < 500 and resp.status_code != 429:", "if False:",
+             ("tests/notify/test_delivery.py",)),
+    Mutation("control characters are shown, not obeyed", "sanitize.py",
+             "    return _HIDDEN.sub(_escaped, text)\n", "    return text\n",
+             ("tests/cli/test_hostile_cloud_text.py",)),
+    Mutation("a CSV cell cannot be a formula", "sanitize.py",
+             """return "'" + text if text.startswith(_FORMULA_START) else text""", "return text",
+             ("tests/cli/test_hostile_cloud_text.py",)),
+    Mutation("the status page's auth is checked", "serve/web.py",
+             'if needs_auth(auth, url.path) and not authorized(auth, self.headers.get("Authorization")):',
+             "if False:", ("tests/serve/test_exposed.py",)),
+    Mutation("serve bounds its connections", "serve/web.py",
+             "if not self._slots.acquire(blocking=False):", "if not self._slots.acquire():",
+             ("tests/serve/test_exposed.py",)),
+    Mutation("terminate batches have one charge type", "cloud/actions.py",
+             "by_type.setdefault(charge, []).append(iid)", 'by_type.setdefault("any", []).append(iid)',
+             ("tests/cleanup",)),
+    Mutation("a mark is never reset", "cleanup/plan.py",
+             'if opts.action == "mark" and fresh.tag(MARK_TAG):', "if False:", ("tests/cleanup",)),
+    Mutation("terminate needs a mark", "cleanup/plan.py",
+             "        if opts.unmarked:\n", "        if True:\n", ("tests/cleanup",)),
+]  # fmt: skip
+
+
+def run(m: Mutation, timeout: float) -> tuple[bool, float]:
+    """Apply, test, restore. True when the tests went red (the mutation was caught)."""
+    path = SRC / m.file
+    original = path.read_text(encoding="utf-8")
+    if original.count(m.old) != 1:
+        raise SystemExit(f"{m.file}: the mutation's text for {m.promise!r} is not there exactly once: update it")
+    started = time.monotonic()
+    try:
+        path.write_text(original.replace(m.old, m.new), encoding="utf-8")
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *m.tests]
+        try:
+            proc = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+            caught = proc.returncode != 0
+        except subprocess.TimeoutExpired:
+            caught = True  # a hang is red too
+    finally:
+        path.write_text(original, encoding="utf-8")
+    return caught, time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--write", action="store_true", help="write the score to docs/mutation.md")
+    parser.add_argument("--only", help="run the mutations whose promise contains this text")
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+    chosen = [m for m in MUTATIONS if not args.only or args.only in m.promise]
+    rows = []
+    for m in chosen:
+        caught, took = run(m, args.timeout)
+        rows.append((m, caught))
+        print(f"{'caught  ' if caught else 'SURVIVED'} {took:6.1f}s  {m.promise}  ({m.file})", flush=True)
+    score = sum(caught for _, caught in rows)
+    print(f"{score}/{len(rows)} mutations caught")
+    if args.write:
+        lines = [
+            "# The promise check",
+            "",
+            "`make mutate` (scripts/mutate.py) breaks each promise of the README with a one-line change of the code",
+            "and runs the tests that guard it; a mutation the tests do not catch is a promise without a test.",
+            "",
+            f"Last run: **{score} of {len(rows)} caught**.",
+            "",
+            "| promise | where | caught |",
+            "|---|---|---|",
+            *(f"| {m.promise} | `{m.file}` | {'yes' if caught else '**no**'} |" for m, caught in rows),
+            "",
+        ]
+        (ROOT / "docs" / "mutation.md").write_text("\n".join(lines), encoding="utf-8")
+    return 0 if score == len(rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
