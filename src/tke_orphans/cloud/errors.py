@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..model import ApiFailure
 
 # Codes worth another try: throttling, transport, server-side trouble, a body cut short.
@@ -17,10 +19,33 @@ def is_retryable(code: str) -> bool:
     return code.startswith(_RETRYABLE_PREFIXES) or code in RETRYABLE_CODES
 
 
+# Credential values this process was given: no error text may quote them (see redact).
+_SECRETS: set[str] = set()
+_MIN_SECRET = 6  # shorter values would mask ordinary words; real ids, keys and tokens are 32+ characters
+
+
+def remember_secrets(*values: str | None) -> None:
+    _SECRETS.update(v for v in values if v and len(v) >= _MIN_SECRET)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every occurrence of each secret replaced by ****, longest first (a key may contain another)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
+def redact_known(text: str) -> str:
+    """The backstop at the cloud edge: a credential that reached an error message (an HTTP library quoting a
+    header it refused) goes no further, to the table, the state, the chat or the status page."""
+    return redact(text, _SECRETS) if _SECRETS and isinstance(text, str) else text
+
+
 class CloudError(Exception):
     """A call that failed for good: `api` is "service.Action", `code` and `message` are the cloud's own."""
 
     def __init__(self, api: str, code: str, message: str, *, cluster_id: str | None = None, request_id: str = ""):
+        message = redact_known(message)
         super().__init__(f"{api}: {code}: {message}")
         self.api, self.code, self.message = api, code, message
         self.cluster_id = cluster_id
