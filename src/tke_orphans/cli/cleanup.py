@@ -17,6 +17,7 @@ from ..config import ConfigError, parse_duration
 from ..job import deliver_outbox
 from ..notify import Delivery, bot_specs
 from ..notify.model import ActionLine, Notice
+from ..state import StateError
 from ..state.outbox import notice_to_json
 from .common import EXIT_INCOMPLETE, ConfigOpt, EndpointOpt, Output, StateOpt, console, endpoint, fail, load, open_state
 from .scan import delivery_json
@@ -75,7 +76,7 @@ def cleanup(
 
         try:
             report = run_cleanup(cfg, db, opts, endpoint_url=endpoint(endpoint_url), record=record)
-        except (CleanupError, CredentialsError) as exc:
+        except (CleanupError, CredentialsError, StateError) as exc:
             fail(str(exc))
         acted = [d for d in report.decisions if d.outcome in ("done", "failed")]
         deliveries: list[Delivery] = []

@@ -262,12 +262,20 @@ class StateDB:
         return (_parse(ok).timestamp() if ok else None, _parse(last).timestamp() if last else None)
 
     def scan_result(self, scan_id: int | None) -> ScanResult | None:
-        rows = self.query("SELECT result_json FROM scans WHERE id = ?", (scan_id,))
-        return from_json(json.loads(rows[0]["result_json"])) if rows and rows[0]["result_json"] else None
+        rows = self.query("SELECT id, result_json FROM scans WHERE id = ?", (scan_id,))
+        return self._result(rows[0]) if rows and rows[0]["result_json"] else None
 
     def last_result(self) -> ScanResult | None:
-        rows = self.query("SELECT result_json FROM scans WHERE result_json IS NOT NULL ORDER BY id DESC LIMIT 1")
-        return from_json(json.loads(rows[0]["result_json"])) if rows else None
+        rows = self.query("SELECT id, result_json FROM scans WHERE result_json IS NOT NULL ORDER BY id DESC LIMIT 1")
+        return self._result(rows[0]) if rows else None
+
+    def _result(self, row: sqlite3.Row) -> ScanResult:
+        try:
+            return from_json(json.loads(row["result_json"]))
+        except ValueError as exc:  # JSONDecodeError is one
+            raise StateError(
+                f"{self.path}: scan {row['id']} is stored damaged ({exc}): run `tke-orphans scan` for a new one"
+            ) from None
 
     # ---- node history ---------------------------------------------------------------------------------------
 
