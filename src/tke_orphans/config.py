@@ -217,7 +217,7 @@ def _http_url(v: SecretStr) -> SecretStr:
         httpx.URL(raw)
     except (ValueError, httpx.InvalidURL):
         port, host = -1, None
-    if port == -1 or not host:
+    if port in (-1, 0) or not host:
         raise ValueError("not a usable URL: its host or port (1-65535) is wrong (the value is not shown)")
     return SecretStr(raw)
 
