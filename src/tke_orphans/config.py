@@ -12,8 +12,9 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-import yaml
+import httpx
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -25,10 +26,13 @@ from pydantic import (
     model_validator,
 )
 
+from . import safeyaml
 from .detect import DEFAULT_SKIP_STATES, Policy
 
 DEFAULT_PATH = Path("config.yaml")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Tencent Cloud region names: ap-guangzhou, na-siliconvalley, ap-shanghai-fsi.
+REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -63,6 +67,42 @@ def format_duration(td: timedelta) -> str:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
+def check_region(value: str) -> str:
+    if not REGION.fullmatch(value):
+        raise ValueError(f"{value!r} is not a region name: use the API's names, such as ap-guangzhou or na-ashburn")
+    return value
+
+
+def _regions(value: object) -> object:
+    if isinstance(value, str) and value != "all":
+        return check_region(value)
+    if isinstance(value, list):
+        return [check_region(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+Region = Annotated[str, BeforeValidator(_regions)]
+Regions = Annotated[list[str] | Literal["all"], BeforeValidator(_regions)]
+
+
+def clean_secret(value: object) -> object:
+    """Whitespace around a credential (a file's trailing newline) is dropped; inside one it is an error.
+
+    HTTP libraries reject such a header value and quote it in full in their error: it must not get that far.
+    """
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if re.search(r"[\s\x00-\x1f\x7f]", value):
+        raise ValueError("contains a space, line break or control character (the value is not shown): re-create it")
+    return value
+
+
+Secret = Annotated[SecretStr, BeforeValidator(clean_secret)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -80,9 +120,9 @@ class Retry(_Section):
 class Credentials(_Section):
     """Where an account's credentials come from; empty fields fall back to the environment, then the SDK chain."""
 
-    secret_id: str | None = None
-    secret_key: SecretStr | None = None
-    token: SecretStr | None = None
+    secret_id: Annotated[str | None, BeforeValidator(clean_secret)] = None
+    secret_key: Secret | None = None
+    token: Secret | None = None
     # auto: config, env, ~/.tencentcloud/credentials, TKE pod identity (when its env is set).
     # cvm_role: the CVM's CAM role from instance metadata (never tried implicitly: it is a network call).
     credential_source: Literal["auto", "cvm_role"] = "auto"
@@ -92,8 +132,8 @@ class Credentials(_Section):
 
 
 class TencentCloud(Credentials):
-    region: str | None = None
-    regions: list[str] | Literal["all"] | None = None
+    region: Region | None = None
+    regions: Regions | None = None
     endpoint_url: str | None = None
     root_domain: str | None = None
     request_timeout: Annotated[float, Field(gt=0, le=300)] = 20.0
@@ -112,8 +152,8 @@ class TencentCloud(Credentials):
 
 class Account(Credentials):
     name: Annotated[str, Field(min_length=1)]
-    region: str | None = None
-    regions: list[str] | Literal["all"] | None = None
+    region: Region | None = None
+    regions: Regions | None = None
 
 
 class Ignore(_Section):
@@ -167,17 +207,30 @@ class Mentions(_Section):
 
 
 def _http_url(v: SecretStr) -> SecretStr:
-    raw = v.get_secret_value()
-    if raw and not re.match(r"^https?://[^/\s]+", raw):
+    """A URL we can POST to. The errors never quote it: its path or query holds the bot's key."""
+    raw = v.get_secret_value().strip()
+    if not raw:
+        return SecretStr(raw)
+    if not re.match(r"^https?://[^/\s]+", raw):
         raise ValueError("not an http(s) URL: it must start with https:// (the value is not shown: it holds a key)")
-    return v
+    if re.search(r"[\s\x00-\x1f\x7f]", raw):
+        raise ValueError("contains a space, line break or control character (the value is not shown): re-copy it")
+    try:
+        parts = urlsplit(raw)
+        port, host = parts.port, parts.hostname
+        httpx.URL(raw)
+    except (ValueError, httpx.InvalidURL):
+        port, host = -1, None
+    if port in (-1, 0) or not host:
+        raise ValueError("not a usable URL: its host or port (1-65535) is wrong (the value is not shown)")
+    return SecretStr(raw)
 
 
 class Bot(_Section):
     name: str | None = None
     enabled: bool = True
     url: SecretStr
-    secret: SecretStr | None = None
+    secret: Secret | None = None
     mentions: Mentions = Mentions()
     language: Language | None = None
 
@@ -192,7 +245,7 @@ class Platform(_Section):
 
     enabled: bool = False
     url: SecretStr = SecretStr("")
-    secret: SecretStr | None = None
+    secret: Secret | None = None
     mentions: Mentions = Mentions()
     language: Language | None = None
     bots: list[Bot] = []
@@ -221,7 +274,7 @@ class GenericHook(_Section):
     enabled: bool = True
     url: SecretStr
     _url = field_validator("url")(_http_url)
-    secret: SecretStr | None = None
+    secret: Secret | None = None
     signature_header: str = "X-Tke-Orphans-Signature"
 
 
@@ -425,11 +478,11 @@ def load_config(flag: str | None = None) -> Config:
             raise ConfigError(f"{path}: no such file; pass --config FILE or set TKE_ORPHANS_CONFIG")
         return Config()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safeyaml.load(safeyaml.read_text(path))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except safeyaml.UnsafeYAML as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return config_from_data(data, str(path))
 
 

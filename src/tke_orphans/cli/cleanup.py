@@ -15,6 +15,7 @@ from ..cleanup import CleanupError, Options, run_operation
 from ..cloud import CredentialsError
 from ..config import ConfigError, parse_duration
 from ..sanitize import labelled, plain
+from ..state import StateError
 from .common import EXIT_INCOMPLETE, ConfigOpt, EndpointOpt, Output, StateOpt, console, endpoint, fail, load, open_state
 from .scan import delivery_json
 
@@ -84,7 +85,7 @@ def cleanup(
     with open_state(cfg, state) as db:
         try:
             run = run_operation(cfg, db, opts, endpoint_url=endpoint(endpoint_url))
-        except (CleanupError, CredentialsError) as exc:
+        except (CleanupError, CredentialsError, StateError) as exc:
             fail(str(exc))
     report = run.report
     if output is Output.json:

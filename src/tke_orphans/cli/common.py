@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from ..cloud.errors import redact_known
 from ..config import Config, ConfigError, load_config, mask_url, masked_dict
 from ..sanitize import visible
 from ..state import StateDB, StateError
@@ -58,16 +59,16 @@ def load(path: str | None) -> Config:
 
 
 class MaskSecrets(logging.Filter):
-    """Last line of defence: no log line leaves with a webhook credential or a terminal control sequence (from
-    cloud text: names, API error messages) in it, whoever logged it."""
+    """Last line of defence: no log line leaves with a webhook or cloud credential, or a terminal control sequence
+    (from cloud text: names, API error messages) in it, whoever logged it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = visible(mask_url(message), keep="\n")
+        masked = visible(redact_known(mask_url(message)), keep="\n")
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:  # tracebacks too: exception messages may quote a URL
-            record.exc_text = mask_url(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = redact_known(mask_url(logging.Formatter().formatException(record.exc_info)))
         return True
 
 

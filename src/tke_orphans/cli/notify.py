@@ -17,6 +17,7 @@ from ..notify import AppriseMissing, BotSpec, MemoryLedger, Notice, Notifier, bo
 from ..notify.pacing import BotPacer
 from ..render.json import from_json
 from ..sanitize import labelled
+from ..state import StateError
 from .common import EXIT_INCOMPLETE, ConfigOpt, StateOpt, console, fail, load, open_state
 
 
@@ -70,7 +71,10 @@ def preview(
             fail(f"{input_file}: {exc}")
     else:
         with open_state(cfg, state, lock=False, create=False) as db:
-            last = db.last_result()
+            try:
+                last = db.last_result()
+            except StateError as exc:
+                fail(str(exc))
         if last is None:
             fail("no scan in the state yet: run `tke-orphans scan` first, or pass --input FILE")
         result = last

@@ -13,13 +13,13 @@ import yaml
 from rich.console import Console
 
 from ..cloud import CredentialsError
-from ..config import Config, masked_dict
+from ..config import Config, check_region, masked_dict
 from ..job import JobResult, run_job
 from ..notify import AppriseMissing, Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
 from ..sanitize import labelled
-from ..state import StateDB
+from ..state import StateDB, StateError
 from .common import (
     EXIT_INCOMPLETE,
     EXIT_ORPHANS,
@@ -71,7 +71,7 @@ def execute(
         if status is not None:
             status.start()
         return run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url, listener=on_call)
-    except (CredentialsError, AppriseMissing) as exc:
+    except (CredentialsError, AppriseMissing, StateError) as exc:
         fail(str(exc))
     finally:
         if status is not None:
@@ -129,6 +129,11 @@ def scan(
     """Find orphaned CVM instances in every configured account and region, and tell the team."""
     cfg = load(config)
     url = endpoint(endpoint_url)
+    for name in region or []:
+        try:
+            check_region(name)
+        except ValueError as exc:
+            fail(f"--region: {exc}")
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
@@ -179,7 +184,10 @@ def demo(
     from ..sinks import DEFAULT_BOTS, ChatSinks
 
     workdir = keep or Path(tempfile.mkdtemp(prefix="tke-orphans-demo-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--keep {workdir}: cannot make it a directory ({exc.strerror}): pass another path")
     messages = workdir / "messages.jsonl"
     messages.unlink(missing_ok=True)
     world = demo_world()

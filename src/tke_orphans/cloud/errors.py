@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..model import ApiFailure
@@ -37,12 +38,36 @@ def is_retryable(code: str) -> bool:
     return code.startswith(_RETRYABLE_PREFIXES) or code in RETRYABLE_CODES
 
 
+# Credential values this process was given: no error text may quote them (see redact).
+_SECRETS: set[str] = set()
+_MIN_SECRET = 6  # shorter values would mask ordinary words; real ids, keys and tokens are 32+ characters
+
+
+def remember_secrets(*values: str | None) -> None:
+    _SECRETS.update(v for v in values if v and len(v) >= _MIN_SECRET)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every occurrence of each secret replaced by ****, longest first (a key may contain another)."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
+def redact_known(text: str) -> str:
+    """The backstop at the cloud edge: a credential that reached an error message (an HTTP library quoting a
+    header it refused) goes no further, to the table, the state, the chat or the status page."""
+    return redact(text, _SECRETS) if _SECRETS and isinstance(text, str) else text
+
+
 class CloudError(Exception):
     """A call that failed for good: `api` is "service.Action", `code` and `message` are the cloud's own."""
 
     def __init__(self, api: str, code: Any, message: Any, *, cluster_id: str | None = None, request_id: Any = ""):
-        # Whatever the SDK handed over (bytes, None, a huge page) leaves the adapter as short text.
+        # Whatever the SDK handed over (bytes, None, a huge page) leaves the adapter as short text, and no
+        # credential of ours is in it (a token with a stray newline ends up in the HTTP library's error).
         code, message = as_text(code, 100) or "ClientError", as_text(message)
+        message = redact_known(message)
         super().__init__(f"{api}: {code}: {message}")
         self.api, self.code, self.message = api, code, message
         self.cluster_id = cluster_id

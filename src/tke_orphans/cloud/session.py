@@ -24,6 +24,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
 from ..config import Credentials, Retry
+from . import credentials
 from .errors import CloudError, CredentialsError, as_text, is_retryable, is_throttled
 from .ratelimit import Pacer
 
@@ -38,16 +39,17 @@ _OIDC_ENV = ("TKE_REGION", "TKE_PROVIDER_ID", "TKE_WEB_IDENTITY_TOKEN_FILE", "TK
 def resolve_credentials(creds: Credentials, where: str) -> Any:
     """An SDK credential object, by the documented order; a CredentialsError names what to set."""
     if creds.credential_source == "cvm_role":
-        return tc_credential.CVMRoleCredential(role_name=creds.cvm_role_name)
+        return credentials.from_cvm_role(creds.cvm_role_name, where)
     key = creds.secret_key.get_secret_value() if creds.secret_key else None
     if creds.secret_id or key:
         if not (creds.secret_id and key):
             missing = "secret_key" if creds.secret_id else "secret_id"
             raise CredentialsError(f"{where}.{missing} is missing: set both secret_id and secret_key, or neither.")
         token = creds.token.get_secret_value() if creds.token else None
-        return tc_credential.Credential(creds.secret_id, key, token)
-    for provider in (tc_credential.EnvironmentVariableCredential(), tc_credential.ProfileCredential()):
-        found = provider.get_credential()
+        names = (f"{where}.secret_id", f"{where}.secret_key", f"{where}.token")
+        return credentials.credential(creds.secret_id, key, token, names)
+    for provider in (credentials.from_environment, credentials.from_profile):
+        found = provider()
         if found is not None:
             return found
     if all(os.environ.get(name) for name in _OIDC_ENV):

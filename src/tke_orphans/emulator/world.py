@@ -54,7 +54,10 @@ def parse_time(value: object, now: datetime) -> datetime:
     m = _RELATIVE.match(value.strip())
     if m:
         sign = -1 if m.group(1) == "-" else 1
-        return now + sign * timedelta(seconds=float(m.group(2)) * _UNITS[m.group(3)])
+        try:
+            return now + sign * timedelta(seconds=float(m.group(2)) * _UNITS[m.group(3)])
+        except OverflowError:
+            raise ValueError(f"{value!r} is out of range: a time must fall within the years 1 to 9999") from None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -326,6 +329,8 @@ def load_world(path: str | Path, *, now: datetime | None = None) -> World:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise WorldError(str(p), "", f"cannot read the file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise WorldError(str(p), "", f"not UTF-8 text (byte at offset {exc.start}): a world is YAML or JSON") from None
     try:
         if p.suffix == ".json":
             data = json.loads(text)
@@ -333,4 +338,6 @@ def load_world(path: str | Path, *, now: datetime | None = None) -> World:
             data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise WorldError(str(p), "", f"not valid YAML/JSON: {exc}") from None
+    except RecursionError:
+        raise WorldError(str(p), "", "nested too deeply to be a world file") from None
     return world_from_data(data, source=str(p), now=now)

@@ -174,7 +174,7 @@ def unverified_from_json(u: dict[str, Any]) -> Unverified:
 
 def from_json(doc: dict[str, Any]) -> ScanResult:
     """The inverse of to_json, for schema_version 1. Raises ValueError on anything else."""
-    if doc.get("schema_version") != SCHEMA_VERSION:
+    if not isinstance(doc, dict) or doc.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"not a tke-orphans scan result with schema_version {SCHEMA_VERSION}")
     try:
         scanned_at = parse_iso(doc["scanned_at"])
@@ -205,5 +205,5 @@ def from_json(doc: dict[str, Any]) -> ScanResult:
             ),
             errors=tuple(_failure(e) for e in doc.get("errors", [])),
         )
-    except (KeyError, TypeError, AssertionError) as exc:
+    except (KeyError, TypeError, AttributeError, AssertionError, IndexError) as exc:
         raise ValueError(f"not a complete scan result: missing or wrong {exc}") from None

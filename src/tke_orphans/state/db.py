@@ -20,6 +20,8 @@ from .lifecycle import Plan, Tracked
 from .migrations import MIGRATIONS
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# Marks the file as ours (`PRAGMA application_id`, "TKEO"), so that a database of another program is never changed.
+APPLICATION_ID = 0x544B454F
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,52 @@ class StateError(Exception):
 
 class StateLocked(StateError):
     pass
+
+
+def check_path(path: Path) -> str:
+    """What is wrong with `path` as a state file, before anything is created: '' when nothing is."""
+    if path.is_dir():
+        return "is a directory, not a database file"
+    for parent in path.parents:
+        if parent.exists():
+            return "" if parent.is_dir() else f"{parent} is a file, not a directory"
+    return ""
+
+
+def unusable(path: Path, exc: Exception) -> StateError:
+    if isinstance(exc, PermissionError) or "readonly" in str(exc) or "unable to open" in str(exc):
+        return StateError(
+            f"{path}: cannot write to it or beside it (a read-only file or directory); it was left untouched: "
+            "make both writable, or pass --state with another path"
+        )
+    return StateError(
+        f"{path}: not a usable tke-orphans state database ({exc}); it was left untouched: "
+        "move it away, or pass --state with another path"
+    )
+
+
+def foreign_tables(path: Path) -> list[str]:
+    """The tables of an SQLite file that is not a tke-orphans state ([] when it is ours, or empty).
+
+    Ours: our application_id in the header, or (states from before it was set) our schema_migrations table.
+    Anything else is opened read-only, so that nothing is written to it or beside it.
+    """
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    app_id = int.from_bytes(header[68:72], "big") if len(header) == 100 else 0
+    if app_id == APPLICATION_ID:
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise unusable(path, exc) from None
+    if app_id == 0 and ("schema_migrations" in tables or not tables):
+        return []
+    return tables or [f"none, application_id {app_id}"]
 
 
 def _statements(sql: str) -> list[str]:
@@ -75,32 +123,49 @@ class StateDB:
         self._mutex = threading.RLock()
         self._depth = 0
         self._check_file()
-        if lock:
-            self._acquire_lock()
         try:
+            if lock:
+                self._acquire_lock()
             self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except StateError:
             self.close()
-            raise StateError(
-                f"{self.path}: not a usable tke-orphans state database ({exc}); it was left untouched: "
-                "move it away, or pass --state with another path"
-            ) from None
+            raise
+        except (sqlite3.DatabaseError, OSError) as exc:
+            self.close()
+            raise unusable(self.path, exc) from None
 
     def _check_file(self) -> None:
+        """Refuse, before anything is written, a path we cannot use and a database that is not ours."""
+        problem = check_path(self.path)
+        if problem:
+            raise StateError(f"{self.path}: {problem}; pass --state with a file path in a writable directory")
         if not self.path.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StateError(f"{self.path}: cannot create its directory ({exc.strerror})") from None
             return
-        with self.path.open("rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
+        try:
+            with self.path.open("rb") as fh:
+                head = fh.read(len(SQLITE_MAGIC))
+        except OSError as exc:
+            raise StateError(f"{self.path}: cannot read it ({exc.strerror})") from None
         if head and head != SQLITE_MAGIC:
             raise StateError(
                 f"{self.path}: not an SQLite database (corrupt or another file); it was left untouched: "
                 "move it away, or pass --state with another path"
             )
+        if head:
+            foreign = foreign_tables(self.path)
+            if foreign:
+                raise StateError(
+                    f"{self.path}: an SQLite database of another program (tables {', '.join(foreign[:5])}); "
+                    "it was left untouched: pass --state with another path"
+                )
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -140,6 +205,8 @@ class StateDB:
         self._lock_file = fh
 
     def _migrate(self) -> None:
+        if self.conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # a new file, or one from before
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
@@ -215,12 +282,20 @@ class StateDB:
         return (_parse(ok).timestamp() if ok else None, _parse(last).timestamp() if last else None)
 
     def scan_result(self, scan_id: int | None) -> ScanResult | None:
-        rows = self.query("SELECT result_json FROM scans WHERE id = ?", (scan_id,))
-        return from_json(json.loads(rows[0]["result_json"])) if rows and rows[0]["result_json"] else None
+        rows = self.query("SELECT id, result_json FROM scans WHERE id = ?", (scan_id,))
+        return self._result(rows[0]) if rows and rows[0]["result_json"] else None
 
     def last_result(self) -> ScanResult | None:
-        rows = self.query("SELECT result_json FROM scans WHERE result_json IS NOT NULL ORDER BY id DESC LIMIT 1")
-        return from_json(json.loads(rows[0]["result_json"])) if rows else None
+        rows = self.query("SELECT id, result_json FROM scans WHERE result_json IS NOT NULL ORDER BY id DESC LIMIT 1")
+        return self._result(rows[0]) if rows else None
+
+    def _result(self, row: sqlite3.Row) -> ScanResult:
+        try:
+            return from_json(json.loads(row["result_json"]))
+        except ValueError as exc:  # JSONDecodeError is one
+            raise StateError(
+                f"{self.path}: scan {row['id']} is stored damaged ({exc}): run `tke-orphans scan` for a new one"
+            ) from None
 
     # ---- node history ---------------------------------------------------------------------------------------
 
