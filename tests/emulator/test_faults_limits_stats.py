@@ -13,7 +13,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.cvm.v20170312 import models as cvm_models
 from tencentcloud.tke.v20180525 import models as tke_models
 
-from tke_orphans.emulator import FaultPlan
+from tke_orphans_testkit.emulator import FaultPlan
 
 GZ, SH = "ap-guangzhou", "ap-shanghai"
 SMALL = {
