@@ -9,10 +9,12 @@ TCCLI      := $(TCCLI_VENV)/bin/tccli
 
 .PHONY: test demo lint bench bench-full clean browser mutate
 
-$(STAMP): pyproject.toml
+# The product and its test kit (testkit/: the emulator, the chat sinks, the demo), together: a change to either
+# pyproject reinstalls both.
+$(STAMP): pyproject.toml testkit/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e ./testkit -e '.[dev]'
 	touch $(STAMP)
 
 $(TCCLI):
@@ -44,8 +46,8 @@ mutate: $(STAMP) $(TCCLI) browser
 	TKE_ORPHANS_TCCLI=$(abspath $(TCCLI)) $(PY) scripts/mutate.py --write
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench scripts
-	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/ruff check src testkit/src tests bench scripts
+	$(VENV)/bin/ruff format --check src testkit/src tests bench scripts
 	$(VENV)/bin/mypy
 
 clean:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline import original_scan
 from worlds import WORLDS, WorldSpec, lower_bound, minimum_calls
 
-from tke_orphans.emulator.generate import generate_world, write_world
+from tke_orphans_testkit.emulator.generate import generate_world, write_world
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / ".cache"

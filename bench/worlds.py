@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from tke_orphans.emulator.ratelimit import real_limit
+from tke_orphans_testkit.emulator.ratelimit import real_limit
 
 PAGE = 100
 

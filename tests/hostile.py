@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from tke_orphans.emulator import World, world_from_data
-from tke_orphans.sinks import SinkBot
+from tke_orphans_testkit.emulator import World, world_from_data
+from tke_orphans_testkit.sinks import SinkBot
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo-world.yaml"
 

@@ -11,7 +11,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from run import bench_world, table  # noqa: E402
 from worlds import WorldSpec, lower_bound, minimum_calls  # noqa: E402
 
-from tke_orphans.emulator.generate import generate_world  # noqa: E402
+from tke_orphans_testkit.emulator.generate import generate_world  # noqa: E402
 
 
 def test_minimum_calls_and_bound_follow_the_world() -> None:

@@ -17,9 +17,9 @@ import yaml
 
 from tke_orphans.cleanup import Options, Report, run_operation
 from tke_orphans.config import Config, config_from_data
-from tke_orphans.emulator import Emulator, FaultPlan, world_from_data
 from tke_orphans.job import run_job
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, FaultPlan, world_from_data
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-world.yaml"
 ORPHANS = {"ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"}

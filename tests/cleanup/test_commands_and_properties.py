@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from tke_orphans.cli import app
 from tke_orphans.cloud.actions import MARK_TAG
-from tke_orphans.emulator.generate import generate_world
-from tke_orphans.sinks import ChatSinks, SinkBot
+from tke_orphans_testkit.emulator.generate import generate_world
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 
 from .conftest import DAY, demo_data, outcomes, rig_for
 

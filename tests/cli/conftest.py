@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tke_orphans.emulator import Emulator, FaultPlan, World, load_world
+from tke_orphans_testkit.emulator import Emulator, FaultPlan, World, load_world
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo-world.yaml"

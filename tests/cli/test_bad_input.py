@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tke_orphans.cloud.errors import CloudError, redact, remember_secrets
-from tke_orphans.emulator import Emulator, World
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, World
 
 from .conftest import DEMO, write_config
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tke_orphans.emulator import Emulator, FaultPlan, World
-from tke_orphans.sinks import ChatSinks
+from tke_orphans_testkit.emulator import Emulator, FaultPlan, World
+from tke_orphans_testkit.sinks import ChatSinks
 
 from ..hostile import BOTS, FAULT, FORMULA, assert_inert, hostile_world
 from .conftest import write_config

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
-from tke_orphans.emulator import Emulator, World
+from tke_orphans_testkit.emulator import Emulator, World
 
 from .conftest import write_config
 
@@ -98,7 +98,7 @@ def test_endpoint_from_environment(runner: CliRunner, tmp_path: Path, world: Wor
 
 
 def test_doctor(runner: CliRunner, tmp_path: Path, world: World) -> None:
-    from tke_orphans.emulator import FaultPlan
+    from tke_orphans_testkit.emulator import FaultPlan
 
     plan = FaultPlan.from_data({"faults": [{"action": "DescribeNodePools", "code": "UnauthorizedOperation"}]})
     with Emulator(world) as ok_emu:

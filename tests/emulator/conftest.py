@@ -19,7 +19,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 from tencentcloud.tke.v20180525.tke_client import TkeClient
 
-from tke_orphans.emulator import Emulator, World, load_world, world_from_data
+from tke_orphans_testkit.emulator import Emulator, World, load_world, world_from_data
 
 DEMO_WORLD = Path(__file__).resolve().parents[2] / "examples" / "demo-world.yaml"
 SECRET_ID = "AKIDtest00000000000000000000000000000"

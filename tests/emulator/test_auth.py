@@ -13,7 +13,7 @@ from tencentcloud.common.credential import Credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.cvm.v20170312 import models as cvm_models
 
-from tke_orphans.emulator.signing import tc3_signature
+from tke_orphans_testkit.emulator.signing import tc3_signature
 
 REGION = "ap-guangzhou"
 

@@ -13,8 +13,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.cvm.v20170312 import models as cvm_models
 from tencentcloud.tke.v20180525 import models as tke_models
 
-from tke_orphans.emulator import FaultPlan
-from tke_orphans.emulator.ratelimit import RateLimiter, real_limit
+from tke_orphans_testkit.emulator import FaultPlan
+from tke_orphans_testkit.emulator.ratelimit import RateLimiter, real_limit
 
 GZ, SH = "ap-guangzhou", "ap-shanghai"
 SMALL = {

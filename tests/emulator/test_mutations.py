@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from tke_orphans.emulator import World
+from tke_orphans_testkit.emulator import World
 
 Api = Any  # the `Api` helper of this folder's conftest: a running emulator and SDK clients for it
 

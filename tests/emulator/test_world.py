@@ -14,7 +14,7 @@ import yaml
 from tencentcloud.cvm.v20170312 import models as cvm_models
 from tencentcloud.tke.v20180525 import models as tke_models
 
-from tke_orphans.emulator import WorldError, load_world, world_from_data
+from tke_orphans_testkit.emulator import WorldError, load_world, world_from_data
 
 GZ = "ap-guangzhou"
 CREDS = [{"secret_id": "AKIDworld", "secret_key": "world-key"}]

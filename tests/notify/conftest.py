@@ -23,7 +23,7 @@ from tke_orphans.model import (
 )
 from tke_orphans.notify import Delivery, MemoryLedger, Notice, Notifier
 from tke_orphans.notify.pacing import SendLedger
-from tke_orphans.sinks import ChatSinks, SinkBot, SinkFault
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 WECOM = SinkBot("wecom", "wc-key-1")

@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
-from tke_orphans.emulator import Emulator, load_world
-from tke_orphans.sinks import ChatSinks, SinkBot
+from tke_orphans_testkit.emulator import Emulator, load_world
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 
 from .conftest import BOTS, FakeClock
 

@@ -17,8 +17,8 @@ import pytest
 
 from tke_orphans.config import config_from_data
 from tke_orphans.notify import Notice
-from tke_orphans.sinks import ChatSinks, SinkBot, SinkFault
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
 
 from .conftest import BOTS, FEISHU, NOW, WECOM, FakeClock, deliver, notice, result_with, webhook_config
 

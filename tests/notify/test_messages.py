@@ -16,7 +16,7 @@ from tke_orphans.model import Unverified
 from tke_orphans.notify import Notice
 from tke_orphans.notify.dingtalk import dingtalk_sign
 from tke_orphans.notify.feishu import feishu_sign
-from tke_orphans.sinks import ChatSinks, SinkBot
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 
 from .conftest import (
     BOTS,

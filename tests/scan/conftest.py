@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from tke_orphans.config import Config, config_from_data
-from tke_orphans.emulator import Emulator, FaultPlan, World, world_from_data
 from tke_orphans.model import ScanResult
 from tke_orphans.scan import run_scan
+from tke_orphans_testkit.emulator import Emulator, FaultPlan, World, world_from_data
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-world.yaml"
 FAST_RETRY = {"max_attempts": 10, "base_delay": 0.005, "max_delay": 0.05}

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tke_orphans.emulator.generate import generate_world
+from tke_orphans_testkit.emulator.generate import generate_world
 
 from .conftest import orphan_ids, scan_world
 

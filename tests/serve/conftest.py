@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from tke_orphans.config import config_from_data
-from tke_orphans.emulator import Emulator, load_world
 from tke_orphans.serve import Service
-from tke_orphans.sinks import ChatSinks, SinkBot
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, load_world
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo-world.yaml"

@@ -21,11 +21,11 @@ from typer.testing import CliRunner
 
 from tke_orphans.cli import app
 from tke_orphans.config import ServeAuth, config_from_data
-from tke_orphans.emulator import Emulator, FaultPlan
 from tke_orphans.serve import Service
 from tke_orphans.serve.metrics import Metrics
 from tke_orphans.serve.web import Health, StatusServer
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, FaultPlan
 
 from ..hostile import FAULT, assert_inert, hostile_world
 from .conftest import config_data, write_yaml

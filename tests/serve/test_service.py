@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tke_orphans.config import config_from_data
-from tke_orphans.emulator import Emulator, FaultPlan, load_world
 from tke_orphans.serve import Service
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, FaultPlan, load_world
 
 from .conftest import DEMO, config_data, free_port, get, write_yaml
 

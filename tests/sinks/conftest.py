@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tke_orphans.sinks import ChatSinks, SinkBot
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 
 T0 = 1_700_000_000.0  # the facts sheet's test vectors are signed at this time
 

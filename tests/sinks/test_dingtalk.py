@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tke_orphans.sinks import SinkBot
+from tke_orphans_testkit.sinks import SinkBot
 
 from .conftest import T0, Clock, dingtalk_sign, post, sized
 

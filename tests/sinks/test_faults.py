@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tke_orphans.sinks import SinkBot, SinkFault
+from tke_orphans_testkit.sinks import SinkBot, SinkFault
 
 from .conftest import post
 

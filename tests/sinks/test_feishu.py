@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tke_orphans.sinks import SinkBot
+from tke_orphans_testkit.sinks import SinkBot
 
 from .conftest import T0, Clock, dingtalk_sign, feishu_sign, post, sized
 

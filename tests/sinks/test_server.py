@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tke_orphans.sinks import DEFAULT_BOTS, ChatSinks, SinkBot, SinkFault
+from tke_orphans_testkit.sinks import DEFAULT_BOTS, ChatSinks, SinkBot, SinkFault
 
 from .conftest import T0, Clock, post
 
@@ -136,7 +136,7 @@ def test_default_bots_are_one_per_platform_with_signing_where_offered() -> None:
 def test_foreground_runner_prints_urls_serves_and_stops_on_signal(tmp_path: Path, signum: int) -> None:
     record = tmp_path / "accepted.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tke_orphans.sinks", "--port", "0", "--record", str(record)],
+        [sys.executable, "-m", "tke_orphans_testkit.sinks", "--port", "0", "--record", str(record)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tke_orphans.sinks import SinkBot
+from tke_orphans_testkit.sinks import SinkBot
 
 from .conftest import T0, Clock, post
 

@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from tke_orphans.config import Config, config_from_data
-from tke_orphans.emulator import Emulator, FaultPlan, world_from_data
 from tke_orphans.job import JobResult, run_job
-from tke_orphans.sinks import ChatSinks, SinkBot, SinkFault
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, FaultPlan, world_from_data
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-world.yaml"
 WECOM = SinkBot("wecom", "wc-state")

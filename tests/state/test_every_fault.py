@@ -11,11 +11,11 @@ import pytest
 
 from tke_orphans.cloud.errors import MAX_TEXT
 from tke_orphans.config import config_from_data
-from tke_orphans.emulator import Emulator, FaultPlan, world_from_data
 from tke_orphans.job import run_job
 from tke_orphans.render.json import to_json
-from tke_orphans.sinks import ChatSinks
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, FaultPlan, world_from_data
+from tke_orphans_testkit.sinks import ChatSinks
 
 from .conftest import FEISHU, WECOM
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from tke_orphans.emulator import FaultPlan
 from tke_orphans.model import EvidenceKind, Reason
 from tke_orphans.scan import run_scan
-from tke_orphans.sinks import SinkFault
+from tke_orphans_testkit.emulator import FaultPlan
+from tke_orphans_testkit.sinks import SinkFault
 
 from .conftest import Rig, rig_for
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
-from tke_orphans.emulator import Emulator, world_from_data
 from tke_orphans.serve.metrics import Metrics
-from tke_orphans.sinks import ChatSinks, SinkBot, SinkFault
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, world_from_data
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
 
 from .conftest import FAST, make_config, rig_for
 

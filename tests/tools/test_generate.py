@@ -6,8 +6,8 @@ import collections
 import json
 from pathlib import Path
 
-from tke_orphans.emulator import load_world, world_from_data
-from tke_orphans.emulator.generate import generate_world, write_world
+from tke_orphans_testkit.emulator import load_world, world_from_data
+from tke_orphans_testkit.emulator.generate import generate_world, write_world
 
 
 def test_generated_world_is_valid_and_has_every_kind() -> None:

@@ -1,6 +1,6 @@
 """The `tke-orphans` command: parse, call an operation, render, exit with a named code.
 
-Each module holds a few commands; the emulator and the chat sinks are imported only by the commands that use them.
+Each module holds a few commands; `demo`, `emulator` and `sinks` come from the test kit when it is installed (kit.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import typer
 
 from .. import __version__
 from . import cleanup, notify, scan, serve, state
-from .emulator import emulator_app, sinks
+from .kit import add_kit_commands
 
 app = typer.Typer(
     name="tke-orphans",
@@ -40,15 +40,13 @@ def _root(
 app.command()(scan.scan)
 app.command("check-config")(scan.check_config)
 app.command()(scan.doctor)
-app.command()(scan.demo)
 app.command("notify-test")(notify.notify_test)
 app.command()(notify.preview)
-app.command()(sinks)
 app.command()(serve.serve)
 app.command()(cleanup.cleanup)
 app.command()(state.history)
 app.add_typer(state.state_app, name="state")
-app.add_typer(emulator_app, name="emulator")
+add_kit_commands(app)
 
 
 def main() -> None:

@@ -1,11 +1,10 @@
-"""`scan`, `check-config`, `doctor` and `demo`: the main job and the commands that prepare it."""
+"""`scan`, `check-config` and `doctor`: the main job and the commands that prepare it."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -170,36 +169,3 @@ def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
             table.add_row(check.account, check.region, check.api, result)
     console().print(table)
     raise typer.Exit(0 if ok else EXIT_INCOMPLETE)
-
-
-def demo(
-    output: Annotated[Output, typer.Option("--output", "-o")] = Output.table,
-    keep: Annotated[Path | None, typer.Option(help="Directory for the demo's config, state and messages.")] = None,
-) -> None:
-    """Run the real scan against the built-in emulator and chat sinks: no cloud account, no chat bot needed."""
-    import tempfile
-
-    from ..demo import demo_config, demo_world, show_messages
-    from ..emulator import Emulator
-    from ..sinks import DEFAULT_BOTS, ChatSinks
-
-    workdir = keep or Path(tempfile.mkdtemp(prefix="tke-orphans-demo-"))
-    try:
-        workdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail(f"--keep {workdir}: cannot make it a directory ({exc.strerror}): pass another path")
-    messages = workdir / "messages.jsonl"
-    messages.unlink(missing_ok=True)
-    world = demo_world()
-    with Emulator(world) as emu, ChatSinks(list(DEFAULT_BOTS), record_path=messages) as sinks:
-        path = workdir / "config.yaml"
-        path.write_text(demo_config(world, emu.url, sinks), encoding="utf-8")
-        if output is Output.table:
-            typer.echo(f"Emulator on {emu.url} (the demo world), chat sinks on {sinks.url}; config: {path}")
-        cfg = load(str(path))
-        with open_state(cfg, str(workdir / "tke-orphans.db")) as db:
-            job = execute(cfg, db, progress=output is not Output.json)
-    show(job, output, cfg)
-    if output is Output.table:
-        show_messages(messages, console())
-    raise typer.Exit(exit_code(job, False))

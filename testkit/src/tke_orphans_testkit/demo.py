@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rich.console import Console
 
-from .sanitize import plain
+from tke_orphans.sanitize import plain
 
 if TYPE_CHECKING:
     from .emulator import World
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def demo_world() -> World:
     from .emulator import load_world
 
-    with resources.as_file(resources.files("tke_orphans.emulator") / "worlds" / "demo-world.yaml") as path:
+    with resources.as_file(resources.files("tke_orphans_testkit.emulator") / "worlds" / "demo-world.yaml") as path:
         return load_world(path)
 
 
@@ -47,6 +47,18 @@ def demo_config(world: World, url: str, sinks: ChatSinks | None = None) -> str:
         "# Written by `tke-orphans demo`: the real job, pointed at the local emulator and chat sinks.\n"
         + yaml.safe_dump(cfg, allow_unicode=True)
     )
+
+
+def run_product(args: list[str]) -> int:
+    """Run a `tke-orphans` command in this process (the chat sinks and emulator serve from its threads) and
+    return its exit code."""
+    from tke_orphans.cli import app
+
+    try:
+        app(args, prog_name="tke-orphans")
+    except SystemExit as exc:  # typer's standalone mode always ends with sys.exit
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
 
 
 def show_messages(path: Path, console: Console) -> None:

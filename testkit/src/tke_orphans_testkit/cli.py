@@ -1,4 +1,5 @@
-"""`tke-orphans emulator ...` and `tke-orphans sinks`: the local fakes. They are imported only when used."""
+"""The kit's commands, which the product's CLI adds when the kit is installed: `tke-orphans demo`,
+`tke-orphans emulator ...` and `tke-orphans sinks`. The emulator and the sinks are imported only when used."""
 
 from __future__ import annotations
 
@@ -6,11 +7,19 @@ import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from .common import fail
+from tke_orphans.sanitize import visible
+
+EXIT_USAGE = 2  # the product's exit code for bad input
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {visible(message, keep=chr(10))}", err=True)  # world errors may quote the file
+    raise typer.Exit(EXIT_USAGE)
+
 
 emulator_app = typer.Typer(help="A local emulator of the Tencent Cloud API, for tests, demos and benchmarks.")
 
@@ -31,7 +40,7 @@ def emulator_serve(
     verbose: Annotated[bool, typer.Option(help="Log every request to stderr.")] = False,
 ) -> None:
     """Serve the Tencent Cloud API for a world until stopped. The first line printed is the URL."""
-    from ..emulator import Emulator, FaultPlan, WorldError, load_world
+    from .emulator import Emulator, FaultPlan, WorldError, load_world
 
     try:
         loaded = load_world(world)
@@ -73,7 +82,7 @@ def emulator_generate(
     seed: Annotated[int, typer.Option()] = 0,
 ) -> None:
     """Write a realistic world with its answer key (which instances are orphans, and why)."""
-    from ..emulator.generate import generate_world, write_world
+    from .emulator.generate import generate_world, write_world
 
     world = generate_world(regions=regions, instances=instances, clusters=clusters, seed=seed)
     try:
@@ -93,6 +102,55 @@ def sinks(
     record: Annotated[Path | None, typer.Option(help="Append every accepted message to this JSON-lines file.")] = None,
 ) -> None:
     """Serve local fakes of the WeCom, DingTalk and Feishu bots (signatures, limits and answers as the real ones)."""
-    from ..sinks import DEFAULT_BOTS, run_sinks
+    from .sinks import DEFAULT_BOTS, run_sinks
 
     run_sinks(port, record, list(DEFAULT_BOTS))
+
+
+class Output(StrEnum):
+    """The product's `scan --output` choices, passed through."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def demo(
+    output: Annotated[Output, typer.Option("--output", "-o")] = Output.table,
+    keep: Annotated[Path | None, typer.Option(help="Directory for the demo's config, state and messages.")] = None,
+) -> None:
+    """Run the real scan against the built-in emulator and chat sinks: no cloud account, no chat bot needed."""
+    import tempfile
+
+    from rich.console import Console
+
+    from .demo import demo_config, demo_world, run_product, show_messages
+    from .emulator import Emulator
+    from .sinks import DEFAULT_BOTS, ChatSinks
+
+    workdir = keep or Path(tempfile.mkdtemp(prefix="tke-orphans-demo-"))
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--keep {workdir}: cannot make it a directory ({exc.strerror}): pass another path")
+    messages = workdir / "messages.jsonl"
+    messages.unlink(missing_ok=True)
+    world = demo_world()
+    with Emulator(world) as emu, ChatSinks(list(DEFAULT_BOTS), record_path=messages) as sinks:
+        path = workdir / "config.yaml"
+        path.write_text(demo_config(world, emu.url, sinks), encoding="utf-8")
+        if output is Output.table:
+            typer.echo(f"Emulator on {emu.url} (the demo world), chat sinks on {sinks.url}; config: {path}")
+        # The product's own `scan` command, as a user would type it.
+        code = run_product(["scan", "-c", str(path), "--state", str(workdir / "tke-orphans.db"), "-o", output.value])
+    if output is Output.table:
+        show_messages(messages, Console(highlight=False, emoji=False, soft_wrap=True))
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the kit's commands to the product's CLI (called by `tke_orphans.cli.kit`, the one place that may)."""
+    app.command()(demo)
+    app.command()(sinks)
+    app.add_typer(emulator_app, name="emulator")

@@ -1,4 +1,4 @@
-"""`python -m tke_orphans.sinks [--port N] [--record FILE]`: the default bots, without the product's CLI."""
+"""`python -m tke_orphans_testkit.sinks [--port N] [--record FILE]`: the default bots, without the product's CLI."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .run import DEFAULT_BOTS, run_sinks
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tke_orphans.sinks", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tke_orphans_testkit.sinks", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     parser.add_argument("--record", type=Path, default=None, help="append accepted messages to this JSON-lines file")
     args = parser.parse_args()
