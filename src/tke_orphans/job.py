@@ -18,11 +18,11 @@ from .config import Config
 from .model import ApiFailure, ScanResult
 from .notify import Delivery, MemoryLedger, Notice, Notifier, bot_specs
 from .notify.i18n import duration
+from .records import notice_from_dict, notice_to_dict
 from .scan import run_scan
 from .state import StateDB
 from .state.db import utcnow
 from .state.lifecycle import Plan, plan
-from .state.outbox import notice_from_json, notice_to_json
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def deliver_outbox(
                 if d.ok:
                     state.record_part(outbox_id, d.channel, int(d.part.split("/")[0]))
 
-            deliveries = notifier.deliver(notice_from_json(doc, result), entry.owes, accepted)
+            deliveries = notifier.deliver(notice_from_dict(doc, result), entry.owes, accepted)
             if stop is not None and stop.is_set():
                 break  # a stop is not the bot's fault: no attempt is counted
             state.settle(entry.outbox_id, as_text("; ".join(d.describe() for d in deliveries if not d.ok)))
@@ -170,7 +170,7 @@ def run_job(
         if notify and channels:
             job.notices = lifecycle_notices(p, result, cfg, state.told_issues())
             for notice in job.notices:
-                state.enqueue(notice.kind, notice_to_json(notice, scan_id))
+                state.enqueue(notice.kind, notice_to_dict(notice, scan_id))
             state.mark_notified([*p.new, *p.remind], result.scanned_at)
             state.set_told_issues(issue_keys(result))
     if notify and channels:

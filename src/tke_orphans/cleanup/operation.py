@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from ..config import Config
 from ..job import deliver_outbox
+from ..model import ActionLine, Notice
 from ..notify import Delivery, bot_specs
-from ..notify.model import ActionLine, Notice
+from ..records import notice_to_dict
 from ..state import StateDB
-from ..state.outbox import notice_to_json
 from .plan import Decision, Options
 from .run import Report, actor, run_cleanup
 
@@ -52,7 +52,7 @@ def run_operation(
         lines = tuple(ActionLine(d.account, d.region, d.instance_id, d.name, d.action, d.outcome, d.detail)
                       for d in acted)  # fmt: skip
         notice = Notice("cleanup", now().replace(microsecond=0), actions=lines)
-        state.enqueue("cleanup", notice_to_json(notice))
+        state.enqueue("cleanup", notice_to_dict(notice))
         run.deliveries = deliver_outbox(state, cfg, None, None)
     return run
 

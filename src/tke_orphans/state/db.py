@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..model import Orphan, RegionSnapshot, ScanResult
-from ..render.json import candidate_json, from_json, parse_iso, to_json
+from ..records import candidate_to_dict, parse_iso, scan_from_dict, scan_to_dict
 from .lifecycle import Plan, Tracked
 from .migrations import MIGRATIONS
 
@@ -257,7 +257,7 @@ class StateDB:
     # ---- scans ----------------------------------------------------------------------------------------------
 
     def record_scan(self, result: ScanResult) -> int:
-        doc = to_json(result)
+        doc = scan_to_dict(result)
         errors = [e for r in doc["regions"] for e in r["errors"]] + doc["errors"]
         with self.transaction() as conn:
             cur = conn.execute(
@@ -291,7 +291,7 @@ class StateDB:
 
     def _result(self, row: sqlite3.Row) -> ScanResult:
         try:
-            return from_json(json.loads(row["result_json"]))
+            return scan_from_dict(json.loads(row["result_json"]))
         except ValueError as exc:  # JSONDecodeError is one
             raise StateError(
                 f"{self.path}: scan {row['id']} is stored damaged ({exc}): run `tke-orphans scan` for a new one"
@@ -339,7 +339,7 @@ class StateDB:
             if not lifecycle:
                 return
             for o in plan.new:
-                record = candidate_json(o)
+                record = candidate_to_dict(o)
                 conn.execute(
                     "INSERT OR REPLACE INTO orphans (account, region, instance_id, first_seen, last_seen, record_json)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
@@ -348,7 +348,7 @@ class StateDB:
                 self._evidence(conn, o, record, at)
                 self._event(conn, at, o.account, o.region, o.instance.instance_id, "orphaned", o.reason.value)
             for o in plan.still:
-                record = candidate_json(o)
+                record = candidate_to_dict(o)
                 old = conn.execute(
                     "SELECT record_json FROM orphans WHERE account = ? AND region = ? AND instance_id = ?",
                     (o.account, o.region, o.instance.instance_id),
