@@ -62,7 +62,7 @@ MUTATIONS = [
     Mutation("a stop wakes a pacing wait", "notify/pacing.py",
              "stop.wait if stop is not None else sleep", "sleep", ("tests/state/test_outbox.py::"
              "test_sigterm_during_a_pacing_wait_stops_at_once_and_keeps_the_notice_owed",)),
-    Mutation("a newer digest supersedes an undelivered one", "state/db.py",
+    Mutation("a newer digest supersedes an undelivered one", "state/outbox.py",
              'if kind == "reminder":', "if False:", ("tests/state/test_outbox.py",)),
     Mutation("a notice refused too long is given up", "job.py",
              "if entry.attempts >= limits.max_attempts or age > limits.max_age:", "if False:",

@@ -132,6 +132,6 @@ def test_a_notice_round_trips(notice: Notice, scan_id: int | None) -> None:
 def test_the_state_gives_back_the_scan_it_stored(result: ScanResult) -> None:
     """Every field, vpc_id and termination protection too (the JSON output does not show them)."""
     with tempfile.TemporaryDirectory() as tmp, StateDB(Path(tmp) / "s.db") as db:
-        scan_id = db.record_scan(result)
-        assert db.scan_result(scan_id) == result
-        assert db.last_result() == result
+        scan_id = db.scans.record(result)
+        assert db.scans.result(scan_id) == result
+        assert db.scans.last() == result

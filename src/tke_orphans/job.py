@@ -96,32 +96,32 @@ def deliver_outbox(
     accepted. A notice refused too long (`webhook.outbox`) is given up, told once here and kept in the history."""
     out: list[Delivery] = []
     limits = cfg.webhook.outbox
-    with Notifier(cfg, state, stop=stop) as notifier:
-        for entry in state.pending():
+    with Notifier(cfg, state.sends, stop=stop) as notifier:
+        for entry in state.outbox.pending():
             if stop is not None and stop.is_set():
                 break  # what was not sent stays owed
             age = utcnow() - entry.created_at
             if entry.attempts >= limits.max_attempts or age > limits.max_age:
                 last = entry.last_error or "-"
                 why = f"given up after {entry.attempts} attempt(s) over {duration(age, 'en')}: {last}"
-                state.give_up(entry.outbox_id, why)
+                state.outbox.give_up(entry.outbox_id, why)
                 log.warning("%s notice #%d %s", entry.notice["kind"], entry.outbox_id, why)
                 out.append(Delivery("outbox", "outbox", f"#{entry.outbox_id}", False, entry.attempts, "gave_up", why))
                 continue
             doc = entry.notice
-            result = current if doc.get("scan_id") == scan_id else state.scan_result(doc.get("scan_id"))
+            result = current if doc.get("scan_id") == scan_id else state.scans.result(doc.get("scan_id"))
 
             def accepted(d: Delivery, outbox_id: int = entry.outbox_id) -> None:
                 if d.ok:
-                    state.record_part(outbox_id, d.channel, int(d.part.split("/")[0]))
+                    state.outbox.record_part(outbox_id, d.channel, int(d.part.split("/")[0]))
 
             deliveries = notifier.deliver(notice_from_dict(doc, result), entry.owes, accepted)
             if stop is not None and stop.is_set():
                 break  # a stop is not the bot's fault: no attempt is counted
-            state.settle(entry.outbox_id, as_text("; ".join(d.describe() for d in deliveries if not d.ok)))
+            state.outbox.settle(entry.outbox_id, as_text("; ".join(d.describe() for d in deliveries if not d.ok)))
             for d in deliveries:
                 kind = "notified" if d.ok else "delivery_failed"
-                state.add_event(kind, f"{doc['kind']} {d.describe()}")
+                state.events.add(kind, f"{doc['kind']} {d.describe()}")
             out += deliveries
     return out
 
@@ -141,7 +141,7 @@ def run_job(
 
     A pass cancelled half-way (SIGTERM in `serve`) is dropped whole: nothing is recorded, nothing is told.
     """
-    history = state.node_history if state is not None else None
+    history = state.nodes.history if state is not None else None
     result = run_scan(
         cfg,
         regions_override=regions,
@@ -163,16 +163,16 @@ def run_job(
         return job
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
-        p = plan(result, state.open_orphans(), cfg.webhook.remind_every, result.scanned_at)
-        state.apply(result, p, lifecycle=notify)
-        scan_id = state.record_scan(result)
+        p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at)
+        state.orphans.apply(result, p, lifecycle=notify)
+        scan_id = state.scans.record(result)
         job = JobResult(result, first_seen=dict(p.first_seen))
         if notify and channels:
-            job.notices = lifecycle_notices(p, result, cfg, state.told_issues())
+            job.notices = lifecycle_notices(p, result, cfg, state.orphans.told_issues())
             for notice in job.notices:
-                state.enqueue(notice.kind, notice_to_dict(notice, scan_id))
-            state.mark_notified([*p.new, *p.remind], result.scanned_at)
-            state.set_told_issues(issue_keys(result))
+                state.outbox.enqueue(notice.kind, notice_to_dict(notice, scan_id))
+            state.orphans.mark_notified([*p.new, *p.remind], result.scanned_at)
+            state.orphans.set_told_issues(issue_keys(result))
     if notify and channels:
         job.deliveries = deliver_outbox(state, cfg, result, scan_id, cancel)
     return job

@@ -137,7 +137,7 @@ def run_cleanup(
     """`record` gets the decisions as they are made, so that what was done is on record even if a later step fails."""
     if opts.action == "readd" and not opts.cluster_id:
         raise CleanupError("--action readd needs --cluster (and optionally --node-pool)")
-    last = state.last_result()
+    last = state.scans.last()
     if last is None:
         raise CleanupError("no scan in the state yet: run `tke-orphans scan` first")
     at = now()
@@ -148,7 +148,7 @@ def run_cleanup(
         if record is not None and decisions:
             record(decisions)
 
-    first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.open_orphans()}
+    first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.orphans.open()}
     targets, skipped = select(last, first_seen, opts, at)
     decided(skipped)
     if len(targets) > opts.max:

@@ -46,7 +46,7 @@ def notify_test(
     notice = Notice(kind="test", scanned_at=datetime.now(UTC).replace(microsecond=0))
     with open_state(cfg, state, lock=False) as db:
         try:
-            with Notifier(cfg, db, only=channel) as notifier:
+            with Notifier(cfg, db.sends, only=channel) as notifier:
                 deliveries = notifier.deliver(notice)
         except AppriseMissing as exc:
             fail(str(exc))
@@ -72,7 +72,7 @@ def preview(
     else:
         with open_state(cfg, state, lock=False, create=False) as db:
             try:
-                last = db.last_result()
+                last = db.scans.last()
             except StateError as exc:
                 fail(str(exc))
         if last is None:

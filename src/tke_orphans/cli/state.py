@@ -30,7 +30,7 @@ def history(
     except (ValueError, ConfigError) as exc:
         fail(f"--since: {exc}")
     with open_state(cfg, state, lock=False, create=False) as db:
-        events = db.events(since=start, instance_id=instance)
+        events = db.events.read(since=start, instance_id=instance)
     if output is Output.json:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
