@@ -12,14 +12,13 @@ import typer
 import yaml
 from rich.console import Console
 
-from ..cloud import CredentialsError
 from ..config import Config, check_region, masked_dict
 from ..job import JobResult, run_job
-from ..notify import AppriseMissing, Delivery
+from ..notify import Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
 from ..sanitize import labelled
-from ..state import StateDB, StateError
+from ..state import StateDB
 from .common import (
     EXIT_INCOMPLETE,
     EXIT_ORPHANS,
@@ -27,9 +26,10 @@ from .common import (
     EndpointOpt,
     Output,
     StateOpt,
+    UsageError,
+    command,
     console,
     endpoint,
-    fail,
     load,
     open_state,
 )
@@ -53,7 +53,7 @@ def execute(
 
     for plan in plan_accounts(cfg, regions):
         if not plan.regions:
-            fail(
+            raise UsageError(
                 f"{cfg.source}: {plan.where}: no region to scan: set region, or regions (a list or 'all'), "
                 "or pass --region"
             )
@@ -71,8 +71,6 @@ def execute(
         if status is not None:
             status.start()
         return run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url, listener=on_call)
-    except (CredentialsError, AppriseMissing, StateError) as exc:
-        fail(str(exc))
     finally:
         if status is not None:
             status.stop()
@@ -117,6 +115,7 @@ def exit_code(job: JobResult, fail_on_orphans: bool) -> int:
     return EXIT_ORPHANS if fail_on_orphans and job.result.orphans else 0
 
 
+@command
 def scan(
     config: ConfigOpt = None,
     region: Annotated[list[str] | None, typer.Option(help="Scan only this region (repeatable).")] = None,
@@ -125,7 +124,7 @@ def scan(
     fail_on_orphans: Annotated[bool, typer.Option(help="Exit 1 when orphans are found.")] = False,
     endpoint_url: EndpointOpt = None,
     state: StateOpt = None,
-) -> None:
+) -> int:
     """Find orphaned CVM instances in every configured account and region, and tell the team."""
     cfg = load(config)
     url = endpoint(endpoint_url)
@@ -133,14 +132,15 @@ def scan(
         try:
             check_region(name)
         except ValueError as exc:
-            fail(f"--region: {exc}")
+            raise UsageError(f"--region: {exc}") from None
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
     show(job, output, cfg)
-    raise typer.Exit(exit_code(job, fail_on_orphans))
+    return exit_code(job, fail_on_orphans)
 
 
+@command
 def check_config(config: ConfigOpt = None) -> None:
     """Validate the config file and print the effective configuration, secrets masked."""
     cfg = load(config)
@@ -148,7 +148,8 @@ def check_config(config: ConfigOpt = None) -> None:
     typer.echo(yaml.safe_dump(masked_dict(cfg), sort_keys=False, allow_unicode=True), nl=False)
 
 
-def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
+@command
+def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> int:
     """Call each API once per configured region: do the credentials and CAM permissions work?"""
     from rich.table import Table
 
@@ -160,22 +161,20 @@ def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
     table = Table("Account", "Region", "API", "Result")
     ok = True
     for plan in plan_accounts(cfg):
-        try:
-            session = make_session(cfg, plan, url, None)
-        except CredentialsError as exc:
-            fail(str(exc))
+        session = make_session(cfg, plan, url, None)
         for check in diagnose(session, plan.regions):
             ok &= check.ok
             result = labelled("OK", "green", check.detail) if check.ok else labelled("FAIL", "red", check.detail)
             table.add_row(check.account, check.region, check.api, result)
     console().print(table)
-    raise typer.Exit(0 if ok else EXIT_INCOMPLETE)
+    return 0 if ok else EXIT_INCOMPLETE
 
 
+@command
 def demo(
     output: Annotated[Output, typer.Option("--output", "-o")] = Output.table,
     keep: Annotated[Path | None, typer.Option(help="Directory for the demo's config, state and messages.")] = None,
-) -> None:
+) -> int:
     """Run the real scan against the built-in emulator and chat sinks: no cloud account, no chat bot needed."""
     import tempfile
 
@@ -187,7 +186,7 @@ def demo(
     try:
         workdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        fail(f"--keep {workdir}: cannot make it a directory ({exc.strerror}): pass another path")
+        raise UsageError(f"--keep {workdir}: cannot make it a directory ({exc.strerror}): pass another path") from None
     messages = workdir / "messages.jsonl"
     messages.unlink(missing_ok=True)
     world = demo_world()
@@ -202,4 +201,4 @@ def demo(
     show(job, output, cfg)
     if output is Output.table:
         show_messages(messages, console())
-    raise typer.Exit(exit_code(job, False))
+    return exit_code(job, False)
