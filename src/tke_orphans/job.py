@@ -1,7 +1,7 @@
 """The main job, as `scan` and `serve` run it: scan, remember, decide what changed, tell it (exactly once).
 
-With a state database, only changes are told: new orphans, a digest of those still there every `remind_every`,
-and resolved ones; notices go through an outbox, so that what a run could not deliver is sent by the next one.
+Only changes are told: new orphans, a digest of those still there every `remind_every`, and resolved ones; notices
+go through an outbox, so that what a run could not deliver is sent by the next one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .cloud.errors import as_text
 from .cloud.session import CallListener
 from .config import Config
 from .model import ApiFailure, ScanResult
-from .notify import Delivery, MemoryLedger, Notice, Notifier, bot_specs
+from .notify import Delivery, Notice, Notifier, bot_specs
 from .notify.i18n import duration
 from .records import notice_from_dict, notice_to_dict
 from .scan import run_scan
@@ -55,7 +55,7 @@ def issue_keys(result: ScanResult) -> set[str]:
 
 
 def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
-    """Without a state: everything found, every run."""
+    """Everything a scan found, as one notice (`preview`, `scan --output markdown`); a run tells only changes."""
     notice = Notice(
         kind="new",
         scanned_at=result.scanned_at,
@@ -129,7 +129,7 @@ def deliver_outbox(
 def run_job(
     cfg: Config,
     *,
-    state: StateDB | None,
+    state: StateDB,
     notify: bool = True,
     regions: Sequence[str] = (),
     endpoint_url: str | None = None,
@@ -141,26 +141,18 @@ def run_job(
 
     A pass cancelled half-way (SIGTERM in `serve`) is dropped whole: nothing is recorded, nothing is told.
     """
-    history = state.nodes.history if state is not None else None
     result = run_scan(
         cfg,
         regions_override=regions,
         endpoint_url=endpoint_url,
         listener=listener,
         now=now,
-        history=history,
+        history=state.nodes.history,
         cancel=cancel,
     )
     if cancel is not None and cancel.is_set():
         raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     channels = cfg.webhook.enabled and bool(bot_specs(cfg))
-    if state is None:
-        job = JobResult(result, notices_for(result, cfg))
-        if notify and channels:
-            with Notifier(cfg, MemoryLedger()) as notifier:
-                for notice in job.notices:
-                    job.deliveries += notifier.deliver(notice)
-        return job
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
         p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from .model import (
     ActionLine,
@@ -37,8 +37,16 @@ def iso(t: datetime | None) -> str | None:
     return None if t is None else t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@overload
+def parse_iso(value: str) -> datetime: ...
+@overload
+def parse_iso(value: None) -> None: ...
+@overload
+def parse_iso(value: str | None) -> datetime | None: ...
+
+
 def parse_iso(value: str | None) -> datetime | None:
-    """The inverse of `iso` (and any ISO 8601 time with an offset)."""
+    """The inverse of `iso` (and of any ISO 8601 time); raises ValueError on anything else."""
     return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 

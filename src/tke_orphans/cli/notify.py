@@ -13,7 +13,7 @@ import typer
 
 from ..config import mask_url
 from ..job import notices_for
-from ..notify import BotSpec, MemoryLedger, Notice, Notifier, bot_specs, full_name, make_channel
+from ..notify import BotSpec, MemoryLedger, Notice, Notifier, bot_specs, make_channel
 from ..notify.pacing import BotPacer
 from ..render.json import from_json
 from ..sanitize import labelled
@@ -36,7 +36,7 @@ def notify_test(
 ) -> int:
     """Send a short test message to each configured bot and show each answer."""
     cfg = load(config)
-    names = [full_name(s) for s in bot_specs(cfg)]
+    names = [s.full_name for s in bot_specs(cfg)]
     if not names:
         raise UsageError(f"{cfg.source}: no notification channel is configured (webhook.platforms, generic, apprise)")
     if channel and channel not in names and channel not in {n.split(":")[0] for n in names}:

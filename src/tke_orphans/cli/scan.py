@@ -42,7 +42,7 @@ def delivery_json(d: Delivery) -> dict[str, object]:
 
 def execute(
     cfg: Config,
-    state: StateDB | None,
+    state: StateDB,
     *,
     regions: Sequence[str] = (),
     endpoint_url: str | None = None,

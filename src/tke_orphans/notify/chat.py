@@ -106,7 +106,7 @@ class ChatBot:
 
     @property
     def name(self) -> str:
-        return self.spec.name if self.spec.name == self.platform else f"{self.platform}:{self.spec.name}"
+        return self.spec.full_name
 
     def send(self, notice: Notice, owes: Owes | None = None, on_result: OnResult | None = None) -> list[Delivery]:
         """Send every part, or only those `owes(part)` (1-based) says a previous run did not deliver. `on_result`

@@ -26,6 +26,11 @@ class BotSpec:
     signature_header: str = "X-Tke-Orphans-Signature"
     urls: tuple[str, ...] = ()  # apprise
 
+    @property
+    def full_name(self) -> str:
+        """How a channel is named in output and in --channel: the platform, or platform:name."""
+        return self.name if self.name == self.platform else f"{self.platform}:{self.name}"
+
 
 @dataclass(frozen=True)
 class Delivery:

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from ..model import RegionSnapshot
-from .store import Store, parse
+from ..records import parse_iso
+from .store import Store
 
 
 class Nodes(Store):
@@ -15,7 +16,7 @@ class Nodes(Store):
         rows = self.db.query(
             "SELECT instance_id, cluster_id, last_seen FROM nodes WHERE account = ? AND region = ?", (account, region)
         )
-        return {r["instance_id"]: (r["cluster_id"], parse(r["last_seen"])) for r in rows}
+        return {r["instance_id"]: (r["cluster_id"], parse_iso(r["last_seen"])) for r in rows}
 
 
 def record(conn: sqlite3.Connection, snapshots: Iterable[RegionSnapshot], at: str) -> None:

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Orphan, ScanResult
-from ..records import candidate_to_dict
+from ..records import candidate_to_dict, parse_iso
 from . import events, nodes
 from .lifecycle import Plan, Tracked
-from .store import Store, iso, parse
+from .store import Store, iso
 
 
 class Orphans(Store):
@@ -24,8 +24,8 @@ class Orphans(Store):
                 r["account"],
                 r["region"],
                 r["instance_id"],
-                parse(r["first_seen"]),
-                parse(r["last_notified"]) if r["last_notified"] else None,
+                parse_iso(r["first_seen"]),
+                parse_iso(r["last_notified"]) if r["last_notified"] else None,
                 json.loads(r["record_json"]),
             )
             for r in rows

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..records import parse_iso
 from . import events
-from .store import Store, iso, parse, utcnow
+from .store import Store, iso, utcnow
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ class Outbox(Store):
                 sent.setdefault(part["channel"], set()).add(part["part"])
             legacy = None if r["pending_json"] is None else frozenset(json.loads(r["pending_json"]))
             notice = json.loads(r["notice_json"])
-            out.append(Pending(r["id"], parse(r["created_at"]), r["attempts"], notice, sent, r["last_error"], legacy))
+            out.append(
+                Pending(r["id"], parse_iso(r["created_at"]), r["attempts"], notice, sent, r["last_error"], legacy)
+            )
         return out
 
     def record_part(self, outbox_id: int, channel: str, part: int) -> None:

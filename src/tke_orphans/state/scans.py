@@ -8,9 +8,9 @@ import sqlite3
 from typing import Any
 
 from ..model import ScanResult
-from ..records import scan_from_dict, scan_to_dict
+from ..records import parse_iso, scan_from_dict, scan_to_dict
 from .errors import StateError
-from .store import Store, parse, utcnow
+from .store import Store, utcnow
 
 
 class Scans(Store):
@@ -37,7 +37,7 @@ class Scans(Store):
         """Unix times when the last complete scan, and the last scan at all, finished."""
         ok = self.db.query("SELECT max(finished_at) AS t FROM scans WHERE status = 'ok'")[0]["t"]
         last = self.db.query("SELECT max(finished_at) AS t FROM scans")[0]["t"]
-        return (parse(ok).timestamp() if ok else None, parse(last).timestamp() if last else None)
+        return (parse_iso(ok).timestamp() if ok else None, parse_iso(last).timestamp() if last else None)
 
     def result(self, scan_id: int | None) -> ScanResult | None:
         rows = self.db.query("SELECT id, result_json FROM scans WHERE id = ?", (scan_id,))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..records import parse_iso
-
 if TYPE_CHECKING:
     from .db import StateDB
 
@@ -17,12 +15,6 @@ def utcnow() -> datetime:
 
 def iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse(s: str) -> datetime:
-    parsed = parse_iso(s)
-    assert parsed is not None
-    return parsed
 
 
 class Store:
