@@ -1,5 +1,8 @@
 """The house rules a review could break unseen: who may import what, and what the product's wheel holds.
 
+Inside the product, only cloud/ talks to the SDK (and knows an API's parameters), and the state and the records
+know nothing of notify, render, the CLI or serve.
+
 The product (src/tke_orphans) imports the test kit in one place, the CLI module that adds the kit's commands, and
 the Tencent SDK only in cloud/. The wheel (built from what the Dockerfile copies) holds no emulator, no chat sinks
 and no demo world, and does not depend on the per-service SDK packages.
@@ -139,3 +142,61 @@ def test_without_the_kit_the_product_commands_work(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "scan" in proc.stdout and "Needs the test kit" in proc.stdout
+
+
+# ---- the layers inside the product ----------------------------------------------------------------------------
+
+
+def imports(path: Path) -> set[str]:
+    """Every module a file imports, relative imports made absolute."""
+    package = ["tke_orphans", *path.relative_to(PRODUCT).parent.parts]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            out.add(module)
+            out |= {f"{module}.{a.name}" for a in node.names}
+    return out
+
+
+def offenders(src: Path, where: str, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src).as_posix()
+        if not rel.startswith(where):
+            continue
+        found += [f"{rel}: {m}" for m in sorted(imports(path)) if m.startswith(forbidden)]
+    return found
+
+
+def test_the_state_and_the_records_know_nothing_of_notify_render_or_the_cli() -> None:
+    layers = ("tke_orphans.notify", "tke_orphans.render", "tke_orphans.cli", "tke_orphans.serve")
+    assert offenders(PRODUCT, "state/", layers) == []
+    assert offenders(PRODUCT, "records.py", (*layers, "tke_orphans.state")) == []
+    assert offenders(PRODUCT, "model.py", (*layers, "tke_orphans.state")) == []
+
+
+def raw_calls(src: Path) -> list[str]:
+    """`session.call("cvm", ...)` outside cloud/: code that knows an API's parameters and answer."""
+    found = []
+    for path in sorted(src.rglob("*.py")):
+        rel = path.relative_to(src).as_posix()
+        if rel.startswith("cloud/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "call"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.append(f"{rel}:{node.lineno}")
+    return found
+
+
+def test_only_the_cloud_adapter_knows_the_apis_shapes() -> None:
+    assert raw_calls(PRODUCT) == []

@@ -453,7 +453,7 @@ def config_from_data(data: Any, source: str = "<config>") -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the config must be a YAML mapping (see config.example.yaml)")
+        raise ConfigError(f"{source}: the config must be a YAML mapping (see Configuration in the README)")
     data = _expand(data, "", source)
     try:
         return Config.model_validate({**data, "source": source})

@@ -164,7 +164,7 @@ class _Index:
 
 def _open_candidates(
     inv: RegionInventory, policy: Policy, now: datetime, idx: _Index
-) -> Iterable[tuple[Instance, _Claim | None, tuple[ExcludedWhy, str] | None]]:
+) -> Iterable[tuple[Instance, _Claim, tuple[ExcludedWhy, str] | None]]:
     """Candidates that are not known nodes, with their claim and exclusion (if any)."""
     for inst in inv.instances or ():
         if inst.instance_id in inv.members:
@@ -215,7 +215,6 @@ def decide(inv: RegionInventory, policy: Policy, now: datetime) -> RegionVerdict
     excluded: list[Excluded] = []
     clusters_failure: ApiFailure | None = next((e for e in inv.errors if e.api == "tke.DescribeClusters"), None)
     for inst, c, excl in _open_candidates(inv, policy, now, idx):
-        assert c is not None
         if excl is not None:
             excluded.append(Excluded(inv.account, inv.region, inst.instance_id, excl[0], excl[1]))
             continue

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .cloud import PERMISSION_CODES, CloudError, Session, list_regions
-from .cloud.inventory import TKE_2022
+from .cloud import probe as probes
 
 
 @dataclass(frozen=True)
@@ -27,13 +26,12 @@ def _hint(exc: CloudError, cam_action: str) -> str:
     return f"{exc.code}: {exc.message}"
 
 
-def _try(session: Session, region: str, service: str, action: str, params: dict[str, Any], **kw: Any) -> Check:
-    api = f"{service}.{action}" + (" (2022-05-01)" if kw.get("version") == TKE_2022 else "")
+def _try(session: Session, region: str, probe: probes.Probe) -> Check:
     try:
-        resp = session.call(service, action, region, params, **kw)
+        found = probe.run(session, region)
     except CloudError as exc:
-        return Check(session.account, region, api, False, _hint(exc, f"{service}:{action}"))
-    return Check(session.account, region, api, True, f"ok ({resp.get('TotalCount', 0)} found)")
+        return Check(session.account, region, probe.api, False, _hint(exc, probe.cam_action))
+    return Check(session.account, region, probe.api, True, f"ok ({found} found)")
 
 
 def diagnose(session: Session, regions: Sequence[str] | str) -> list[Check]:
@@ -47,24 +45,16 @@ def diagnose(session: Session, regions: Sequence[str] | str) -> list[Check]:
             Check(session.account, "-", "region.DescribeRegions", False, _hint(exc, "region:DescribeRegions"))
         )
     for region in available if regions == "all" else regions:
-        checks.append(_try(session, region, "cvm", "DescribeInstances", {"Limit": 1}))
+        checks.append(_try(session, region, probes.INSTANCES))
         try:
-            clusters = session.call("tke", "DescribeClusters", region, {"Limit": 1})
-            cluster_ids = [c["ClusterId"] for c in clusters.get("Clusters") or []]
-            checks.append(Check(session.account, region, "tke.DescribeClusters", True, "ok"))
+            cluster_id = probes.first_cluster(session, region)
+            checks.append(Check(session.account, region, probes.CLUSTERS_API, True, "ok"))
         except CloudError as exc:
-            cluster_ids = []
-            checks.append(
-                Check(session.account, region, "tke.DescribeClusters", False, _hint(exc, "tke:DescribeClusters"))
-            )
-        checks.append(_try(session, region, "tke", "DescribeExistedInstances", {"Limit": 1}))
-        if not cluster_ids:
+            cluster_id = None
+            checks.append(Check(session.account, region, probes.CLUSTERS_API, False, _hint(exc, probes.CLUSTERS_CAM)))
+        checks.append(_try(session, region, probes.EXISTED))
+        if cluster_id is None:
             checks.append(Check(session.account, region, "tke cluster APIs", True, "not tried: no cluster in region"))
             continue
-        cid = {"ClusterId": cluster_ids[0]}
-        checks.append(
-            _try(session, region, "tke", "DescribeClusterInstances", {**cid, "Limit": 1, "InstanceRole": "ALL"})
-        )
-        checks.append(_try(session, region, "tke", "DescribeClusterInstances", {**cid, "Limit": 1}, version=TKE_2022))
-        checks.append(_try(session, region, "tke", "DescribeNodePools", {**cid, "Limit": 1}, version=TKE_2022))
+        checks += [_try(session, region, p) for p in probes.cluster_probes(cluster_id)]
     return checks

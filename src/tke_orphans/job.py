@@ -1,7 +1,7 @@
 """The main job, as `scan` and `serve` run it: scan, remember, decide what changed, tell it (exactly once).
 
-With a state database, only changes are told: new orphans, a digest of those still there every `remind_every`,
-and resolved ones; notices go through an outbox, so that what a run could not deliver is sent by the next one.
+Only changes are told: new orphans, a digest of those still there every `remind_every`, and resolved ones; notices
+go through an outbox, so that what a run could not deliver is sent by the next one.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from .cloud.errors import as_text
 from .cloud.session import CallListener
 from .config import Config
 from .model import ApiFailure, ScanResult
-from .notify import Delivery, MemoryLedger, Notice, Notifier, bot_specs
+from .notify import Delivery, Notice, Notifier, bot_specs
 from .notify.i18n import duration
+from .records import notice_from_dict, notice_to_dict
 from .scan import run_scan
 from .state import StateDB
 from .state.db import utcnow
 from .state.lifecycle import Plan, plan
-from .state.outbox import notice_from_json, notice_to_json
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def issue_keys(result: ScanResult) -> set[str]:
 
 
 def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
-    """Without a state: everything found, every run."""
+    """Everything a scan found, as one notice (`preview`, `scan --output markdown`); a run tells only changes."""
     notice = Notice(
         kind="new",
         scanned_at=result.scanned_at,
@@ -96,32 +96,32 @@ def deliver_outbox(
     accepted. A notice refused too long (`webhook.outbox`) is given up, told once here and kept in the history."""
     out: list[Delivery] = []
     limits = cfg.webhook.outbox
-    with Notifier(cfg, state, stop=stop) as notifier:
-        for entry in state.pending():
+    with Notifier(cfg, state.sends, stop=stop) as notifier:
+        for entry in state.outbox.pending():
             if stop is not None and stop.is_set():
                 break  # what was not sent stays owed
             age = utcnow() - entry.created_at
             if entry.attempts >= limits.max_attempts or age > limits.max_age:
                 last = entry.last_error or "-"
                 why = f"given up after {entry.attempts} attempt(s) over {duration(age, 'en')}: {last}"
-                state.give_up(entry.outbox_id, why)
+                state.outbox.give_up(entry.outbox_id, why)
                 log.warning("%s notice #%d %s", entry.notice["kind"], entry.outbox_id, why)
                 out.append(Delivery("outbox", "outbox", f"#{entry.outbox_id}", False, entry.attempts, "gave_up", why))
                 continue
             doc = entry.notice
-            result = current if doc.get("scan_id") == scan_id else state.scan_result(doc.get("scan_id"))
+            result = current if doc.get("scan_id") == scan_id else state.scans.result(doc.get("scan_id"))
 
             def accepted(d: Delivery, outbox_id: int = entry.outbox_id) -> None:
                 if d.ok:
-                    state.record_part(outbox_id, d.channel, int(d.part.split("/")[0]))
+                    state.outbox.record_part(outbox_id, d.channel, int(d.part.split("/")[0]))
 
-            deliveries = notifier.deliver(notice_from_json(doc, result), entry.owes, accepted)
+            deliveries = notifier.deliver(notice_from_dict(doc, result), entry.owes, accepted)
             if stop is not None and stop.is_set():
                 break  # a stop is not the bot's fault: no attempt is counted
-            state.settle(entry.outbox_id, as_text("; ".join(d.describe() for d in deliveries if not d.ok)))
+            state.outbox.settle(entry.outbox_id, as_text("; ".join(d.describe() for d in deliveries if not d.ok)))
             for d in deliveries:
                 kind = "notified" if d.ok else "delivery_failed"
-                state.add_event(kind, f"{doc['kind']} {d.describe()}")
+                state.events.add(kind, f"{doc['kind']} {d.describe()}")
             out += deliveries
     return out
 
@@ -129,7 +129,7 @@ def deliver_outbox(
 def run_job(
     cfg: Config,
     *,
-    state: StateDB | None,
+    state: StateDB,
     notify: bool = True,
     regions: Sequence[str] = (),
     endpoint_url: str | None = None,
@@ -141,38 +141,30 @@ def run_job(
 
     A pass cancelled half-way (SIGTERM in `serve`) is dropped whole: nothing is recorded, nothing is told.
     """
-    history = state.node_history if state is not None else None
     result = run_scan(
         cfg,
         regions_override=regions,
         endpoint_url=endpoint_url,
         listener=listener,
         now=now,
-        history=history,
+        history=state.nodes.history,
         cancel=cancel,
     )
     if cancel is not None and cancel.is_set():
         raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     channels = cfg.webhook.enabled and bool(bot_specs(cfg))
-    if state is None:
-        job = JobResult(result, notices_for(result, cfg))
-        if notify and channels:
-            with Notifier(cfg, MemoryLedger()) as notifier:
-                for notice in job.notices:
-                    job.deliveries += notifier.deliver(notice)
-        return job
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
-        p = plan(result, state.open_orphans(), cfg.webhook.remind_every, result.scanned_at)
-        state.apply(result, p, lifecycle=notify)
-        scan_id = state.record_scan(result)
+        p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at)
+        state.orphans.apply(result, p, lifecycle=notify)
+        scan_id = state.scans.record(result)
         job = JobResult(result, first_seen=dict(p.first_seen))
         if notify and channels:
-            job.notices = lifecycle_notices(p, result, cfg, state.told_issues())
+            job.notices = lifecycle_notices(p, result, cfg, state.orphans.told_issues())
             for notice in job.notices:
-                state.enqueue(notice.kind, notice_to_json(notice, scan_id))
-            state.mark_notified([*p.new, *p.remind], result.scanned_at)
-            state.set_told_issues(issue_keys(result))
+                state.outbox.enqueue(notice.kind, notice_to_dict(notice, scan_id))
+            state.orphans.mark_notified([*p.new, *p.remind], result.scanned_at)
+            state.orphans.set_told_issues(issue_keys(result))
     if notify and channels:
         job.deliveries = deliver_outbox(state, cfg, result, scan_id, cancel)
     return job

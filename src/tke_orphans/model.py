@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -205,3 +206,54 @@ class ScanResult:
     @property
     def by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(o.reason.value for o in self.orphans).items()))
+
+
+# ---- what changed, as the notifications tell it and the state's outbox keeps it ------------------------------
+
+NoticeKind = Literal["new", "reminder", "resolved", "test", "cleanup"]
+ResolvedHow = Literal["terminated", "rejoined", "ignored"]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An orphan that is gone: how (terminated, rejoined, ignored) and after how long."""
+
+    account: str
+    region: str
+    instance: Instance
+    how: ResolvedHow
+    detail: str = ""
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """One cleanup decision, as a message tells it."""
+
+    account: str
+    region: str
+    instance_id: str
+    name: str
+    action: str
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: NoticeKind
+    scanned_at: datetime
+    orphans: tuple[Orphan, ...] = ()
+    resolved: tuple[Resolved, ...] = ()
+    unverified: tuple[Unverified, ...] = ()
+    errors: tuple[tuple[str, ApiFailure], ...] = ()  # (where: "account/region" or "", failure)
+    first_seen: Mapping[str, datetime] = field(default_factory=dict)
+    status_url: str | None = None
+    result: ScanResult | None = None  # for channels that take the whole scan result (generic webhook)
+    actions: tuple[ActionLine, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.orphans or self.resolved or self.unverified or self.errors or self.actions) and (
+            self.kind != "test"
+        )

@@ -40,7 +40,7 @@ def test_terminate_batches_by_charge_type_and_says_what_happened(rig: Rig) -> No
     details = [r["detail"] for r in rig.state.query("SELECT detail FROM actions WHERE instance_id = 'ins-gzorp002'")]
     assert details and "refund 640.00" in details[0]
     rig.scan(rig.t0 + DAY + timedelta(minutes=5))
-    assert rig.state.open_orphans() == []
+    assert rig.state.orphans.open() == []
 
 
 def test_destroy_recycled_makes_the_second_call_only_when_asked(rig: Rig) -> None:
@@ -110,6 +110,6 @@ def test_readd_puts_a_node_back(rig: Rig) -> None:
     assert outcomes(report)["ins-shorp001"] == ("done", "added to cls-prodsh01/np-api00001")
     assert rig.emulator.store.regions["ap-shanghai"].node_of["ins-shorp001"] == "cls-prodsh01"
     rig.scan(rig.t0 + DAY + timedelta(minutes=5))
-    assert "ins-shorp001" not in {t.instance_id for t in rig.state.open_orphans()}
-    events = rig.state.events(instance_id="ins-shorp001")
+    assert "ins-shorp001" not in {t.instance_id for t in rig.state.orphans.open()}
+    events = rig.state.events.read(instance_id="ins-shorp001")
     assert [e["kind"] for e in events][-1] == "resolved:rejoined"

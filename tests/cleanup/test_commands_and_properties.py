@@ -103,7 +103,7 @@ def test_dry_run_and_real_run_select_the_same_instances(
     with rig_for(world, tmp_path_factory.mktemp("prop")) as rig:
         rig.scan()
         at = rig.t0 + DAY
-        orphans = sorted((o.region, o.instance.instance_id) for o in rig.state.last_result().orphans)  # type: ignore[union-attr]
+        orphans = sorted((o.region, o.instance.instance_id) for o in rig.state.scans.last().orphans)  # type: ignore[union-attr]
         for (region, iid), mark in zip(orphans, marked, strict=False):
             if mark is not None:
                 value = mark if isinstance(mark, str) else (at - mark).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -234,7 +234,7 @@ def test_read_only_state_directory(tmp_path: Path, existing: bool) -> None:
     data.mkdir()
     if existing:
         with StateDB(data / "s.db") as db:
-            db.add_event("kept", "stored before")
+            db.events.add("kept", "stored before")
     before = _snapshot(data)
     data.chmod(0o555)
     try:

@@ -69,12 +69,12 @@ def test_pacing_holds_across_runs(tmp_path: Path, clock: FakeClock) -> None:
         start = clock()
         for _ in range(2):
             for _ in range(15):
-                assert all(d.ok for d in deliver(cfg, notice(1), clock, ledger=db))
+                assert all(d.ok for d in deliver(cfg, notice(1), clock, ledger=db.sends))
         answers = [r.answer.get("errcode") for r in s.requests(platform="wecom")]
         assert answers == [0] * 30
         assert clock() - start >= 60  # the clock had to move past the first minute
         [key] = _keys(db)
-        assert len(db.recent_sends(key, start - 1)) == 30
+        assert len(db.sends.recent_sends(key, start - 1)) == 30
 
 
 def _keys(db: StateDB) -> list[str]:

@@ -67,7 +67,7 @@ def test_a_pass_where_the_api_fails_is_survived(service: Service) -> None:
     text = get(service.server.url + "/metrics")[1]
     assert metric(text, "tke_orphans_scans_total", status="ok") == 2
     assert metric(text, "tke_orphans_region_up", region="ap-guangzhou") == 1
-    assert len(service.state.open_orphans()) == 4  # the failing pass resolved nothing
+    assert len(service.state.orphans.open()) == 4  # the failing pass resolved nothing
 
 
 def test_a_pass_that_raises_is_logged_and_the_loop_goes_on(
@@ -129,9 +129,9 @@ def test_serve_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.kill()
     with StateDB(state) as db:  # intact, unlocked, and holding the passes that finished
-        scans = db.recent_scans()
+        scans = db.scans.recent()
         assert scans and all(s["status"] == "ok" for s in scans)
-        assert len(db.open_orphans()) == 4
+        assert len(db.orphans.open()) == 4
 
 
 def test_the_state_is_locked_pass_by_pass(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -140,8 +140,8 @@ def test_the_state_is_locked_pass_by_pass(tmp_path: Path, caplog: pytest.LogCapt
         svc = Service(config_from_data(config_data(emu.url)), db, timedelta(minutes=10), ("127.0.0.1", 0))
         svc.run_pass()
         with StateDB(tmp_path / "s.db") as other:  # between passes: free
-            assert len(other.recent_scans()) == 1
+            assert len(other.scans.recent()) == 1
             svc.run_pass()  # while the other holds it: this pass is skipped, not run into the same database
             assert "pass skipped" in caplog.text and "only one scan may use a state database" in caplog.text
         svc.run_pass()
-        assert len(db.recent_scans()) == 2
+        assert len(db.scans.recent()) == 2

@@ -106,12 +106,12 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
 
         def half_way() -> None:
             with db.transaction():
-                db.enqueue("new", {"kind": "new"})
-                db.add_event("notified", "inside")  # nested: joins the outer transaction
+                db.outbox.enqueue("new", {"kind": "new"})
+                db.events.add("notified", "inside")  # nested: joins the outer transaction
                 raise RuntimeError("half-way")
 
         with pytest.raises(RuntimeError):
             half_way()
-        assert db.pending() == [] and db.events() == []
-        db.add_event("after")  # the connection is usable again
-        assert [e["kind"] for e in db.events()] == ["after"]
+        assert db.outbox.pending() == [] and db.events.read() == []
+        db.events.add("after")  # the connection is usable again
+        assert [e["kind"] for e in db.events.read()] == ["after"]

@@ -89,7 +89,7 @@ def test_a_listing_that_always_fails_is_told_and_contained(
     for value in _all_strings(doc["errors"] + [e for r in doc["regions"] for e in r["errors"]]):
         assert value is None or (isinstance(value, str) and len(value) <= MAX_TEXT)
     with StateDB(tmp_path / "state.db", lock=False) as db:
-        scans = db.recent_scans()
+        scans = db.scans.recent()
     assert len(scans) == 1 and scans[0]["status"] == result.status
     assert json.loads(json.dumps(scans[0]["errors"])) == scans[0]["errors"]
     assert job.deliveries and all(d.ok for d in job.deliveries)

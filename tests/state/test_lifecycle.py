@@ -70,8 +70,8 @@ def test_a_failing_region_does_not_resolve_its_orphans(demo_data: dict[str, Any]
         assert all(n.kind != "resolved" for n in failing.notices)
         assert {o.instance.instance_id for o in failing.result.orphans} == {"ins-shorp001"}
         # Right after the failing pass, not only once healed: all four still open, none resolved.
-        assert len(rig.state.open_orphans()) == 4
-        assert not [e for e in rig.state.events() if e["kind"].startswith("resolved")]
+        assert len(rig.state.orphans.open()) == 4
+        assert not [e for e in rig.state.events.read() if e["kind"].startswith("resolved")]
         # The errors are told (once), as an incomplete check, not as resolutions.
         assert [n.kind for n in failing.notices] == ["new"] and "无法检查" in rig.texts()[-1]
         told = len(rig.texts())
@@ -80,7 +80,7 @@ def test_a_failing_region_does_not_resolve_its_orphans(demo_data: dict[str, Any]
         rig.emulator.faults = FaultPlan([])
         healed = rig.run(advance=timedelta(minutes=10))
         assert healed.notices == []  # the same orphans as before: nothing new, nothing resolved
-        assert len(rig.state.open_orphans()) == 4
+        assert len(rig.state.orphans.open()) == 4
 
 
 def test_a_failed_delivery_is_sent_on_the_next_run_and_only_there(demo_data: dict[str, Any], tmp_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_a_failed_delivery_is_sent_on_the_next_run_and_only_there(demo_data: dic
         assert ids_in(rig.texts("feishu")[0]) == ORPHANS
         assert len(rig.sinks.accepted(platform="wecom")) == 1  # not sent twice
         assert rig.run(advance=timedelta(minutes=10)).deliveries == []
-        kinds = [e["kind"] for e in rig.state.events()]
+        kinds = [e["kind"] for e in rig.state.events.read()]
         assert kinds.count("delivery_failed") == 1 and kinds.count("notified") == 2
 
 

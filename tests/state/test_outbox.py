@@ -94,7 +94,7 @@ def test_a_kill_mid_delivery_sends_each_part_once(demo_data: dict[str, Any], tmp
         counts = {p: len(sinks.accepted(platform=p)) for p in ("wecom", "dingtalk", "feishu")}
     assert counts == {"wecom": 1, "dingtalk": 1, "feishu": 1}
     with StateDB(state) as db:
-        assert not db.pending()
+        assert not db.outbox.pending()
 
 
 def test_sigterm_during_a_pacing_wait_stops_at_once_and_keeps_the_notice_owed(
@@ -112,7 +112,7 @@ def test_sigterm_during_a_pacing_wait_stops_at_once_and_keeps_the_notice_owed(
         with StateDB(state) as db:
             now = time.time()
             for i in range(20):
-                db.record_send(bot, now - i * 0.1)
+                db.sends.record_send(bot, now - i * 0.1)
         proc = tke_orphans("serve", "-c", str(cfg), "--state", str(state), "--interval", "1h",
                            "--listen", "127.0.0.1:0", home=tmp_path)  # fmt: skip
         lines: list[str] = []
@@ -131,7 +131,7 @@ def test_sigterm_during_a_pacing_wait_stops_at_once_and_keeps_the_notice_owed(
         assert not sinks.accepted()
     assert took < 20, f"SIGTERM took {took:.0f}s: a pacing wait did not wake"
     with StateDB(state) as db:
-        (entry,) = db.pending()
+        (entry,) = db.outbox.pending()
         assert entry.attempts == 0 and not entry.sent  # owed whole, and a stop is no failed attempt
 
 
@@ -160,13 +160,13 @@ def test_a_refusing_bot_gets_no_backlog(demo_data: dict[str, Any], tmp_path: Pat
             )
             == 1
         )
-        kinds = [e["kind"] for e in rig.state.events()]
+        kinds = [e["kind"] for e in rig.state.events.read()]
         assert kinds.count("notice_superseded") == 1 and kinds.count("notice_dead") == 1
-        assert rig.state.dead_letters() == 1
+        assert rig.state.outbox.dead_letters() == 1
         rig.config = good
         fixed = rig.run()
         # The gave-up notice was told once, and is not sent now; (Feishu, new in this config, gets the digest too.)
         assert [(d.channel, d.ok) for d in fixed.deliveries] == [("wecom", True), ("feishu", True)]
         texts = rig.texts()
         assert len(texts) == 1 and "仍有" in texts[0]  # the latest digest, and nothing else
-        assert not rig.state.pending()
+        assert not rig.state.outbox.pending()

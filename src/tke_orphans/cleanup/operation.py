@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from ..config import Config
 from ..job import deliver_outbox
+from ..model import ActionLine, Notice
 from ..notify import Delivery, bot_specs
-from ..notify.model import ActionLine, Notice
+from ..records import notice_to_dict
 from ..state import StateDB
-from ..state.outbox import notice_to_json
 from .plan import Decision, Options
 from .run import Report, actor, run_cleanup
 
@@ -44,7 +44,7 @@ def run_operation(
     by = who or actor()
 
     def record(decisions: list[Decision]) -> None:
-        state.record_actions(decisions, by, opts.dry_run, now())
+        state.actions.record(decisions, by, opts.dry_run, now())
 
     run = CleanupRun(by, run_cleanup(cfg, state, opts, endpoint_url=endpoint_url, now=now, record=record))
     acted = [d for d in run.report.decisions if d.outcome in ("done", "failed")]
@@ -52,7 +52,7 @@ def run_operation(
         lines = tuple(ActionLine(d.account, d.region, d.instance_id, d.name, d.action, d.outcome, d.detail)
                       for d in acted)  # fmt: skip
         notice = Notice("cleanup", now().replace(microsecond=0), actions=lines)
-        state.enqueue("cleanup", notice_to_json(notice))
+        state.outbox.enqueue("cleanup", notice_to_dict(notice))
         run.deliveries = deliver_outbox(state, cfg, None, None)
     return run
 

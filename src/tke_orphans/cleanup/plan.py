@@ -10,6 +10,7 @@ from ..cloud.actions import MARK_TAG
 from ..config import format_duration
 from ..detect import Policy, excluded_reason
 from ..model import Instance, ScanResult
+from ..records import parse_iso
 
 Action = Literal["mark", "terminate", "readd"]
 Outcome = Literal["dry-run", "done", "failed", "skipped", "refused"]
@@ -140,7 +141,7 @@ def _mark_too_young(marked: str | None, opts: Options, now: datetime) -> str | N
             return None
         return f"not marked ({MARK_TAG}): run cleanup --action mark first, or pass --unmarked"
     try:
-        at = datetime.fromisoformat(marked.replace("Z", "+00:00"))
+        at = parse_iso(marked)
     except ValueError:
         return f"{MARK_TAG}={marked} is not a time"
     if at.tzinfo is None:

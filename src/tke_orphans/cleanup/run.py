@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 
 from ..cloud import CloudError, RegionLister, Session
 from ..cloud import actions as cloud_actions
-from ..cloud.inventory import failure_of, to_instance
+from ..cloud.inventory import describe_instances, failure_of
 from ..config import Config, Credentials
 from ..detect import Policy
-from ..model import Instance
 from ..scan import make_session, plan_accounts
 from ..state import StateDB
 from .plan import Decision, Options, Target, decision, select, still_qualifies
@@ -44,16 +43,6 @@ def actor() -> str:
         return f"{getpass.getuser()}@{socket.gethostname()}"
     except (KeyError, OSError):
         return "tke-orphans"
-
-
-def _fresh(session: Session, region: str, ids: list[str]) -> dict[str, Instance]:
-    out: dict[str, Instance] = {}
-    for i in range(0, len(ids), 100):
-        resp = session.call("cvm", "DescribeInstances", region, {"InstanceIds": ids[i : i + 100], "Limit": 100})
-        for d in resp.get("InstanceSet") or []:
-            inst = to_instance(d)
-            out[inst.instance_id] = inst
-    return out
 
 
 def _members(lister: RegionLister) -> tuple[set[str], dict[str, str]]:
@@ -148,7 +137,7 @@ def run_cleanup(
     """`record` gets the decisions as they are made, so that what was done is on record even if a later step fails."""
     if opts.action == "readd" and not opts.cluster_id:
         raise CleanupError("--action readd needs --cluster (and optionally --node-pool)")
-    last = state.last_result()
+    last = state.scans.last()
     if last is None:
         raise CleanupError("no scan in the state yet: run `tke-orphans scan` first")
     at = now()
@@ -159,7 +148,7 @@ def run_cleanup(
         if record is not None and decisions:
             record(decisions)
 
-    first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.open_orphans()}
+    first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.orphans.open()}
     targets, skipped = select(last, first_seen, opts, at)
     decided(skipped)
     if len(targets) > opts.max:
@@ -205,7 +194,7 @@ def _region(session: Session, region: str, group: list[Target], opts: Options, p
     lister = RegionLister(session, region, cfg.tencentcloud.concurrency)
     ids = [t.instance.instance_id for t in group]
     try:
-        fresh = _fresh(session, region, ids)
+        fresh = describe_instances(session, region, ids)
         clusters, members = _members(lister)
         existed = lister.existed_owners(ids)
     except Exception as exc:

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ..cleanup import CleanupError, Options, run_operation
-from ..cloud import CredentialsError
-from ..config import ConfigError, parse_duration
+from ..cleanup import Options, run_operation
 from ..sanitize import labelled, plain
-from ..state import StateError
-from .common import EXIT_INCOMPLETE, ConfigOpt, EndpointOpt, Output, StateOpt, console, endpoint, fail, load, open_state
+from .common import (
+    EXIT_INCOMPLETE,
+    ConfigOpt,
+    EndpointOpt,
+    Output,
+    StateOpt,
+    command,
+    console,
+    duration,
+    endpoint,
+    load,
+    open_state,
+)
 from .scan import delivery_json
 
 
@@ -26,13 +34,7 @@ class ActionName(StrEnum):
     readd = "readd"
 
 
-def _duration(flag: str, value: str) -> timedelta:
-    try:
-        return parse_duration(value)
-    except (ValueError, ConfigError) as exc:
-        fail(f"{flag}: {exc}")
-
-
+@command
 def cleanup(
     action: Annotated[ActionName, typer.Option(help="mark (tag), terminate, or readd (back into --cluster).")] = (
         ActionName.mark
@@ -66,16 +68,16 @@ def cleanup(
     config: ConfigOpt = None,
     state: StateOpt = None,
     endpoint_url: EndpointOpt = None,
-) -> None:
+) -> int:
     """Act on orphans the state has seen long enough: tag, terminate or add back. Dry run unless --yes."""
     cfg = load(config)
     c = cfg.cleanup
     opts = Options(
         action=action.value,
-        min_orphan_age=_duration("--min-orphan-age", min_orphan_age) if min_orphan_age else c.min_orphan_age,
+        min_orphan_age=duration("--min-orphan-age", min_orphan_age) if min_orphan_age else c.min_orphan_age,
         max=max_ or c.max,
         only=frozenset(only or ()),
-        min_mark_age=_duration("--min-mark-age", min_mark_age) if min_mark_age else c.min_mark_age,
+        min_mark_age=duration("--min-mark-age", min_mark_age) if min_mark_age else c.min_mark_age,
         unmarked=unmarked,
         destroy_recycled=destroy_recycled,
         cluster_id=cluster,
@@ -83,10 +85,7 @@ def cleanup(
         dry_run=not yes,
     )
     with open_state(cfg, state) as db:
-        try:
-            run = run_operation(cfg, db, opts, endpoint_url=endpoint(endpoint_url))
-        except (CleanupError, CredentialsError, StateError) as exc:
-            fail(str(exc))
+        run = run_operation(cfg, db, opts, endpoint_url=endpoint(endpoint_url))
     report = run.report
     if output is Output.json:
         doc = {"dry_run": opts.dry_run, "action": opts.action, "actor": run.actor, "refused": report.refused,
@@ -109,4 +108,4 @@ def cleanup(
             out.print(
                 labelled("sent", "green", sent.describe()) if sent.ok else labelled("not sent", "red", sent.describe())
             )
-    raise typer.Exit(EXIT_INCOMPLETE if run.failed else 0)
+    return EXIT_INCOMPLETE if run.failed else 0

@@ -1,19 +1,28 @@
-"""What every command shares: options, loading the config, opening the state, failing with a named exit code."""
+"""What every command shares: options, loading the config, opening the state, and the one error boundary.
+
+A command returns its exit code (None for 0) and raises a domain error when it cannot go on; `command` turns each
+domain error into one sentence on stderr and its exit code. Anything else is a bug, and keeps its traceback.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
+from collections.abc import Callable
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, ParamSpec
 
 import typer
 from rich.console import Console
 
-from ..cloud.errors import redact_known
-from ..config import Config, ConfigError, load_config, mask_url, masked_dict
+from ..cleanup import CleanupError
+from ..cloud.errors import CredentialsError, redact_known
+from ..config import Config, ConfigError, load_config, mask_url, masked_dict, parse_duration
+from ..notify import AppriseMissing
 from ..sanitize import visible
 from ..state import StateDB, StateError
 
@@ -41,16 +50,51 @@ StateOpt = Annotated[
 ]
 
 
+class UsageError(Exception):
+    """A flag or an input file the command cannot use; the message names it and says what to do."""
+
+
+# The domain errors and their exit codes (a subclass maps as its base does).
+EXIT_CODES: dict[type[Exception], int] = {
+    UsageError: EXIT_USAGE,
+    ConfigError: EXIT_USAGE,
+    StateError: EXIT_USAGE,
+    CredentialsError: EXIT_USAGE,
+    CleanupError: EXIT_USAGE,
+    AppriseMissing: EXIT_USAGE,
+}
+P = ParamSpec("P")
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     typer.echo(f"error: {visible(message, keep=chr(10))}", err=True)  # messages may quote cloud text
     raise typer.Exit(code)
 
 
-def load(path: str | None) -> Config:
+def command(fn: Callable[P, int | None]) -> Callable[P, None]:
+    """The error boundary of a command (typer reads the options from `fn`'s signature, through functools.wraps)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            code = fn(*args, **kwargs)
+        except tuple(EXIT_CODES) as exc:
+            fail(str(exc), next(c for t, c in EXIT_CODES.items() if isinstance(exc, t)))
+        if code:
+            raise typer.Exit(code)
+
+    return run
+
+
+def duration(flag: str, value: str) -> timedelta:
     try:
-        cfg = load_config(path)
-    except ConfigError as exc:
-        fail(str(exc))
+        return parse_duration(value)
+    except (ValueError, ConfigError) as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
+def load(path: str | None) -> Config:
+    cfg = load_config(path)
     logging.basicConfig(level=cfg.logging.level.upper(), format="%(levelname)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskSecrets())
@@ -76,17 +120,14 @@ def open_state(cfg: Config, flag: str | None, *, lock: bool = True, create: bool
     """`create=False` for commands that only read: a missing state is an error, not a new empty file."""
     path = flag or cfg.state.path
     if not create and not Path(path).exists():
-        fail(f"no state database at {path} yet: run `tke-orphans scan` first (or pass --state)")
-    try:
-        return StateDB(path, lock=lock)
-    except StateError as exc:
-        fail(str(exc))
+        raise UsageError(f"no state database at {path} yet: run `tke-orphans scan` first (or pass --state)")
+    return StateDB(path, lock=lock)
 
 
 def endpoint(flag: str | None) -> str | None:
     url = flag or os.environ.get("TKE_ORPHANS_ENDPOINT_URL") or None
     if url is not None and not re.match(r"^https?://[^/\s]+/?$", url):
-        fail(f"--endpoint-url {url!r}: expected a base URL such as http://127.0.0.1:9000")
+        raise UsageError(f"--endpoint-url {url!r}: expected a base URL such as http://127.0.0.1:9000")
     return url
 
 

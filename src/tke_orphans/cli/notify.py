@@ -13,12 +13,11 @@ import typer
 
 from ..config import mask_url
 from ..job import notices_for
-from ..notify import AppriseMissing, BotSpec, MemoryLedger, Notice, Notifier, bot_specs, full_name, make_channel
+from ..notify import BotSpec, MemoryLedger, Notice, Notifier, bot_specs, make_channel
 from ..notify.pacing import BotPacer
 from ..render.json import from_json
 from ..sanitize import labelled
-from ..state import StateError
-from .common import EXIT_INCOMPLETE, ConfigOpt, StateOpt, console, fail, load, open_state
+from .common import EXIT_INCOMPLETE, ConfigOpt, StateOpt, UsageError, command, console, load, open_state
 
 
 class PreviewPlatform(StrEnum):
@@ -29,33 +28,31 @@ class PreviewPlatform(StrEnum):
     apprise = "apprise"
 
 
+@command
 def notify_test(
     config: ConfigOpt = None,
     channel: Annotated[str | None, typer.Option(help="Only this channel (e.g. wecom, dingtalk:ops).")] = None,
     state: StateOpt = None,
-) -> None:
+) -> int:
     """Send a short test message to each configured bot and show each answer."""
     cfg = load(config)
-    names = [full_name(s) for s in bot_specs(cfg)]
+    names = [s.full_name for s in bot_specs(cfg)]
     if not names:
-        fail(f"{cfg.source}: no notification channel is configured (webhook.platforms, generic, apprise)")
+        raise UsageError(f"{cfg.source}: no notification channel is configured (webhook.platforms, generic, apprise)")
     if channel and channel not in names and channel not in {n.split(":")[0] for n in names}:
-        fail(f"--channel {channel}: not configured; the channels are: {', '.join(names)}")
+        raise UsageError(f"--channel {channel}: not configured; the channels are: {', '.join(names)}")
     if not cfg.webhook.enabled:
         typer.echo("note: webhook.enabled is false: these bots answer a test, but scans will not notify them", err=True)
     notice = Notice(kind="test", scanned_at=datetime.now(UTC).replace(microsecond=0))
-    with open_state(cfg, state, lock=False) as db:
-        try:
-            with Notifier(cfg, db, only=channel) as notifier:
-                deliveries = notifier.deliver(notice)
-        except AppriseMissing as exc:
-            fail(str(exc))
+    with open_state(cfg, state, lock=False) as db, Notifier(cfg, db.sends, only=channel) as notifier:
+        deliveries = notifier.deliver(notice)
     out = console()
     for d in deliveries:
         out.print(labelled("OK", "green", d.describe()) if d.ok else labelled("FAILED", "red", d.describe()))
-    raise typer.Exit(0 if all(d.ok for d in deliveries) else EXIT_INCOMPLETE)
+    return 0 if all(d.ok for d in deliveries) else EXIT_INCOMPLETE
 
 
+@command
 def preview(
     platform: Annotated[PreviewPlatform, typer.Option(help="Which platform's bodies to print.")],
     config: ConfigOpt = None,
@@ -68,24 +65,18 @@ def preview(
         try:
             result = from_json(json.loads(input_file.read_text(encoding="utf-8")))
         except (OSError, ValueError) as exc:
-            fail(f"{input_file}: {exc}")
+            raise UsageError(f"{input_file}: {exc}") from None
     else:
         with open_state(cfg, state, lock=False, create=False) as db:
-            try:
-                last = db.last_result()
-            except StateError as exc:
-                fail(str(exc))
+            last = db.scans.last()
         if last is None:
-            fail("no scan in the state yet: run `tke-orphans scan` first, or pass --input FILE")
+            raise UsageError("no scan in the state yet: run `tke-orphans scan` first, or pass --input FILE")
         result = last
     configured = [s for s in bot_specs(cfg) if s.platform == platform.value]
     # Without a configured bot of that platform, show what a default one would receive.
     spec = configured[0] if configured else BotSpec(platform.value, platform.value, "", language=cfg.webhook.language)
-    try:
-        with httpx.Client() as client:
-            channel = make_channel(spec, client, BotPacer(MemoryLedger()))
-            bodies = [body for notice in notices_for(result, cfg) for body in channel.messages(notice)]
-    except AppriseMissing as exc:
-        fail(str(exc))
+    with httpx.Client() as client:
+        channel = make_channel(spec, client, BotPacer(MemoryLedger()))
+        bodies = [body for notice in notices_for(result, cfg) for body in channel.messages(notice)]
     for body in bodies:
         typer.echo(mask_url(json.dumps(body, ensure_ascii=False, indent=2)))

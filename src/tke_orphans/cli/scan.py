@@ -11,14 +11,13 @@ import typer
 import yaml
 from rich.console import Console
 
-from ..cloud import CredentialsError
 from ..config import Config, check_region, masked_dict
 from ..job import JobResult, run_job
-from ..notify import AppriseMissing, Delivery
+from ..notify import Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
 from ..sanitize import labelled
-from ..state import StateDB, StateError
+from ..state import StateDB
 from .common import (
     EXIT_INCOMPLETE,
     EXIT_ORPHANS,
@@ -26,9 +25,10 @@ from .common import (
     EndpointOpt,
     Output,
     StateOpt,
+    UsageError,
+    command,
     console,
     endpoint,
-    fail,
     load,
     open_state,
 )
@@ -41,7 +41,7 @@ def delivery_json(d: Delivery) -> dict[str, object]:
 
 def execute(
     cfg: Config,
-    state: StateDB | None,
+    state: StateDB,
     *,
     regions: Sequence[str] = (),
     endpoint_url: str | None = None,
@@ -52,7 +52,7 @@ def execute(
 
     for plan in plan_accounts(cfg, regions):
         if not plan.regions:
-            fail(
+            raise UsageError(
                 f"{cfg.source}: {plan.where}: no region to scan: set region, or regions (a list or 'all'), "
                 "or pass --region"
             )
@@ -70,8 +70,6 @@ def execute(
         if status is not None:
             status.start()
         return run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url, listener=on_call)
-    except (CredentialsError, AppriseMissing, StateError) as exc:
-        fail(str(exc))
     finally:
         if status is not None:
             status.stop()
@@ -116,6 +114,7 @@ def exit_code(job: JobResult, fail_on_orphans: bool) -> int:
     return EXIT_ORPHANS if fail_on_orphans and job.result.orphans else 0
 
 
+@command
 def scan(
     config: ConfigOpt = None,
     region: Annotated[list[str] | None, typer.Option(help="Scan only this region (repeatable).")] = None,
@@ -124,7 +123,7 @@ def scan(
     fail_on_orphans: Annotated[bool, typer.Option(help="Exit 1 when orphans are found.")] = False,
     endpoint_url: EndpointOpt = None,
     state: StateOpt = None,
-) -> None:
+) -> int:
     """Find orphaned CVM instances in every configured account and region, and tell the team."""
     cfg = load(config)
     url = endpoint(endpoint_url)
@@ -132,14 +131,15 @@ def scan(
         try:
             check_region(name)
         except ValueError as exc:
-            fail(f"--region: {exc}")
+            raise UsageError(f"--region: {exc}") from None
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
     show(job, output, cfg)
-    raise typer.Exit(exit_code(job, fail_on_orphans))
+    return exit_code(job, fail_on_orphans)
 
 
+@command
 def check_config(config: ConfigOpt = None) -> None:
     """Validate the config file and print the effective configuration, secrets masked."""
     cfg = load(config)
@@ -147,7 +147,8 @@ def check_config(config: ConfigOpt = None) -> None:
     typer.echo(yaml.safe_dump(masked_dict(cfg), sort_keys=False, allow_unicode=True), nl=False)
 
 
-def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
+@command
+def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> int:
     """Call each API once per configured region: do the credentials and CAM permissions work?"""
     from rich.table import Table
 
@@ -159,13 +160,10 @@ def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> None:
     table = Table("Account", "Region", "API", "Result")
     ok = True
     for plan in plan_accounts(cfg):
-        try:
-            session = make_session(cfg, plan, url, None)
-        except CredentialsError as exc:
-            fail(str(exc))
+        session = make_session(cfg, plan, url, None)
         for check in diagnose(session, plan.regions):
             ok &= check.ok
             result = labelled("OK", "green", check.detail) if check.ok else labelled("FAIL", "red", check.detail)
             table.add_row(check.account, check.region, check.api, result)
     console().print(table)
-    raise typer.Exit(0 if ok else EXIT_INCOMPLETE)
+    return 0 if ok else EXIT_INCOMPLETE

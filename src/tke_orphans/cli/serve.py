@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..config import ConfigError, parse_duration
-from .common import ConfigOpt, EndpointOpt, StateOpt, endpoint, fail, load, open_state
+from .common import ConfigOpt, EndpointOpt, StateOpt, UsageError, command, duration, endpoint, load, open_state
 
 
 class ServeCleanup(StrEnum):
@@ -19,10 +18,11 @@ class ServeCleanup(StrEnum):
 def _listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        fail(f"--listen {value!r}: expected HOST:PORT, such as 0.0.0.0:9108")
+        raise UsageError(f"--listen {value!r}: expected HOST:PORT, such as 0.0.0.0:9108")
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
+@command
 def serve(
     config: ConfigOpt = None,
     interval: Annotated[str | None, typer.Option(help="Time between scans [default: serve.interval, 10m].")] = None,
@@ -49,19 +49,16 @@ def serve(
     from ..serve import Service
 
     cfg = load(config)
-    try:
-        every = parse_duration(interval) if interval else cfg.serve.interval
-    except (ValueError, ConfigError) as exc:
-        fail(f"--interval: {exc}")
+    every = duration("--interval", interval) if interval else cfg.serve.interval
     if every.total_seconds() < 1:
-        fail("--interval must be at least 1s")
+        raise UsageError("--interval must be at least 1s")
     address = _listen(listen or cfg.serve.listen)
     with open_state(cfg, state, lock=False) as db:  # locked pass by pass (Service.run_pass)
         try:
             hook = serve_hook(cfg, db, cleanup.value, endpoint(endpoint_url)) if cleanup else None
             service = Service(cfg, db, every, address, endpoint(endpoint_url), after_pass=hook)
         except OSError as exc:
-            fail(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}")
+            raise UsageError(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}") from None
 
         def _stop(signum: int, frame: object) -> None:
             service.stop.set()

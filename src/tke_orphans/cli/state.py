@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..config import ConfigError, parse_duration
 from ..sanitize import plain
-from .common import ConfigOpt, Output, StateOpt, console, fail, load, open_state
+from .common import ConfigOpt, Output, StateOpt, command, console, duration, load, open_state
 
 state_app = typer.Typer(help="The state database: what tke-orphans remembers between runs.")
 
 
+@command
 def history(
     config: ConfigOpt = None,
     instance: Annotated[str | None, typer.Option(help="Only this instance id.")] = None,
@@ -25,12 +25,9 @@ def history(
 ) -> None:
     """What happened: orphans found and resolved, reminders, deliveries and their failures."""
     cfg = load(config)
-    try:
-        start = datetime.now(UTC) - parse_duration(since)
-    except (ValueError, ConfigError) as exc:
-        fail(f"--since: {exc}")
+    start = datetime.now(UTC) - duration("--since", since)
     with open_state(cfg, state, lock=False, create=False) as db:
-        events = db.events(since=start, instance_id=instance)
+        events = db.events.read(since=start, instance_id=instance)
     if output is Output.json:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
@@ -44,6 +41,7 @@ def history(
 
 
 @state_app.command("export")
+@command
 def export(config: ConfigOpt = None, state: StateOpt = None) -> None:
     """Dump every table of the state database as JSON."""
     cfg = load(config)

@@ -1,15 +1,15 @@
 """The calls cleanup makes: tag, price and terminate, add back to a cluster. Each returns what the cloud answered.
 
-Batches follow the API's rules (docs: tencentcloud-api.md, "Mutating calls"): TerminateInstances takes at most 100
-instances of one charge type, TagResources at most 10 resources.
+Batches follow the API reference: TerminateInstances takes at most 100 instances of one charge type, TagResources
+at most 10 resources.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .errors import CloudError
+from .inventory import chunks
 from .session import Session
 
 MARK_TAG = "tke-orphans:marked-at"
@@ -21,11 +21,6 @@ class Outcome:
     ok: bool
     detail: str
     request_id: str = ""
-
-
-def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 def owner_uin(session: Session, configured: str | None, region: str) -> str:
@@ -45,7 +40,7 @@ def _failed(ids: list[str], exc: CloudError) -> list[Outcome]:
 
 def mark(session: Session, region: str, uin: str, ids: list[str], value: str) -> list[Outcome]:
     out: list[Outcome] = []
-    for chunk in _chunks(ids, 10):
+    for chunk in chunks(ids, 10):
         names = {f"qcs::cvm:{region}:uin/{uin}:instance/{i}": i for i in chunk}
         params = {"ResourceList": list(names), "Tags": [{"TagKey": MARK_TAG, "TagValue": value}]}
         try:
@@ -64,7 +59,7 @@ def mark(session: Session, region: str, uin: str, ids: list[str], value: str) ->
 def refunds(session: Session, region: str, ids: list[str]) -> dict[str, float]:
     """What returning each (prepaid) instance would refund; raises CloudError. Callers pass one charge type."""
     out: dict[str, float] = {}
-    for chunk in _chunks(ids, 100):
+    for chunk in chunks(ids, 100):
         resp = session.call("cvm", "InquiryPriceTerminateInstances", region, {"InstanceIds": chunk})
         for r in resp.get("InstanceRefundsSet") or []:
             out[str(r.get("InstanceId"))] = float(r.get("Refunds") or 0)
@@ -73,7 +68,7 @@ def refunds(session: Session, region: str, ids: list[str]) -> dict[str, float]:
 
 def _terminate_batches(session: Session, region: str, ids: list[str], done: str) -> list[Outcome]:
     out: list[Outcome] = []
-    for chunk in _chunks(ids, 100):
+    for chunk in chunks(ids, 100):
         try:
             resp = session.call("cvm", "TerminateInstances", region, {"InstanceIds": chunk}, mutating=True)
         except CloudError as exc:
@@ -108,7 +103,7 @@ def add_existed(
     session: Session, region: str, cluster_id: str, node_pool_id: str | None, ids: list[str]
 ) -> list[Outcome]:
     out: list[Outcome] = []
-    for chunk in _chunks(ids, 100):
+    for chunk in chunks(ids, 100):
         params: dict[str, object] = {"ClusterId": cluster_id, "InstanceIds": chunk}
         if node_pool_id:
             params["NodePool"] = {"AddToNodePool": True, "NodePoolId": node_pool_id}

@@ -289,7 +289,7 @@ class RegionLister:
     def confirm(self, inv: RegionInventory, instance_ids: list[str]) -> None:
         """Ask TKE which of these CVMs are in a cluster (any cluster of the region), 100 a call."""
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"existed-{self.region}") as pool:
-            futures = [pool.submit(self._existed, chunk) for chunk in _chunks(instance_ids, PAGE)]
+            futures = [pool.submit(self._existed, chunk) for chunk in chunks(instance_ids, PAGE)]
             failed = False
             for f in futures:
                 try:
@@ -308,7 +308,7 @@ class RegionLister:
     def existed_owners(self, ids: list[str]) -> dict[str, str]:
         """CVM id -> the cluster TKE says it is in ("" for none); raises CloudError."""
         out: dict[str, str] = {}
-        for chunk in _chunks(ids, PAGE):
+        for chunk in chunks(ids, PAGE):
             out |= self._existed(chunk)
         return out
 
@@ -319,9 +319,20 @@ class RegionLister:
         return {d["InstanceId"]: d.get("AlreadyInCluster") or "" for d in items if d.get("InstanceId") in ids}
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    """Batches of at most `size`: what one call may take."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def describe_instances(session: Session, region: str, ids: list[str]) -> dict[str, Instance]:
+    """These instances as the cloud sees them right now, by id; one missing from the answer is gone."""
+    out: dict[str, Instance] = {}
+    for chunk in chunks(ids, PAGE):
+        resp = session.call("cvm", "DescribeInstances", region, {"InstanceIds": chunk, "Limit": PAGE})
+        for inst in _convert("cvm.DescribeInstances", resp.get("InstanceSet") or [], to_instance):
+            out[inst.instance_id] = inst
+    return out
 
 
 def list_regions(session: Session) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
 from ..config import Credentials, Retry
+from ..retry import Backoff, full_jitter, retrying
 from . import credentials
 from .errors import CloudError, CredentialsError, as_text, is_retryable, is_throttled
 from .ratelimit import Pacer
@@ -81,6 +81,15 @@ class Endpoint:
 CallListener = Callable[[str, str, str], None]  # (api, region, outcome: ok|retry|error)
 
 
+@dataclass
+class _Failed:
+    """One try that failed: the cloud's code and words."""
+
+    code: str
+    message: str
+    request_id: str = ""
+
+
 class Session:
     """Thread-safe: each thread gets its own SDK clients (and so its own HTTP connection pool)."""
 
@@ -122,11 +131,6 @@ class Session:
         if self._listener:
             self._listener(api, region, outcome)
 
-    def _backoff(self, attempt: int) -> float:
-        """Capped exponential backoff with full jitter."""
-        ceiling = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1))
-        return random.uniform(0, ceiling)
-
     def _wait(self, delay: float) -> None:
         if self._cancel is not None:
             self._cancel.wait(delay)
@@ -152,8 +156,10 @@ class Session:
         """
         api = f"{service}.{action}"
         client = self._client(service, version or VERSIONS[service], region)
+        backoff = Backoff(self._retry.base_delay, self._retry.max_delay, full_jitter)
         failures = throttles = 0
-        while True:
+
+        def once(_: int) -> dict[str, Any] | _Failed:
             if self._cancel is not None and self._cancel.is_set():
                 raise CloudError(api, "Cancelled", "the scan was stopped", cluster_id=cluster_id)
             self.pacer.acquire(api, region)
@@ -166,27 +172,39 @@ class Session:
                 self._notify(api, region, "ok")
                 return response
             except TencentCloudSDKException as exc:
-                code, message = as_text(exc.get_code(), 100) or "ClientError", as_text(exc.get_message())
-                request_id = as_text(exc.get_request_id(), 100)
+                code = as_text(exc.get_code(), 100) or "ClientError"
+                return _Failed(code, as_text(exc.get_message()), as_text(exc.get_request_id(), 100))
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 # A body cut short or not in the API's envelope: the SDK lets these through as they are.
-                code, message, request_id = "InvalidResponse", f"unreadable answer ({exc})", ""
+                return _Failed("InvalidResponse", f"unreadable answer ({exc})")
             except OSError as exc:  # credential providers that fetch tokens over the network
-                code, message, request_id = "ClientNetworkError", as_text(exc), ""
+                return _Failed("ClientNetworkError", as_text(exc))
+
+        def again(outcome: dict[str, Any] | _Failed, _: int) -> float | None:
+            """Throttling has its own budget, a deadline; other errors a count, and a mutating call none."""
+            nonlocal failures, throttles
+            if not isinstance(outcome, _Failed):
+                return None
+            code = outcome.code
             if is_throttled(code):
                 self.pacer.throttled(api, region)
                 throttles += 1
-                delay = self._backoff(throttles)
+                delay = backoff.delay(throttles)
                 retry = self._clock() + delay < self.deadline
                 if not retry:
-                    message = f"still throttled after {throttles} tries, at the deadline: {message}"
+                    outcome.message = f"still throttled after {throttles} tries, at the deadline: {outcome.message}"
             else:
                 failures += 1
-                delay = self._backoff(failures)
+                delay = backoff.delay(failures)
                 retry = not mutating and is_retryable(code) and failures < self._retry.max_attempts
             if not retry:
-                self._notify(api, region, "error")
-                raise CloudError(api, code, message, cluster_id=cluster_id, request_id=request_id)
+                return None
             self._notify(api, region, "retry")
             log.debug("%s in %s: %s, retry in %.2fs", api, region, code, delay)
-            self._wait(delay)
+            return delay
+
+        outcome = retrying(once, again, self._wait)
+        if isinstance(outcome, _Failed):
+            self._notify(api, region, "error")
+            raise CloudError(api, outcome.code, outcome.message, cluster_id=cluster_id, request_id=outcome.request_id)
+        return outcome

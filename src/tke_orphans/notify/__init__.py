@@ -7,7 +7,7 @@ sends them and reads the platform's business answer; `Notifier.deliver` sends to
 from __future__ import annotations
 
 from .apprise_channel import AppriseMissing
-from .channels import Notifier, bot_specs, full_name, make_channel
+from .channels import Notifier, bot_specs, make_channel
 from .model import BotSpec, Delivery, Notice, Resolved
 from .pacing import MemoryLedger
 
@@ -20,6 +20,5 @@ __all__ = [
     "Notifier",
     "Resolved",
     "bot_specs",
-    "full_name",
     "make_channel",
 ]

@@ -77,10 +77,6 @@ def bot_specs(cfg: Config) -> list[BotSpec]:
     return specs
 
 
-def full_name(spec: BotSpec) -> str:
-    return spec.name if spec.name == spec.platform else f"{spec.platform}:{spec.name}"
-
-
 def make_channel(
     spec: BotSpec,
     client: httpx.Client,
@@ -124,7 +120,7 @@ class Notifier:
 
         self.channels: list[tuple[str, Channel]] = []
         for spec in bot_specs(cfg):
-            name = full_name(spec)
+            name = spec.full_name
             if only and only not in (name, spec.platform):
                 continue
             channel = make_channel(

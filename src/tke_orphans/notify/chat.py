@@ -9,14 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
 
 from ..config import mask_url
+from ..retry import Backoff, retrying, up_to_double
 from .compose import Part, Style, compose
 from .model import BotSpec, Delivery, Notice, OnResult, Owes
 from .pacing import BotPacer, Stopped
@@ -24,6 +25,16 @@ from .pacing import BotPacer, Stopped
 log = logging.getLogger(__name__)
 # httpx logs every request's full URL at INFO, and webhook URLs carry their credential (key, access_token, token).
 logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class _Try:
+    """What one post came to: `final` when it is decided (delivered, or refused for good), else the error."""
+
+    code: str
+    message: str
+    final: Delivery | None = None
+    throttled: bool = False
 
 
 class ChatBot:
@@ -95,7 +106,7 @@ class ChatBot:
 
     @property
     def name(self) -> str:
-        return self.spec.name if self.spec.name == self.platform else f"{self.platform}:{self.spec.name}"
+        return self.spec.full_name
 
     def send(self, notice: Notice, owes: Owes | None = None, on_result: OnResult | None = None) -> list[Delivery]:
         """Send every part, or only those `owes(part)` (1-based) says a previous run did not deliver. `on_result`
@@ -120,45 +131,45 @@ class ChatBot:
                 on_result(d)
         return out
 
-    def _backoff(self, attempt: int, throttled: bool) -> float:
-        base = self.base_delay * (5 if throttled else 1)
-        return float(random.uniform(base, 2 * base) * 2 ** (attempt - 1))
+    def _try(self, body: dict[str, Any], part: str, attempt: int) -> _Try:
+        self.pacer.wait_turn(self.key, self.platform)
+        url, signed_body = self.signed(body)
+        try:
+            resp = self.client.post(
+                url, content=self.encode(signed_body), headers={"Content-Type": "application/json; charset=utf-8"}
+            )
+        except httpx.TimeoutException:
+            return _Try("timeout", "no answer in time")
+        except httpx.TransportError as exc:
+            return _Try("network", type(exc).__name__)
+        if resp.status_code >= 500 or resp.status_code == 429:
+            return _Try(f"HTTP {resp.status_code}", "server error or too many requests")
+        try:
+            answer = resp.json()
+            value, message = self.answer_code(answer if isinstance(answer, dict) else {})
+        except ValueError:
+            value, message = -1, f"HTTP {resp.status_code}, not a JSON answer"
+        if value == 0:
+            return _Try("", "", Delivery(self.name, self.platform, part, True, attempt))
+        if value in self.throttle_codes:
+            return _Try(str(value), message, throttled=True)
+        hint = self.hints.get(value, "")
+        log.warning("%s %s refused: %s %s", self.name, mask_url(self.spec.url), value, message)
+        return _Try(str(value), message, Delivery(self.name, self.platform, part, False, attempt, str(value),
+                                                  mask_url(message), hint))  # fmt: skip
+
+    def _again(self, t: _Try, attempt: int) -> float | None:
+        """Timeouts, network errors, 5xx and 429 are retried; the throttling codes more slowly; the rest is final."""
+        if t.final is not None or attempt >= self.max_attempts:
+            return None
+        delay = Backoff(self.base_delay * (5 if t.throttled else 1), jitter=up_to_double).delay(attempt)
+        log.info("%s: %s %s, retry %d in %.1fs", self.name, t.code, t.message, attempt, delay)
+        return delay  # the wait wakes when the run is stopping; the next turn then raises Stopped
 
     def post(self, body: dict[str, Any], part: str) -> Delivery:
-        name = self.name
-        code, message = "", ""
-        for attempt in range(1, self.max_attempts + 1):
-            self.pacer.wait_turn(self.key, self.platform)
-            url, signed_body = self.signed(body)
-            throttled = False
-            try:
-                resp = self.client.post(
-                    url, content=self.encode(signed_body), headers={"Content-Type": "application/json; charset=utf-8"}
-                )
-            except httpx.TimeoutException:
-                code, message = "timeout", "no answer in time"
-            except httpx.TransportError as exc:
-                code, message = "network", type(exc).__name__
-            else:
-                if resp.status_code >= 500 or resp.status_code == 429:
-                    code, message = f"HTTP {resp.status_code}", "server error or too many requests"
-                else:
-                    try:
-                        answer = resp.json()
-                        value, message = self.answer_code(answer if isinstance(answer, dict) else {})
-                    except ValueError:
-                        value, message = -1, f"HTTP {resp.status_code}, not a JSON answer"
-                    if value == 0:
-                        return Delivery(name, self.platform, part, True, attempt)
-                    code = str(value)
-                    if value not in self.throttle_codes:
-                        hint = self.hints.get(value, "")
-                        log.warning("%s %s refused: %s %s", name, mask_url(self.spec.url), code, message)
-                        return Delivery(name, self.platform, part, False, attempt, code, mask_url(message), hint)
-                    throttled = True
-            if attempt < self.max_attempts:
-                delay = self._backoff(attempt, throttled)
-                log.info("%s: %s %s, retry %d in %.1fs", name, code, message, attempt, delay)
-                self.sleep(delay)  # wakes when the run is stopping; the next turn then raises Stopped
-        hint = "the platform keeps throttling this bot" if code in map(str, self.throttle_codes) else ""
-        return Delivery(name, self.platform, part, False, self.max_attempts, code, mask_url(message), hint)
+        last = retrying(lambda attempt: self._try(body, part, attempt), self._again, self.sleep)
+        if last.final is not None:
+            return last.final
+        hint = "the platform keeps throttling this bot" if last.throttled else ""
+        return Delivery(self.name, self.platform, part, False, self.max_attempts, last.code, mask_url(last.message),
+                        hint)  # fmt: skip

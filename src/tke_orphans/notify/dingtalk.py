@@ -50,9 +50,6 @@ class DingTalkBot(ChatBot):
             "at": at or {"isAtAll": False},
         }
 
-    def fits(self, body: dict[str, Any]) -> bool:
-        return len(self.encode(body)) <= self.limit_bytes
-
     def signed(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if not self.spec.secret:
             return self.spec.url, body

@@ -13,6 +13,7 @@ import httpx
 
 from ..config import mask_url
 from ..render.json import to_json
+from ..retry import Backoff, no_jitter, retrying
 from .model import BotSpec, Delivery, Notice, OnResult, Owes
 
 
@@ -57,20 +58,25 @@ class GenericWebhook:
         if self.spec.secret:
             headers[self.spec.signature_header] = body_signature(self.spec.secret, body)
         name = f"generic:{self.spec.name}"  # generic hooks always have their own name
-        code = message = ""
-        for attempt in range(1, self.max_attempts + 1):
+
+        def once(attempt: int) -> tuple[Delivery, bool]:  # what came of it; whether that is final
             try:
                 resp = self.client.post(self.spec.url, content=body, headers=headers)
             except httpx.TimeoutException:
-                code, message = "timeout", "no answer in time"
+                return Delivery(name, "generic", "1/1", False, attempt, "timeout", "no answer in time"), False
             except httpx.TransportError as exc:
-                code, message = "network", type(exc).__name__
-            else:
-                if resp.is_success:
-                    return Delivery(name, "generic", "1/1", True, attempt)
-                code, message = f"HTTP {resp.status_code}", resp.reason_phrase
-                if resp.status_code < 500 and resp.status_code != 429:
-                    return Delivery(name, "generic", "1/1", False, attempt, code, message, "check the URL and secret")
-            if attempt < self.max_attempts:
-                self.sleep(self.base_delay * 2 ** (attempt - 1))
-        return Delivery(name, "generic", "1/1", False, self.max_attempts, code, mask_url(message))
+                return Delivery(name, "generic", "1/1", False, attempt, "network", type(exc).__name__), False
+            if resp.is_success:
+                return Delivery(name, "generic", "1/1", True, attempt), True
+            code, message = f"HTTP {resp.status_code}", resp.reason_phrase
+            if resp.status_code < 500 and resp.status_code != 429:
+                return Delivery(name, "generic", "1/1", False, attempt, code, message, "check the URL and secret"), True
+            return Delivery(name, "generic", "1/1", False, attempt, code, mask_url(message)), False
+
+        def again(outcome: tuple[Delivery, bool], attempt: int) -> float | None:
+            """Timeouts, network errors, 5xx and 429 are retried, without jitter (one hook, one sender)."""
+            if outcome[1] or attempt >= self.max_attempts:
+                return None
+            return Backoff(self.base_delay, jitter=no_jitter).delay(attempt)
+
+        return retrying(once, again, self.sleep)[0]

@@ -1,61 +1,16 @@
-"""What a notification says (Notice), who receives it (BotSpec), and what came of it (Delivery)."""
+"""Who receives a notification (BotSpec) and what came of it (Delivery); what it says (Notice) is a record of
+model.py, since the state's outbox stores it too."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Literal
 
 from ..config import Mentions
-from ..model import ApiFailure, Instance, Orphan, ScanResult, Unverified
+from ..model import ActionLine, Notice, NoticeKind, Resolved
 
-NoticeKind = Literal["new", "reminder", "resolved", "test", "cleanup"]
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """An orphan that is gone: how (terminated, rejoined, ignored) and after how long."""
-
-    account: str
-    region: str
-    instance: Instance
-    how: Literal["terminated", "rejoined", "ignored"]
-    detail: str = ""
-    first_seen: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ActionLine:
-    """One cleanup decision, as a message tells it."""
-
-    account: str
-    region: str
-    instance_id: str
-    name: str
-    action: str
-    outcome: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class Notice:
-    kind: NoticeKind
-    scanned_at: datetime
-    orphans: tuple[Orphan, ...] = ()
-    resolved: tuple[Resolved, ...] = ()
-    unverified: tuple[Unverified, ...] = ()
-    errors: tuple[tuple[str, ApiFailure], ...] = ()  # (where: "account/region" or "", failure)
-    first_seen: Mapping[str, datetime] = field(default_factory=dict)
-    status_url: str | None = None
-    result: ScanResult | None = None  # for channels that take the whole scan result (generic webhook)
-    actions: tuple[ActionLine, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not (self.orphans or self.resolved or self.unverified or self.errors or self.actions) and (
-            self.kind != "test"
-        )
+__all__ = ["ActionLine", "BotSpec", "Delivery", "Notice", "NoticeKind", "OnResult", "Owes", "Resolved"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +25,11 @@ class BotSpec:
     language: Literal["zh-CN", "en"] = "zh-CN"
     signature_header: str = "X-Tke-Orphans-Signature"
     urls: tuple[str, ...] = ()  # apprise
+
+    @property
+    def full_name(self) -> str:
+        """How a channel is named in output and in --channel: the platform, or platform:name."""
+        return self.name if self.name == self.platform else f"{self.platform}:{self.name}"
 
 
 @dataclass(frozen=True)

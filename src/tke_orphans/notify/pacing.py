@@ -1,4 +1,4 @@
-"""Pace each bot under its platform's rate, across runs as well as within one (the ledger is the state DB)."""
+"""Pace each bot under its platform's rate, across runs as well as within one (the ledger: state/ledger.py)."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ import csv
 import io
 
 from ..model import Orphan, ScanResult, Unverified
+from ..records import iso
 from ..sanitize import csv_cell
-from .json import iso
 
 COLUMNS = [
     "status", "account", "region", "zone", "instance_id", "instance_name", "state", "instance_type", "cpu",

@@ -46,7 +46,7 @@ class Service:
         )
         self.passes = 0
         # After a restart, carry on from what the state remembers rather than from zero.
-        last_ok, last_any = self.state.last_scan_times()
+        last_ok, last_any = self.state.scans.last_times()
         if last_ok is not None:
             self.metrics.last_success.set(last_ok)
         if last_any is not None:

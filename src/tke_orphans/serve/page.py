@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from ..model import ScanResult
 from ..notify.i18n import EVIDENCE, REASONS, duration
+from ..records import parse_iso
 from ..sanitize import visible
 
 Lang = Literal["zh-CN", "en"]
@@ -106,7 +107,7 @@ def render_page(
         out.append("<table id='orphans'><tr>" + "".join(f"<th>{_w(h, lang)}</th>" for h in heads) + "</tr>")
         for row in orphans:
             rec = json.loads(row["record_json"])
-            first = datetime.fromisoformat(row["first_seen"].replace("Z", "+00:00"))
+            first = parse_iso(row["first_seen"])
             owner = " / ".join(x for x in (rec.get("cluster_id"), rec.get("node_pool_id")) if x) or "-"
             evidence = "<br>".join(
                 f"{_text(EVIDENCE.get(e['kind'], {}).get(lang, e['kind']))}: {_text(e.get('subject') or e['detail'])}"

@@ -163,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             lang = parse_qs(url.query).get("lang", [self.server.language])[0]
             lang_: Literal["zh-CN", "en"] = "en" if lang == "en" else "zh-CN"
             db = self.server.state
-            html = render_page(db.open_orphan_rows(), db.last_result(), db.recent_scans(50), lang_)
+            html = render_page(db.orphans.open_rows(), db.scans.last(), db.scans.recent(50), lang_)
             self._send(200, html.encode("utf-8"), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from .db import StateDB, StateError, StateLocked
+from .db import StateDB
+from .errors import StateError, StateLocked
 
 __all__ = ["StateDB", "StateError", "StateLocked"]

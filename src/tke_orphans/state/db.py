@@ -1,53 +1,33 @@
-"""The embedded SQLite state: WAL mode, migrations, and a lock so that only one process scans into it at once."""
+"""The embedded SQLite state: WAL mode, migrations, one transaction helper, and a lock so that only one process scans
+into it at once. Each job of the state is a small store over this one connection (scans.py, orphans.py, ...)."""
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ..model import Orphan, RegionSnapshot, ScanResult
-from ..render.json import candidate_json, from_json, parse_iso, to_json
-from .lifecycle import Plan, Tracked
+from .actions import Actions
+from .errors import StateError, StateLocked
+from .events import Events
+from .ledger import Sends
 from .migrations import MIGRATIONS
+from .nodes import Nodes
+from .orphans import Orphans
+from .outbox import Outbox
+from .scans import Scans
+from .store import utcnow
+
+__all__ = ["StateDB", "StateError", "StateLocked", "utcnow"]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Marks the file as ours (`PRAGMA application_id`, "TKEO"), so that a database of another program is never changed.
 APPLICATION_ID = 0x544B454F
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A notice still owed: what each channel has already accepted, and (entries from before 0005) what it owed."""
-
-    outbox_id: int
-    created_at: datetime
-    attempts: int
-    notice: dict[str, Any]
-    sent: dict[str, set[int]]
-    last_error: str = ""
-    legacy_owed: frozenset[str] | None = None  # "channel#part" / "channel#*"
-
-    def owes(self, channel: str, part: int) -> bool:
-        if part in self.sent.get(channel, ()):
-            return False
-        return self.legacy_owed is None or bool({f"{channel}#{part}", f"{channel}#*"} & self.legacy_owed)
-
-
-class StateError(Exception):
-    """The state cannot be used; the message says which file and what to do. Nothing was written."""
-
-
-class StateLocked(StateError):
-    pass
 
 
 def check_path(path: Path) -> str:
@@ -102,26 +82,17 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in code.split(";") if s.strip()]
 
 
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(s: str) -> datetime:
-    parsed = parse_iso(s)
-    assert parsed is not None
-    return parsed
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class StateDB:
+    """The connection, its lock and transactions; `scans`, `nodes`, `orphans`, `events`, `actions`, `outbox` and
+    `sends` are the stores that use them."""
+
     def __init__(self, path: str | Path, *, lock: bool = True) -> None:
         self.path = Path(path)
         self._lock_file: IO[str] | None = None
         self._mutex = threading.RLock()
         self._depth = 0
+        self.scans, self.nodes, self.orphans = Scans(self), Nodes(self), Orphans(self)
+        self.events, self.actions, self.outbox, self.sends = Events(self), Actions(self), Outbox(self), Sends(self)
         self._check_file()
         try:
             if lock:
@@ -254,277 +225,11 @@ class StateDB:
     def migrations(self) -> list[str]:
         return [row["name"] for row in self.query("SELECT name FROM schema_migrations ORDER BY name")]
 
-    # ---- scans ----------------------------------------------------------------------------------------------
-
-    def record_scan(self, result: ScanResult) -> int:
-        doc = to_json(result)
-        errors = [e for r in doc["regions"] for e in r["errors"]] + doc["errors"]
-        with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO scans (started_at, finished_at, status, orphans, unverified, errors_json, result_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    doc["scanned_at"],
-                    utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    result.status,
-                    len(result.orphans),
-                    len(result.unverified),
-                    json.dumps(errors, ensure_ascii=False),
-                    json.dumps(doc, ensure_ascii=False),
-                ),
-            )
-            return int(cur.lastrowid or 0)
-
-    def last_scan_times(self) -> tuple[float | None, float | None]:
-        """Unix times when the last complete scan, and the last scan at all, finished."""
-        ok = self.query("SELECT max(finished_at) AS t FROM scans WHERE status = 'ok'")[0]["t"]
-        last = self.query("SELECT max(finished_at) AS t FROM scans")[0]["t"]
-        return (_parse(ok).timestamp() if ok else None, _parse(last).timestamp() if last else None)
-
-    def scan_result(self, scan_id: int | None) -> ScanResult | None:
-        rows = self.query("SELECT id, result_json FROM scans WHERE id = ?", (scan_id,))
-        return self._result(rows[0]) if rows and rows[0]["result_json"] else None
-
-    def last_result(self) -> ScanResult | None:
-        rows = self.query("SELECT id, result_json FROM scans WHERE result_json IS NOT NULL ORDER BY id DESC LIMIT 1")
-        return self._result(rows[0]) if rows else None
-
-    def _result(self, row: sqlite3.Row) -> ScanResult:
-        try:
-            return from_json(json.loads(row["result_json"]))
-        except ValueError as exc:  # JSONDecodeError is one
-            raise StateError(
-                f"{self.path}: scan {row['id']} is stored damaged ({exc}): run `tke-orphans scan` for a new one"
-            ) from None
-
-    # ---- node history ---------------------------------------------------------------------------------------
-
-    def node_history(self, account: str, region: str) -> dict[str, tuple[str, datetime]]:
-        rows = self.query(
-            "SELECT instance_id, cluster_id, last_seen FROM nodes WHERE account = ? AND region = ?", (account, region)
-        )
-        return {r["instance_id"]: (r["cluster_id"], _parse(r["last_seen"])) for r in rows}
-
-    def _record_nodes(self, conn: sqlite3.Connection, snapshots: Iterable[RegionSnapshot], at: str) -> None:
-        for snap in snapshots:
-            conn.executemany(
-                "INSERT INTO nodes (account, region, instance_id, cluster_id, first_seen, last_seen)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, region, instance_id) DO UPDATE SET"
-                " first_seen = CASE WHEN nodes.cluster_id = excluded.cluster_id THEN nodes.first_seen"
-                " ELSE excluded.first_seen END, cluster_id = excluded.cluster_id, last_seen = excluded.last_seen",
-                [(snap.account, snap.region, iid, cid, at, at) for iid, cid in snap.members.items()],
-            )
-
-    # ---- the alert lifecycle --------------------------------------------------------------------------------
-
-    def open_orphans(self) -> list[Tracked]:
-        rows = self.query("SELECT * FROM orphans WHERE resolved_at IS NULL")
-        return [
-            Tracked(
-                r["account"],
-                r["region"],
-                r["instance_id"],
-                _parse(r["first_seen"]),
-                _parse(r["last_notified"]) if r["last_notified"] else None,
-                json.loads(r["record_json"]),
-            )
-            for r in rows
-        ]
-
-    def apply(self, result: ScanResult, plan: Plan, *, lifecycle: bool = True) -> None:
-        """Remember a scan: node history always; orphans, resolutions and events when `lifecycle` is on."""
-        at = _iso(result.scanned_at)
-        with self.transaction() as conn:
-            self._record_nodes(conn, result.snapshots, at)
-            if not lifecycle:
-                return
-            for o in plan.new:
-                record = candidate_json(o)
-                conn.execute(
-                    "INSERT OR REPLACE INTO orphans (account, region, instance_id, first_seen, last_seen, record_json)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (o.account, o.region, o.instance.instance_id, at, at, json.dumps(record, ensure_ascii=False)),
-                )
-                self._evidence(conn, o, record, at)
-                self._event(conn, at, o.account, o.region, o.instance.instance_id, "orphaned", o.reason.value)
-            for o in plan.still:
-                record = candidate_json(o)
-                old = conn.execute(
-                    "SELECT record_json FROM orphans WHERE account = ? AND region = ? AND instance_id = ?",
-                    (o.account, o.region, o.instance.instance_id),
-                ).fetchone()
-                conn.execute(
-                    "UPDATE orphans SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"
-                    " AND instance_id = ?",
-                    (at, json.dumps(record, ensure_ascii=False), o.account, o.region, o.instance.instance_id),
-                )
-                if old is None or json.loads(old["record_json"]).get("evidence") != record["evidence"]:
-                    self._evidence(conn, o, record, at)
-            for r in plan.resolved:
-                conn.execute(
-                    "UPDATE orphans SET resolved_at = ?, resolved_how = ?, resolved_detail = ? WHERE account = ?"
-                    " AND region = ? AND instance_id = ?",
-                    (at, r.how, r.detail, r.account, r.region, r.instance.instance_id),
-                )
-                self._event(conn, at, r.account, r.region, r.instance.instance_id, f"resolved:{r.how}", r.detail)
-
-    def _evidence(self, conn: sqlite3.Connection, o: Orphan, record: dict[str, Any], at: str) -> None:
-        conn.execute(
-            "INSERT INTO evidence_history (account, region, instance_id, seen_at, evidence_json)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (o.account, o.region, o.instance.instance_id, at, json.dumps(record["evidence"], ensure_ascii=False)),
-        )
-
-    @staticmethod
-    def _event(conn: sqlite3.Connection, at: str, account: str, region: str, iid: str, kind: str, detail: str) -> None:
-        conn.execute(
-            "INSERT INTO events (at, account, region, instance_id, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (at, account, region, iid, kind, detail),
-        )
-
-    def add_event(
-        self, kind: str, detail: str = "", *, account: str = "", region: str = "", instance_id: str = ""
-    ) -> None:
-        with self.transaction() as conn:
-            self._event(conn, _iso(utcnow()), account, region, instance_id, kind, detail)
-
-    def mark_notified(self, orphans: Iterable[Orphan], at: datetime) -> None:
-        with self.transaction() as conn:
-            conn.executemany(
-                "UPDATE orphans SET last_notified = ? WHERE account = ? AND region = ? AND instance_id = ?",
-                [(_iso(at), o.account, o.region, o.instance.instance_id) for o in orphans],
-            )
-
-    def open_orphan_rows(self) -> list[dict[str, Any]]:
-        rows = self.query(
-            "SELECT account, region, instance_id, first_seen, last_seen, record_json FROM orphans"
-            " WHERE resolved_at IS NULL ORDER BY account, region, instance_id"
-        )
-        return [dict(r) for r in rows]
-
-    def told_issues(self) -> set[str]:
-        return {r["key"] for r in self.query("SELECT key FROM told_issues")}
-
-    def set_told_issues(self, keys: Iterable[str]) -> None:
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM told_issues")
-            conn.executemany("INSERT INTO told_issues (key) VALUES (?)", [(k,) for k in keys])
-
-    # ---- cleanup ----------------------------------------------------------------------------------------------
-
-    def record_actions(self, decisions: Iterable[Any], actor: str, dry_run: bool, at: datetime) -> None:
-        """Cleanup decisions (plan.Decision); real ones also go to the events, which `history` shows."""
-        when = _iso(at)
-        with self.transaction() as conn:
-            for d in decisions:
-                conn.execute(
-                    "INSERT INTO actions (at, actor, action, dry_run, account, region, instance_id, outcome, detail,"
-                    " request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (when, actor, d.action, int(dry_run), d.account, d.region, d.instance_id, d.outcome, d.detail,
-                     d.request_id),
-                )  # fmt: skip
-                if not dry_run:
-                    detail = f"{d.outcome}: {d.detail} (by {actor})"
-                    self._event(conn, when, d.account, d.region, d.instance_id, f"action:{d.action}", detail)
-
-    # ---- the outbox: notices owed to channels ----------------------------------------------------------------
-
-    def enqueue(self, kind: str, notice: dict[str, Any]) -> int:
-        """Queue a notice. A newer digest replaces the ones not yet delivered: a group gets today's, not a week's."""
-        at = _iso(utcnow())
-        with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO outbox (created_at, kind, notice_json) VALUES (?, ?, ?)",
-                (at, kind, json.dumps(notice, ensure_ascii=False)),
-            )
-            new_id = int(cur.lastrowid or 0)
-            if kind == "reminder":
-                for row in conn.execute(
-                    "SELECT id FROM outbox WHERE kind = 'reminder' AND done_at IS NULL AND id < ?", (new_id,)
-                ).fetchall():
-                    self._close_entry(conn, row["id"], "superseded", f"replaced by the newer digest #{new_id}", at)
-            return new_id
-
-    def pending(self) -> list[Pending]:
-        rows = self.query(
-            "SELECT id, created_at, notice_json, pending_json, attempts, last_error FROM outbox WHERE done_at IS NULL"
-            " ORDER BY id"
-        )
-        out = []
-        for r in rows:
-            sent: dict[str, set[int]] = {}
-            for part in self.query("SELECT channel, part FROM outbox_parts WHERE outbox_id = ?", (r["id"],)):
-                sent.setdefault(part["channel"], set()).add(part["part"])
-            legacy = None if r["pending_json"] is None else frozenset(json.loads(r["pending_json"]))
-            notice = json.loads(r["notice_json"])
-            out.append(Pending(r["id"], _parse(r["created_at"]), r["attempts"], notice, sent, r["last_error"], legacy))
-        return out
-
-    def record_part(self, outbox_id: int, channel: str, part: int) -> None:
-        """One part accepted by one channel: committed at once, so that it is never sent again."""
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO outbox_parts (outbox_id, channel, part, at) VALUES (?, ?, ?, ?)",
-                (outbox_id, channel, part, _iso(utcnow())),
-            )
-
-    def settle(self, outbox_id: int, failure: str = "") -> None:
-        """One delivery attempt is over: without a failure the entry is done, else it counts one more attempt."""
-        with self.transaction() as conn:
-            conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (failure, outbox_id))
-            if not failure:
-                self._close_entry(conn, outbox_id, "delivered", "", _iso(utcnow()))
-
-    def give_up(self, outbox_id: int, why: str) -> None:
-        with self.transaction() as conn:
-            self._close_entry(conn, outbox_id, "dead", why, _iso(utcnow()))
-
-    def _close_entry(self, conn: sqlite3.Connection, outbox_id: int, outcome: str, why: str, at: str) -> None:
-        conn.execute("UPDATE outbox SET done_at = ?, outcome = ? WHERE id = ?", (at, outcome, outbox_id))
-        if outcome != "delivered":
-            kind = conn.execute("SELECT kind FROM outbox WHERE id = ?", (outbox_id,)).fetchone()["kind"]
-            self._event(conn, at, "", "", "", f"notice_{outcome}", f"{kind} notice #{outbox_id}: {why}")
-
-    def dead_letters(self) -> int:
-        return int(self.query("SELECT count(*) AS n FROM outbox WHERE outcome = 'dead'")[0]["n"])
-
-    # ---- reading it back -------------------------------------------------------------------------------------
-
-    def events(self, *, since: datetime | None = None, instance_id: str | None = None) -> list[dict[str, Any]]:
-        sql, params = "SELECT at, account, region, instance_id, kind, detail FROM events WHERE 1 = 1", []
-        if since is not None:
-            sql += " AND at >= ?"
-            params.append(_iso(since))
-        if instance_id:
-            sql += " AND instance_id = ?"
-            params.append(instance_id)
-        return [dict(r) for r in self.query(sql + " ORDER BY id", tuple(params))]
-
-    def recent_scans(self, limit: int = 20) -> list[dict[str, Any]]:
-        rows = self.query(
-            "SELECT id, started_at, finished_at, status, orphans, unverified, errors_json FROM scans"
-            " ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
-        return [dict(r) | {"errors": json.loads(r["errors_json"])} for r in rows]
-
     def export(self) -> dict[str, Any]:
         """Every table, as JSON-ready rows (`tke-orphans state export`)."""
         tables = [r["name"] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         # Table names come from sqlite_master, not from a user.
         return {t: [dict(r) for r in self.query(f"SELECT * FROM {t}")] for t in tables}
-
-    # ---- the send ledger: pacing of chat bots across runs ----------------------------------------------------
-
-    def recent_sends(self, bot: str, since: float) -> list[float]:
-        return [
-            row["at"] for row in self.query("SELECT at FROM sends WHERE bot = ? AND at >= ? ORDER BY at", (bot, since))
-        ]
-
-    def record_send(self, bot: str, at: float) -> None:
-        with self.transaction() as conn:
-            conn.execute("INSERT INTO sends (bot, at) VALUES (?, ?)", (bot, at))
-            conn.execute("DELETE FROM sends WHERE at < ?", (at - 86400,))
 
     def close(self) -> None:
         conn = getattr(self, "conn", None)

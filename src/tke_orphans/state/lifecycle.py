@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..model import ExcludedWhy, Orphan, RegionSnapshot, ScanResult
-from ..notify.model import Resolved
-from ..render.json import instance_from_json
+from ..model import ExcludedWhy, Orphan, RegionSnapshot, Resolved, ResolvedHow, ScanResult
+from ..records import instance_from_dict
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class Tracked:
     instance_id: str
     first_seen: datetime
     last_notified: datetime | None
-    record: dict[str, object]  # the orphan's JSON (render/json.py) when last seen
+    record: dict[str, object]  # the orphan's record (records.py) when last seen
 
 
 @dataclass
@@ -33,17 +32,19 @@ class Plan:
 
 
 def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], tuple[ExcludedWhy, str]]) -> Resolved:
-    inst = instance_from_json(dict(t.record))
-    base = {"account": t.account, "region": t.region, "instance": inst, "first_seen": t.first_seen}
+    inst = instance_from_dict(dict(t.record))
+
+    def resolved(how: ResolvedHow, detail: str) -> Resolved:
+        return Resolved(t.account, t.region, inst, how, detail, t.first_seen)
+
     if t.instance_id not in snap.listed:
-        return Resolved(**base, how="terminated", detail="no longer listed")  # type: ignore[arg-type]
+        return resolved("terminated", "no longer listed")
     if t.instance_id in snap.members:
-        return Resolved(**base, how="rejoined", detail=snap.members[t.instance_id])  # type: ignore[arg-type]
+        return resolved("rejoined", snap.members[t.instance_id])
     why = excluded.get((t.account, t.region, t.instance_id))
     if why is not None and why[0] is ExcludedWhy.SKIP_STATE:
-        return Resolved(**base, how="terminated", detail=why[1])  # type: ignore[arg-type]
-    detail = why[1] if why is not None else "no longer carries TKE evidence"
-    return Resolved(**base, how="ignored", detail=detail)  # type: ignore[arg-type]
+        return resolved("terminated", why[1])
+    return resolved("ignored", why[1] if why is not None else "no longer carries TKE evidence")
 
 
 def plan(result: ScanResult, tracked: list[Tracked], remind_every: timedelta, now: datetime) -> Plan:

@@ -1,68 +1,95 @@
-"""Notices as JSON, so that the outbox can deliver what a run could not, on the next run, exactly once."""
+"""The outbox: notices owed to the channels, each part recorded as it is accepted, so that each is sent once."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from ..model import ApiFailure
-from ..notify.model import ActionLine, Notice, Resolved
-from ..render.json import (
-    candidate_json,
-    failure_json,
-    instance_from_json,
-    instance_json,
-    iso,
-    orphan_from_json,
-    parse_iso,
-    unverified_from_json,
-)
+from ..records import parse_iso
+from . import events
+from .store import Store, iso, utcnow
 
 
-def notice_to_json(n: Notice, scan_id: int | None = None) -> dict[str, Any]:
-    return {
-        "kind": n.kind,
-        "scanned_at": iso(n.scanned_at),
-        "scan_id": scan_id,
-        "orphans": [candidate_json(o) for o in n.orphans],
-        "resolved": [
-            {
-                "account": r.account,
-                "region": r.region,
-                "how": r.how,
-                "detail": r.detail,
-                "first_seen": iso(r.first_seen),
-                **instance_json(r.instance),
-            }
-            for r in n.resolved
-        ],
-        "unverified": [candidate_json(u) for u in n.unverified],
-        "errors": [{"where": where, **failure_json(f)} for where, f in n.errors],
-        "first_seen": {k: iso(v) for k, v in n.first_seen.items()},
-        "status_url": n.status_url,
-        "actions": [asdict(a) for a in n.actions],
-    }
+@dataclass(frozen=True)
+class Pending:
+    """A notice still owed: what each channel has already accepted, and (entries from before 0005) what it owed."""
+
+    outbox_id: int
+    created_at: datetime
+    attempts: int
+    notice: dict[str, Any]  # records.notice_to_dict
+    sent: dict[str, set[int]]
+    last_error: str = ""
+    legacy_owed: frozenset[str] | None = None  # "channel#part" / "channel#*"
+
+    def owes(self, channel: str, part: int) -> bool:
+        if part in self.sent.get(channel, ()):
+            return False
+        return self.legacy_owed is None or bool({f"{channel}#{part}", f"{channel}#*"} & self.legacy_owed)
 
 
-def notice_from_json(d: dict[str, Any], result: Any = None) -> Notice:
-    scanned_at = parse_iso(d["scanned_at"])
-    assert scanned_at is not None
-    return Notice(
-        kind=d["kind"],
-        scanned_at=scanned_at,
-        orphans=tuple(orphan_from_json(o) for o in d["orphans"]),
-        resolved=tuple(
-            Resolved(
-                r["account"], r["region"], instance_from_json(r), r["how"], r["detail"], parse_iso(r["first_seen"])
+class Outbox(Store):
+    def enqueue(self, kind: str, notice: dict[str, Any]) -> int:
+        """Queue a notice. A newer digest replaces the ones not yet delivered: a group gets today's, not a week's."""
+        at = iso(utcnow())
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO outbox (created_at, kind, notice_json) VALUES (?, ?, ?)",
+                (at, kind, json.dumps(notice, ensure_ascii=False)),
             )
-            for r in d["resolved"]
-        ),
-        unverified=tuple(unverified_from_json(u) for u in d["unverified"]),
-        errors=tuple(
-            (e["where"], ApiFailure(e["api"], e["code"], e["message"], e.get("cluster_id"))) for e in d["errors"]
-        ),
-        first_seen={k: t for k, v in d["first_seen"].items() if (t := parse_iso(v)) is not None},
-        status_url=d.get("status_url"),
-        result=result,
-        actions=tuple(ActionLine(**a) for a in d.get("actions", [])),
-    )
+            new_id = int(cur.lastrowid or 0)
+            if kind == "reminder":
+                for row in conn.execute(
+                    "SELECT id FROM outbox WHERE kind = 'reminder' AND done_at IS NULL AND id < ?", (new_id,)
+                ).fetchall():
+                    _close(conn, row["id"], "superseded", f"replaced by the newer digest #{new_id}", at)
+            return new_id
+
+    def pending(self) -> list[Pending]:
+        rows = self.db.query(
+            "SELECT id, created_at, notice_json, pending_json, attempts, last_error FROM outbox WHERE done_at IS NULL"
+            " ORDER BY id"
+        )
+        out = []
+        for r in rows:
+            sent: dict[str, set[int]] = {}
+            for part in self.db.query("SELECT channel, part FROM outbox_parts WHERE outbox_id = ?", (r["id"],)):
+                sent.setdefault(part["channel"], set()).add(part["part"])
+            legacy = None if r["pending_json"] is None else frozenset(json.loads(r["pending_json"]))
+            notice = json.loads(r["notice_json"])
+            out.append(
+                Pending(r["id"], parse_iso(r["created_at"]), r["attempts"], notice, sent, r["last_error"], legacy)
+            )
+        return out
+
+    def record_part(self, outbox_id: int, channel: str, part: int) -> None:
+        """One part accepted by one channel: committed at once, so that it is never sent again."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO outbox_parts (outbox_id, channel, part, at) VALUES (?, ?, ?, ?)",
+                (outbox_id, channel, part, iso(utcnow())),
+            )
+
+    def settle(self, outbox_id: int, failure: str = "") -> None:
+        """One delivery attempt is over: without a failure the entry is done, else it counts one more attempt."""
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (failure, outbox_id))
+            if not failure:
+                _close(conn, outbox_id, "delivered", "", iso(utcnow()))
+
+    def give_up(self, outbox_id: int, why: str) -> None:
+        with self.db.transaction() as conn:
+            _close(conn, outbox_id, "dead", why, iso(utcnow()))
+
+    def dead_letters(self) -> int:
+        return int(self.db.query("SELECT count(*) AS n FROM outbox WHERE outcome = 'dead'")[0]["n"])
+
+
+def _close(conn: sqlite3.Connection, outbox_id: int, outcome: str, why: str, at: str) -> None:
+    conn.execute("UPDATE outbox SET done_at = ?, outcome = ? WHERE id = ?", (at, outcome, outbox_id))
+    if outcome != "delivered":
+        kind = conn.execute("SELECT kind FROM outbox WHERE id = ?", (outbox_id,)).fetchone()["kind"]
+        events.write(conn, at, "", "", "", f"notice_{outcome}", f"{kind} notice #{outbox_id}: {why}")

@@ -1,0 +1,53 @@
+"""One small call per API, for `doctor`: does each permission work? The API names and parameters stay here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .inventory import TKE_2022
+from .session import Session
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One API to try in a region: `api` as shown, `cam_action` as a CAM policy names it."""
+
+    api: str
+    cam_action: str
+    run: Callable[[Session, str], object]  # the answer's TotalCount; raises CloudError
+
+
+def _count(service: str, action: str, params: dict[str, Any], version: str | None) -> Callable[[Session, str], object]:
+    def run(session: Session, region: str) -> object:
+        return session.call(service, action, region, {**params, "Limit": 1}, version=version).get("TotalCount", 0)
+
+    return run
+
+
+def _probe(service: str, action: str, params: dict[str, Any], version: str | None = None) -> Probe:
+    shown = f"{service}.{action}" + (f" ({version})" if version else "")
+    return Probe(shown, f"{service}:{action}", _count(service, action, params, version))
+
+
+INSTANCES = _probe("cvm", "DescribeInstances", {})
+EXISTED = _probe("tke", "DescribeExistedInstances", {})
+CLUSTERS_API, CLUSTERS_CAM = "tke.DescribeClusters", "tke:DescribeClusters"
+
+
+def first_cluster(session: Session, region: str) -> str | None:
+    """The id of one cluster of the region (None: it has none); raises CloudError."""
+    resp = session.call("tke", "DescribeClusters", region, {"Limit": 1})
+    ids = [c["ClusterId"] for c in resp.get("Clusters") or []]
+    return ids[0] if ids else None
+
+
+def cluster_probes(cluster_id: str) -> list[Probe]:
+    """The per-cluster APIs the scan uses, tried on one cluster."""
+    cid = {"ClusterId": cluster_id}
+    return [
+        _probe("tke", "DescribeClusterInstances", {**cid, "InstanceRole": "ALL"}),
+        _probe("tke", "DescribeClusterInstances", cid, TKE_2022),
+        _probe("tke", "DescribeNodePools", cid, TKE_2022),
+    ]

@@ -1,0 +1,246 @@
+"""Records <-> plain dicts (JSON-ready): the one encoding of every record, which the state stores and the `--output
+json` contract (render/json.py) is made from.
+
+Every field is kept, so a record read back equals the one written. The keys are those of the JSON contract
+(schema_version 1, `instance_name`, `created_time`, ...) plus the fields it does not show (`vpc_id`,
+`disable_api_termination`), so rows written before those were stored still read, with the fields' defaults.
+Times are UTC, to the second, as `2026-01-02T03:04:05Z`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, overload
+
+from .model import (
+    ActionLine,
+    ApiFailure,
+    Evidence,
+    EvidenceKind,
+    Excluded,
+    ExcludedWhy,
+    Instance,
+    Notice,
+    Orphan,
+    Reason,
+    RegionResult,
+    Resolved,
+    ScanResult,
+    Unverified,
+)
+
+Doc = dict[str, Any]
+
+
+def iso(t: datetime | None) -> str | None:
+    return None if t is None else t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@overload
+def parse_iso(value: str) -> datetime: ...
+@overload
+def parse_iso(value: None) -> None: ...
+@overload
+def parse_iso(value: str | None) -> datetime | None: ...
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """The inverse of `iso` (and of any ISO 8601 time); raises ValueError on anything else."""
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _time(value: str) -> datetime:
+    parsed = parse_iso(value)
+    if parsed is None:
+        raise ValueError("a time is missing")
+    return parsed
+
+
+# ---- the parts --------------------------------------------------------------------------------------------------
+
+
+def failure_to_dict(f: ApiFailure) -> Doc:
+    return {"api": f.api, "cluster_id": f.cluster_id, "code": f.code, "message": f.message}
+
+
+def failure_from_dict(d: Doc) -> ApiFailure:
+    return ApiFailure(d["api"], d["code"], d["message"], d.get("cluster_id"))
+
+
+def instance_to_dict(inst: Instance) -> Doc:
+    return {
+        "zone": inst.zone,
+        "instance_id": inst.instance_id,
+        "instance_name": inst.name,
+        "state": inst.state,
+        "instance_type": inst.instance_type,
+        "cpu": inst.cpu,
+        "memory_gb": inst.memory_gb,
+        "charge_type": inst.charge_type,
+        "created_time": iso(inst.created),
+        "expired_time": iso(inst.expired),
+        "private_ips": list(inst.private_ips),
+        "public_ips": list(inst.public_ips),
+        "tags": dict(inst.tags),
+        "vpc_id": inst.vpc_id,
+        "disable_api_termination": inst.disable_api_termination,
+    }
+
+
+def instance_from_dict(d: Doc) -> Instance:
+    return Instance(
+        instance_id=d["instance_id"],
+        name=d["instance_name"],
+        state=d["state"],
+        instance_type=d["instance_type"],
+        cpu=d["cpu"],
+        memory_gb=d["memory_gb"],
+        charge_type=d["charge_type"],
+        created=_time(d["created_time"]),
+        expired=parse_iso(d.get("expired_time")),
+        zone=d["zone"],
+        vpc_id=d.get("vpc_id", ""),
+        private_ips=tuple(d["private_ips"]),
+        public_ips=tuple(d["public_ips"]),
+        tags=tuple(d["tags"].items()),
+        disable_api_termination=bool(d.get("disable_api_termination", False)),
+    )
+
+
+def _evidence(d: Doc) -> tuple[Evidence, ...]:
+    return tuple(Evidence(EvidenceKind(e["kind"]), e["detail"], e.get("subject", "")) for e in d["evidence"])
+
+
+def candidate_to_dict(c: Orphan | Unverified) -> Doc:
+    """An orphan or an unverified candidate, its instance's fields inline."""
+    out: Doc = {"account": c.account, "region": c.region, **instance_to_dict(c.instance)}
+    out |= {
+        "cluster_id": c.cluster_id,
+        "node_pool_id": c.node_pool_id,
+        "reason": c.reason.value if isinstance(c, Orphan) else None,
+        "evidence": [{"kind": e.kind.value, "detail": e.detail, "subject": e.subject} for e in c.evidence],
+    }
+    if isinstance(c, Unverified):
+        out["why"] = c.why
+    return out
+
+
+def orphan_from_dict(d: Doc) -> Orphan:
+    return Orphan(
+        d["account"], d["region"], instance_from_dict(d), Reason(d["reason"]), _evidence(d), d["cluster_id"],
+        d["node_pool_id"],
+    )  # fmt: skip
+
+
+def unverified_from_dict(d: Doc) -> Unverified:
+    return Unverified(
+        d["account"], d["region"], instance_from_dict(d), _evidence(d), d["why"], d["cluster_id"], d["node_pool_id"]
+    )
+
+
+def excluded_to_dict(e: Excluded) -> Doc:
+    return {"account": e.account, "region": e.region, "instance_id": e.instance_id, "why": e.why.value,
+            "detail": e.detail}  # fmt: skip
+
+
+def excluded_from_dict(d: Doc) -> Excluded:
+    return Excluded(d.get("account", ""), d["region"], d["instance_id"], ExcludedWhy(d["why"]), d.get("detail", ""))
+
+
+def region_to_dict(r: RegionResult) -> Doc:
+    return {
+        "account": r.account,
+        "region": r.region,
+        "status": r.status,
+        "instances": r.instances,
+        "clusters": r.clusters,
+        "nodes": r.nodes,
+        "errors": [failure_to_dict(f) for f in r.errors],
+        "rate_adapted": dict(r.rate_adapted),
+    }
+
+
+def region_from_dict(d: Doc) -> RegionResult:
+    return RegionResult(
+        d["account"], d["region"], d["status"], d["instances"], d["clusters"], d["nodes"],
+        tuple(failure_from_dict(e) for e in d["errors"]),
+        tuple((str(k), float(v)) for k, v in (d.get("rate_adapted") or {}).items()),
+    )  # fmt: skip
+
+
+# ---- a whole scan -----------------------------------------------------------------------------------------------
+
+
+def scan_to_dict(result: ScanResult) -> Doc:
+    """Every field but `snapshots` (what the state keeps of them is its node history)."""
+    return {
+        "scanned_at": iso(result.scanned_at),
+        "status": result.status,
+        "errors": [failure_to_dict(f) for f in result.errors],
+        "regions": [region_to_dict(r) for r in result.regions],
+        "orphans": [candidate_to_dict(o) for o in result.orphans],
+        "unverified": [candidate_to_dict(u) for u in result.unverified],
+        "excluded": [excluded_to_dict(e) for e in result.excluded],
+    }
+
+
+def scan_from_dict(doc: Doc) -> ScanResult:
+    """Raises ValueError on anything that is not a complete scan."""
+    if not isinstance(doc, dict):
+        raise ValueError("not a scan result (not a JSON object)")
+    try:
+        return ScanResult(
+            scanned_at=_time(doc["scanned_at"]),
+            status=doc["status"],
+            regions=tuple(region_from_dict(r) for r in doc["regions"]),
+            orphans=tuple(orphan_from_dict(o) for o in doc["orphans"]),
+            unverified=tuple(unverified_from_dict(u) for u in doc["unverified"]),
+            excluded=tuple(excluded_from_dict(e) for e in doc["excluded"]),
+            errors=tuple(failure_from_dict(e) for e in doc.get("errors", [])),
+        )
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise ValueError(f"not a complete scan result: missing or wrong {exc}") from None
+
+
+# ---- notices (the outbox) ---------------------------------------------------------------------------------------
+
+
+def resolved_to_dict(r: Resolved) -> Doc:
+    return {"account": r.account, "region": r.region, "how": r.how, "detail": r.detail,
+            "first_seen": iso(r.first_seen), **instance_to_dict(r.instance)}  # fmt: skip
+
+
+def resolved_from_dict(d: Doc) -> Resolved:
+    return Resolved(d["account"], d["region"], instance_from_dict(d), d["how"], d["detail"], parse_iso(d["first_seen"]))
+
+
+def notice_to_dict(n: Notice, scan_id: int | None = None) -> Doc:
+    """`scan_id` stands for `n.result`, which is not stored again: the reader gets it back from the scans."""
+    return {
+        "kind": n.kind,
+        "scanned_at": iso(n.scanned_at),
+        "scan_id": scan_id,
+        "orphans": [candidate_to_dict(o) for o in n.orphans],
+        "resolved": [resolved_to_dict(r) for r in n.resolved],
+        "unverified": [candidate_to_dict(u) for u in n.unverified],
+        "errors": [{"where": where, **failure_to_dict(f)} for where, f in n.errors],
+        "first_seen": {k: iso(v) for k, v in n.first_seen.items()},
+        "status_url": n.status_url,
+        "actions": [asdict(a) for a in n.actions],
+    }
+
+
+def notice_from_dict(d: Doc, result: ScanResult | None = None) -> Notice:
+    return Notice(
+        kind=d["kind"],
+        scanned_at=_time(d["scanned_at"]),
+        orphans=tuple(orphan_from_dict(o) for o in d["orphans"]),
+        resolved=tuple(resolved_from_dict(r) for r in d["resolved"]),
+        unverified=tuple(unverified_from_dict(u) for u in d["unverified"]),
+        errors=tuple((e["where"], failure_from_dict(e)) for e in d["errors"]),
+        first_seen={k: t for k, v in d["first_seen"].items() if (t := parse_iso(v)) is not None},
+        status_url=d.get("status_url"),
+        result=result,
+        actions=tuple(ActionLine(**a) for a in d.get("actions", [])),
+    )
