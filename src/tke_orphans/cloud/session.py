@@ -83,11 +83,12 @@ CallListener = Callable[[str, str, str], None]  # (api, region, outcome: ok|retr
 
 @dataclass
 class _Failed:
-    """One try that failed: the cloud's code and words."""
+    """One try that failed: the cloud's code (as text: retries are decided on it) and words as the SDK gave them
+    (bytes for an HTTP error's body, say); CloudError makes them bounded text, in one place."""
 
     code: str
-    message: str
-    request_id: str = ""
+    message: Any
+    request_id: Any = ""
 
 
 class Session:
@@ -173,12 +174,12 @@ class Session:
                 return response
             except TencentCloudSDKException as exc:
                 code = as_text(exc.get_code(), 100) or "ClientError"
-                return _Failed(code, as_text(exc.get_message()), as_text(exc.get_request_id(), 100))
+                return _Failed(code, exc.get_message(), exc.get_request_id())
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 # A body cut short or not in the API's envelope: the SDK lets these through as they are.
                 return _Failed("InvalidResponse", f"unreadable answer ({exc})")
             except OSError as exc:  # credential providers that fetch tokens over the network
-                return _Failed("ClientNetworkError", as_text(exc))
+                return _Failed("ClientNetworkError", exc)
 
         def again(outcome: dict[str, Any] | _Failed, _: int) -> float | None:
             """Throttling has its own budget, a deadline; other errors a count, and a mutating call none."""
