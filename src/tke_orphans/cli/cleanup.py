@@ -134,13 +134,10 @@ def show_table(run: CleanupRun, opts: Options) -> None:
         out.print("No orphan to act on.")
     columns = [Column("INSTANCE"), Column("REGION"), Column("NAME", flex=True), Column("OUTCOME"),
                Column("DETAIL", wrap=True, min_width=20)]  # fmt: skip
-    rows: list[Row] = [
-        [
-            visible(x or "-")
-            for x in (d.instance_id, d.region, d.name, "DRY-RUN" if d.outcome == "dry-run" else d.outcome, d.detail)
-        ]  # fmt: skip
-        for d in report.decisions
-    ]
+    rows: list[Row] = []
+    for d in report.decisions:
+        outcome = "DRY-RUN" if d.outcome == "dry-run" else d.outcome
+        rows.append([visible(x or "-") for x in (d.instance_id, d.region, d.name, outcome, d.detail)])
     if rows:
         for line in layout(columns, rows, out.width):
             out.print(Text(line), soft_wrap=True)
