@@ -157,7 +157,7 @@ def run_cleanup(
             "raise --max to act on them all, or narrow with --only"
         )
         # The reason is said once (the report's `refused`); each row only points at it.
-        decided([decision(t, opts, "refused", f"not acted on: more than --max {opts.max} qualify") for t in targets])
+        decided([decision(t, opts, "refused", f"not acted on: over --max {opts.max}") for t in targets])
         return result
     policy = cfg.detection.policy()
     plans = {p.name: p for p in plan_accounts(cfg)}

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ..cleanup import CleanupRun, Decision, Options, run_operation
 from ..render.columns import Column, Row, layout
+from ..render.table import say
 from ..sanitize import csv_cell, labelled, visible
 from .common import (
     EXIT_INCOMPLETE,
@@ -129,7 +130,7 @@ def show_table(run: CleanupRun, opts: Options) -> None:
     mode = "DRY-RUN: nothing is changed (add --yes to act)" if opts.dry_run else f"acting as {run.actor}"
     out.print(Text(visible(f"cleanup --action {opts.action}: {mode}"), style="bold"))
     if report.refused:  # said once, before the rows it is about
-        out.print(labelled("refused:", "red", report.refused))
+        say(out, labelled("refused:", "red", report.refused))
     if not report.decisions:
         out.print("No orphan to act on.")
     columns = [Column("INSTANCE"), Column("REGION"), Column("NAME", flex=True), Column("OUTCOME"),

@@ -16,7 +16,7 @@ from ..job import JobResult, run_job
 from ..notify import Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
-from ..render.table import failure_lines
+from ..render.table import failure_lines, say
 from ..sanitize import labelled
 from ..state import StateDB
 from .common import (
@@ -97,7 +97,7 @@ def show(job: JobResult, output: Output, cfg: Config, wide: bool = False) -> Non
     err = console(stderr=True)
     if output is not Output.table:  # the table says it first; the machine formats leave stdout to the data
         for line in failure_lines(result):
-            err.print(line)
+            say(err, line)
     if output is Output.json:
         doc = to_json(result, job.first_seen) | {"notifications": [delivery_json(d) for d in job.deliveries]}
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))

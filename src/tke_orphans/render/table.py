@@ -83,6 +83,13 @@ def _print(console: Console, lines: Sequence[str], style: str = "") -> None:
         console.print(Text(line, style=style), soft_wrap=True)
 
 
+def say(console: Console, text: Text) -> None:
+    """A paragraph wrapped to the console's width by words, with no trailing spaces at the breaks."""
+    for line in text.wrap(console, console.width):
+        line.rstrip()
+        console.print(line, soft_wrap=True)
+
+
 def orphan_lines(result: ScanResult, width: int | None, wide: bool = False) -> list[str]:
     """The orphan table as lines (header first), at most `width` cells each when the ids allow it."""
     multi_account = len({r.account for r in result.regions} | {o.account for o in result.orphans}) > 1
@@ -136,7 +143,7 @@ def failure_lines(result: ScanResult) -> list[Text]:
 
 def render_table(result: ScanResult, console: Console, *, wide: bool = False) -> None:
     for line in failure_lines(result):
-        console.print(line)
+        say(console, line)
     if result.status == "error":
         return
     if result.orphans:

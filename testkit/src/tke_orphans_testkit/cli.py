@@ -139,6 +139,9 @@ def demo(
 
 def _demo(workdir: Path, output: Output, kept: bool) -> int:
     from rich.console import Console
+    from rich.text import Text
+
+    from tke_orphans.render.table import say
 
     from .demo import demo_config, demo_world, nothing_new, run_product, show_messages
     from .emulator import Emulator
@@ -159,14 +162,14 @@ def _demo(workdir: Path, output: Output, kept: bool) -> int:
         path.write_text(demo_config(world, emu.url, sinks), encoding="utf-8")
         if output is Output.table:
             console.print(f"Emulator (the demo world): {emu.url}\nChat sinks: {sinks.url}", soft_wrap=True)
-            console.print(f"Config: {path}" + ("" if kept else " (removed at the end; --keep DIR keeps it)"))
+            say(console, Text(f"Config: {path}" + ("" if kept else " (removed at the end; --keep DIR keeps it)")))
         # The product's own `scan` command, as a user would type it.
         code = run_product(["scan", "-c", str(path), "--state", str(state), "-o", output.value])
     if output is Output.table:
         if messages.exists():
             show_messages(messages, console, kept)
         else:
-            console.print(nothing_new(state, earlier))
+            say(console, Text(nothing_new(state, earlier)))
     return code
 
 
