@@ -129,7 +129,12 @@ def test_sinks_print_a_line_per_message(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "tke_orphans", "sinks", "-v"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line.rstrip("\n")) for line in proc.stdout or ()], daemon=True).start()
+
+    def read() -> None:
+        for line in proc.stdout or ():
+            lines.put(line.rstrip("\n"))
+
+    threading.Thread(target=read, daemon=True).start()  # get(timeout=...) bounds each wait: a silent sinks fails
     try:
         lines.get(timeout=60)  # the base URL
         wecom = lines.get(timeout=60).split()[1]
