@@ -162,7 +162,13 @@ def _demo(workdir: Path, output: Output, kept: bool) -> int:
         path.write_text(demo_config(world, emu.url, sinks), encoding="utf-8")
         if output is Output.table:
             console.print(f"Emulator (the demo world): {emu.url}\nChat sinks: {sinks.url}", soft_wrap=True)
-            say(console, Text(f"Config: {path}" + ("" if kept else " (removed at the end; --keep DIR keeps it)")))
+            say(
+                console,
+                Text(
+                    f"Config: {path}"
+                    + ("" if kept else "\n(a temporary folder, removed at the end: --keep DIR keeps it)")
+                ),
+            )
         # The product's own `scan` command, as a user would type it.
         code = run_product(["scan", "-c", str(path), "--state", str(state), "-o", output.value])
     if output is Output.table:
