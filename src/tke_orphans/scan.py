@@ -169,8 +169,8 @@ def run_scan(
                     dict(inv.members),
                 )
             )
-            for e in inv.errors:
-                log.warning("%s %s: %s", inv.account, inv.region, e.describe())
+            for e in inv.errors:  # debug: the result carries them, and each command says them once (table, serve's log)
+                log.debug("%s %s: %s", inv.account, inv.region, e.describe())
 
     orphans = sorted(
         (o for v in verdicts for o in v.orphans), key=lambda o: (o.account, o.region, o.instance.instance_id)

@@ -40,7 +40,7 @@ def test_terminate_acts_only_on_instances_marked_long_enough_ago(rig: Rig) -> No
     rig.cleanup(action="mark", dry_run=False, only=frozenset({"ins-gzorp003"}))
     both = frozenset({"ins-gzorp003", "ins-gzorp001"})
     early = outcomes(rig.cleanup(after=DAY + timedelta(hours=1), action="terminate", dry_run=False, only=both))
-    assert early["ins-gzorp003"] == ("skipped", "marked 1.0h ago, less than --min-mark-age 3d")
+    assert early["ins-gzorp003"] == ("skipped", "marked 60m ago, less than --min-mark-age 3d")
     assert early["ins-gzorp001"] == (
         "skipped", f"not marked ({MARK_TAG}): run cleanup --action mark first, or pass --unmarked"
     )  # fmt: skip

@@ -41,7 +41,7 @@ def test_scan_shows_hostile_text_and_the_bots_get_it_inert(tmp_path: Path, hosti
     with ChatSinks(BOTS) as sinks:
         platforms = {b.platform: {"enabled": True, "url": sinks.bot_url(b)} for b in BOTS}
         cfg = write_config(tmp_path / "c.yaml", world, emu.url, webhook={"enabled": True, "platforms": platforms},
-                           tencentcloud={"retry": {"max_attempts": 1}})  # fmt: skip
+                           tencentcloud={"retry": {"max_attempts": 1}}, logging={"level": "debug"})  # fmt: skip
         scan = run(tmp_path, "scan", "-c", str(cfg), "--state", str(tmp_path / "s.db"))
         accepted = sinks.accepted()
     assert scan.returncode == 3, scan.stderr  # partial (the fault), not a crash
@@ -52,7 +52,7 @@ def test_scan_shows_hostile_text_and_the_bots_get_it_inert(tmp_path: Path, hosti
     assert "[/nope] [link=https://evil.example]click[/link] :fire: \\x1b[2J\\x1b]0;pwned\\x07" in scan.stdout
     assert "\\u202eevil\\x9b31m" in scan.stdout
     assert "boom [/TraceId=abc] [bold]loud[/bold] \\x1b[31mred" in scan.stdout  # the error line
-    assert "\\x1b[31mred" in scan.stderr  # the log line
+    assert "\\x1b[31mred" in scan.stderr  # the (debug) log line
     assert {a.platform for a in accepted} == {"wecom", "dingtalk", "feishu"}
     for message in accepted:
         assert_inert(message.text)

@@ -125,9 +125,14 @@ def test_serve_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
                 time.sleep(0.01)
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=20) == 0
+            log = proc.communicate()[1].splitlines()
         finally:
             if proc.poll() is None:
                 proc.kill()
+    # Each log line says when; the interval reads as it is written; the stop is said, last, with its signal.
+    assert log and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} (INFO|WARNING) ", line) for line in log), log
+    assert any(line.endswith(f"serving on http://127.0.0.1:{port}, a scan every 1s") for line in log), log
+    assert re.search(r"INFO stopped on SIGTERM after \d+ pass\(es\)$", log[-1]), log
     with StateDB(state) as db:  # intact, unlocked, and holding the passes that finished
         scans = db.scans.recent()
         assert scans and all(s["status"] == "ok" for s in scans)

@@ -11,6 +11,7 @@ from ..config import format_duration
 from ..detect import Policy, excluded_reason
 from ..model import Instance, ScanResult
 from ..records import parse_iso
+from ..render.text import human_duration
 
 Action = Literal["mark", "terminate", "readd"]
 Outcome = Literal["dry-run", "done", "failed", "skipped", "refused"]
@@ -89,8 +90,9 @@ def select(
         if (o.account, o.region) not in complete:
             skipped.append(decision(t, opts, "skipped", f"the last scan of {o.region} was incomplete"))
         elif since is None or now - since < opts.min_orphan_age:
-            age = "not yet recorded" if since is None else f"{(now - since).total_seconds() / 3600:.1f}h"
-            skipped.append(decision(t, opts, "skipped", f"orphan for {age}, less than --min-orphan-age"))
+            age = "not yet recorded as an orphan" if since is None else f"orphan for {human_duration(now - since)}"
+            limit = format_duration(opts.min_orphan_age)
+            skipped.append(decision(t, opts, "skipped", f"{age}, less than --min-orphan-age {limit}"))
         elif opts.action == "readd" and not opts.only and not _names_cluster(t, opts):
             why = f"{_evidence_names(t)}, not {opts.cluster_id}: name it with --only to add it there"
             skipped.append(decision(t, opts, "skipped", why))
@@ -147,6 +149,5 @@ def _mark_too_young(marked: str | None, opts: Options, now: datetime) -> str | N
     if at.tzinfo is None:
         return f"{MARK_TAG}={marked} has no time zone"
     if now - at < opts.min_mark_age:
-        hours = (now - at).total_seconds() / 3600
-        return f"marked {hours:.1f}h ago, less than --min-mark-age {format_duration(opts.min_mark_age)}"
+        return f"marked {human_duration(now - at)} ago, less than --min-mark-age {format_duration(opts.min_mark_age)}"
     return None

@@ -156,7 +156,8 @@ def run_cleanup(
             f"{len(targets)} instances qualify, more than --max {opts.max}: nothing was done; "
             "raise --max to act on them all, or narrow with --only"
         )
-        decided([decision(t, opts, "refused", result.refused) for t in targets])
+        # The reason is said once (the report's `refused`); each row only points at it.
+        decided([decision(t, opts, "refused", f"not acted on: over --max {opts.max}") for t in targets])
         return result
     policy = cfg.detection.policy()
     plans = {p.name: p for p in plan_accounts(cfg)}

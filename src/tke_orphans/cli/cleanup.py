@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import asdict
 from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from ..cleanup import Options, run_operation
-from ..sanitize import labelled, plain
+from ..cleanup import CleanupRun, Decision, Options, run_operation
+from ..render.columns import Column, Row, layout
+from ..render.table import say
+from ..sanitize import csv_cell, labelled, visible
 from .common import (
     EXIT_INCOMPLETE,
     ConfigOpt,
     EndpointOpt,
-    Output,
     StateOpt,
     command,
     console,
@@ -26,6 +29,14 @@ from .common import (
     open_state,
 )
 from .scan import delivery_json
+
+
+class CleanupOutput(StrEnum):
+    """The formats cleanup has (not scan's markdown: there is no message to show)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
 class ActionName(StrEnum):
@@ -64,7 +75,9 @@ def cleanup(
     ] = False,
     cluster: Annotated[str | None, typer.Option(help="readd: the cluster to add them back to.")] = None,
     node_pool: Annotated[str | None, typer.Option(help="readd: the node pool in that cluster.")] = None,
-    output: Annotated[Output, typer.Option("--output", "-o", help="table or json.")] = Output.table,
+    output: Annotated[CleanupOutput, typer.Option("--output", "-o", help="How to print the decisions.")] = (
+        CleanupOutput.table
+    ),
     config: ConfigOpt = None,
     state: StateOpt = None,
     endpoint_url: EndpointOpt = None,
@@ -87,25 +100,49 @@ def cleanup(
     with open_state(cfg, state) as db:
         run = run_operation(cfg, db, opts, endpoint_url=endpoint(endpoint_url))
     report = run.report
-    if output is Output.json:
+    if output is CleanupOutput.json:
         doc = {"dry_run": opts.dry_run, "action": opts.action, "actor": run.actor, "refused": report.refused,
                "decisions": [asdict(d) for d in report.decisions],
                "notifications": [delivery_json(d) for d in run.deliveries]}  # fmt: skip
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif output is CleanupOutput.csv:
+        typer.echo(decisions_csv(report.decisions), nl=False)
     else:
-        mode = "DRY-RUN: nothing is changed (add --yes to act)" if opts.dry_run else f"acting as {run.actor}"
-        table = Table(
-            "Instance", "Region", "Name", "Outcome", "Detail", title=f"cleanup --action {opts.action}: {mode}"
-        )
-        for d in report.decisions:
-            outcome = "DRY-RUN" if d.outcome == "dry-run" else d.outcome
-            table.add_row(*(plain(x) for x in (d.instance_id, d.region, d.name, outcome, d.detail)))
-        out = console()
-        out.print(table)
-        if report.refused:
-            out.print(labelled("refused:", "red", report.refused))
-        for sent in run.deliveries:
-            out.print(
-                labelled("sent", "green", sent.describe()) if sent.ok else labelled("not sent", "red", sent.describe())
-            )
+        show_table(run, opts)
     return EXIT_INCOMPLETE if run.failed else 0
+
+
+CSV_COLUMNS = ("account", "region", "instance_id", "name", "action", "outcome", "detail", "request_id", "refund")
+
+
+def decisions_csv(decisions: list[Decision]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for d in decisions:
+        writer.writerow([csv_cell("" if v is None else v) for v in (getattr(d, c) for c in CSV_COLUMNS)])
+    return buf.getvalue()
+
+
+def show_table(run: CleanupRun, opts: Options) -> None:
+    report = run.report
+    out = console()
+    mode = "DRY-RUN: nothing is changed (add --yes to act)" if opts.dry_run else f"acting as {run.actor}"
+    out.print(Text(visible(f"cleanup --action {opts.action}: {mode}"), style="bold"))
+    if report.refused:  # said once, before the rows it is about
+        say(out, labelled("refused:", "red", report.refused))
+    if not report.decisions:
+        out.print("No orphan to act on.")
+    columns = [Column("INSTANCE"), Column("REGION"), Column("NAME", flex=True), Column("OUTCOME"),
+               Column("DETAIL", wrap=True, min_width=20)]  # fmt: skip
+    rows: list[Row] = []
+    for d in report.decisions:
+        outcome = "DRY-RUN" if d.outcome == "dry-run" else d.outcome
+        rows.append([visible(x or "-") for x in (d.instance_id, d.region, d.name, outcome, d.detail)])
+    if rows:
+        for line in layout(columns, rows, out.width):
+            out.print(Text(line), soft_wrap=True)
+    for sent in run.deliveries:
+        out.print(
+            labelled("sent", "green", sent.describe()) if sent.ok else labelled("not sent", "red", sent.describe())
+        )

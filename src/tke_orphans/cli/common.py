@@ -135,6 +135,11 @@ def console(stderr: bool = False) -> Console:
     # No emoji codes either: a name with ":fire:" in it is shown as written.
     out = Console(highlight=False, emoji=False, stderr=stderr)
     if not out.is_terminal:
-        # A pipe or a CI log: not squeezed to 80 columns.
-        out = Console(highlight=False, emoji=False, stderr=stderr, width=200)
+        # A pipe or a CI log: the width COLUMNS gives (as in a terminal), else no limit: lines are never cut or wrapped.
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else UNLIMITED
+        out = Console(highlight=False, emoji=False, stderr=stderr, width=width)
     return out
+
+
+UNLIMITED = 100_000  # a console width no line reaches

@@ -16,6 +16,7 @@ from ..job import JobResult, run_job
 from ..notify import Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
+from ..render.table import failure_lines, say
 from ..sanitize import labelled
 from ..state import StateDB
 from .common import (
@@ -91,8 +92,12 @@ def message_markdown(job: JobResult, cfg: Config) -> str:
     return part.text + "\n"
 
 
-def show(job: JobResult, output: Output, cfg: Config) -> None:
+def show(job: JobResult, output: Output, cfg: Config, wide: bool = False) -> None:
     result = job.result
+    err = console(stderr=True)
+    if output is not Output.table:  # the table says it first; the machine formats leave stdout to the data
+        for line in failure_lines(result):
+            say(err, line)
     if output is Output.json:
         doc = to_json(result, job.first_seen) | {"notifications": [delivery_json(d) for d in job.deliveries]}
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -102,8 +107,7 @@ def show(job: JobResult, output: Output, cfg: Config) -> None:
     elif output is Output.markdown:
         typer.echo(message_markdown(job, cfg), nl=False)
     else:
-        render_table(result, console())
-    err = console(stderr=True)
+        render_table(result, console(), wide=wide)
     for d in job.deliveries:
         err.print(labelled("sent", "green", d.describe()) if d.ok else labelled("not sent", "red", d.describe()))
 
@@ -121,6 +125,9 @@ def scan(
     output: Annotated[Output, typer.Option("--output", "-o", help="How to print the result.")] = Output.table,
     no_notify: Annotated[bool, typer.Option(help="Do not send chat notifications.")] = False,
     fail_on_orphans: Annotated[bool, typer.Option(help="Exit 1 when orphans are found.")] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Table: every column (zone, IPs, type, charge), as kubectl get -o wide.")
+    ] = False,
     endpoint_url: EndpointOpt = None,
     state: StateOpt = None,
 ) -> int:
@@ -135,7 +142,7 @@ def scan(
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
-    show(job, output, cfg)
+    show(job, output, cfg, wide)
     return exit_code(job, fail_on_orphans)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from enum import StrEnum
 from typing import Annotated
@@ -49,6 +50,9 @@ def serve(
     from ..serve import Service
 
     cfg = load(config)
+    # A long-running process: each log line says when (local time with its offset, as ISO 8601).
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
     every = duration("--interval", interval) if interval else cfg.serve.interval
     if every.total_seconds() < 1:
         raise UsageError("--interval must be at least 1s")
@@ -61,6 +65,7 @@ def serve(
             raise UsageError(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}") from None
 
         def _stop(signum: int, frame: object) -> None:
+            service.stopped_by = signal.Signals(signum).name
             service.stop.set()
 
         signal.signal(signal.SIGTERM, _stop)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from ..sanitize import plain
-from .common import ConfigOpt, Output, StateOpt, command, console, duration, load, open_state
+from ..render.columns import Column, layout
+from ..sanitize import csv_cell, visible
+from .common import ConfigOpt, StateOpt, command, console, duration, load, open_state
+
+
+class HistoryOutput(StrEnum):
+    """The formats history has: no markdown (no message to show)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
 
 state_app = typer.Typer(help="The state database: what tke-orphans remembers between runs.")
 
@@ -20,7 +33,9 @@ def history(
     config: ConfigOpt = None,
     instance: Annotated[str | None, typer.Option(help="Only this instance id.")] = None,
     since: Annotated[str, typer.Option(help="How far back, e.g. 7d, 12h.")] = "7d",
-    output: Annotated[Output, typer.Option("--output", "-o", help="table or json.")] = Output.table,
+    output: Annotated[HistoryOutput, typer.Option("--output", "-o", help="How to print the events.")] = (
+        HistoryOutput.table
+    ),
     state: StateOpt = None,
 ) -> None:
     """What happened: orphans found and resolved, reminders, deliveries and their failures."""
@@ -28,16 +43,27 @@ def history(
     start = datetime.now(UTC) - duration("--since", since)
     with open_state(cfg, state, lock=False, create=False) as db:
         events = db.events.read(since=start, instance_id=instance)
-    if output is Output.json:
+    if output is HistoryOutput.json:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
-    table = Table(
-        "Time", "Account/region", "Instance", "Event", "Detail", title=f"History since {start:%Y-%m-%d %H:%M} UTC"
+    rows = [[str(e[k] or "") for k in ("at", "account", "region", "instance_id", "kind", "detail")] for e in events]
+    if output is HistoryOutput.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["at", "account", "region", "instance_id", "event", "detail"])
+        writer.writerows([csv_cell(v) for v in row] for row in rows)
+        typer.echo(buf.getvalue(), nl=False)
+        return
+    out = console()
+    out.print(Text(f"History since {start:%Y-%m-%d %H:%M} UTC ({len(events)} event(s))", style="bold"))
+    columns = [Column("TIME"), Column("WHERE"), Column("INSTANCE"), Column("EVENT"), Column("DETAIL", wrap=True)]
+    lines = layout(
+        columns,
+        [[visible(x or "-") for x in (at, "/".join(x for x in (a, r) if x), i, k, d)] for at, a, r, i, k, d in rows],
+        out.width,
     )
-    for e in events:
-        where = "/".join(x for x in (e["account"], e["region"]) if x)
-        table.add_row(*(plain(str(x or "")) for x in (e["at"], where, e["instance_id"], e["kind"], e["detail"])))
-    console().print(table)
+    for line in lines if rows else []:
+        out.print(Text(line), soft_wrap=True)
 
 
 @state_app.command("export")

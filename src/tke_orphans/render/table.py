@@ -1,46 +1,164 @@
-"""The terminal view (rich): orphans, then unverified, then errors and a one-line summary."""
+"""The terminal view: a failure first (what failed and why, once), then orphans, unverified and a summary line.
+
+The orphan table is kubectl-like: a few columns by default, fitted to the console's width, the rest with `--wide`
+(as `kubectl get -o wide`). The region is a heading above its rows, not a column: it is the same for many rows
+and as wide as the id, so a heading costs a line per region instead of 14 cells of every row; with `--wide` the
+zone column (which names the region) takes its place and every row stands alone, for grep.
+
+To add a column (the monthly cost), add one `Field` to `FIELDS`, or to `WIDE` only.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
-from ..model import ScanResult
-from ..sanitize import labelled, plain
-from .text import REASONS, age, summary_line
+from ..model import ApiFailure, Orphan, ScanResult
+from ..sanitize import visible
+from .columns import Column, Row, layout
+from .text import age, summary_line
+
+# Short reasons for the table (the cluster or pool they name is the next column); messages keep the long wording.
+REASONS = {
+    "cluster_deleted": "cluster deleted",
+    "removed_from_cluster": "removed",
+    "node_pool_deleted": "pool deleted",
+    "unknown_owner": "legacy rule",
+}
 
 
-def render_table(result: ScanResult, console: Console) -> None:
-    now = result.scanned_at
+@dataclass(frozen=True)
+class Field:
+    column: Column
+    value: Callable[[Orphan, datetime], str]
+
+
+def _owner(o: Orphan, now: datetime) -> str:
+    """What the reason is about: the deleted pool, else the cluster (both are in --wide)."""
+    if o.reason.value == "node_pool_deleted":
+        return o.node_pool_id or o.cluster_id or "-"
+    return o.cluster_id or o.node_pool_id or "-"
+
+
+def _charge(o: Orphan, now: datetime) -> str:
+    i = o.instance
+    return i.charge_type + (f" until {i.expired:%Y-%m-%d}" if i.expired else "")
+
+
+INSTANCE = Field(Column("INSTANCE"), lambda o, now: o.instance.instance_id)
+NAME = Field(Column("NAME", flex=True), lambda o, now: o.instance.name or "-")
+REASON = Field(Column("REASON"), lambda o, now: REASONS[o.reason.value])
+AGE = Field(Column("AGE"), lambda o, now: age(now, o.instance.created))
+FIELDS: tuple[Field, ...] = (INSTANCE, NAME, REASON, Field(Column("CLUSTER/POOL"), _owner), AGE)
+WIDE: tuple[Field, ...] = (
+    Field(Column("ZONE"), lambda o, now: o.instance.zone),
+    INSTANCE,
+    NAME,
+    REASON,
+    Field(Column("CLUSTER"), lambda o, now: o.cluster_id or "-"),
+    Field(Column("POOL"), lambda o, now: o.node_pool_id or "-"),
+    Field(Column("PRIVATE IP"), lambda o, now: ",".join(o.instance.private_ips) or "-"),
+    Field(Column("PUBLIC IP"), lambda o, now: ",".join(o.instance.public_ips) or "-"),
+    Field(Column("TYPE"), lambda o, now: o.instance.instance_type),
+    Field(Column("CHARGE"), _charge),
+    AGE,
+)
+ACCOUNT = Field(Column("ACCOUNT"), lambda o, now: o.account)
+
+# What to do about a failure, by the start of its code.
+HINTS = (
+    ("AuthFailure", "check tencentcloud.secret_id and secret_key; `tke-orphans doctor` tests each API"),
+    ("UnauthorizedOperation", "the key lacks a CAM permission: `tke-orphans doctor` shows which API"),
+    ("ClientNetworkError", "the endpoint did not answer: check the network, the proxy or --endpoint-url"),
+)
+
+
+def _print(console: Console, lines: Sequence[str], style: str = "") -> None:
+    for line in lines:
+        # soft_wrap: the lines are already fitted, rich must neither wrap nor pad them.
+        console.print(Text(line, style=style), soft_wrap=True)
+
+
+def say(console: Console, text: Text) -> None:
+    """A paragraph wrapped to the console's width by words, with no trailing spaces at the breaks."""
+    for line in text.wrap(console, console.width):
+        line.rstrip()
+        console.print(line, soft_wrap=True)
+
+
+def orphan_lines(result: ScanResult, width: int | None, wide: bool = False) -> list[str]:
+    """The orphan table as lines (header first), at most `width` cells each when the ids allow it."""
+    multi_account = len({r.account for r in result.regions} | {o.account for o in result.orphans}) > 1
+    fields = list(WIDE if wide else FIELDS)
+    if wide and multi_account:
+        fields.insert(0, ACCOUNT)
+    rows: list[Row] = []
+    group: tuple[str, str] | None = None
+    for o in result.orphans:
+        if not wide and (o.account, o.region) != group:
+            group = (o.account, o.region)
+            rows.append(f"{o.account} / {o.region}" if multi_account else o.region)
+        rows.append([visible(f.value(o, result.scanned_at)) for f in fields])
+    return layout([f.column for f in fields], rows, width)
+
+
+def failures(result: ScanResult) -> list[tuple[ApiFailure, list[str], list[str]]]:
+    """Each distinct failure once (by code and message), with the regions and the APIs it came from."""
     multi_account = len({r.account for r in result.regions}) > 1
-    if result.orphans:
-        table = Table(title=f"Orphaned CVM instances ({len(result.orphans)})", title_justify="left")
-        if multi_account:
-            table.add_column("Account")
-        for col in ("Region", "Instance", "Name", "Private IP", "Cluster / pool", "Reason", "Age", "Charge"):
-            table.add_column(col, no_wrap=col in ("Instance", "Private IP"))
-        for o in result.orphans:
-            i = o.instance
-            owner = " / ".join(x for x in (o.cluster_id, o.node_pool_id) if x) or "-"
-            charge = i.charge_type + (f" until {i.expired:%Y-%m-%d}" if i.expired else "")
-            row = [o.region, i.instance_id, i.name, ", ".join(i.private_ips) or "-", owner, REASONS[o.reason.value]]
-            row += [age(now, i.created), charge]
-            table.add_row(*(plain(x) for x in ([o.account] if multi_account else []) + row))
-        console.print(table)
+    seen: dict[tuple[str, str], tuple[ApiFailure, list[str], list[str]]] = {}
+    located = [(e, f"{r.account}/{r.region}" if multi_account else r.region) for r in result.regions for e in r.errors]
+    located += [(e, "") for e in result.errors]
+    for e, where in located:
+        _, regions, apis = seen.setdefault((e.code, e.message), (e, [], []))
+        regions += [where] if where and where not in regions else []
+        apis += [e.api] if e.api not in apis else []
+    return list(seen.values())
+
+
+def failure_lines(result: ScanResult) -> list[Text]:
+    """The scan's failure, said first: that it failed, then each distinct error once, where, and what to do."""
+    if result.status == "ok":
+        return []
+    failed = sum(1 for r in result.regions if r.status != "ok")
+    if result.status == "error":
+        head = "Scan failed: nothing could be listed, so nothing is known about orphans."
     else:
-        console.print("No orphaned CVM instances found.")
+        head = (
+            f"Scan incomplete: {failed} of {len(result.regions)} region(s) not fully listed; orphans there are unknown."
+        )
+    out = [Text(head, style="bold red")]
+    for e, regions, apis in failures(result):
+        out.append(Text.assemble(("error", "yellow"), " ", visible(f"{e.code}: {e.message}")))
+        where = f"in {', '.join(regions)}: " if regions else ""
+        out.append(Text(visible(f"  {where}{', '.join(apis)}")))
+        hint = next((h for prefix, h in HINTS if e.code.startswith(prefix)), None)
+        if hint:
+            out.append(Text(f"  {hint}"))
+    return out
+
+
+def render_table(result: ScanResult, console: Console, *, wide: bool = False) -> None:
+    for line in failure_lines(result):
+        say(console, line)
+    if result.status == "error":
+        return
+    if result.orphans:
+        console.print(Text(f"Orphaned CVM instances ({len(result.orphans)})", style="bold"))
+        _print(console, orphan_lines(result, console.width, wide))
+    else:
+        console.print("No orphaned CVM instances found" + ("." if result.status == "ok" else " in what was listed."))
     if result.unverified:
-        table = Table(title=f"Unverified: could not be checked ({len(result.unverified)})", title_justify="left")
-        for col in ("Region", "Instance", "Name", "Why"):
-            table.add_column(col)
-        for u in result.unverified:
-            table.add_row(*(plain(x) for x in (u.region, u.instance.instance_id, u.instance.name, u.why)))
-        console.print(table)
-    for r in result.regions:
-        for e in r.errors:
-            console.print(labelled("error", "yellow", f"{r.account}/{r.region}: {e.describe()}"))
-    for e in result.errors:
-        console.print(labelled("error", "yellow", e.describe()))
+        console.print(Text(f"\nUnverified: could not be checked ({len(result.unverified)})", style="bold"))
+        columns = [Column("REGION"), Column("INSTANCE"), Column("NAME", flex=True), Column("WHY", wrap=True)]
+        rows: list[Row] = [
+            [visible(x) for x in (u.region, u.instance.instance_id, u.instance.name or "-", u.why)]
+            for u in result.unverified
+        ]
+        _print(console, layout(columns, rows, console.width))
     failed = sum(1 for r in result.regions if r.status != "ok")
     console.print(
         summary_line(result.status, len(result.orphans), len(result.unverified), len(result.regions), failed),

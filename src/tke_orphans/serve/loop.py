@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..config import Config
+from ..config import Config, format_duration
 from ..job import Cancelled, run_job
 from ..state import StateDB, StateLocked
 from .metrics import Metrics
@@ -45,6 +45,8 @@ class Service:
             auth=web.auth,
         )
         self.passes = 0
+        self.stopped_by = ""  # the signal's name, for the last log line
+        self.every = format_duration(self.interval)  # "30s", "10m": as the config and --interval write it
         # After a restart, carry on from what the state remembers rather than from zero.
         last_ok, last_any = self.state.scans.last_times()
         if last_ok is not None:
@@ -66,17 +68,22 @@ class Service:
                     cancel=self.stop,
                 )
         except StateLocked as exc:
-            log.warning("pass skipped: %s; the next one runs in %s", exc, self.interval)
+            log.warning("pass skipped: %s; the next one runs in %s", exc, self.every)
             return
         except Cancelled:
             log.info("stopped during a pass: nothing of it was recorded")
             return
         except Exception:
-            log.exception("scan pass failed; the next one runs in %s", self.interval)
+            log.exception("scan pass failed; the next one runs in %s", self.every)
             self.metrics.failed(time.monotonic() - started, time.time())
             return
         finally:
             self.passes += 1
+        for r in job.result.regions:  # the pass's errors, once each (the scan itself only logs them at debug)
+            for e in r.errors:
+                log.warning("%s/%s: %s", r.account, r.region, e.describe())
+        for e in job.result.errors:
+            log.warning("%s", e.describe())
         self.metrics.observe(job, time.monotonic() - started, time.time())
         self.health.last_finished = time.time()
         log.info(
@@ -92,15 +99,16 @@ class Service:
             try:
                 self.after_pass()
             except Exception:
-                log.exception("after the pass: failed; the next one runs in %s", self.interval)
+                log.exception("after the pass: failed; the next one runs in %s", self.every)
 
     def run(self) -> None:
         """Until `stop` is set: a pass at start, then one every interval."""
         self.server.start()
-        log.info("serving on %s, a scan every %s", self.server.url, self.interval)
+        log.info("serving on %s, a scan every %s", self.server.url, self.every)
         try:
             while not self.stop.is_set():
                 self.run_pass()
                 self.stop.wait(self.interval.total_seconds())
         finally:
             self.server.stop()
+            log.info("stopped%s after %d pass(es)", f" on {self.stopped_by}" if self.stopped_by else "", self.passes)

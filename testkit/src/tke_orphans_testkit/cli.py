@@ -100,11 +100,13 @@ def emulator_generate(
 def sinks(
     port: Annotated[int, typer.Option(help="Port; 0 picks any free port.")] = 0,
     record: Annotated[Path | None, typer.Option(help="Append every accepted message to this JSON-lines file.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print each message's body too.")] = False,
 ) -> None:
-    """Serve local fakes of the WeCom, DingTalk and Feishu bots (signatures, limits and answers as the real ones)."""
+    """Serve local fakes of the WeCom, DingTalk and Feishu bots (signatures, limits and answers as the real ones).
+    Prints a line per message that arrives: the bot, accepted or rejected, the size."""
     from .sinks import DEFAULT_BOTS, run_sinks
 
-    run_sinks(port, record, list(DEFAULT_BOTS))
+    run_sinks(port, record, list(DEFAULT_BOTS), verbose=verbose)
 
 
 class Output(StrEnum):
@@ -120,33 +122,61 @@ def demo(
     output: Annotated[Output, typer.Option("--output", "-o")] = Output.table,
     keep: Annotated[Path | None, typer.Option(help="Directory for the demo's config, state and messages.")] = None,
 ) -> None:
-    """Run the real scan against the built-in emulator and chat sinks: no cloud account, no chat bot needed."""
+    """Run the real scan against the built-in emulator and chat sinks: no cloud account, no chat bot needed.
+
+    Its files (config, state, messages) go to a temporary folder removed at the end, or to DIR with `--keep DIR`."""
+    import shutil
     import tempfile
 
-    from rich.console import Console
+    workdir = keep or Path(tempfile.mkdtemp(prefix="tke-orphans-demo-"))
+    try:
+        code = _demo(workdir, output, kept=keep is not None)
+    finally:
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    raise typer.Exit(code)
 
-    from .demo import demo_config, demo_world, run_product, show_messages
+
+def _demo(workdir: Path, output: Output, kept: bool) -> int:
+    from rich.console import Console
+    from rich.text import Text
+
+    from tke_orphans.render.table import say
+
+    from .demo import demo_config, demo_world, nothing_new, run_product, show_messages
     from .emulator import Emulator
     from .sinks import DEFAULT_BOTS, ChatSinks
 
-    workdir = keep or Path(tempfile.mkdtemp(prefix="tke-orphans-demo-"))
     try:
         workdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"--keep {workdir}: cannot make it a directory ({exc.strerror}): pass another path")
     messages = workdir / "messages.jsonl"
     messages.unlink(missing_ok=True)
+    state = workdir / "tke-orphans.db"
+    earlier = state.exists()  # a kept folder from an earlier run: its orphans were told already
     world = demo_world()
+    console = Console(highlight=False, emoji=False)
     with Emulator(world) as emu, ChatSinks(list(DEFAULT_BOTS), record_path=messages) as sinks:
         path = workdir / "config.yaml"
         path.write_text(demo_config(world, emu.url, sinks), encoding="utf-8")
         if output is Output.table:
-            typer.echo(f"Emulator on {emu.url} (the demo world), chat sinks on {sinks.url}; config: {path}")
+            console.print(f"Emulator (the demo world): {emu.url}\nChat sinks: {sinks.url}", soft_wrap=True)
+            say(
+                console,
+                Text(
+                    f"Config: {path}"
+                    + ("" if kept else "\n(a temporary folder, removed at the end: --keep DIR keeps it)")
+                ),
+            )
         # The product's own `scan` command, as a user would type it.
-        code = run_product(["scan", "-c", str(path), "--state", str(workdir / "tke-orphans.db"), "-o", output.value])
+        code = run_product(["scan", "-c", str(path), "--state", str(state), "-o", output.value])
     if output is Output.table:
-        show_messages(messages, Console(highlight=False, emoji=False, soft_wrap=True))
-    raise typer.Exit(code)
+        if messages.exists():
+            show_messages(messages, console, kept)
+        else:
+            say(console, Text(nothing_new(state, earlier)))
+    return code
 
 
 def register(app: typer.Typer) -> None:

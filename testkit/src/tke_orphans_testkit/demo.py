@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
+from rich.text import Text
 
-from tke_orphans.sanitize import plain
+from tke_orphans.sanitize import visible
 
 if TYPE_CHECKING:
     from .emulator import World
@@ -61,14 +63,25 @@ def run_product(args: list[str]) -> int:
     return 0
 
 
-def show_messages(path: Path, console: Console) -> None:
-    """What each platform received, from the sinks' record."""
-    if not path.exists():
-        return
+def show_messages(path: Path, console: Console, kept: bool = True) -> None:
+    """What each platform received, from the sinks' record: a line each, cut to the console's width."""
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    console.print(f"\nThe chat sinks accepted {len(lines)} message(s), recorded in {path}:")
+    where = f", recorded in {path}" if kept else ""
+    console.print(f"\nThe chat sinks accepted {len(lines)} message(s){where}:", soft_wrap=not kept)
     for entry in lines:
-        body = entry["body"]
-        preview = json.dumps(body, ensure_ascii=False)
-        size = len(preview.encode())
-        console.print(plain(f"  {entry['platform']}: {size} bytes, {preview[:110]}..."))
+        preview = json.dumps(entry["body"], ensure_ascii=False)
+        line = visible(f"  {entry['platform']:<9}{len(preview.encode()):>5} bytes  {preview}")
+        if cell_len(line) > console.width:
+            line = set_cell_size(line, console.width - 1) + "…"
+        console.print(Text(line), soft_wrap=True)
+
+
+def nothing_new(state: Path, earlier: bool) -> str:
+    """Why no message was sent: a kept folder's state already told the bots about these orphans."""
+    if earlier:
+        return (
+            f"\nNo message sent: nothing new to tell. An earlier demo in {state.parent} reported these orphans "
+            f"already, and its state ({state.name}) remembers it. To see the messages again, delete {state} or "
+            "pass another --keep DIR."
+        )
+    return "\nNo message sent."

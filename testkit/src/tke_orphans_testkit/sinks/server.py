@@ -174,7 +174,11 @@ class ChatSinks:
         record_path: Path | str | None = None,
         faults: Iterable[SinkFault] | None = None,
         clock: Callable[[], float] = time.time,
+        on_request: Callable[[Received, bytes, bool], None] | None = None,
     ) -> None:
+        """`on_request(received, raw body, accepted)` is called for every request routed to a bot, after its
+        answer is decided (outside the sinks' lock): `tke-orphans sinks` prints a line for each."""
+        self.on_request = on_request
         self.bots: dict[tuple[str, str], SinkBot] = {}
         for bot in bots:
             if (bot.platform, bot.token) in self.bots:
@@ -267,12 +271,20 @@ class ChatSinks:
         with self._lock:
             fault = self._faults.pick(provider.platform, token)
             if fault is not None:
-                return self._fault(fault, provider, token, raw, now, content_type)
-            answer, detail = self._check(provider, token, query, raw, now)
-            self._requests.append(
-                Received(provider.platform, token, 200, answer, len(raw), now, None, detail, content_type)
-            )
-        return Reply(200, _json(answer))
+                reply = self._fault(fault, provider, token, raw, now, content_type)
+                accepted = False
+            else:
+                before = len(self._accepted)
+                answer, detail = self._check(provider, token, query, raw, now)
+                accepted = len(self._accepted) > before
+                self._requests.append(
+                    Received(provider.platform, token, 200, answer, len(raw), now, None, detail, content_type)
+                )
+                reply = Reply(200, _json(answer))
+            received = self._requests[-1]
+        if self.on_request is not None:
+            self.on_request(received, raw, accepted)
+        return reply
 
     def _fault(
         self, fault: SinkFault, provider: Provider, token: str, raw: bytes, now: float, content_type: str
