@@ -39,14 +39,19 @@ class Output(StrEnum):
 
 
 ConfigOpt = Annotated[
-    str | None, typer.Option("--config", "-c", help="Config file [default: $TKE_ORPHANS_CONFIG, else ./config.yaml].")
+    str | None,
+    typer.Option(
+        "--config", "-c", metavar="FILE", help="Config file [default: $TKE_ORPHANS_CONFIG, else ./config.yaml]."
+    ),
 ]
 EndpointOpt = Annotated[
     str | None,
-    typer.Option(help="Send every API call to this base URL (emulator, proxy) [env: TKE_ORPHANS_ENDPOINT_URL]."),
+    typer.Option(
+        metavar="URL", help="Send every API call to this base URL (emulator, proxy) [env: TKE_ORPHANS_ENDPOINT_URL]."
+    ),
 ]
 StateOpt = Annotated[
-    str | None, typer.Option("--state", help="State database [default: state.path, ./tke-orphans.db].")
+    str | None, typer.Option("--state", metavar="FILE", help="State database [default: state.path, ./tke-orphans.db].")
 ]
 
 

@@ -31,7 +31,9 @@ class PreviewPlatform(StrEnum):
 @command
 def notify_test(
     config: ConfigOpt = None,
-    channel: Annotated[str | None, typer.Option(help="Only this channel (e.g. wecom, dingtalk:ops).")] = None,
+    channel: Annotated[
+        str | None, typer.Option(metavar="CHANNEL", help="Only this channel (e.g. wecom, dingtalk:ops).")
+    ] = None,
     state: StateOpt = None,
 ) -> int:
     """Send a short test message to each configured bot and show each answer."""
@@ -56,7 +58,9 @@ def notify_test(
 def preview(
     platform: Annotated[PreviewPlatform, typer.Option(help="Which platform's bodies to print.")],
     config: ConfigOpt = None,
-    input_file: Annotated[Path | None, typer.Option("--input", help="A saved `scan --output json` result.")] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", metavar="FILE", help="A saved `scan --output json` result.")
+    ] = None,
     state: StateOpt = None,
 ) -> None:
     """Print the exact JSON bodies a platform would receive for the last scan (or a saved result)."""

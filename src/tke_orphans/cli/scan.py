@@ -117,10 +117,12 @@ def exit_code(job: JobResult, fail_on_orphans: bool) -> int:
 @command
 def scan(
     config: ConfigOpt = None,
-    region: Annotated[list[str] | None, typer.Option(help="Scan only this region (repeatable).")] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(metavar="REGION", help="Scan only this region (repeatable).")
+    ] = None,
     output: Annotated[Output, typer.Option("--output", "-o", help="How to print the result.")] = Output.table,
-    no_notify: Annotated[bool, typer.Option(help="Do not send chat notifications.")] = False,
-    fail_on_orphans: Annotated[bool, typer.Option(help="Exit 1 when orphans are found.")] = False,
+    no_notify: Annotated[bool, typer.Option("--no-notify", help="Do not send chat notifications.")] = False,
+    fail_on_orphans: Annotated[bool, typer.Option("--fail-on-orphans", help="Exit 1 when orphans are found.")] = False,
     endpoint_url: EndpointOpt = None,
     state: StateOpt = None,
 ) -> int:

@@ -18,8 +18,8 @@ state_app = typer.Typer(help="The state database: what tke-orphans remembers bet
 @command
 def history(
     config: ConfigOpt = None,
-    instance: Annotated[str | None, typer.Option(help="Only this instance id.")] = None,
-    since: Annotated[str, typer.Option(help="How far back, e.g. 7d, 12h.")] = "7d",
+    instance: Annotated[str | None, typer.Option(metavar="ID", help="Only this instance id.")] = None,
+    since: Annotated[str, typer.Option(metavar="DURATION", help="How far back, e.g. 7d, 12h.")] = "7d",
     output: Annotated[Output, typer.Option("--output", "-o", help="table or json.")] = Output.table,
     state: StateOpt = None,
 ) -> None:
