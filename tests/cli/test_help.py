@@ -64,7 +64,9 @@ def test_bash_completion_completes_commands_options_and_choices(tmp_path: Path) 
     """The printed script, sourced in a real bash, completes through the real command."""
     script = """
 source <(tke-orphans completion bash)
-complete_words() { COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _tke_orphans_completion tke-orphans; echo "${COMPREPLY[*]}"; }
+complete_words() {
+  COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _tke_orphans_completion tke-orphans; echo "${COMPREPLY[*]}"
+}
 complete_words tke-orphans cle
 complete_words tke-orphans cleanup --act
 complete_words tke-orphans cleanup --action ""

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 # typer's scripts and handlers (tests/cli/test_help.py completes through bash, so a change in typer shows there).
-from typer.completion import completion_init, get_completion_script
+from typer._completion_classes import completion_init
+from typer._completion_shared import get_completion_script
 
 COMPLETE_VAR = "_TKE_ORPHANS_COMPLETE"
 

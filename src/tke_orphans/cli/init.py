@@ -22,7 +22,8 @@ webhook:
   enabled: false                # true: scans notify the bots below
   timeout: 10
   language: "zh-CN"             # zh-CN or en
-  # timezone: "Asia/Shanghai"   # times in messages and on the status page [default: Asia/Shanghai for zh-CN, UTC for en]
+  # timezone: "Asia/Shanghai"   # of times in messages and on the status page
+                                # [default: Asia/Shanghai for zh-CN, UTC for en]
   remind_every: "24h"           # remind of orphans still there this often
   platforms:
     wecom:
