@@ -64,7 +64,7 @@ def preview(
     state: StateOpt = None,
 ) -> None:
     """Print the exact JSON bodies a platform would receive for the last scan (or a saved result)."""
-    cfg = load(config)
+    cfg = load(config, read_only=True)
     if input_file is not None:
         try:
             result = from_json(json.loads(input_file.read_text(encoding="utf-8")))

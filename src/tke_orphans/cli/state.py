@@ -24,7 +24,7 @@ def history(
     state: StateOpt = None,
 ) -> None:
     """What happened: orphans found and resolved, reminders, deliveries and their failures."""
-    cfg = load(config)
+    cfg = load(config, read_only=True)
     start = datetime.now(UTC) - duration("--since", since)
     with open_state(cfg, state, lock=False, create=False) as db:
         events = db.events.read(since=start, instance_id=instance)
@@ -44,6 +44,6 @@ def history(
 @command
 def export(config: ConfigOpt = None, state: StateOpt = None) -> None:
     """Dump every table of the state database as JSON."""
-    cfg = load(config)
+    cfg = load(config, read_only=True)
     with open_state(cfg, state, lock=False, create=False) as db:
         typer.echo(json.dumps(db.export(), ensure_ascii=False, indent=2))

@@ -48,8 +48,6 @@ def bot_specs(cfg: Config) -> list[BotSpec]:
         if url:
             secret = section.secret.get_secret_value() if section.secret else None
             specs.append(BotSpec(platform, platform, url, secret or None, section.mentions, lang))
-        elif not section.bots:
-            log.warning("webhook.platforms.%s is enabled but has no url: skipped", platform)
         for i, bot in enumerate(section.bots):
             if not bot.enabled:
                 continue
