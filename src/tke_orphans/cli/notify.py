@@ -78,7 +78,11 @@ def preview(
         result = last
     configured = [s for s in bot_specs(cfg) if s.platform == platform.value]
     # Without a configured bot of that platform, show what a default one would receive.
-    spec = configured[0] if configured else BotSpec(platform.value, platform.value, "", language=cfg.webhook.language)
+    spec = (
+        configured[0]
+        if configured
+        else BotSpec(platform.value, platform.value, "", language=cfg.webhook.language, timezone=cfg.webhook.timezone)
+    )
     with httpx.Client() as client:
         channel = make_channel(spec, client, BotPacer(MemoryLedger()))
         bodies = [body for notice in notices_for(result, cfg) for body in channel.messages(notice)]

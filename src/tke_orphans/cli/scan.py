@@ -92,7 +92,7 @@ def message_markdown(job: JobResult, cfg: Config) -> str:
             + "\n"
         )
     notice = dataclasses.replace(notices[0], first_seen=job.first_seen)
-    [part] = compose(notice, Style(), cfg.webhook.language, lambda title, text: True)
+    [part] = compose(notice, Style(), cfg.webhook.language, lambda title, text: True, timezone=cfg.webhook.timezone)
     return part.text + "\n"
 
 

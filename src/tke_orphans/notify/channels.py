@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -72,7 +73,7 @@ def bot_specs(cfg: Config) -> list[BotSpec]:
     if wh.apprise.enabled and wh.apprise.urls:
         urls = tuple(u.get_secret_value() for u in wh.apprise.urls)
         specs.append(BotSpec("apprise", "apprise", "", language=wh.apprise.language or wh.language, urls=urls))
-    return specs
+    return [dataclasses.replace(s, timezone=wh.timezone) for s in specs]
 
 
 def make_channel(
