@@ -34,7 +34,7 @@ def test_two_scans_one_message_then_a_digest_after_remind_every(rig: Rig) -> Non
     assert [n.kind for n in third.notices] == ["reminder"]
     digest = rig.texts()[-1]
     assert "仍有 4 个孤儿 CVM 实例未处理" in digest and ids_in(digest) == ORPHANS
-    assert "孤儿时长: 1天1小时" in digest  # measured from when it was first seen
+    assert "已成孤儿 1天1小时（首次发现起）" in digest  # measured from when it was first seen
     assert len(rig.texts()) == 2
     assert rig.run(advance=timedelta(hours=1)).notices == []
 
