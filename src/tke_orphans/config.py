@@ -13,13 +13,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -253,6 +256,13 @@ class Platform(_Section):
     _url = field_validator("url")(_http_url)
 
     @model_validator(mode="after")
+    def _reachable(self) -> Platform:
+        # An error, not a warning: an enabled bot without an address means alerts that never arrive, unnoticed.
+        if self.enabled and not self.url.get_secret_value() and not self.bots:
+            raise ValueError("enabled but has no url: set url (the bot's webhook address) or bots, or enabled: false")
+        return self
+
+    @model_validator(mode="after")
     def _unique_names(self) -> Platform:
         # Names identify a bot across runs (what is still owed to it): they must not collide, nor depend on order.
         names = [b.name for b in self.bots if b.name]
@@ -293,10 +303,21 @@ class Outbox(_Section):
     max_age: Duration = timedelta(hours=48)
 
 
+def _zone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"{value!r} is not a time zone: use an IANA name such as Asia/Shanghai or UTC") from None
+    return value
+
+
 class Webhook(_Section):
     enabled: bool = False
     timeout: Annotated[float, Field(gt=0, le=120)] = 10
     language: Language = "zh-CN"
+    # Of the times in messages and on the status page; unset: Asia/Shanghai for zh-CN, UTC for en.
+    timezone: Annotated[str | None, AfterValidator(_zone)] = None
     max_attempts: Annotated[int, Field(ge=1, le=10)] = 4
     remind_every: Duration = timedelta(hours=24)
     platforms: Platforms = Platforms()
@@ -388,17 +409,33 @@ class Config(_Section):
     cleanup: Cleanup = Cleanup()
     logging: Logging = Logging()
     source: str = Field(default="<defaults>", exclude=True)
+    _found: bool = PrivateAttr(default=True)
+
+    @property
+    def found(self) -> bool:
+        """False when there was no config file: these are the built-in defaults."""
+        return self._found
 
 
-def _expand(data: Any, path: str, source: str) -> Any:
+# The keys that hold a credential. Commands that only read the state (history, state export, preview) never use one:
+# for them an unset variable there is no error. A URL gets a placeholder that can never be reached (.invalid, RFC 2606).
+SECRET_KEYS = frozenset({"secret_id", "secret_key", "token", "secret", "password"})
+URL_KEYS = frozenset({"url", "urls"})
+UNSET_URL = "https://unset.invalid/"
+
+
+def _expand(data: Any, path: str, source: str, secrets: bool = True) -> Any:
     if isinstance(data, dict):
-        return {k: _expand(v, f"{path}.{k}" if path else str(k), source) for k, v in data.items()}
+        return {k: _expand(v, f"{path}.{k}" if path else str(k), source, secrets) for k, v in data.items()}
     if isinstance(data, list):
-        return [_expand(v, f"{path}[{i}]", source) for i, v in enumerate(data)]
+        return [_expand(v, f"{path}[{i}]", source, secrets) for i, v in enumerate(data)]
     if isinstance(data, str):
+        key = re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1]
 
         def sub(m: re.Match[str]) -> str:
             value = os.environ.get(m.group(1))
+            if value is None and not secrets and key in SECRET_KEYS | URL_KEYS:
+                return UNSET_URL if key in URL_KEYS else ""
             if value is None:
                 raise ConfigError(f"{source}: {path}: environment variable {m.group(1)} is not set")
             return value
@@ -442,19 +479,20 @@ def _explain(exc: ValidationError, source: str) -> ConfigError:
             hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
             lines.append(f"{source}: {key}: unknown key; {hint}")
         else:
-            lines.append(f"{source}: {key}: {err['msg']}")
+            lines.append(f"{source}: {key}: {err['msg'].removeprefix('Value error, ')}")
     more = exc.error_count() - len(lines)
     if more > 0:
         lines.append(f"... and {more} more")
     return ConfigError("\n".join(lines))
 
 
-def config_from_data(data: Any, source: str = "<config>") -> Config:
+def config_from_data(data: Any, source: str = "<config>", secrets: bool = True) -> Config:
+    """`secrets=False`: for commands that use no credential (see SECRET_KEYS)."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the config must be a YAML mapping (see Configuration in the README)")
-    data = _expand(data, "", source)
+    data = _expand(data, "", source, secrets)
     try:
         return Config.model_validate({**data, "source": source})
     except ValidationError as exc:
@@ -471,19 +509,23 @@ def resolve_path(flag: str | None) -> tuple[Path, bool]:
     return DEFAULT_PATH, False
 
 
-def load_config(flag: str | None = None) -> Config:
+def load_config(flag: str | None = None, secrets: bool = True) -> Config:
     path, explicit = resolve_path(flag)
     if not path.exists():
         if explicit:
             raise ConfigError(f"{path}: no such file; pass --config FILE or set TKE_ORPHANS_CONFIG")
-        return Config()
+        # Every message that names the source then says where we looked, and what to do.
+        where = f"{path} (not found in {Path.cwd()}, and TKE_ORPHANS_CONFIG is not set: `tke-orphans init` writes one)"
+        cfg = Config(source=where)
+        cfg._found = False
+        return cfg
     try:
         data = safeyaml.load(safeyaml.read_text(path))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except safeyaml.UnsafeYAML as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return config_from_data(data, str(path))
+    return config_from_data(data, str(path), secrets)
 
 
 # ---- masking ------------------------------------------------------------------------------------------------

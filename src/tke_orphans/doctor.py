@@ -16,6 +16,11 @@ class Check:
     api: str
     ok: bool
     detail: str
+    tried: bool = True  # a step not tried is neither OK nor a failure: it is shown as such
+
+
+def _not_tried(session: Session, region: str, api: str, why: str) -> Check:
+    return Check(session.account, region, api, False, f"not tried: {why}", tried=False)
 
 
 def _hint(exc: CloudError, cam_action: str) -> str:
@@ -50,11 +55,12 @@ def diagnose(session: Session, regions: Sequence[str] | str) -> list[Check]:
             cluster_id = probes.first_cluster(session, region)
             checks.append(Check(session.account, region, probes.CLUSTERS_API, True, "ok"))
         except CloudError as exc:
-            cluster_id = None
+            cluster_id = ""
             checks.append(Check(session.account, region, probes.CLUSTERS_API, False, _hint(exc, probes.CLUSTERS_CAM)))
         checks.append(_try(session, region, probes.EXISTED))
-        if cluster_id is None:
-            checks.append(Check(session.account, region, "tke cluster APIs", True, "not tried: no cluster in region"))
+        if not cluster_id:
+            why = "no cluster in the region" if cluster_id is None else f"{probes.CLUSTERS_API} failed"
+            checks.append(_not_tried(session, region, "tke cluster APIs", why))
             continue
         checks += [_try(session, region, p) for p in probes.cluster_probes(cluster_id)]
     return checks

@@ -75,7 +75,9 @@ def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) 
     new_issues = issue_keys(result) - told
     if p.new or new_issues:
         errors = errors_of(result)
-        out.append(Notice("new", at, tuple(p.new), (), result.unverified, errors, status_url=url, result=result))
+        # first_seen: an orphan recorded by a `scan --no-notify` has been one for a while already.
+        first = {o.instance.instance_id: p.first_seen[o.instance.instance_id] for o in p.new}
+        out.append(Notice("new", at, tuple(p.new), (), result.unverified, errors, first, url, result))
     if p.remind:
         out.append(
             Notice("reminder", at, tuple(p.remind), first_seen=dict(p.first_seen), status_url=url, result=result)

@@ -237,6 +237,7 @@ class ActionLine:
     action: str
     outcome: str
     detail: str
+    actor: str = ""  # who ran the cleanup (user@host, or serve)
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,17 @@ def test_the_state_is_locked_pass_by_pass(tmp_path: Path, caplog: pytest.LogCapt
             assert "pass skipped" in caplog.text and "only one scan may use a state database" in caplog.text
         svc.run_pass()
         assert len(db.scans.recent()) == 2
+
+
+def test_the_status_page_uses_the_configured_timezone(tmp_path: Path) -> None:
+    with Emulator(load_world(DEMO)) as emu, StateDB(tmp_path / "s.db", lock=False) as db:
+        data = config_data(emu.url)
+        data["webhook"] = {"timezone": "Asia/Kolkata"}
+        svc = Service(config_from_data(data), db, timedelta(minutes=10), ("127.0.0.1", 0))
+        svc.run_pass()
+        svc.server.start()
+        try:
+            status, html = get(svc.server.url + "/")
+        finally:
+            svc.server.stop()
+    assert status == 200 and "UTC+5:30" in html and "UTC+8" not in html

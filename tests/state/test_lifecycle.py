@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tke_orphans.model import EvidenceKind, Reason
+from tke_orphans.records import parse_iso
 from tke_orphans.scan import run_scan
 from tke_orphans_testkit.emulator import FaultPlan
 from tke_orphans_testkit.sinks import SinkFault
@@ -33,7 +34,7 @@ def test_two_scans_one_message_then_a_digest_after_remind_every(rig: Rig) -> Non
     assert [n.kind for n in third.notices] == ["reminder"]
     digest = rig.texts()[-1]
     assert "仍有 4 个孤儿 CVM 实例未处理" in digest and ids_in(digest) == ORPHANS
-    assert "孤儿时长: 1天1小时" in digest  # measured from when it was first seen
+    assert "已成孤儿 1天1小时（首次发现起）" in digest  # measured from when it was first seen
     assert len(rig.texts()) == 2
     assert rig.run(advance=timedelta(hours=1)).notices == []
 
@@ -103,6 +104,22 @@ def test_no_notify_looks_without_advancing_the_lifecycle(rig: Rig) -> None:
     assert quiet.notices == [] and rig.texts() == []
     loud = rig.run(advance=timedelta(minutes=5))
     assert [n.kind for n in loud.notices] == ["new"]
+
+
+def test_no_notify_records_the_orphans_and_leaves_the_telling_to_the_next_scan(rig: Rig) -> None:
+    """Issue 12: `cleanup` after a `scan --no-notify` knows how long each has been an orphan; the team still hears of
+    them as new, once, from the next scan that notifies; nothing is resolved by a quiet scan."""
+    quiet = rig.run(notify=False)
+    found = {o.instance.instance_id for o in quiet.result.orphans}
+    rows = {r["instance_id"]: r["first_seen"] for r in rig.state.orphans.open_rows()}
+    assert set(rows) == found and found
+    loud = rig.run(advance=timedelta(hours=2))
+    [new] = [n for n in loud.notices if n.kind == "new"]
+    assert {o.instance.instance_id for o in new.orphans} == found
+    assert {i: new.first_seen[i] for i in found} == {i: parse_iso(rows[i]) for i in found}
+    kinds = [e["kind"] for e in rig.state.events.read()]
+    assert kinds.count("orphaned") == len(found)  # recorded once, not again when told
+    assert rig.run(advance=timedelta(minutes=5)).notices == []  # told: no second "new"
 
 
 def test_history_catches_a_renamed_untagged_vm(demo_data: dict[str, Any], tmp_path: Path) -> None:

@@ -53,17 +53,22 @@ def cleanup(
     yes: Annotated[bool, typer.Option("--yes", help="Really do it. Without it, a dry run.")] = False,
     min_orphan_age: Annotated[
         str | None,
-        typer.Option(help="Orphaned continuously at least this long [default: cleanup.min_orphan_age, 24h]."),
+        typer.Option(
+            metavar="DURATION", help="Orphaned continuously at least this long [default: cleanup.min_orphan_age, 24h]."
+        ),
     ] = None,
     max_: Annotated[
         int | None,
-        typer.Option("--max", min=1, help="At most this many a run; more qualify: none is acted on [default: 10]."),
+        typer.Option(
+            "--max", min=1, metavar="N", help="At most this many a run; more qualify: none is acted on [default: 10]."
+        ),
     ] = None,
-    only: Annotated[list[str] | None, typer.Option(help="Only this instance id (repeatable).")] = None,
+    only: Annotated[list[str] | None, typer.Option(metavar="ID", help="Only this instance id (repeatable).")] = None,
     min_mark_age: Annotated[
         str | None,
         typer.Option(
-            help="terminate: only instances marked at least this long ago [default: cleanup.min_mark_age, 72h]."
+            metavar="DURATION",
+            help="terminate: only instances marked at least this long ago [default: cleanup.min_mark_age, 72h].",
         ),
     ] = None,
     unmarked: Annotated[bool, typer.Option("--unmarked", help="terminate: also instances never marked.")] = False,
@@ -73,8 +78,12 @@ def cleanup(
             "--destroy-recycled", help="terminate: destroy prepaid instances, not only move them to the recycle bin."
         ),
     ] = False,
-    cluster: Annotated[str | None, typer.Option(help="readd: the cluster to add them back to.")] = None,
-    node_pool: Annotated[str | None, typer.Option(help="readd: the node pool in that cluster.")] = None,
+    cluster: Annotated[
+        str | None, typer.Option(metavar="CLUSTER_ID", help="readd: the cluster to add them back to.")
+    ] = None,
+    node_pool: Annotated[
+        str | None, typer.Option(metavar="POOL_ID", help="readd: the node pool in that cluster.")
+    ] = None,
     output: Annotated[CleanupOutput, typer.Option("--output", "-o", help="How to print the decisions.")] = (
         CleanupOutput.table
     ),

@@ -22,7 +22,7 @@ from rich.console import Console
 from ..cleanup import CleanupError
 from ..cloud.errors import CredentialsError, redact_known
 from ..config import Config, ConfigError, load_config, mask_url, masked_dict, parse_duration
-from ..notify import AppriseMissing
+from ..notify import AppriseMissing, bot_specs
 from ..sanitize import visible
 from ..state import StateDB, StateError
 
@@ -39,14 +39,19 @@ class Output(StrEnum):
 
 
 ConfigOpt = Annotated[
-    str | None, typer.Option("--config", "-c", help="Config file [default: $TKE_ORPHANS_CONFIG, else ./config.yaml].")
+    str | None,
+    typer.Option(
+        "--config", "-c", metavar="FILE", help="Config file [default: $TKE_ORPHANS_CONFIG, else ./config.yaml]."
+    ),
 ]
 EndpointOpt = Annotated[
     str | None,
-    typer.Option(help="Send every API call to this base URL (emulator, proxy) [env: TKE_ORPHANS_ENDPOINT_URL]."),
+    typer.Option(
+        metavar="URL", help="Send every API call to this base URL (emulator, proxy) [env: TKE_ORPHANS_ENDPOINT_URL]."
+    ),
 ]
 StateOpt = Annotated[
-    str | None, typer.Option("--state", help="State database [default: state.path, ./tke-orphans.db].")
+    str | None, typer.Option("--state", metavar="FILE", help="State database [default: state.path, ./tke-orphans.db].")
 ]
 
 
@@ -93,12 +98,22 @@ def duration(flag: str, value: str) -> timedelta:
         raise UsageError(f"{flag}: {exc}") from None
 
 
-def load(path: str | None) -> Config:
-    cfg = load_config(path)
+def load(path: str | None, read_only: bool = False) -> Config:
+    """`read_only` for commands that only read the state: an unset ${VAR} for a credential is no error there, and
+    what only scans use is not warned about."""
+    cfg = load_config(path, secrets=not read_only)
     logging.basicConfig(level=cfg.logging.level.upper(), format="%(levelname)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskSecrets())
-    logging.getLogger("tke_orphans").debug("effective configuration (secrets masked): %s", masked_dict(cfg))
+    log = logging.getLogger("tke_orphans")
+    log.debug("effective configuration (secrets masked): %s", masked_dict(cfg))
+    if not read_only and "enabled" not in cfg.webhook.model_fields_set and (bots := bot_specs(cfg)):
+        # The original checker's files switch notifications on with webhook.enabled: left out, it is off.
+        log.warning(
+            "%s: webhook.enabled is not set, so scans notify none of the %d configured bot(s) (%s): "
+            "set webhook.enabled: true, or false to silence this",
+            cfg.source, len(bots), ", ".join(b.full_name for b in bots),
+        )  # fmt: skip
     return cfg
 
 

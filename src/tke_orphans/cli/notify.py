@@ -31,7 +31,9 @@ class PreviewPlatform(StrEnum):
 @command
 def notify_test(
     config: ConfigOpt = None,
-    channel: Annotated[str | None, typer.Option(help="Only this channel (e.g. wecom, dingtalk:ops).")] = None,
+    channel: Annotated[
+        str | None, typer.Option(metavar="CHANNEL", help="Only this channel (e.g. wecom, dingtalk:ops).")
+    ] = None,
     state: StateOpt = None,
 ) -> int:
     """Send a short test message to each configured bot and show each answer."""
@@ -56,11 +58,13 @@ def notify_test(
 def preview(
     platform: Annotated[PreviewPlatform, typer.Option(help="Which platform's bodies to print.")],
     config: ConfigOpt = None,
-    input_file: Annotated[Path | None, typer.Option("--input", help="A saved `scan --output json` result.")] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", metavar="FILE", help="A saved `scan --output json` result.")
+    ] = None,
     state: StateOpt = None,
 ) -> None:
     """Print the exact JSON bodies a platform would receive for the last scan (or a saved result)."""
-    cfg = load(config)
+    cfg = load(config, read_only=True)
     if input_file is not None:
         try:
             result = from_json(json.loads(input_file.read_text(encoding="utf-8")))
@@ -74,7 +78,11 @@ def preview(
         result = last
     configured = [s for s in bot_specs(cfg) if s.platform == platform.value]
     # Without a configured bot of that platform, show what a default one would receive.
-    spec = configured[0] if configured else BotSpec(platform.value, platform.value, "", language=cfg.webhook.language)
+    spec = (
+        configured[0]
+        if configured
+        else BotSpec(platform.value, platform.value, "", language=cfg.webhook.language, timezone=cfg.webhook.timezone)
+    )
     with httpx.Client() as client:
         channel = make_channel(spec, client, BotPacer(MemoryLedger()))
         bodies = [body for notice in notices_for(result, cfg) for body in channel.messages(notice)]

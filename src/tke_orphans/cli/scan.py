@@ -40,6 +40,18 @@ def delivery_json(d: Delivery) -> dict[str, object]:
             "message": d.message, "hint": d.hint}  # fmt: skip
 
 
+def check_regions(cfg: Config, regions: Sequence[str] = ()) -> None:
+    """Before the state is opened: a config that cannot scan leaves no database behind."""
+    from ..scan import plan_accounts
+
+    for plan in plan_accounts(cfg, regions):
+        if not plan.regions:
+            raise UsageError(
+                f"{cfg.source}: {plan.where}: no region to scan: set region, or regions (a list or 'all'), "
+                "or pass --region"
+            )
+
+
 def execute(
     cfg: Config,
     state: StateDB,
@@ -49,14 +61,7 @@ def execute(
     notify: bool = True,
     progress: bool = True,
 ) -> JobResult:
-    from ..scan import plan_accounts
-
-    for plan in plan_accounts(cfg, regions):
-        if not plan.regions:
-            raise UsageError(
-                f"{cfg.source}: {plan.where}: no region to scan: set region, or regions (a list or 'all'), "
-                "or pass --region"
-            )
+    check_regions(cfg, regions)
     calls = 0
     err = Console(stderr=True)
     status = err.status("Scanning...") if progress and err.is_terminal else None
@@ -88,7 +93,7 @@ def message_markdown(job: JobResult, cfg: Config) -> str:
             + "\n"
         )
     notice = dataclasses.replace(notices[0], first_seen=job.first_seen)
-    [part] = compose(notice, Style(), cfg.webhook.language, lambda title, text: True)
+    [part] = compose(notice, Style(), cfg.webhook.language, lambda title, text: True, timezone=cfg.webhook.timezone)
     return part.text + "\n"
 
 
@@ -121,10 +126,12 @@ def exit_code(job: JobResult, fail_on_orphans: bool) -> int:
 @command
 def scan(
     config: ConfigOpt = None,
-    region: Annotated[list[str] | None, typer.Option(help="Scan only this region (repeatable).")] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(metavar="REGION", help="Scan only this region (repeatable).")
+    ] = None,
     output: Annotated[Output, typer.Option("--output", "-o", help="How to print the result.")] = Output.table,
-    no_notify: Annotated[bool, typer.Option(help="Do not send chat notifications.")] = False,
-    fail_on_orphans: Annotated[bool, typer.Option(help="Exit 1 when orphans are found.")] = False,
+    no_notify: Annotated[bool, typer.Option("--no-notify", help="Do not send chat notifications.")] = False,
+    fail_on_orphans: Annotated[bool, typer.Option("--fail-on-orphans", help="Exit 1 when orphans are found.")] = False,
     wide: Annotated[
         bool, typer.Option("--wide", help="Table: every column (zone, IPs, type, charge), as kubectl get -o wide.")
     ] = False,
@@ -139,6 +146,7 @@ def scan(
             check_region(name)
         except ValueError as exc:
             raise UsageError(f"--region: {exc}") from None
+    check_regions(cfg, region or [])
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
@@ -150,7 +158,11 @@ def scan(
 def check_config(config: ConfigOpt = None) -> None:
     """Validate the config file and print the effective configuration, secrets masked."""
     cfg = load(config)
-    typer.echo(f"# {cfg.source}: valid")
+    if cfg.found:
+        typer.echo(f"# {cfg.source}: valid")
+    else:
+        typer.echo(f"note: no config file: {cfg.source}", err=True)
+        typer.echo("# no config file: the built-in defaults")
     typer.echo(yaml.safe_dump(masked_dict(cfg), sort_keys=False, allow_unicode=True), nl=False)
 
 
@@ -169,8 +181,11 @@ def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> int:
     for plan in plan_accounts(cfg):
         session = make_session(cfg, plan, url, None)
         for check in diagnose(session, plan.regions):
-            ok &= check.ok
-            result = labelled("OK", "green", check.detail) if check.ok else labelled("FAIL", "red", check.detail)
+            ok &= check.ok or not check.tried
+            if not check.tried:
+                result = labelled("SKIPPED", "yellow", check.detail)
+            else:
+                result = labelled("OK", "green", check.detail) if check.ok else labelled("FAIL", "red", check.detail)
             table.add_row(check.account, check.region, check.api, result)
     console().print(table)
     return 0 if ok else EXIT_INCOMPLETE

@@ -26,12 +26,15 @@ def _listen(value: str) -> tuple[str, int]:
 @command
 def serve(
     config: ConfigOpt = None,
-    interval: Annotated[str | None, typer.Option(help="Time between scans [default: serve.interval, 10m].")] = None,
+    interval: Annotated[
+        str | None, typer.Option(metavar="DURATION", help="Time between scans [default: serve.interval, 10m].")
+    ] = None,
     listen: Annotated[
         str | None,
         typer.Option(
+            metavar="HOST:PORT",
             help="Address for /metrics, probes and the status page [default: serve.listen, 127.0.0.1:9108; "
-            "0.0.0.0:9108 for every interface]."
+            "0.0.0.0:9108 for every interface].",
         ),
     ] = None,
     state: StateOpt = None,

@@ -31,15 +31,15 @@ state_app = typer.Typer(help="The state database: what tke-orphans remembers bet
 @command
 def history(
     config: ConfigOpt = None,
-    instance: Annotated[str | None, typer.Option(help="Only this instance id.")] = None,
-    since: Annotated[str, typer.Option(help="How far back, e.g. 7d, 12h.")] = "7d",
+    instance: Annotated[str | None, typer.Option(metavar="ID", help="Only this instance id.")] = None,
+    since: Annotated[str, typer.Option(metavar="DURATION", help="How far back, e.g. 7d, 12h.")] = "7d",
     output: Annotated[HistoryOutput, typer.Option("--output", "-o", help="How to print the events.")] = (
         HistoryOutput.table
     ),
     state: StateOpt = None,
 ) -> None:
     """What happened: orphans found and resolved, reminders, deliveries and their failures."""
-    cfg = load(config)
+    cfg = load(config, read_only=True)
     start = datetime.now(UTC) - duration("--since", since)
     with open_state(cfg, state, lock=False, create=False) as db:
         events = db.events.read(since=start, instance_id=instance)
@@ -70,6 +70,6 @@ def history(
 @command
 def export(config: ConfigOpt = None, state: StateOpt = None) -> None:
     """Dump every table of the state database as JSON."""
-    cfg = load(config)
+    cfg = load(config, read_only=True)
     with open_state(cfg, state, lock=False, create=False) as db:
         typer.echo(json.dumps(db.export(), ensure_ascii=False, indent=2))

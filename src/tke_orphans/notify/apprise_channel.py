@@ -27,7 +27,14 @@ class AppriseChannel:
         self.spec = spec
 
     def messages(self, notice: Notice) -> list[dict[str, str]]:
-        parts = compose(notice, self.style, self.spec.language, lambda title, text: True, test_name=self.spec.name)
+        parts = compose(
+            notice,
+            self.style,
+            self.spec.language,
+            lambda title, text: True,
+            test_name=self.spec.name,
+            timezone=self.spec.timezone,
+        )
         return [{"title": p.title, "body": p.text} for p in parts]
 
     def send(self, notice: Notice, owes: Owes | None = None, on_result: OnResult | None = None) -> list[Delivery]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -48,8 +49,6 @@ def bot_specs(cfg: Config) -> list[BotSpec]:
         if url:
             secret = section.secret.get_secret_value() if section.secret else None
             specs.append(BotSpec(platform, platform, url, secret or None, section.mentions, lang))
-        elif not section.bots:
-            log.warning("webhook.platforms.%s is enabled but has no url: skipped", platform)
         for i, bot in enumerate(section.bots):
             if not bot.enabled:
                 continue
@@ -74,7 +73,7 @@ def bot_specs(cfg: Config) -> list[BotSpec]:
     if wh.apprise.enabled and wh.apprise.urls:
         urls = tuple(u.get_secret_value() for u in wh.apprise.urls)
         specs.append(BotSpec("apprise", "apprise", "", language=wh.apprise.language or wh.language, urls=urls))
-    return specs
+    return [dataclasses.replace(s, timezone=wh.timezone) for s in specs]
 
 
 def make_channel(

@@ -100,7 +100,15 @@ class ChatBot:
         def fits(title: str, text: str) -> bool:
             return self.fits(self.payload(Part(title, text), notice, first=True))
 
-        parts = compose(notice, self.style, self.spec.language, fits, first_extra=mention, test_name=self.spec.name)
+        parts = compose(
+            notice,
+            self.style,
+            self.spec.language,
+            fits,
+            first_extra=mention,
+            test_name=self.spec.name,
+            timezone=self.spec.timezone,
+        )
         bodies = [self.payload(p, notice, first=i == 0) for i, p in enumerate(parts)]
         return bodies + self.extra_payloads(notice)
 

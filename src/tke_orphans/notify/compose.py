@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from ..model import Orphan, Unverified
 from ..sanitize import visible
-from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when
+from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, zone
 from .model import Notice, Resolved
 
 
@@ -67,8 +68,14 @@ def _title(notice: Notice, lang: Lang) -> str:
     return t(f"title.{notice.kind}", lang, n=len(notice.orphans))
 
 
-def _header(notice: Notice, style: Style, lang: Lang) -> list[str]:
-    lines = [f"{t('scanned_at', lang)}: {when(notice.scanned_at)}"]
+def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]:
+    if notice.kind == "cleanup":
+        lines = [f"{t('cleanup_at', lang)}: {when(notice.scanned_at, tz)}"]
+        actors = sorted({a.actor for a in notice.actions if a.actor})
+        if actors:
+            lines.append(f"{t('cleanup_by', lang)}: {_clean(', '.join(actors))}")
+        return lines
+    lines = [f"{t('scanned_at', lang)}: {when(notice.scanned_at, tz)}"]
     items = notice.resolved if notice.kind == "resolved" else notice.orphans
     if items:
         regions = Counter(i.region for i in items)
@@ -101,13 +108,14 @@ def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -
     )
     lines.append(f"{t('evidence', lang)}: {evidence}")
     first = notice.first_seen.get(i.instance_id)
-    # First seen by this very scan says nothing about how long: then tell the instance's age instead.
+    created = duration(notice.scanned_at - i.created, lang)
+    # Two ages, each labelled: how long it has been an orphan (since first seen), and how old the instance is.
     age = (
-        duration(notice.scanned_at - first, lang)
+        t("age.both", lang, orphaned=duration(notice.scanned_at - first, lang), created=created)
         if first and first < notice.scanned_at
-        else t("created_ago", lang, age=duration(notice.scanned_at - i.created, lang))
+        else t("age.created", lang, created=created)
     )
-    lines.append(f"{t('orphaned_for', lang)}: {age}")
+    lines.append(f"{t('age', lang)}: {age}")
     charge = CHARGE.get(i.charge_type, {}).get(lang, i.charge_type)
     if i.expired and i.charge_type == "PREPAID":
         charge += f" ({t('expires', lang, date=i.expired.strftime('%Y-%m-%d'))})"
@@ -162,7 +170,9 @@ def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
         return [
             Block(
                 [f"{style.bold(f'{n}. {a.instance_id}')} {style.code(_clean(a.name) or '-')} {a.region}: "
-                 f"{t('action.' + a.action, lang)} {t('outcome.' + a.outcome, lang)} ({_clean(a.detail)})"],
+                 f"{t('action.' + a.action, lang)} {t('outcome.' + a.outcome, lang)}"
+                 # What failed is the API's own words; what was done the action and outcome already say.
+                 + (f" ({_clean(a.detail)})" if a.outcome == "failed" else "")],
                 a.instance_id,
             )
             for n, a in enumerate(notice.actions, 1)
@@ -186,6 +196,9 @@ def _render(
         sections.append(f"{t('ids', lang)}:{style.line}{style.code(' '.join(ids))}")
     if notice.status_url:
         sections.append(style.link(t("status_page", lang), notice.status_url))
+    if ids and notice.kind in ("new", "reminder"):
+        command = "tke-orphans cleanup " + " ".join(f"--only {i}" for i in ids)
+        sections.append(f"{t('act', lang)}:{style.line}{style.code(command)}")
     if extra:
         sections.append(extra)
     return style.block.join(s for s in sections if s)
@@ -213,10 +226,12 @@ def compose(
     *,
     first_extra: str = "",
     test_name: str = "",
+    timezone: str | None = None,
 ) -> list[Part]:
-    """Split the notice into parts whose final body `fits(title, text)`; `first_extra` (mentions) goes in part 1."""
+    """Split the notice into parts whose final body `fits(title, text)`; `first_extra` (mentions) goes in part 1.
+    Times are in `timezone` (webhook.timezone), else in the language's usual one (i18n.zone)."""
     base_title = _title(notice, lang)
-    header = _header(notice, style, lang)
+    header = _header(notice, style, lang, zone(timezone, lang))
     if notice.kind == "test":
         header = [t("test.body", lang, name=test_name)]
     blocks = blocks_of(notice, style, lang)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 Lang = Literal["zh-CN", "en"]
 
@@ -40,7 +41,18 @@ TEXT: dict[str, dict[Lang, str]] = {
     "reason": {"zh-CN": "原因", "en": "Reason"},
     "evidence": {"zh-CN": "证据", "en": "Evidence"},
     "orphaned_for": {"zh-CN": "孤儿时长", "en": "Orphaned for"},
-    "created_ago": {"zh-CN": "创建于 {age}前", "en": "created {age} ago"},
+    "age": {"zh-CN": "时长", "en": "Age"},
+    "age.both": {
+        "zh-CN": "已成孤儿 {orphaned}（首次发现起）· 创建于 {created}前",
+        "en": "orphaned for {orphaned} (since first seen) · created {created} ago",
+    },
+    "age.created": {"zh-CN": "刚发现 · 创建于 {created}前", "en": "just found · created {created} ago"},
+    "act": {
+        "zh-CN": "确认无用后，用这条命令处理（默认只演练，加 --yes 执行）",
+        "en": "Once confirmed unused, act on them with (a dry run until you add --yes)",
+    },
+    "cleanup_at": {"zh-CN": "清理时间", "en": "Cleaned up at"},
+    "cleanup_by": {"zh-CN": "执行者", "en": "By"},
     "spec": {"zh-CN": "配置", "en": "Spec"},
     "cores": {"zh-CN": "{cpu}核 {mem}GB", "en": "{cpu} vCPU {mem} GB"},
     "expires": {"zh-CN": "到期 {date}", "en": "expires {date}"},
@@ -95,17 +107,29 @@ def t(key: str, lang: Lang, **kw: object) -> str:
 
 
 def duration(td: timedelta, lang: Lang) -> str:
+    """Rounded as people say it: the largest unit, and the next one only while the first is small (`20天`, not
+    `20天1分钟`; `1天3小时`; `2小时5分钟`)."""
     secs = max(0, int(td.total_seconds()))
     units = (("天", 86400), ("小时", 3600), ("分钟", 60)) if lang == "zh-CN" else (("d", 86400), ("h", 3600), ("m", 60))
-    parts = []
-    for unit, size in units:
+    for i, (unit, size) in enumerate(units):
         if secs >= size:
-            parts.append(f"{secs // size}{unit}")
-            secs %= size
-        if len(parts) == 2:
-            break
-    return ("" if lang == "zh-CN" else " ").join(parts) or ("不到1分钟" if lang == "zh-CN" else "<1m")
+            big, rest = divmod(secs, size)
+            parts = [f"{big}{unit}"]
+            if big < 3 and i + 1 < len(units) and rest >= units[i + 1][1]:
+                parts.append(f"{rest // units[i + 1][1]}{units[i + 1][0]}")
+            return ("" if lang == "zh-CN" else " ").join(parts)
+    return "不到1分钟" if lang == "zh-CN" else "<1m"
 
 
-def when(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%d %H:%M UTC")
+def zone(name: str | None, lang: Lang) -> ZoneInfo:
+    """The configured time zone, else the one a team of that language most likely reads: Beijing time for Chinese."""
+    return ZoneInfo(name or ("Asia/Shanghai" if lang == "zh-CN" else "UTC"))
+
+
+def when(ts: datetime, tz: ZoneInfo | None = None) -> str:
+    """`2026-12-01 01:01 UTC+8`: the local time with its offset, which no reader can mistake."""
+    local = ts.astimezone(tz or ZoneInfo("UTC"))
+    offset = int((local.utcoffset() or timedelta(0)).total_seconds() // 60)
+    sign, offset = ("+" if offset >= 0 else "-"), abs(offset)
+    label = "UTC" if offset == 0 else f"UTC{sign}{offset // 60}" + (f":{offset % 60:02d}" if offset % 60 else "")
+    return f"{local:%Y-%m-%d %H:%M} {label}"

@@ -25,6 +25,7 @@ class BotSpec:
     language: Literal["zh-CN", "en"] = "zh-CN"
     signature_header: str = "X-Tke-Orphans-Signature"
     urls: tuple[str, ...] = ()  # apprise
+    timezone: str | None = None  # webhook.timezone; None: the language's usual one
 
     @property
     def full_name(self) -> str:

@@ -43,6 +43,7 @@ class Service:
             max_connections=web.max_connections,
             read_timeout=web.read_timeout,
             auth=web.auth,
+            timezone=self.cfg.webhook.timezone,
         )
         self.passes = 0
         self.stopped_by = ""  # the signal's name, for the last log line

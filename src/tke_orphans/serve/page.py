@@ -8,7 +8,7 @@ from html import escape
 from typing import Any, Literal
 
 from ..model import ScanResult
-from ..notify.i18n import EVIDENCE, REASONS, duration
+from ..notify.i18n import CHARGE, EVIDENCE, REASONS, duration, when, zone
 from ..records import parse_iso
 from ..sanitize import visible
 
@@ -85,9 +85,17 @@ def render_page(
     scans: list[dict[str, Any]],
     lang: Lang,
     now: datetime | None = None,
+    timezone: str | None = None,
 ) -> str:
-    """`orphans`: the state's open orphan rows (record_json, first_seen); `scans`: recent scans, newest first."""
+    """`orphans`: the state's open orphan rows (record_json, first_seen); `scans`: recent scans, newest first.
+    Times are shown in `timezone` (webhook.timezone), else in the language's usual one, with their offset."""
     now = now or datetime.now(UTC)
+    tz = zone(timezone, lang)
+
+    def local(iso_time: str) -> str:
+        parsed = parse_iso(iso_time)
+        return when(parsed, tz) if parsed else iso_time
+
     other = "en" if lang == "zh-CN" else "zh-CN"
     out = [
         f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>",
@@ -95,7 +103,7 @@ def render_page(
         f"<title>{_w('title', lang)}</title><style>{CSS}</style></head><body>",
         f"<nav><a href='?lang={other}'>{_w('switch', lang)}</a></nav><h1>{_w('title', lang)}</h1>",
     ]
-    updated = scans[0]["started_at"] if scans else _w("never", lang)
+    updated = local(scans[0]["started_at"]) if scans else _w("never", lang)
     out.append(
         f"<p><span class='count' id='orphan-count'>{len(orphans)}</span> · {_w('updated', lang)}: {_text(updated)}</p>"
     )
@@ -113,7 +121,9 @@ def render_page(
                 f"{_text(EVIDENCE.get(e['kind'], {}).get(lang, e['kind']))}: {_text(e.get('subject') or e['detail'])}"
                 for e in rec["evidence"]
             )
-            charge = rec["charge_type"] + (f" ({rec['expired_time'][:10]})" if rec.get("expired_time") else "")
+            charge = CHARGE.get(rec["charge_type"], {}).get(lang, rec["charge_type"])
+            if rec.get("expired_time"):
+                charge += f" ({local(rec['expired_time'])[:10]})"
             out.append(
                 f"<tr><td><code>{_text(rec['instance_id'])}</code><br>{_text(rec['instance_name'])}</td>"
                 f"<td>{_text(rec['region'])}<br>{_text(rec['zone'])}</td><td>{_text(owner)}</td>"
@@ -131,7 +141,7 @@ def render_page(
             )
         out.append("</table>")
     out.append(f"<h2>{_w('trend', lang)}</h2>")
-    out.append(_plot([(s["started_at"][5:16].replace("T", " "), s["orphans"]) for s in reversed(scans)], lang))
+    out.append(_plot([(local(s["started_at"])[5:16], s["orphans"]) for s in reversed(scans)], lang))
     out.append(f"<h2>{_w('scans', lang)}</h2><table id='scans'>")
     out.append(
         f"<tr><th>{_w('time', lang)}</th><th>{_w('status', lang)}</th><th>{_w('orphans', lang)}</th>"
@@ -143,7 +153,7 @@ def render_page(
             for e in s["errors"]
         )
         out.append(
-            f"<tr><td>{_text(s['started_at'])}</td><td class='{_text(s['status'])}'>{_text(s['status'])}</td>"
+            f"<tr><td>{_text(local(s['started_at']))}</td><td class='{_text(s['status'])}'>{_text(s['status'])}</td>"
             f"<td>{s['orphans']}</td><td>{s['unverified']}</td><td>{errors}</td></tr>"
         )
     out.append("</table></body></html>")

@@ -61,6 +61,7 @@ class _Server(ThreadingHTTPServer):
     metrics: Metrics
     health: Health
     language: Literal["zh-CN", "en"]
+    timezone: str | None
     auth: ServeAuth
 
     def __init__(self, address: tuple[str, int], max_connections: int, read_timeout: float) -> None:
@@ -163,7 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
             lang = parse_qs(url.query).get("lang", [self.server.language])[0]
             lang_: Literal["zh-CN", "en"] = "en" if lang == "en" else "zh-CN"
             db = self.server.state
-            html = render_page(db.orphans.open_rows(), db.scans.last(), db.scans.recent(50), lang_)
+            rows, last, recent = db.orphans.open_rows(), db.scans.last(), db.scans.recent(50)
+            html = render_page(rows, last, recent, lang_, timezone=self.server.timezone)
             self._send(200, html.encode("utf-8"), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
@@ -181,8 +183,10 @@ class StatusServer:
         max_connections: int = 32,
         read_timeout: float = 10.0,
         auth: ServeAuth | None = None,
+        timezone: str | None = None,
     ) -> None:
         self._server = _Server(listen, max_connections, read_timeout)
+        self._server.timezone = timezone
         self._server.state, self._server.metrics, self._server.health = state, metrics, health
         self._server.language = language
         self._server.auth = auth or ServeAuth()

@@ -58,13 +58,13 @@ def plan(result: ScanResult, tracked: list[Tracked], remind_every: timedelta, no
         key = (o.account, o.region, o.instance.instance_id)
         current.add(key)
         row = open_rows.get(key)
-        if row is None:
+        out.first_seen[o.instance.instance_id] = now if row is None else row.first_seen
+        if row is None or row.last_notified is None:
+            # Never told (recorded by a `scan --no-notify`, or while no bot was on): the team hears of it as new.
             out.new.append(o)
-            out.first_seen[o.instance.instance_id] = now
             continue
         out.still.append(o)
-        out.first_seen[o.instance.instance_id] = row.first_seen
-        if row.last_notified is None or now - row.last_notified >= remind_every:
+        if now - row.last_notified >= remind_every:
             out.remind.append(o)
     for key, row in open_rows.items():
         if key in current or key in unverified:  # could not be checked: still open, not resolved

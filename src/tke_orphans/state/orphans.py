@@ -39,35 +39,35 @@ class Orphans(Store):
         return [dict(r) for r in rows]
 
     def apply(self, result: ScanResult, plan: Plan, *, lifecycle: bool = True) -> None:
-        """Remember a scan: node history always; orphans, resolutions and events when `lifecycle` is on."""
+        """Remember a scan: node history and the orphans seen, always (cleanup reads how long each has been one);
+        resolutions only when `lifecycle` is on (`scan --no-notify` leaves them, and what is told, to the next scan)."""
         at = iso(result.scanned_at)
         with self.db.transaction() as conn:
             nodes.record(conn, result.snapshots, at)
-            if not lifecycle:
-                return
-            for o in plan.new:
-                record = candidate_to_dict(o)
-                conn.execute(
-                    "INSERT OR REPLACE INTO orphans (account, region, instance_id, first_seen, last_seen, record_json)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (o.account, o.region, o.instance.instance_id, at, at, json.dumps(record, ensure_ascii=False)),
-                )
-                _evidence(conn, o, record, at)
-                events.write(conn, at, o.account, o.region, o.instance.instance_id, "orphaned", o.reason.value)
-            for o in plan.still:
+            for o in [*plan.new, *plan.still]:
                 record = candidate_to_dict(o)
                 old = conn.execute(
-                    "SELECT record_json FROM orphans WHERE account = ? AND region = ? AND instance_id = ?",
+                    "SELECT record_json FROM orphans WHERE account = ? AND region = ? AND instance_id = ?"
+                    " AND resolved_at IS NULL",
                     (o.account, o.region, o.instance.instance_id),
                 ).fetchone()
+                if old is None:  # newly orphaned (again, if it was resolved before)
+                    conn.execute(
+                        "INSERT OR REPLACE INTO orphans (account, region, instance_id, first_seen, last_seen,"
+                        " record_json) VALUES (?, ?, ?, ?, ?, ?)",
+                        (o.account, o.region, o.instance.instance_id, at, at, json.dumps(record, ensure_ascii=False)),
+                    )
+                    _evidence(conn, o, record, at)
+                    events.write(conn, at, o.account, o.region, o.instance.instance_id, "orphaned", o.reason.value)
+                    continue
                 conn.execute(
                     "UPDATE orphans SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"
                     " AND instance_id = ?",
                     (at, json.dumps(record, ensure_ascii=False), o.account, o.region, o.instance.instance_id),
                 )
-                if old is None or json.loads(old["record_json"]).get("evidence") != record["evidence"]:
+                if json.loads(old["record_json"]).get("evidence") != record["evidence"]:
                     _evidence(conn, o, record, at)
-            for r in plan.resolved:
+            for r in plan.resolved if lifecycle else ():
                 conn.execute(
                     "UPDATE orphans SET resolved_at = ?, resolved_how = ?, resolved_detail = ? WHERE account = ?"
                     " AND region = ? AND instance_id = ?",
