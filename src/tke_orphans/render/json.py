@@ -16,7 +16,9 @@ from ..records import candidate_to_dict, iso, scan_from_dict, scan_to_dict
 
 SCHEMA_VERSION = 1
 # Stored with each instance, not part of schema_version 1's output (adding them is allowed, but not done unasked).
-NOT_SHOWN = frozenset({"vpc_id", "disable_api_termination"})
+NOT_SHOWN = frozenset(
+    {"vpc_id", "disable_api_termination", "image_id", "system_disk", "data_disks", "internet_accessible", "renew_flag"}
+)
 
 
 def _shown(d: dict[str, Any]) -> dict[str, Any]:
