@@ -76,3 +76,30 @@ def top(orphans: Iterable[Orphan], n: int = 10) -> list[Orphan]:
     priced = [o for o in orphans if o.cost is not None and o.cost.monthly is not None]
     return sorted(priced, key=lambda o: (-(o.cost.monthly if o.cost and o.cost.monthly else 0.0),
                                          o.instance.instance_id))[:n]  # fmt: skip
+
+
+SYMBOLS = {"CNY": "¥", "USD": "$"}
+
+
+def money(amount: float | None, currency: str | None) -> str:
+    """`¥12,345` (whole units from 1,000 up, cents below), `-` for an unknown amount."""
+    if amount is None:
+        return "-"
+    number = f"{amount:,.0f}" if abs(amount) >= 1000 else f"{amount:,.2f}"
+    symbol = SYMBOLS.get(currency or "")
+    return f"{symbol}{number}" if symbol else f"{number} {currency or ''}".rstrip()
+
+
+def monthly_label(o: Orphan) -> str:
+    """An orphan's monthly figure for a table cell: `-` without pricing, `?` when no price could be had,
+    `~` before a type-only figure (the disks and bandwidth are not in it)."""
+    if o.cost is None:
+        return "-"
+    if o.cost.monthly is None:
+        return "?"
+    return ("~" if o.cost.source == "type_only" else "") + money(o.cost.monthly, o.cost.currency)
+
+
+def by_cost(orphans: Iterable[Orphan]) -> list[Orphan]:
+    """Costliest first; unpriced last, in their order."""
+    return sorted(orphans, key=lambda o: -(o.cost.monthly or 0.0) if o.cost else 0.0)

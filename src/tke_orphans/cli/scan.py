@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ import yaml
 from rich.console import Console
 
 from ..config import Config, check_region, masked_dict
+from ..costs import by_cost
 from ..job import JobResult, run_job
 from ..notify import Delivery
 from ..notify.compose import Style, compose
@@ -91,7 +93,12 @@ def message_markdown(job: JobResult, cfg: Config) -> str:
     return part.text + "\n"
 
 
-def show(job: JobResult, output: Output, cfg: Config) -> None:
+class Sort(StrEnum):
+    region = "region"
+    cost = "cost"
+
+
+def show(job: JobResult, output: Output, cfg: Config, sort: Sort = Sort.region) -> None:
     result = job.result
     if output is Output.json:
         doc = to_json(result, job.first_seen) | {"notifications": [delivery_json(d) for d in job.deliveries]}
@@ -102,6 +109,8 @@ def show(job: JobResult, output: Output, cfg: Config) -> None:
     elif output is Output.markdown:
         typer.echo(message_markdown(job, cfg), nl=False)
     else:
+        if sort is Sort.cost:
+            result = dataclasses.replace(result, orphans=tuple(by_cost(result.orphans)))
         render_table(result, console())
     err = console(stderr=True)
     for d in job.deliveries:
@@ -123,6 +132,7 @@ def scan(
     fail_on_orphans: Annotated[bool, typer.Option(help="Exit 1 when orphans are found.")] = False,
     endpoint_url: EndpointOpt = None,
     state: StateOpt = None,
+    sort: Annotated[Sort, typer.Option(help="Table order: by region, or costliest first.")] = Sort.region,
 ) -> int:
     """Find orphaned CVM instances in every configured account and region, and tell the team."""
     cfg = load(config)
@@ -135,7 +145,7 @@ def scan(
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
-    show(job, output, cfg)
+    show(job, output, cfg, sort)
     return exit_code(job, fail_on_orphans)
 
 

@@ -55,8 +55,10 @@ def summary_cost(result: ScanResult, first_seen: Mapping[str, datetime] | None) 
         "by_region": t.by_region,
         "by_reason": t.by_reason,
         "by_account": t.by_account,
-        "unpriced": [{"account": o.account, "region": o.region, "instance_id": o.instance.instance_id,
-                      "detail": why} for o, why in t.unpriced],  # fmt: skip
+        "unpriced": [
+            {"account": o.account, "region": o.region, "instance_id": o.instance.instance_id, "detail": why}
+            for o, why in t.unpriced
+        ],
     }
 
 
