@@ -19,8 +19,10 @@ from .cloud.pricing import config_key, quote
 from .model import Cost, Instance, Orphan
 
 log = logging.getLogger(__name__)
-# Price calls are 10/s per region: a few workers per region keep the pacer busy without a crowd of threads.
-WORKERS = 8
+# Price calls are 10/s per API and region, and regions have separate budgets: a few workers per region keep every
+# region's pacer busy at once (a shared pool taken region by region would price one region after the other).
+WORKERS_PER_REGION = 4
+MAX_WORKERS = 64
 
 
 class PriceCache(Protocol):
@@ -36,6 +38,15 @@ class PricingStats:
     cached: int = 0
     unpriced: int = 0
     seconds: float = 0.0
+
+
+def _interleaved(groups: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Round-robin over (account, region): the workers are spread over the regions from the start."""
+    by_region: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for g in groups:
+        by_region.setdefault((g[0], g[1]), []).append(g)
+    queues = list(by_region.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
 
 def price_orphans(
@@ -59,8 +70,10 @@ def price_orphans(
             for rk, cost in cache.fresh(account, keys, now, ttl).items():
                 region, key = rk.split("|", 1)
                 costs[(account, region, key)] = cost
-    todo = [g for g in groups if g not in costs]
-    with ThreadPoolExecutor(max(1, min(WORKERS, len(todo))), thread_name_prefix="price") as pool:
+    todo = _interleaved([g for g in groups if g not in costs])
+    regions = len({(a, r) for a, r, _ in todo})
+    workers = max(1, min(len(todo), WORKERS_PER_REGION * regions, MAX_WORKERS))
+    with ThreadPoolExecutor(workers, thread_name_prefix="price") as pool:
         futures = {g: pool.submit(quote, sessions[g[0]], g[1], groups[g]) for g in todo}
         for g, fut in futures.items():
             q = fut.result()

@@ -151,8 +151,9 @@ def test_a_failing_price_api_changes_no_verdict() -> None:
     """Every price call refused (no CAM permission): the same orphans, the scan ok, every price null."""
     data = world(orphan("ins-deny0001"), orphan("ins-deny0002", InstanceChargeType="PREPAID", ExpiredTime="+9d"))
     w = world_from_data(data)
+    actions = ("InquiryPriceRunInstances", "InquiryPriceRenewInstances", "DescribeZoneInstanceConfigInfos")
     deny = [{"service": "cvm", "action": a, "code": "UnauthorizedOperation", "message": "no CAM permission"}
-            for a in ("InquiryPriceRunInstances", "InquiryPriceRenewInstances", "DescribeZoneInstanceConfigInfos")]  # fmt: skip
+            for a in actions]  # fmt: skip
     with Emulator(w, faults=FaultPlan.from_data({"seed": 1, "faults": deny})) as emu:
         result = run_scan(config_for(w, emu.url))
     assert result.status == "ok" and {o.instance.instance_id for o in result.orphans} == {"ins-deny0001",
