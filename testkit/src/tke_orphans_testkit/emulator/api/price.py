@@ -16,6 +16,7 @@ from ..errors import ApiError
 from ..world import Prices, TypePrice
 from . import params as P
 from .context import Answer, Ctx
+from .cvm import instance_of
 
 CHARGE_TYPES = ("PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID", "CDHPAID", "CDCPAID")
 INTERNET_CHARGE_TYPES = ("BANDWIDTH_PREPAID", "TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR",
@@ -168,7 +169,7 @@ def inquiry_price_run_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
 def inquiry_price_renew_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
     """One total for all the instances asked, as the cloud answers (no per-instance split)."""
     P.only(params, {"InstanceIds", "InstanceChargePrepaid", "DryRun", "RenewPortableDataDisk"})
-    rs = ctx.region
+    _ = ctx.region  # a missing or unknown region fails first, as in the cloud
     prices = ctx.store.world.spec.prices
     ids = P.str_list(params, "InstanceIds", max_items=100, over_code="InvalidParameterValue.LimitExceeded")
     if not ids:
@@ -177,11 +178,7 @@ def inquiry_price_renew_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
     instance_total = bandwidth_total = 0.0
     with ctx.store.lock:
         for iid in ids:
-            if not iid.startswith("ins-"):
-                raise ApiError("InvalidInstanceId.Malformed", f"The instance id `{iid}` is malformed.")
-            d = rs.by_id.get(iid)
-            if d is None:
-                raise ApiError("InvalidInstanceId.NotFound", f"The instance `{iid}` does not exist.")
+            d = instance_of(ctx, iid)
             if d["InstanceChargeType"] != "PREPAID":
                 charge = d["InstanceChargeType"]
                 raise ApiError(
