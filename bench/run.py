@@ -3,7 +3,9 @@
 For each world: generate it (with its answer key), start `tke-orphans emulator serve --rate-limits real
 --latency-ms 50`, run `tke-orphans scan --output json` as a separate process, and record wall time, CPU time,
 peak RSS, API calls per action and throttled calls (from the emulator's statistics), and whether the orphans equal
-the answer key. Then the original checker's call pattern on the same emulator, for comparison.
+the answer key. Then the same scan with `pricing.enabled: false` (a fresh state), to show the calls and the time
+pricing adds (`--no-pricing` skips that second run). Then the original checker's call pattern on the same emulator,
+for comparison.
 
     python bench/run.py --worlds S,M            # make bench
     python bench/run.py --worlds all            # make bench-full
@@ -38,7 +40,8 @@ CLI = [sys.executable, "-m", "tke_orphans"]
 
 def world_file(spec: WorldSpec) -> tuple[Path, dict[str, Any]]:
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"{spec.regions}r-{spec.instances}i-{spec.clusters}c-s{spec.seed}.json"
+    # -p: worlds with a price table (older cached files have none)
+    path = CACHE / f"{spec.regions}r-{spec.instances}i-{spec.clusters}c-s{spec.seed}-p.json"
     if path.exists():
         return path, json.loads(path.read_text(encoding="utf-8"))
     data = generate_world(regions=spec.regions, instances=spec.instances, clusters=spec.clusters, seed=spec.seed)
@@ -68,19 +71,21 @@ def stats(url: str, reset: bool = False) -> dict[str, Any]:
         return dict(json.loads(resp.read()))
 
 
-def run_scan(url: str, data: dict[str, Any], tmp: Path) -> dict[str, Any]:
+def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True) -> dict[str, Any]:
     cred = data["credentials"][0]
-    cfg = tmp / "config.yaml"
+    name = "priced" if pricing else "unpriced"
+    cfg = tmp / f"config-{name}.yaml"
     cfg.write_text(
         json.dumps({"tencentcloud": {"secret_id": cred["secret_id"], "secret_key": cred["secret_key"],
-                                     "regions": "all", "endpoint_url": url}}),
+                                     "regions": "all", "endpoint_url": url},
+                    "pricing": {"enabled": pricing}}),
         encoding="utf-8",
     )  # fmt: skip
-    out = tmp / "result.json"
+    out = tmp / f"result-{name}.json"
     started = time.monotonic()
     with out.open("w") as fh:
         proc = subprocess.Popen(
-            [*CLI, "scan", "-c", str(cfg), "--state", str(tmp / "state.db"), "-o", "json", "--no-notify"],
+            [*CLI, "scan", "-c", str(cfg), "--state", str(tmp / f"state-{name}.db"), "-o", "json", "--no-notify"],
             stdout=fh, stderr=subprocess.PIPE, env={**os.environ, "HOME": str(tmp)},
         )  # fmt: skip
         _, status, usage = os.wait4(proc.pid, 0)
@@ -108,7 +113,54 @@ def _lowest_shares(regions: list[dict[str, Any]]) -> dict[str, float]:
     return dict(sorted(out.items()))
 
 
-def bench_world(spec: WorldSpec, baseline: bool) -> dict[str, Any]:
+PRICE_ACTIONS = ("InquiryPriceRunInstances", "InquiryPriceRenewInstances", "DescribeZoneInstanceConfigInfos")
+
+
+def price_minimum(data: dict[str, Any]) -> int:
+    """One quote per distinct configuration of the orphans, and a second call where it must fall back (sold out)."""
+    sold_out = {(t.get("Zone", "*"), t["InstanceType"], t["InstanceChargeType"])
+                for t in data.get("prices", {}).get("types", []) if t.get("Status") == "SOLD_OUT"}  # fmt: skip
+    orphans = {(o["region"], o["instance_id"]) for o in data["answer_key"]["orphans"]}
+    configs: set[str] = set()
+    calls = 0
+    for region, r in data["regions"].items():
+        for d in r["instances"]:
+            if (region, d["InstanceId"]) not in orphans:
+                continue
+            zone, itype, charge = d["Placement"]["Zone"], d.get("InstanceType", "S5.MEDIUM4"), d.get(
+                "InstanceChargeType", "POSTPAID_BY_HOUR")  # fmt: skip
+            key = json.dumps([zone, itype, charge, d.get("DataDisks"), d.get("InternetAccessible")], sort_keys=True)
+            if key not in configs:
+                configs.add(key)
+                calls += 2 if (zone, itype, charge) in sold_out and charge != "PREPAID" else 1
+    return calls
+
+
+def _pricing(
+    after: dict[str, Any], priced: dict[str, Any], unpriced: dict[str, Any], data: dict[str, Any]
+) -> dict[str, Any]:
+    """What pricing added: its calls, and the wall time with and without it; its bound is the price calls of the
+    busiest region at the documented 10 calls/s."""
+    per_region: dict[str, int] = {}
+    for a in after["actions"]:
+        if a["action"] in PRICE_ACTIONS:
+            per_region[a["region"]] = per_region.get(a["region"], 0) + a["calls"]
+    cost = priced["result"]["summary"].get("cost") or {}
+    return {
+        "price_calls": sum(per_region.values()),
+        "price_calls_minimum": price_minimum(data),
+        "pricing_bound_s": round(max(per_region.values(), default=0) / 10, 2),
+        "wall_s_without_pricing": round(unpriced["wall_s"], 2),
+        "pricing_added_s": round(priced["wall_s"] - unpriced["wall_s"], 2),
+        "pricing_ratio": round(priced["wall_s"] / unpriced["wall_s"], 3),
+        "same_orphans_without_pricing": [o["instance_id"] for o in priced["result"]["orphans"]]
+        == [o["instance_id"] for o in unpriced["result"]["orphans"]],
+        "unpriced": len(cost.get("unpriced", [])),
+        "monthly_cost": cost.get("monthly"),
+    }
+
+
+def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True) -> dict[str, Any]:
     path, data = world_file(spec)
     with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as tmp_name:
         tmp = Path(tmp_name)
@@ -126,6 +178,7 @@ def bench_world(spec: WorldSpec, baseline: bool) -> dict[str, Any]:
                 "throttle": spec.throttle,
             }
             calls: dict[str, int] = {}
+            listing = sum(a["calls"] for a in after["actions"] if a["action"] not in PRICE_ACTIONS)
             for a in after["actions"]:
                 key = f"{a['service']}.{a['action']}"
                 calls[key] = calls.get(key, 0) + a["calls"]
@@ -146,7 +199,8 @@ def bench_world(spec: WorldSpec, baseline: bool) -> dict[str, Any]:
                 "peak_rss_mb": round(scan["peak_rss_mb"], 1),
                 "bound_s": round(bound, 2),
                 "ratio": round(scan["wall_s"] / bound, 2),
-                "calls": after["totals"]["calls"],
+                # The listing's calls (pricing's are counted apart, below).
+                "calls": listing,
                 "calls_minimum": sum(minimum.values()),
                 "calls_by_action": calls,
                 "minimum_by_action": minimum,
@@ -158,6 +212,9 @@ def bench_world(spec: WorldSpec, baseline: bool) -> dict[str, Any]:
                 "correct": found == {(o["region"], o["instance_id"]) for o in data["answer_key"]["orphans"]},
                 **compare(found, data),
             }
+            if pricing:
+                stats(url, reset=True)
+                row |= _pricing(after, scan, run_scan(url, data, tmp, pricing=False), data)
             if baseline:
                 stats(url, reset=True)
                 region = sorted(data["regions"])[0]
@@ -210,16 +267,27 @@ def main() -> int:
     parser.add_argument("--worlds", default="S,M", help="comma-separated names, or 'all': " + ", ".join(WORLDS))
     parser.add_argument("--no-baseline", action="store_true", help="skip the original checker's run")
     parser.add_argument("--json", type=Path, help="write the rows here as JSON")
+    parser.add_argument("--no-pricing", action="store_true", help="skip the second scan without pricing")
     args = parser.parse_args()
     names = list(WORLDS) if args.worlds == "all" else args.worlds.split(",")
     rows = []
     for name in names:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-        rows.append(bench_world(WORLDS[name], baseline=not args.no_baseline))
+        rows.append(bench_world(WORLDS[name], baseline=not args.no_baseline, pricing=not args.no_pricing))
         print(f"[bench] {name}: {json.dumps({k: v for k, v in rows[-1].items() if 'by_action' not in k})}",
               file=sys.stderr, flush=True)  # fmt: skip
     print(f"Machine: {machine()}\n")
     print(table(rows))
+    priced = [r for r in rows if "price_calls" in r]
+    if priced:
+        print(
+            "\n| world | price calls (minimum) | pricing bound s | wall s with / without pricing | ratio | unpriced |"
+        )
+        print("|" + "---|" * 6)
+        for r in priced:
+            print(f"| {r['world']} | {r['price_calls']:,} ({r['price_calls_minimum']:,}) | {r['pricing_bound_s']} | "
+                  f"{r['wall_s']} / "
+                  f"{r['wall_s_without_pricing']} | {r['pricing_ratio']} | {r['unpriced']} |")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2), encoding="utf-8")
     return 0 if all(r["correct"] for r in rows) else 1

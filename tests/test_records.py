@@ -16,11 +16,14 @@ from tke_orphans import records
 from tke_orphans.model import (
     ActionLine,
     ApiFailure,
+    Cost,
+    Disk,
     Evidence,
     EvidenceKind,
     Excluded,
     ExcludedWhy,
     Instance,
+    Internet,
     Notice,
     Orphan,
     Reason,
@@ -56,9 +59,20 @@ instances = st.builds(
     public_ips=st.lists(text, max_size=3).map(tuple),
     tags=pairs,
     disable_api_termination=st.booleans(),
+    image_id=text,
+    system_disk=st.none() | st.builds(Disk, text, st.integers(0, 32_000), text, st.none() | st.booleans()),
+    data_disks=st.lists(st.builds(Disk, text, st.integers(0, 32_000), text, st.none() | st.booleans()), max_size=3).map(
+        tuple
+    ),
+    internet=st.none() | st.builds(Internet, text, st.integers(0, 10_000), text),
+    renew_flag=text,
+)
+money = st.none() | st.floats(0, 1e9, allow_nan=False)
+costs = st.none() | st.builds(
+    Cost, text, money, money, st.none() | st.sampled_from(["inquiry", "type_only", "renew"]), text
 )
 evidence = st.lists(st.builds(Evidence, st.sampled_from(EvidenceKind), text, text), max_size=3).map(tuple)
-orphans = st.builds(Orphan, text, text, instances, st.sampled_from(Reason), evidence, maybe_text, maybe_text)
+orphans = st.builds(Orphan, text, text, instances, st.sampled_from(Reason), evidence, maybe_text, maybe_text, costs)
 unverified = st.builds(Unverified, text, text, instances, evidence, text, maybe_text, maybe_text)
 failures = st.builds(ApiFailure, text, text, text, maybe_text)
 regions = st.builds(
@@ -130,7 +144,8 @@ def test_a_notice_round_trips(notice: Notice, scan_id: int | None) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scans)
 def test_the_state_gives_back_the_scan_it_stored(result: ScanResult) -> None:
-    """Every field, vpc_id and termination protection too (the JSON output does not show them)."""
+    """Every field, vpc_id, termination protection and the price-relevant ones too (the JSON output does not show
+    them), and each orphan's cost."""
     with tempfile.TemporaryDirectory() as tmp, StateDB(Path(tmp) / "s.db") as db:
         scan_id = db.scans.record(result)
         assert db.scans.result(scan_id) == result

@@ -390,6 +390,15 @@ class Cleanup(_Section):
     max: Annotated[int, Field(ge=1)] = 10
 
 
+class Pricing(_Section):
+    """What each orphan costs, from the CVM price APIs; prices are kept in the state for `cache_ttl`."""
+
+    enabled: bool = True
+    cache_ttl: Duration = timedelta(hours=24)
+    # The price APIs answer in the site's currency without naming it: CNY on the China site.
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+
+
 class Logging(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -407,6 +416,7 @@ class Config(_Section):
     state: State = State()
     serve: Serve = Serve()
     cleanup: Cleanup = Cleanup()
+    pricing: Pricing = Pricing()
     logging: Logging = Logging()
     source: str = Field(default="<defaults>", exclude=True)
     _found: bool = PrivateAttr(default=True)

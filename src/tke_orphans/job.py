@@ -151,6 +151,7 @@ def run_job(
         now=now,
         history=state.nodes.history,
         cancel=cancel,
+        prices=state.prices,
     )
     if cancel is not None and cancel.is_set():
         raise Cancelled("the pass was stopped before it finished; nothing was recorded")

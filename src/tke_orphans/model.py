@@ -34,6 +34,25 @@ class ExcludedWhy(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Disk:
+    """A system or data disk, as DescribeInstances gives it (what its price depends on, and its id)."""
+
+    disk_type: str
+    size_gb: int
+    disk_id: str = ""
+    delete_with_instance: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Internet:
+    """Public bandwidth: how it is charged and its cap (Mbps); a bandwidth package bills it elsewhere."""
+
+    charge_type: str
+    max_bandwidth_out: int
+    bandwidth_package_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Instance:
     """A CVM instance, as DescribeInstances listed it."""
 
@@ -52,6 +71,12 @@ class Instance:
     public_ips: tuple[str, ...]
     tags: tuple[tuple[str, str], ...]
     disable_api_termination: bool = False
+    # What its price depends on (cost of an orphan): image, disks, bandwidth, and for prepaid the renew flag.
+    image_id: str = ""
+    system_disk: Disk | None = None
+    data_disks: tuple[Disk, ...] = ()
+    internet: Internet | None = None
+    renew_flag: str = ""
 
     def tag(self, key: str) -> str | None:
         return next((v for k, v in self.tags if k == key), None)
@@ -122,6 +147,31 @@ class Evidence:
     subject: str = ""
 
 
+HOURS_A_MONTH = 730
+CostSource = Literal["inquiry", "type_only", "renew"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """What an orphan costs at list price. `source` None: no price could be had, `detail` says why (never 0).
+
+    `inquiry`: the full configuration (type, image, disks, bandwidth) was quoted; `type_only`: the machine type's
+    price only; `renew`: a prepaid instance's price for one more month. `detail` says what is included.
+    """
+
+    currency: str
+    hourly: float | None
+    monthly: float | None
+    source: CostSource | None
+    detail: str
+
+    def wasted(self, hours: float | None) -> float | None:
+        """What it cost over `hours` (how long it has been an orphan), at the hourly figure."""
+        if self.hourly is None or hours is None:
+            return None
+        return round(self.hourly * max(0.0, hours), 2)
+
+
 @dataclass(frozen=True, slots=True)
 class Orphan:
     account: str
@@ -131,6 +181,8 @@ class Orphan:
     evidence: tuple[Evidence, ...]
     cluster_id: str | None = None
     node_pool_id: str | None = None
+    # None when pricing is off (or was not asked); a Cost with source None when no price could be had.
+    cost: Cost | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@ json` contract (render/json.py) is made from.
 
 Every field is kept, so a record read back equals the one written. The keys are those of the JSON contract
 (schema_version 1, `instance_name`, `created_time`, ...) plus the fields it does not show (`vpc_id`,
-`disable_api_termination`), so rows written before those were stored still read, with the fields' defaults.
+`disable_api_termination`, what the price depends on: `image_id`, disks, bandwidth, `renew_flag`), so rows written
+before those were stored still read, with the fields' defaults.
 Times are UTC, to the second, as `2026-01-02T03:04:05Z`.
 """
 
@@ -16,11 +17,14 @@ from typing import Any, overload
 from .model import (
     ActionLine,
     ApiFailure,
+    Cost,
+    Disk,
     Evidence,
     EvidenceKind,
     Excluded,
     ExcludedWhy,
     Instance,
+    Internet,
     Notice,
     Orphan,
     Reason,
@@ -68,6 +72,32 @@ def failure_from_dict(d: Doc) -> ApiFailure:
     return ApiFailure(d["api"], d["code"], d["message"], d.get("cluster_id"))
 
 
+def disk_to_dict(d: Disk) -> Doc:
+    return {"disk_type": d.disk_type, "disk_size": d.size_gb, "disk_id": d.disk_id,
+            "delete_with_instance": d.delete_with_instance}  # fmt: skip
+
+
+def disk_from_dict(d: Doc) -> Disk:
+    return Disk(d["disk_type"], d["disk_size"], d.get("disk_id", ""), d.get("delete_with_instance"))
+
+
+def internet_to_dict(i: Internet) -> Doc:
+    return {"charge_type": i.charge_type, "max_bandwidth_out": i.max_bandwidth_out,
+            "bandwidth_package_id": i.bandwidth_package_id}  # fmt: skip
+
+
+def internet_from_dict(d: Doc) -> Internet:
+    return Internet(d["charge_type"], d["max_bandwidth_out"], d.get("bandwidth_package_id", ""))
+
+
+def cost_to_dict(c: Cost) -> Doc:
+    return {"currency": c.currency, "hourly": c.hourly, "monthly": c.monthly, "source": c.source, "detail": c.detail}
+
+
+def cost_from_dict(d: Doc) -> Cost:
+    return Cost(d["currency"], d["hourly"], d["monthly"], d["source"], d["detail"])
+
+
 def instance_to_dict(inst: Instance) -> Doc:
     return {
         "zone": inst.zone,
@@ -85,6 +115,11 @@ def instance_to_dict(inst: Instance) -> Doc:
         "tags": dict(inst.tags),
         "vpc_id": inst.vpc_id,
         "disable_api_termination": inst.disable_api_termination,
+        "image_id": inst.image_id,
+        "system_disk": None if inst.system_disk is None else disk_to_dict(inst.system_disk),
+        "data_disks": [disk_to_dict(d) for d in inst.data_disks],
+        "internet_accessible": None if inst.internet is None else internet_to_dict(inst.internet),
+        "renew_flag": inst.renew_flag,
     }
 
 
@@ -105,6 +140,11 @@ def instance_from_dict(d: Doc) -> Instance:
         public_ips=tuple(d["public_ips"]),
         tags=tuple(d["tags"].items()),
         disable_api_termination=bool(d.get("disable_api_termination", False)),
+        image_id=d.get("image_id", ""),
+        system_disk=None if d.get("system_disk") is None else disk_from_dict(d["system_disk"]),
+        data_disks=tuple(disk_from_dict(x) for x in d.get("data_disks") or ()),
+        internet=None if d.get("internet_accessible") is None else internet_from_dict(d["internet_accessible"]),
+        renew_flag=d.get("renew_flag", ""),
     )
 
 
@@ -123,13 +163,16 @@ def candidate_to_dict(c: Orphan | Unverified) -> Doc:
     }
     if isinstance(c, Unverified):
         out["why"] = c.why
+    else:
+        out["cost"] = None if c.cost is None else cost_to_dict(c.cost)
     return out
 
 
 def orphan_from_dict(d: Doc) -> Orphan:
+    cost = d.get("cost")
     return Orphan(
         d["account"], d["region"], instance_from_dict(d), Reason(d["reason"]), _evidence(d), d["cluster_id"],
-        d["node_pool_id"],
+        d["node_pool_id"], None if cost is None else cost_from_dict(cost),
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from .cloud.session import CallListener
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
 from .model import ApiFailure, RegionInventory, RegionResult, RegionSnapshot, RegionVerdict, ScanResult, Status
+from .pricing import PriceCache, price_orphans
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,12 @@ def run_scan(
     listener: CallListener | None = None,
     history: History | None = None,
     cancel: threading.Event | None = None,
+    prices: PriceCache | None = None,
 ) -> ScanResult:
-    """Scan every configured account and region. Raises CredentialsError before any call if credentials are missing."""
+    """Scan every configured account and region. Raises CredentialsError before any call if credentials are missing.
+
+    With `pricing.enabled`, each orphan gets its cost (`prices`: the state's cache, if any); that never changes
+    which instances are orphans nor the scan's status."""
     started = now().replace(microsecond=0)
     policy = cfg.detection.policy()
     plans = plan_accounts(cfg, regions_override)
@@ -179,6 +184,11 @@ def run_scan(
         (u for v in verdicts for u in v.unverified), key=lambda u: (u.account, u.region, u.instance.instance_id)
     )
     excluded = sorted((e for v in verdicts for e in v.excluded), key=lambda e: (e.account, e.region, e.instance_id))
+    if cfg.pricing.enabled and orphans and not (cancel is not None and cancel.is_set()):
+        by_account = {plan.name: session for plan, session in sessions}
+        priced, _ = price_orphans(orphans, by_account, currency=cfg.pricing.currency, now=started,
+                                  ttl=cfg.pricing.cache_ttl, cache=prices)  # fmt: skip
+        orphans = list(priced)
     return ScanResult(
         scanned_at=started,
         status=_overall(results, global_errors),

@@ -30,5 +30,8 @@ def test_small_world_end_to_end() -> None:
     assert row["correct"] and row["false_orphans"] == 0 and row["missed"] == 0
     assert row["calls"] <= row["calls_minimum"] * 1.05  # no call a complete scan does not need
     assert row["throttled"] == 0
+    # Pricing: one quote per distinct configuration (a fallback where a type is sold out), and no orphan changes.
+    assert 0 < row["price_calls"] <= row["price_calls_minimum"]
+    assert row["same_orphans_without_pricing"] and row["unpriced"] == 0
     assert row["baseline"]["false_orphans"] > 0  # the original checker's heuristics flag decoys and masters
     assert "| smoke | 2 / 600 / 6 |" in table([row])

@@ -12,8 +12,11 @@ def test_dry_run_changes_nothing_and_says_what_it_would_do(rig: Rig) -> None:
     report = rig.cleanup(action="terminate", unmarked=True)
     got = outcomes(report)
     assert {i for i, (o, _) in got.items() if o == "dry-run"} == ORPHANS
-    assert got["ins-gzorp002"][1] == "would terminate: prepaid, moved to the recycle bin (refund 640.00)"
-    assert got["ins-gzorp001"][1] == "would terminate: destroyed at once"
+    # What terminating saves at list price (the demo world's price table) and, for prepaid, what it refunds.
+    assert got["ins-gzorp002"][1] == (
+        "would terminate: prepaid, moved to the recycle bin (refund 640.00); saves about ¥817.00 a month"
+    )
+    assert got["ins-gzorp001"][1] == "would terminate: destroyed at once; saves about ¥416.10 a month"
     assert rig.calls("TerminateInstances") == 0
     for region, iid in [("ap-guangzhou", "ins-gzorp001"), ("ap-shanghai", "ins-shorp001")]:
         assert rig.instance(region, iid)["InstanceState"] == "RUNNING"
@@ -49,7 +52,7 @@ def test_destroy_recycled_makes_the_second_call_only_when_asked(rig: Rig) -> Non
     then = "then destroy it (--destroy-recycled)"
     assert dry["ins-shorp001"] == (
         "dry-run",
-        f"would terminate: prepaid, moved to the recycle bin (refund 40.00), {then}",
+        f"would terminate: prepaid, moved to the recycle bin (refund 40.00), {then}; saves about ¥173.00 a month",
     )
     got = outcomes(rig.cleanup(action="terminate", dry_run=False, unmarked=True, destroy_recycled=True, only=only))
     assert got["ins-gzorp002"] == (

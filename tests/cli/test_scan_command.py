@@ -16,8 +16,9 @@ ORPHANS = ["ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"]
 INSTANCE_KEYS = {
     "account", "region", "zone", "instance_id", "instance_name", "state", "instance_type", "cpu", "memory_gb",
     "charge_type", "created_time", "expired_time", "private_ips", "public_ips", "tags", "cluster_id", "node_pool_id",
-    "reason", "evidence", "first_seen", "orphaned_for_seconds",
+    "reason", "evidence", "first_seen", "orphaned_for_seconds", "cost",
 }  # fmt: skip
+COST_KEYS = {"currency", "hourly", "monthly", "wasted", "source", "detail"}
 
 
 def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator: Emulator) -> None:
@@ -38,7 +39,7 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
     assert doc["regions"][0]["rate_adapted"] == {}  # not throttled
     assert [o["instance_id"] for o in doc["orphans"]] == ORPHANS
     for o in doc["orphans"]:
-        assert set(o) == INSTANCE_KEYS
+        assert set(o) == INSTANCE_KEYS and set(o["cost"]) == COST_KEYS
         assert {e["kind"] for e in o["evidence"]} <= {"name", "autoscaling_tag", "owner_tag", "legacy_heuristic"}
     assert {o["orphaned_for_seconds"] for o in doc["orphans"]} == {0}  # first seen by this scan
     assert {o["first_seen"] for o in doc["orphans"]} == {doc["scanned_at"]}
@@ -51,7 +52,21 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
         "unverified": 0,
         "by_region": {"ap-guangzhou": 3, "ap-shanghai": 1},
         "by_reason": {"cluster_deleted": 1, "node_pool_deleted": 1, "removed_from_cluster": 2},
+        # The demo world's price table: two postpaid quotes and two prepaid renewals (see its `prices`).
+        "cost": {
+            "currency": "CNY",
+            "monthly": 1654.3,
+            "wasted": 0.0,  # first seen by this scan
+            "by_region": {"ap-guangzhou": 1481.3, "ap-shanghai": 173.0},
+            "by_reason": {"cluster_deleted": 817.0, "node_pool_deleted": 248.2, "removed_from_cluster": 589.1},
+            "by_account": {"default": 1654.3},
+            "unpriced": [],
+        },
     }
+    assert [(o["cost"]["source"], o["cost"]["monthly"]) for o in doc["orphans"]] == [
+        ("inquiry", 416.1), ("renew", 817.0), ("inquiry", 248.2), ("renew", 173.0),
+    ]  # fmt: skip
+    assert {o["cost"]["wasted"] for o in doc["orphans"]} == {0.0}
     assert world.spec.credentials[0].secret_key not in result.output
 
 

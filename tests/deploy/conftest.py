@@ -19,6 +19,7 @@ KUBE = DEPLOY / "kubernetes"
 METRICS: dict[str, tuple[str, frozenset[str]]] = {
     "tke_orphans_orphans": ("gauge", frozenset({"account", "region", "reason"})),
     "tke_orphans_orphan_age_seconds": ("gauge", frozenset({"account", "region", "instance_id", "reason"})),
+    "tke_orphans_orphan_monthly_cost": ("gauge", frozenset({"account", "region", "reason", "currency"})),
     "tke_orphans_unverified": ("gauge", frozenset({"account", "region"})),
     "tke_orphans_region_up": ("gauge", frozenset({"account", "region"})),
     "tke_orphans_scan_duration_seconds": ("histogram", frozenset()),

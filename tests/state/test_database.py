@@ -14,7 +14,14 @@ from tke_orphans.state import StateDB, StateError, StateLocked
 
 from .conftest import Rig
 
-MIGRATIONS = ["0001_initial", "0002_lifecycle", "0003_actions", "0004_told_issues", "0005_outbox_parts"]
+MIGRATIONS = [
+    "0001_initial",
+    "0002_lifecycle",
+    "0003_actions",
+    "0004_told_issues",
+    "0005_outbox_parts",
+    "0006_price_cache",
+]
 
 
 def test_migrations_are_named_and_recorded(tmp_path: Path) -> None:

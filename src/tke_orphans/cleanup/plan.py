@@ -9,7 +9,7 @@ from typing import Literal
 from ..cloud.actions import MARK_TAG
 from ..config import format_duration
 from ..detect import Policy, excluded_reason
-from ..model import Instance, ScanResult
+from ..model import Cost, Instance, ScanResult
 from ..records import parse_iso
 from ..render.text import human_duration
 
@@ -42,6 +42,7 @@ class Target:
     # What the evidence names: the cluster and node pool the instance was taken for.
     cluster_id: str | None = None
     node_pool_id: str | None = None
+    cost: Cost | None = None  # its list price, from the scan (pricing)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def select(
         if opts.only and o.instance.instance_id not in opts.only:
             continue
         since = first_seen.get((o.account, o.region, o.instance.instance_id))
-        t = Target(o.account, o.region, o.instance, since or now, o.cluster_id, o.node_pool_id)
+        t = Target(o.account, o.region, o.instance, since or now, o.cluster_id, o.node_pool_id, o.cost)
         if (o.account, o.region) not in complete:
             skipped.append(decision(t, opts, "skipped", f"the last scan of {o.region} was incomplete"))
         elif since is None or now - since < opts.min_orphan_age:

@@ -16,6 +16,7 @@ from ..cloud import CloudError, RegionLister, Session
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import describe_instances, failure_of
 from ..config import Config, Credentials
+from ..costs import money
 from ..detect import Policy
 from ..scan import make_session, plan_accounts
 from ..state import StateDB
@@ -111,6 +112,13 @@ def _terminate(session: Session, region: str, targets: list[Target], opts: Optio
     return out
 
 
+def _saves(t: Target) -> str:
+    """What terminating would stop paying, at list price (pricing): the dry run says it, and its record keeps it."""
+    if t.cost is None or t.cost.monthly is None:
+        return ""
+    return f"; saves about {money(t.cost.monthly, t.cost.currency)} a month"
+
+
 def _would(t: Target, opts: Options, refunds: dict[str, float]) -> Decision:
     if opts.action == "mark":
         return decision(t, opts, "dry-run", f"would tag {cloud_actions.MARK_TAG}")
@@ -118,10 +126,10 @@ def _would(t: Target, opts: Options, refunds: dict[str, float]) -> Decision:
         where = f"{opts.cluster_id}" + (f"/{opts.node_pool_id}" if opts.node_pool_id else "")
         return decision(t, opts, "dry-run", f"would add to {where} (its OS is reinstalled)")
     if t.instance.charge_type != "PREPAID":
-        return decision(t, opts, "dry-run", "would terminate: destroyed at once")
+        return decision(t, opts, "dry-run", "would terminate: destroyed at once" + _saves(t))
     refund = refunds.get(t.instance.instance_id)
     then = ", then destroy it (--destroy-recycled)" if opts.destroy_recycled else ""
-    why = f"would terminate: prepaid, moved to the recycle bin{_refund_text(refund)}{then}"
+    why = f"would terminate: prepaid, moved to the recycle bin{_refund_text(refund)}{then}{_saves(t)}"
     return decision(t, opts, "dry-run", why, refund=refund)
 
 

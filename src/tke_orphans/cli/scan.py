@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ import yaml
 from rich.console import Console
 
 from ..config import Config, check_region, masked_dict
+from ..costs import by_cost
 from ..job import JobResult, run_job
 from ..notify import Delivery
 from ..notify.compose import Style, compose
@@ -97,7 +99,12 @@ def message_markdown(job: JobResult, cfg: Config) -> str:
     return part.text + "\n"
 
 
-def show(job: JobResult, output: Output, cfg: Config, wide: bool = False) -> None:
+class Sort(StrEnum):
+    region = "region"
+    cost = "cost"
+
+
+def show(job: JobResult, output: Output, cfg: Config, wide: bool = False, sort: Sort = Sort.region) -> None:
     result = job.result
     err = console(stderr=True)
     if output is not Output.table:  # the table says it first; the machine formats leave stdout to the data
@@ -112,7 +119,9 @@ def show(job: JobResult, output: Output, cfg: Config, wide: bool = False) -> Non
     elif output is Output.markdown:
         typer.echo(message_markdown(job, cfg), nl=False)
     else:
-        render_table(result, console(), wide=wide)
+        if sort is Sort.cost:
+            result = dataclasses.replace(result, orphans=tuple(by_cost(result.orphans)))
+        render_table(result, console(), wide=wide, grouped=sort is Sort.region)
     for d in job.deliveries:
         err.print(labelled("sent", "green", d.describe()) if d.ok else labelled("not sent", "red", d.describe()))
 
@@ -137,6 +146,7 @@ def scan(
     ] = False,
     endpoint_url: EndpointOpt = None,
     state: StateOpt = None,
+    sort: Annotated[Sort, typer.Option(help="Table order: by region, or costliest first.")] = Sort.region,
 ) -> int:
     """Find orphaned CVM instances in every configured account and region, and tell the team."""
     cfg = load(config)
@@ -150,7 +160,7 @@ def scan(
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
-    show(job, output, cfg, wide)
+    show(job, output, cfg, wide, sort)
     return exit_code(job, fail_on_orphans)
 
 

@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from ..model import ApiFailure, Cluster, Instance, NodePool, RegionInventory
+from ..model import ApiFailure, Cluster, Disk, Instance, Internet, NodePool, RegionInventory
 from .errors import CloudError, as_text
 from .session import Session
 
@@ -29,6 +29,19 @@ def parse_time(value: Any) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _disk(d: dict[str, Any]) -> Disk:
+    keep = d.get("DeleteWithInstance")
+    return Disk(d.get("DiskType") or "", int(d.get("DiskSize") or 0), d.get("DiskId") or "",
+                None if keep is None else bool(keep))  # fmt: skip
+
+
+def _internet(d: dict[str, Any] | None) -> Internet | None:
+    if not d:
+        return None
+    return Internet(d.get("InternetChargeType") or "", int(d.get("InternetMaxBandwidthOut") or 0),
+                    d.get("BandwidthPackageId") or "")  # fmt: skip
 
 
 def to_instance(d: dict[str, Any]) -> Instance:
@@ -51,6 +64,11 @@ def to_instance(d: dict[str, Any]) -> Instance:
         public_ips=tuple(d.get("PublicIpAddresses") or ()),
         tags=tuple((t["Key"], t.get("Value") or "") for t in d.get("Tags") or ()),
         disable_api_termination=bool(d.get("DisableApiTermination")),
+        image_id=d.get("ImageId") or "",
+        system_disk=_disk(d["SystemDisk"]) if d.get("SystemDisk") else None,
+        data_disks=tuple(_disk(x) for x in d.get("DataDisks") or ()),
+        internet=_internet(d.get("InternetAccessible")),
+        renew_flag=d.get("RenewFlag") or "",
     )
 
 

@@ -16,6 +16,9 @@ DOCUMENTED: dict[str, float] = {
     "cvm.DescribeInstances": 40,
     "cvm.DescribeRegions": 20,
     "cvm.TerminateInstances": 10,
+    "cvm.InquiryPriceRunInstances": 10,
+    "cvm.InquiryPriceRenewInstances": 10,
+    "cvm.InquiryPriceTerminateInstances": 10,
     "region.DescribeRegions": 50,
 }
 DEFAULT_TKE = 20.0

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from ..costs import money, totals, wasted
 from ..model import Orphan, Unverified
 from ..sanitize import visible
 from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, zone
@@ -85,7 +86,38 @@ def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]
         lines.append(
             f"{t('by_reason', lang)}: " + ", ".join(f"{REASONS[r][lang]} {n}" for r, n in sorted(reasons.items()))
         )
+        lines += _cost_header(notice, lang)
     return lines
+
+
+def _cost_header(notice: Notice, lang: Lang) -> list[str]:
+    """`费用: 每月约 ¥12,345`, what is already wasted when known, and how many have no price."""
+    total = totals(notice.orphans, notice.first_seen, notice.scanned_at)
+    if total is None:
+        return []
+    parts = [t("cost.monthly", lang, amount=money(total.monthly, total.currency))] if total.currency else []
+    if total.wasted:
+        parts.append(t("cost.wasted", lang, amount=money(total.wasted, total.currency)))
+    if total.unpriced:
+        parts.append(t("cost.unpriced", lang, n=len(total.unpriced)))
+    return [f"{t('cost', lang)}: " + ", ".join(parts)]
+
+
+def _cost_line(o: Orphan, notice: Notice, lang: Lang) -> list[str]:
+    cost = o.cost
+    if cost is None:
+        return []
+    if cost.monthly is None:
+        return [f"{t('cost', lang)}: {t('cost.none', lang)} ({_clean(cost.detail[:200])})"]
+    text = t("cost.monthly", lang, amount=money(cost.monthly, cost.currency))
+    if cost.hourly is not None and cost.source != "renew":
+        text += f" ({t('cost.hourly', lang, amount=money(cost.hourly, cost.currency))})"
+    lost = wasted(o, notice.first_seen, notice.scanned_at)
+    if lost:
+        text += ", " + t("cost.wasted", lang, amount=money(lost, cost.currency))
+    if cost.source == "type_only":
+        text += f" · {t('cost.type_only', lang)}"
+    return [f"{t('cost', lang)}: {text}"]
 
 
 def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
@@ -121,6 +153,7 @@ def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -
         charge += f" ({t('expires', lang, date=i.expired.strftime('%Y-%m-%d'))})"
     spec = f"{_clean(i.instance_type)} · {t('cores', lang, cpu=i.cpu, mem=i.memory_gb)} · {charge}"
     lines.append(f"{t('spec', lang)}: {spec}")
+    lines += _cost_line(o, notice, lang)
     return Block(lines, i.instance_id)
 
 

@@ -11,12 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
+from ..costs import totals
 from ..model import Orphan, ScanResult, Unverified
 from ..records import candidate_to_dict, iso, scan_from_dict, scan_to_dict
 
 SCHEMA_VERSION = 1
 # Stored with each instance, not part of schema_version 1's output (adding them is allowed, but not done unasked).
-NOT_SHOWN = frozenset({"vpc_id", "disable_api_termination"})
+NOT_SHOWN = frozenset(
+    {"vpc_id", "disable_api_termination", "image_id", "system_disk", "data_disks", "internet_accessible", "renew_flag"}
+)
 
 
 def _shown(d: dict[str, Any]) -> dict[str, Any]:
@@ -31,7 +34,32 @@ def _aged(c: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, date
     first = (first_seen or {}).get(c["instance_id"])
     c["first_seen"] = iso(first)
     c["orphaned_for_seconds"] = None if first is None else int((scanned_at - first).total_seconds())
+    cost = c.get("cost")
+    if cost is not None:
+        hours = None if first is None else max(0.0, (scanned_at - first).total_seconds() / 3600)
+        wasted = None if cost["hourly"] is None or hours is None else round(cost["hourly"] * hours, 2)
+        c["cost"] = {"currency": cost["currency"], "hourly": cost["hourly"], "monthly": cost["monthly"],
+                     "wasted": wasted, "source": cost["source"], "detail": cost["detail"]}  # fmt: skip
     return c
+
+
+def summary_cost(result: ScanResult, first_seen: Mapping[str, datetime] | None) -> dict[str, Any] | None:
+    """`summary.cost`: null when pricing is off."""
+    t = totals(result.orphans, first_seen, result.scanned_at)
+    if t is None:
+        return None
+    return {
+        "currency": t.currency,
+        "monthly": t.monthly,
+        "wasted": t.wasted,
+        "by_region": t.by_region,
+        "by_reason": t.by_reason,
+        "by_account": t.by_account,
+        "unpriced": [
+            {"account": o.account, "region": o.region, "instance_id": o.instance.instance_id, "detail": why}
+            for o, why in t.unpriced
+        ],
+    }
 
 
 def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None) -> dict[str, Any]:
@@ -52,6 +80,7 @@ def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None
             "unverified": len(result.unverified),
             "by_region": result.by_region,
             "by_reason": result.by_reason,
+            "cost": summary_cost(result, first_seen),
         },
     }
 

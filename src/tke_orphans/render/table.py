@@ -17,8 +17,9 @@ from datetime import datetime
 from rich.console import Console
 from rich.text import Text
 
+from ..costs import money, monthly_label, totals
 from ..model import ApiFailure, Orphan, ScanResult
-from ..sanitize import visible
+from ..sanitize import plain, visible
 from .columns import Column, Row, layout
 from .text import age, summary_line
 
@@ -53,7 +54,8 @@ INSTANCE = Field(Column("INSTANCE"), lambda o, now: o.instance.instance_id)
 NAME = Field(Column("NAME", flex=True), lambda o, now: o.instance.name or "-")
 REASON = Field(Column("REASON"), lambda o, now: REASONS[o.reason.value])
 AGE = Field(Column("AGE"), lambda o, now: age(now, o.instance.created))
-FIELDS: tuple[Field, ...] = (INSTANCE, NAME, REASON, Field(Column("CLUSTER/POOL"), _owner), AGE)
+MONTHLY = Field(Column("MONTHLY"), lambda o, now: monthly_label(o))
+FIELDS: tuple[Field, ...] = (INSTANCE, NAME, REASON, Field(Column("CLUSTER/POOL"), _owner), AGE, MONTHLY)
 WIDE: tuple[Field, ...] = (
     Field(Column("ZONE"), lambda o, now: o.instance.zone),
     INSTANCE,
@@ -66,7 +68,9 @@ WIDE: tuple[Field, ...] = (
     Field(Column("TYPE"), lambda o, now: o.instance.instance_type),
     Field(Column("CHARGE"), _charge),
     AGE,
+    MONTHLY,
 )
+REGION = Field(Column("REGION"), lambda o, now: o.region)
 ACCOUNT = Field(Column("ACCOUNT"), lambda o, now: o.account)
 
 # What to do about a failure, by the start of its code.
@@ -90,16 +94,19 @@ def say(console: Console, text: Text) -> None:
         console.print(line, soft_wrap=True)
 
 
-def orphan_lines(result: ScanResult, width: int | None, wide: bool = False) -> list[str]:
-    """The orphan table as lines (header first), at most `width` cells each when the ids allow it."""
+def orphan_lines(result: ScanResult, width: int | None, wide: bool = False, grouped: bool = True) -> list[str]:
+    """The orphan table as lines (header first), at most `width` cells each when the ids allow it. `grouped`: the
+    orphans come region by region, each region a heading; otherwise (sorted by cost) the region is a column."""
     multi_account = len({r.account for r in result.regions} | {o.account for o in result.orphans}) > 1
     fields = list(WIDE if wide else FIELDS)
-    if wide and multi_account:
+    if not wide and not grouped:
+        fields.insert(0, REGION)
+    if (wide or not grouped) and multi_account:
         fields.insert(0, ACCOUNT)
     rows: list[Row] = []
     group: tuple[str, str] | None = None
     for o in result.orphans:
-        if not wide and (o.account, o.region) != group:
+        if not wide and grouped and (o.account, o.region) != group:
             group = (o.account, o.region)
             rows.append(f"{o.account} / {o.region}" if multi_account else o.region)
         rows.append([visible(f.value(o, result.scanned_at)) for f in fields])
@@ -141,14 +148,14 @@ def failure_lines(result: ScanResult) -> list[Text]:
     return out
 
 
-def render_table(result: ScanResult, console: Console, *, wide: bool = False) -> None:
+def render_table(result: ScanResult, console: Console, *, wide: bool = False, grouped: bool = True) -> None:
     for line in failure_lines(result):
         say(console, line)
     if result.status == "error":
         return
     if result.orphans:
         console.print(Text(f"Orphaned CVM instances ({len(result.orphans)})", style="bold"))
-        _print(console, orphan_lines(result, console.width, wide))
+        _print(console, orphan_lines(result, console.width, wide, grouped))
     else:
         console.print("No orphaned CVM instances found" + ("." if result.status == "ok" else " in what was listed."))
     if result.unverified:
@@ -159,6 +166,10 @@ def render_table(result: ScanResult, console: Console, *, wide: bool = False) ->
             for u in result.unverified
         ]
         _print(console, layout(columns, rows, console.width))
+    cost = totals(result.orphans, None, result.scanned_at)
+    if cost is not None:
+        total = f"Cost: about {money(cost.monthly, cost.currency)} a month"
+        console.print(plain(total + (f"; {len(cost.unpriced)} without a price" if cost.unpriced else "")))
     failed = sum(1 for r in result.regions if r.status != "ok")
     console.print(
         summary_line(result.status, len(result.orphans), len(result.unverified), len(result.regions), failed),

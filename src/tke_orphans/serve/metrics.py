@@ -19,6 +19,12 @@ class Metrics:
             ["account", "region", "instance_id", "reason"],
             registry=r,
         )
+        self.monthly_cost = Gauge(
+            "tke_orphans_orphan_monthly_cost",
+            "What the orphans cost a month at list price (priced ones only; pricing.enabled).",
+            ["account", "region", "reason", "currency"],
+            registry=r,
+        )
         self.unverified = Gauge(
             "tke_orphans_unverified", "Candidates that could not be checked.", ["account", "region"], registry=r
         )
@@ -56,7 +62,7 @@ class Metrics:
         self.last_scan.set(finished_at)
         if result.status == "ok":
             self.last_success.set(finished_at)
-        for gauge in (self.orphans, self.orphan_age, self.unverified, self.region_up):
+        for gauge in (self.orphans, self.orphan_age, self.unverified, self.region_up, self.monthly_cost):
             gauge.clear()
         for r in result.regions:
             self.region_up.labels(r.account, r.region).set(1 if r.status == "ok" else 0)
@@ -66,6 +72,8 @@ class Metrics:
             first = job.first_seen.get(o.instance.instance_id, result.scanned_at)
             age = (result.scanned_at - first).total_seconds()
             self.orphan_age.labels(o.account, o.region, o.instance.instance_id, o.reason.value).set(age)
+            if o.cost is not None and o.cost.monthly is not None:
+                self.monthly_cost.labels(o.account, o.region, o.reason.value, o.cost.currency).inc(o.cost.monthly)
         for u in result.unverified:
             self.unverified.labels(u.account, u.region).inc()
         for d in job.deliveries:

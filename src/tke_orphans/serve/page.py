@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any, Literal
 
+from ..costs import money, top, totals
 from ..model import ScanResult
 from ..notify.i18n import CHARGE, EVIDENCE, REASONS, duration, when, zone
 from ..records import parse_iso
@@ -34,6 +35,12 @@ WORDS: dict[str, dict[Lang, str]] = {
     "updated": {"zh-CN": "最近一次扫描", "en": "Last scan"},
     "never": {"zh-CN": "尚未扫描", "en": "no scan yet"},
     "switch": {"zh-CN": "English", "en": "中文"},
+    "cost": {"zh-CN": "费用（目录价）", "en": "Cost (list price)"},
+    "monthly": {"zh-CN": "每月", "en": "Monthly"},
+    "wasted": {"zh-CN": "已浪费", "en": "Wasted so far"},
+    "unpriced": {"zh-CN": "无法询价", "en": "Without a price"},
+    "top_cost": {"zh-CN": "费用最高的 10 台", "en": "Top 10 by monthly cost"},
+    "source": {"zh-CN": "来源", "en": "Source"},
 }
 CSS = """
 body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
@@ -79,6 +86,39 @@ def _plot(points: list[tuple[str, int]], lang: Lang) -> str:
     )
 
 
+def _costs(last: ScanResult, first_seen: dict[str, datetime], lang: Lang) -> list[str]:
+    """The totals (per region, reason, account) and the 10 costliest orphans of the last scan."""
+    t = totals(last.orphans, first_seen, last.scanned_at)
+    if t is None:
+        return []
+    cur = t.currency
+    cells = [f"{_w('monthly', lang)}: <b>{_text(money(t.monthly, cur))}</b>"]
+    cells.append(f"{_w('wasted', lang)}: {_text(money(t.wasted, cur))}")
+    if t.unpriced:
+        cells.append(f"{_w('unpriced', lang)}: {len(t.unpriced)}")
+    out = [f"<h2>{_w('cost', lang)}</h2><p id='cost-total'>" + " · ".join(cells) + "</p>"]
+    groups = (("where", t.by_region), ("reason", t.by_reason), ("owner", t.by_account))
+    for key, sums in groups:
+        if key == "owner" and len(sums) < 2:
+            continue
+        label = (lambda k: REASONS[k][lang]) if key == "reason" else (lambda k: k)
+        items = ", ".join(f"{_text(label(k))} {_text(money(v, cur))}" for k, v in sums.items())
+        out.append(f"<p class='muted'>{_w(key, lang)}: {items}</p>")
+    costly = top(last.orphans, 10)
+    if costly:
+        heads = "".join(f"<th>{_w(h, lang)}</th>" for h in ("instance", "where", "monthly", "source"))
+        out.append(f"<h3>{_w('top_cost', lang)}</h3><table id='top-cost'><tr>{heads}</tr>")
+        for o in costly:
+            assert o.cost is not None
+            out.append(
+                f"<tr><td><code>{_text(o.instance.instance_id)}</code><br>{_text(o.instance.name)}</td>"
+                f"<td>{_text(o.region)}</td><td>{_text(money(o.cost.monthly, o.cost.currency))}</td>"
+                f"<td>{_text(o.cost.source or '-')}: {_text(o.cost.detail)}</td></tr>"
+            )
+        out.append("</table>")
+    return out
+
+
 def render_page(
     orphans: list[dict[str, Any]],
     last: ScanResult | None,
@@ -107,6 +147,9 @@ def render_page(
     out.append(
         f"<p><span class='count' id='orphan-count'>{len(orphans)}</span> · {_w('updated', lang)}: {_text(updated)}</p>"
     )
+    if last is not None:
+        first_seen = {json.loads(r["record_json"])["instance_id"]: parse_iso(r["first_seen"]) for r in orphans}
+        out += _costs(last, first_seen, lang)
     out.append(f"<h2>{_w('orphans', lang)}</h2>")
     if not orphans:
         out.append(f"<p id='no-orphans'>{_w('none', lang)}</p>")

@@ -20,6 +20,7 @@ from .migrations import MIGRATIONS
 from .nodes import Nodes
 from .orphans import Orphans
 from .outbox import Outbox
+from .prices import Prices
 from .scans import Scans
 from .store import utcnow
 
@@ -93,6 +94,7 @@ class StateDB:
         self._depth = 0
         self.scans, self.nodes, self.orphans = Scans(self), Nodes(self), Orphans(self)
         self.events, self.actions, self.outbox, self.sends = Events(self), Actions(self), Outbox(self), Sends(self)
+        self.prices = Prices(self)
         self._check_file()
         try:
             if lock:

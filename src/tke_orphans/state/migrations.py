@@ -138,3 +138,20 @@ MIGRATIONS += [
         """,
     ),
 ]
+
+MIGRATIONS += [
+    (
+        "0006_price_cache",
+        """
+        -- Prices of instance configurations (cloud/pricing.py's key), per account: they change rarely, and serve
+        -- should not ask again every pass. Read back only within pricing.cache_ttl of fetched_at.
+        CREATE TABLE price_cache (
+            account TEXT NOT NULL,
+            key TEXT NOT NULL,
+            cost_json TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (account, key)
+        );
+        """,
+    ),
+]

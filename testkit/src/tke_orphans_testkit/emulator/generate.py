@@ -44,6 +44,11 @@ OWNER_TAG = "tke-clusterId"
 TYPES = [("S5.MEDIUM4", 2, 4), ("S5.LARGE8", 4, 8), ("SA5.2XLARGE16", 8, 16), ("S6.4XLARGE32", 16, 32)]
 DECOY_NAMES = ["redis-cluster-{}", "k8s-bastion-{}", "web-node-{}", "mysql-cluster-{}", "nodejs-app-{}", "jenkins-{}"]
 DECOY_TAGS = [("app", "redis-cluster"), ("role", "node"), ("kubernetes", "no"), ("team", "tke-platform")]
+# List prices (CNY): per hour postpaid and spot, per month prepaid. One type is sold out in one zone, so that a
+# scan of a generated world also prices by the machine type alone.
+TYPE_PRICES = {"S5.MEDIUM4": (0.32, 158, 0.064), "S5.LARGE8": (0.64, 316, 0.128), "SA5.2XLARGE16": (1.1, 530, 0.22),
+               "S6.4XLARGE32": (2.6, 1250, 0.52)}  # fmt: skip
+SOLD_OUT = ("ap-guangzhou-3", "S6.4XLARGE32")
 ORPHAN_KINDS = ["pool_retained", "pool_custom_name", "manual_removed", "cluster_deleted", "pool_deleted", "owner_tag"]
 
 
@@ -95,6 +100,10 @@ class _Builder:
             inst["ExpiredTime"] = f"+{self.rng.randint(1, 300)}d"
         if self.rng.random() < 0.1:
             inst["PublicIpAddresses"] = [f"159.75.{n >> 8 & 255}.{n & 255}"]
+            kind = "BANDWIDTH_PREPAID" if prepaid else "BANDWIDTH_POSTPAID_BY_HOUR"
+            inst["InternetAccessible"] = {"InternetChargeType": kind, "InternetMaxBandwidthOut": 10}
+        if n % 3 == 0:  # from the counter, not the random stream: worlds of a seed stay what they were
+            inst["DataDisks"] = [{"DiskType": "CLOUD_PREMIUM", "DiskSize": 100}]
         inst.update(extra)
         region.instances.append(inst)
         return inst
@@ -271,7 +280,23 @@ def generate_world(
     return {
         "credentials": [{"name": "generated", "secret_id": sid, "secret_key": "gen-" + b.ids.new("", 28)}],
         "regions": out_regions,
+        "prices": prices(),
         "answer_key": {"orphans": b.orphans, "not_orphans": b.not_orphans},
+    }
+
+
+def prices() -> dict[str, Any]:
+    types = []
+    for itype, (hourly, monthly, spot) in TYPE_PRICES.items():
+        for charge, price in (("POSTPAID_BY_HOUR", hourly), ("PREPAID", monthly), ("SPOTPAID", spot)):
+            types.append({"InstanceType": itype, "InstanceChargeType": charge, "Price": price})
+    zone, itype = SOLD_OUT
+    types.append({"Zone": zone, "InstanceType": itype, "InstanceChargeType": "POSTPAID_BY_HOUR",
+                  "Price": TYPE_PRICES[itype][0], "Status": "SOLD_OUT"})  # fmt: skip
+    return {
+        "types": types,
+        "disk_hourly": {"CLOUD_BSSD": 0.0004, "CLOUD_PREMIUM": 0.00048, "CLOUD_SSD": 0.0014},
+        "disk_monthly": {"CLOUD_BSSD": 0.3, "CLOUD_PREMIUM": 0.35, "CLOUD_SSD": 1.0},
     }
 
 

@@ -12,6 +12,10 @@ REAL_LIMITS: dict[tuple[str, str], float] = {
     ("cvm", "DescribeRegions"): 20,
     ("cvm", "DescribeZones"): 20,
     ("cvm", "TerminateInstances"): 10,
+    ("cvm", "InquiryPriceRunInstances"): 10,
+    ("cvm", "InquiryPriceRenewInstances"): 10,
+    ("cvm", "InquiryPriceTerminateInstances"): 10,
+    ("cvm", "DescribeZoneInstanceConfigInfos"): 20,
     ("region", "DescribeRegions"): 50,
 }
 DEFAULT_LIMITS = {"tke": 20.0, "cvm": 20.0, "region": 20.0}

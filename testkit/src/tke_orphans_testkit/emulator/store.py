@@ -40,13 +40,27 @@ def instance_api(inst: Instance) -> dict[str, Any]:
         "RestrictState": inst.RestrictState,
         "InstanceName": inst.InstanceName,
         "InstanceChargeType": inst.InstanceChargeType,
-        "SystemDisk": {"DiskType": "CLOUD_BSSD", "DiskId": "disk-" + inst.InstanceId[4:], "DiskSize": 50},
-        "DataDisks": None,
+        "SystemDisk": {
+            "DiskType": inst.SystemDisk.DiskType,
+            "DiskId": "disk-" + inst.InstanceId[4:],
+            "DiskSize": inst.SystemDisk.DiskSize,
+        },
+        "DataDisks": [
+            {
+                "DiskSize": d.DiskSize,
+                "DiskType": d.DiskType,
+                "DiskId": d.DiskId or f"disk-{inst.InstanceId[4:]}d{i}",
+                "DeleteWithInstance": d.DeleteWithInstance,
+            }
+            for i, d in enumerate(inst.DataDisks)
+        ]
+        or None,
         "PrivateIpAddresses": list(inst.PrivateIpAddresses),
         "PublicIpAddresses": None if inst.PublicIpAddresses is None else list(inst.PublicIpAddresses),
         "InternetAccessible": {
-            "InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR",
-            "InternetMaxBandwidthOut": 0,
+            "InternetChargeType": inst.InternetAccessible.InternetChargeType,
+            "InternetMaxBandwidthOut": inst.InternetAccessible.InternetMaxBandwidthOut,
+            "BandwidthPackageId": inst.InternetAccessible.BandwidthPackageId,
         },
         "VirtualPrivateCloud": {
             "VpcId": inst.VirtualPrivateCloud.VpcId,
@@ -54,7 +68,7 @@ def instance_api(inst: Instance) -> dict[str, Any]:
             "AsVpcGateway": False,
         },
         "ImageId": inst.ImageId,
-        "RenewFlag": "NOTIFY_AND_MANUAL_RENEW" if inst.InstanceChargeType == "PREPAID" else None,
+        "RenewFlag": (inst.RenewFlag or "NOTIFY_AND_MANUAL_RENEW") if inst.InstanceChargeType == "PREPAID" else None,
         "CreatedTime": iso(inst.CreatedTime),
         "ExpiredTime": iso(inst.ExpiredTime),
         "OsName": inst.OsName,

@@ -105,6 +105,32 @@ class Vpc(_Strict):
     SubnetId: str = "subnet-default"
 
 
+DiskType = Literal[
+    "LOCAL_BASIC", "LOCAL_SSD", "CLOUD_BASIC", "CLOUD_SSD", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_HSSD", "CLOUD_TSSD"
+]
+InternetChargeType = Literal[
+    "BANDWIDTH_PREPAID", "TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE"
+]
+
+
+class SystemDiskSpec(_Strict):
+    DiskType: DiskType = "CLOUD_BSSD"
+    DiskSize: Annotated[int, Field(ge=20, le=1024)] = 50
+
+
+class DataDiskSpec(_Strict):
+    DiskType: DiskType = "CLOUD_BSSD"
+    DiskSize: Annotated[int, Field(ge=10, le=32000)]
+    DiskId: Annotated[str, Field(pattern=r"^disk-[0-9a-z]+$")] | None = None
+    DeleteWithInstance: bool = True
+
+
+class InternetSpec(_Strict):
+    InternetChargeType: InternetChargeType = "TRAFFIC_POSTPAID_BY_HOUR"
+    InternetMaxBandwidthOut: Annotated[int, Field(ge=0, le=10000)] = 0
+    BandwidthPackageId: str | None = None
+
+
 class Instance(_Strict):
     """A CVM instance, as DescribeInstances shows it (the fields tke-orphans and its tests use)."""
 
@@ -124,6 +150,13 @@ class Instance(_Strict):
     Tags: list[Tag] = []
     ImageId: str = "img-eb30mz89"
     OsName: str = "TencentOS Server 3.1 (TK4)"
+    SystemDisk: SystemDiskSpec = SystemDiskSpec()
+    DataDisks: list[DataDiskSpec] = []
+    InternetAccessible: InternetSpec = InternetSpec()
+    # Prepaid only (None for the others, as DescribeInstances answers).
+    RenewFlag: Literal["NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW"] | None = (
+        None
+    )
     DisableApiTermination: bool = False
     RestrictState: Literal["NORMAL", "EXPIRED", "PROTECTIVELY_ISOLATED"] = "NORMAL"
     IsolatedSource: Literal["NOTISOLATED", "ARREAR", "EXPIRE", "MANMADE", "CONFIRM_CREATE"] = "NOTISOLATED"
@@ -174,6 +207,35 @@ class Region(_Strict):
     clusters: list[Cluster] = []
 
 
+PricedChargeType = Literal["PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID"]
+
+
+class TypePrice(_Strict):
+    """One machine type's list price in one zone ("*": every zone of the regions) for one charge type: per hour
+    (postpaid, spot) or per month (prepaid). A SOLD_OUT type is still described, but cannot be quoted."""
+
+    Zone: Annotated[str, Field(min_length=1)] = "*"
+    InstanceType: Annotated[str, Field(min_length=1)]
+    InstanceChargeType: PricedChargeType
+    Price: Annotated[float, Field(ge=0)]
+    Status: Literal["SELL", "SOLD_OUT"] = "SELL"
+
+
+class Prices(_Strict):
+    """The price table the inquiry APIs answer from (the emulator's own rule: a quote is the type's price plus the
+    disks' and the bandwidth's, at these rates). Disk rates are per GB, bandwidth per Mbps; hourly rates apply to
+    postpaid and spot instances, monthly ones to prepaid."""
+
+    types: list[TypePrice] = []
+    disk_hourly: dict[DiskType, Annotated[float, Field(ge=0)]] = {}
+    disk_monthly: dict[DiskType, Annotated[float, Field(ge=0)]] = {}
+    bandwidth_hourly: Annotated[float, Field(ge=0)] = 0.063
+    bandwidth_monthly: Annotated[float, Field(ge=0)] = 20.0
+    traffic_per_gb: Annotated[float, Field(ge=0)] = 0.8
+    # The images that exist (a quote for any other fails with InvalidImageId.NotFound); None: every img- id.
+    images: list[str] | None = None
+
+
 class AnswerOrphan(_Strict):
     region: str
     instance_id: str
@@ -192,6 +254,7 @@ class AnswerKey(_Strict):
 class WorldSpec(_Strict):
     credentials: Annotated[list[Credential], Field(min_length=1)]
     regions: dict[Annotated[str, Field(pattern=r"^[a-z]+(-[a-z]+)+(-\d+)?$")], Region]
+    prices: Prices = Prices()
     answer_key: AnswerKey | None = None
 
 

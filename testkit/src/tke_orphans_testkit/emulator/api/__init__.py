@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cvm, region, tag, tke
+from . import cvm, price, region, tag, tke
 from .context import Answer, Ctx, Raw
 
 Handler = Callable[[Ctx, dict[str, Any]], Answer]
@@ -16,6 +16,9 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "DescribeRegions": cvm.describe_regions,
         "TerminateInstances": cvm.terminate_instances,
         "InquiryPriceTerminateInstances": cvm.inquiry_price_terminate_instances,
+        "InquiryPriceRunInstances": price.inquiry_price_run_instances,
+        "InquiryPriceRenewInstances": price.inquiry_price_renew_instances,
+        "DescribeZoneInstanceConfigInfos": price.describe_zone_instance_config_infos,
         "ModifyInstancesAttribute": cvm.modify_instances_attribute,
     },
     ("tag", "2018-08-13"): {

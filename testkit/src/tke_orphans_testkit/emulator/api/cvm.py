@@ -96,16 +96,21 @@ def _in_recycle_bin(d: dict[str, Any]) -> bool:
     return bool(d["InstanceState"] == "SHUTDOWN" and d["IsolatedSource"] != "NOTISOLATED")
 
 
+def instance_of(ctx: Ctx, iid: str) -> dict[str, Any]:
+    """One instance a request names, or the cloud's error for a malformed or unknown id."""
+    if not iid.startswith("ins-"):
+        raise ApiError("InvalidInstanceId.Malformed", f"The instance id `{iid}` is malformed.")
+    d = ctx.region.by_id.get(iid)
+    if d is None:
+        raise ApiError("InvalidInstanceId.NotFound", f"The instance `{iid}` does not exist.")
+    return d
+
+
 def _returnable(ctx: Ctx, ids: list[str]) -> list[dict[str, Any]]:
     """The instances of a TerminateInstances (or its price inquiry), checked as the cloud checks a batch."""
-    rs = ctx.region
     found: list[dict[str, Any]] = []
     for iid in ids:
-        if not iid.startswith("ins-"):
-            raise ApiError("InvalidInstanceId.Malformed", f"The instance id `{iid}` is malformed.")
-        d = rs.by_id.get(iid)
-        if d is None:
-            raise ApiError("InvalidInstanceId.NotFound", f"The instance `{iid}` does not exist.")
+        d = instance_of(ctx, iid)
         if d["DisableApiTermination"]:
             raise ApiError(
                 "UnsupportedOperation.InstancesProtected", f"The instance `{iid}` has termination protection on."

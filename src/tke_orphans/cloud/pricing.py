@@ -1,0 +1,205 @@
+"""List prices of one instance's configuration, from the CVM price APIs (the API shapes live here and nowhere else).
+
+Postpaid and spot: `InquiryPriceRunInstances` quotes the full configuration (type, image, disks, bandwidth).
+Prepaid: `InquiryPriceRenewInstances` for one month of this very instance, then the same inquiry as a one-month
+purchase. When a quote fails (the type is sold out, the image is gone), `DescribeZoneInstanceConfigInfos` gives the
+machine type's price alone (`type_only`). When nothing answers, the price is unknown, with the reasons: never 0.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import HOURS_A_MONTH, CostSource, Instance
+from .errors import CloudError
+from .session import Session
+
+POSTPAID = ("POSTPAID_BY_HOUR", "SPOTPAID")
+# The spot price is what the quote answers; a bid is required, and this one is high enough never to be the answer.
+SPOT_BID = "1000"
+
+
+@dataclass(frozen=True)
+class Quote:
+    hourly: float | None
+    monthly: float | None
+    source: CostSource | None
+    detail: str
+
+
+def config_key(inst: Instance) -> str:
+    """What the price depends on; instances with equal keys get one inquiry. The renew price of a prepaid instance
+    is taken as its configuration's (disk order and ids do not change a price)."""
+    net = inst.internet
+    return json.dumps(
+        [
+            inst.zone,
+            inst.instance_type,
+            inst.charge_type,
+            inst.image_id,
+            None if inst.system_disk is None else [inst.system_disk.disk_type, inst.system_disk.size_gb],
+            sorted([d.disk_type, d.size_gb] for d in inst.data_disks),
+            None if net is None else [net.charge_type, net.max_bandwidth_out, bool(net.bandwidth_package_id)],
+        ],
+        separators=(",", ":"),
+    )
+
+
+def _number(item: Any, *names: str) -> float | None:
+    """The first of `names` an ItemPrice has as a number (the cloud omits the ones that do not apply)."""
+    if not isinstance(item, dict):
+        return None
+    for name in names:
+        value = item.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def _fail(api: str, why: str) -> CloudError:
+    return CloudError(api, "InvalidResponse", why)
+
+
+def _describe(inst: Instance) -> list[str]:
+    parts = [inst.instance_type]
+    if inst.system_disk is not None:
+        parts.append(f"system disk {inst.system_disk.size_gb} GB")
+    if inst.data_disks:
+        parts.append(f"{len(inst.data_disks)} data disk(s) {sum(d.size_gb for d in inst.data_disks)} GB")
+    return parts
+
+
+def _run_params(inst: Instance, charge: str) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "Placement": {"Zone": inst.zone},
+        "ImageId": inst.image_id,
+        "InstanceChargeType": charge,
+        "InstanceType": inst.instance_type,
+    }
+    if inst.system_disk is not None:
+        params["SystemDisk"] = {"DiskType": inst.system_disk.disk_type, "DiskSize": inst.system_disk.size_gb}
+    if inst.data_disks:
+        params["DataDisks"] = [{"DiskType": d.disk_type, "DiskSize": d.size_gb} for d in inst.data_disks]
+    net = inst.internet
+    if net is not None and not net.bandwidth_package_id:
+        params["InternetAccessible"] = {
+            "InternetChargeType": net.charge_type,
+            "InternetMaxBandwidthOut": net.max_bandwidth_out,
+        }
+    if charge == "PREPAID":
+        params["InstanceChargePrepaid"] = {"Period": 1}
+    if charge == "SPOTPAID":
+        params["InstanceMarketOptions"] = {"MarketType": "spot", "SpotOptions": {"MaxPrice": SPOT_BID}}
+    return params
+
+
+def _bandwidth(price: dict[str, Any], inst: Instance, prepaid: bool, parts: list[str]) -> float:
+    """The bandwidth's share (per hour, or per month when `prepaid`); traffic billed per GB is named, not added."""
+    net = inst.internet
+    if net is None or net.max_bandwidth_out == 0:
+        return 0.0
+    if net.bandwidth_package_id:
+        parts.append("bandwidth billed by its package (not included)")
+        return 0.0
+    item = price.get("BandwidthPrice")
+    if isinstance(item, dict) and item.get("ChargeUnit") == "GB":
+        per_gb = _number(item, "UnitPriceDiscount", "UnitPrice")
+        parts.append(f"traffic {per_gb if per_gb is not None else '?'}/GB not included")
+        return 0.0
+    amount = (
+        _number(item, "DiscountPrice", "OriginalPrice") if prepaid else _number(item, "UnitPriceDiscount", "UnitPrice")
+    )
+    parts.append(f"bandwidth {net.max_bandwidth_out} Mbps")
+    return amount or 0.0
+
+
+def inquiry(session: Session, region: str, inst: Instance) -> Quote:
+    api = "cvm.InquiryPriceRunInstances"
+    resp = session.call("cvm", "InquiryPriceRunInstances", region, _run_params(inst, inst.charge_type))
+    price = resp.get("Price")
+    if not isinstance(price, dict):
+        raise _fail(api, "the answer has no Price")
+    parts = _describe(inst)
+    prepaid = inst.charge_type == "PREPAID"
+    if prepaid:
+        monthly = _number(price.get("InstancePrice"), "DiscountPrice", "OriginalPrice")
+        if monthly is None:
+            raise _fail(api, "the answer has no InstancePrice.DiscountPrice")
+        monthly += _bandwidth(price, inst, True, parts)
+        return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "inquiry", ", ".join(parts))
+    hourly = _number(price.get("InstancePrice"), "UnitPriceDiscount", "UnitPrice")
+    if hourly is None:
+        raise _fail(api, "the answer has no InstancePrice.UnitPrice")
+    hourly += _bandwidth(price, inst, False, parts)
+    if inst.charge_type == "SPOTPAID":
+        parts.append("spot price now")
+    return Quote(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "inquiry", ", ".join(parts))
+
+
+def renew(session: Session, region: str, inst: Instance) -> Quote:
+    """A prepaid instance's price for one more month (the API answers one total for all ids: ask one)."""
+    api = "cvm.InquiryPriceRenewInstances"
+    params = {"InstanceIds": [inst.instance_id], "InstanceChargePrepaid": {"Period": 1}}
+    resp = session.call("cvm", "InquiryPriceRenewInstances", region, params)
+    price = resp.get("Price")
+    monthly = _number(price.get("InstancePrice") if isinstance(price, dict) else None, "DiscountPrice", "OriginalPrice")
+    if monthly is None or not isinstance(price, dict):
+        raise _fail(api, "the answer has no Price.InstancePrice.DiscountPrice")
+    parts = [*_describe(inst), "one month's renewal"]
+    monthly += _bandwidth(price, inst, True, parts)
+    return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "renew", ", ".join(parts))
+
+
+def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
+    """The machine type's price alone, which a sold-out type still has."""
+    api = "cvm.DescribeZoneInstanceConfigInfos"
+    filters = [
+        {"Name": "zone", "Values": [inst.zone]},
+        {"Name": "instance-type", "Values": [inst.instance_type]},
+        {"Name": "instance-charge-type", "Values": [inst.charge_type]},
+    ]
+    resp = session.call("cvm", "DescribeZoneInstanceConfigInfos", region, {"Filters": filters})
+    items = resp.get("InstanceTypeQuotaSet")
+    if not isinstance(items, list):
+        raise _fail(api, "the answer has no InstanceTypeQuotaSet")
+    for item in items:
+        if not isinstance(item, dict) or (
+            item.get("Zone"),
+            item.get("InstanceType"),
+            item.get("InstanceChargeType"),
+        ) != (
+            inst.zone,
+            inst.instance_type,
+            inst.charge_type,
+        ):
+            continue
+        detail = f"type only ({inst.instance_type}; the full quote failed: {why})"
+        if inst.charge_type == "PREPAID":
+            monthly = _number(item.get("Price"), "DiscountPrice", "OriginalPrice")
+            if monthly is not None:
+                return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "type_only", detail)
+        else:
+            hourly = _number(item.get("Price"), "UnitPriceDiscount", "UnitPrice")
+            if hourly is not None:
+                return Quote(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "type_only", detail)
+    raise CloudError(api, "NotFound", f"no price for {inst.instance_type} ({inst.charge_type}) in {inst.zone}")
+
+
+def quote(session: Session, region: str, inst: Instance) -> Quote:
+    """The best price there is for this instance; never raises: an unknown price says why."""
+    if inst.charge_type not in (*POSTPAID, "PREPAID"):
+        return Quote(None, None, None, f"{inst.charge_type} instances are billed with their host or cluster")
+    failed: list[str] = []
+    steps = (renew, inquiry) if inst.charge_type == "PREPAID" else (inquiry,)
+    for step in steps:
+        try:
+            return step(session, region, inst)
+        except CloudError as exc:
+            failed.append(f"{exc.api}: {exc.code}: {exc.message}")
+    try:
+        return type_only(session, region, inst, failed[-1])
+    except CloudError as exc:
+        failed.append(f"{exc.api}: {exc.code}: {exc.message}")
+    return Quote(None, None, None, "; ".join(failed))

@@ -1,0 +1,89 @@
+"""Pricing the orphans of a scan: one inquiry per distinct configuration, through a cache that lives in the state.
+
+Pricing only adds a figure: it never changes which instances are orphans nor a region's status. A price that
+cannot be had is a Cost with `source` None and the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from .cloud import Session
+from .cloud.pricing import config_key, quote
+from .model import Cost, Instance, Orphan
+
+log = logging.getLogger(__name__)
+# Price calls are 10/s per API and region, and regions have separate budgets: a few workers per region keep every
+# region's pacer busy at once (a shared pool taken region by region would price one region after the other).
+WORKERS_PER_REGION = 4
+MAX_WORKERS = 64
+
+
+class PriceCache(Protocol):
+    def fresh(self, account: str, keys: list[str], now: datetime, ttl: timedelta) -> dict[str, Cost]: ...
+    def store(self, account: str, costs: Mapping[str, Cost], now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class PricingStats:
+    """What pricing did: configurations asked (each one `quote`, one to three calls) and served from the cache."""
+
+    asked: int = 0
+    cached: int = 0
+    unpriced: int = 0
+    seconds: float = 0.0
+
+
+def _interleaved(groups: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Round-robin over (account, region): the workers are spread over the regions from the start."""
+    by_region: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for g in groups:
+        by_region.setdefault((g[0], g[1]), []).append(g)
+    queues = list(by_region.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+
+
+def price_orphans(
+    orphans: Sequence[Orphan],
+    sessions: Mapping[str, Session],
+    *,
+    currency: str,
+    now: datetime,
+    ttl: timedelta,
+    cache: PriceCache | None = None,
+) -> tuple[tuple[Orphan, ...], PricingStats]:
+    """The orphans with their `cost`; the cache (the state's) is read and written from this thread only."""
+    started = time.monotonic()
+    groups: dict[tuple[str, str, str], Instance] = {}
+    for o in orphans:
+        groups.setdefault((o.account, o.region, config_key(o.instance)), o.instance)
+    costs: dict[tuple[str, str, str], Cost] = {}
+    if cache is not None:
+        for account in sorted({a for a, _, _ in groups}):
+            keys = [f"{r}|{k}" for a, r, k in groups if a == account]
+            for rk, cost in cache.fresh(account, keys, now, ttl).items():
+                region, key = rk.split("|", 1)
+                costs[(account, region, key)] = cost
+    todo = _interleaved([g for g in groups if g not in costs])
+    regions = len({(a, r) for a, r, _ in todo})
+    workers = max(1, min(len(todo), WORKERS_PER_REGION * regions, MAX_WORKERS))
+    with ThreadPoolExecutor(workers, thread_name_prefix="price") as pool:
+        futures = {g: pool.submit(quote, sessions[g[0]], g[1], groups[g]) for g in todo}
+        for g, fut in futures.items():
+            q = fut.result()
+            costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail)
+    if cache is not None and todo:
+        for account in sorted({g[0] for g in todo}):
+            cache.store(account, {f"{g[1]}|{g[2]}": costs[g] for g in todo if g[0] == account}, now)
+    priced = tuple(replace(o, cost=costs[(o.account, o.region, config_key(o.instance))]) for o in orphans)
+    stats = PricingStats(len(todo), len(groups) - len(todo), sum(1 for o in priced if o.cost and o.cost.source is None),
+                         round(time.monotonic() - started, 3))  # fmt: skip
+    log.info("priced %d orphan(s): %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
+             len(priced), stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
+    return priced, stats
