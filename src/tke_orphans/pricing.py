@@ -84,6 +84,6 @@ def price_orphans(
     priced = tuple(replace(o, cost=costs[(o.account, o.region, config_key(o.instance))]) for o in orphans)
     stats = PricingStats(len(todo), len(groups) - len(todo), sum(1 for o in priced if o.cost and o.cost.source is None),
                          round(time.monotonic() - started, 3))  # fmt: skip
-    log.info("priced %d orphan(s): %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
+    log.debug("priced %d orphan(s): %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
              len(priced), stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
     return priced, stats
