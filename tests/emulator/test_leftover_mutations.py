@@ -11,6 +11,7 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 
 Api = Any  # the `Api` helper of this folder's conftest
 GZ = "ap-guangzhou"
+Z3 = {"Zone": "ap-guangzhou-3"}
 CBS = ("cbs", "2017-03-12")
 CLB = ("clb", "2018-03-17")
 VPC = ("vpc", "2017-03-12")
@@ -19,15 +20,15 @@ TKE_DISK = [{"Key": "tke-cbs-provisioner-createBy-flag", "Value": "yes"}, {"Key"
 WORLD: dict[str, Any] = {
     "regions": {
         GZ: {
-            "instances": [{"InstanceId": "ins-m0000001", "CreatedTime": "-3d", "Placement": {"Zone": "ap-guangzhou-3"}}],
+            "instances": [{"InstanceId": "ins-m0000001", "CreatedTime": "-3d", "Placement": Z3}],
             "disks": [
                 {"DiskId": "disk-free0001", "DiskSize": 50, "CreateTime": "-9d", "Tags": TKE_DISK,
-                 "Placement": {"Zone": "ap-guangzhou-3"}},
-                {"DiskId": "disk-free0002", "DiskSize": 50, "CreateTime": "-8d", "Placement": {"Zone": "ap-guangzhou-3"}},
+                 "Placement": Z3},
+                {"DiskId": "disk-free0002", "DiskSize": 50, "CreateTime": "-8d", "Placement": Z3},
                 {"DiskId": "disk-prep0001", "DiskSize": 50, "CreateTime": "-7d", "DiskChargeType": "PREPAID",
-                 "DeadlineTime": "+20d", "Placement": {"Zone": "ap-guangzhou-3"}},
+                 "DeadlineTime": "+20d", "Placement": Z3},
                 {"DiskId": "disk-attd0001", "DiskSize": 50, "CreateTime": "-6d", "DiskState": "ATTACHED",
-                 "InstanceId": "ins-m0000001", "Placement": {"Zone": "ap-guangzhou-3"}},
+                 "InstanceId": "ins-m0000001", "Placement": Z3},
             ],
             "load_balancers": [
                 {"LoadBalancerId": "lb-tke00001", "CreateTime": "-5d",

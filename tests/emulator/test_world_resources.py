@@ -12,15 +12,16 @@ import yaml
 from tke_orphans_testkit.emulator import WorldError, load_world, world_from_data
 
 GZ = "ap-guangzhou"
+Z3 = {"Zone": "ap-guangzhou-3"}
 BASE: dict[str, Any] = {
     "credentials": [{"secret_id": "AKIDworld", "secret_key": "world-key"}],
     "regions": {
         GZ: {
-            "instances": [{"InstanceId": "ins-r0000001", "CreatedTime": "-3d", "Placement": {"Zone": "ap-guangzhou-3"}}],
+            "instances": [{"InstanceId": "ins-r0000001", "CreatedTime": "-3d", "Placement": Z3}],
             "disks": [
-                {"DiskId": "disk-r0000001", "DiskSize": 50, "CreateTime": "-2d", "Placement": {"Zone": "ap-guangzhou-3"}},
+                {"DiskId": "disk-r0000001", "DiskSize": 50, "CreateTime": "-2d", "Placement": Z3},
                 {"DiskId": "disk-r0000002", "DiskSize": 50, "CreateTime": "-2d", "DiskState": "ATTACHED",
-                 "InstanceId": "ins-r0000001", "Placement": {"Zone": "ap-guangzhou-3"}},
+                 "InstanceId": "ins-r0000001", "Placement": Z3},
             ],
             "load_balancers": [{"LoadBalancerId": "lb-r0000001", "CreateTime": "-1d", "MasterZone": "ap-guangzhou-3"}],
             "addresses": [
@@ -56,7 +57,7 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("lb-zone", _in("load_balancers", 0, MasterZone="ap-beijing-1"), P + "load_balancers[0].MasterZone", "ap-beijing"),
     ("lb-no-time", _drop("load_balancers", 0, "CreateTime"), P + "load_balancers[0].CreateTime", "missing"),
     ("eip-bound-to-nothing", _in("addresses", 0, AddressStatus="BIND"), P + "addresses[0].InstanceId", "BIND"),
-    ("eip-unbound-with-instance", _in("addresses", 1, AddressStatus="UNBIND"), P + "addresses[1].AddressStatus", "ins-"),
+    ("eip-unbound-with-ins", _in("addresses", 1, AddressStatus="UNBIND"), P + "addresses[1].AddressStatus", "ins-"),
     ("eip-on-stranger", _in("addresses", 1, InstanceId="ins-zzz00001"), P + "addresses[1].InstanceId", "ins-zzz00001"),
     ("eip-bad-ip", _in("addresses", 0, AddressIp="here"), P + "addresses[0].AddressIp", "pattern"),
     ("duplicate-eip", _in("addresses", 1, AddressId="eip-r0000001"), P + "addresses[1]", "duplicates"),
