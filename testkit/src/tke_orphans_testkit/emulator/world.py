@@ -198,6 +198,8 @@ class AnswerKey(_Strict):
     orphans: list[AnswerOrphan] = []
     not_orphans: dict[str, str] = {}
     leftovers: list[AnswerLeftover] = []
+    # CLBs a user made that a deleted cluster reused (tke-clusterId, no createdBy flag): reported, never cleaned up.
+    reused: list[AnswerLeftover] = []
     # Resources that look like leftovers and are not (attached, user-owned, reused, of a live cluster): id -> why.
     not_leftovers: dict[str, str] = {}
 
