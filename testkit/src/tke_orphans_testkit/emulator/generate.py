@@ -279,7 +279,9 @@ def generate_world(
         b.rng.shuffle(region.instances)
         out_regions[name] = {"instances": region.instances, "clusters": region.clusters}
     sid = secret_id or "AKIDgen" + b.ids.new("", 29).upper()
-    rb = ResourceBuilder(seed, b.ids.used)
+    # Their own random stream: a seed's instances and clusters stay what they were before resources existed.
+    rids = _Ids(random.Random(f"resources-{seed}"), b.ids.used)
+    rb = ResourceBuilder(rids.rng, rids.new)
     for name, budget in zip(REGIONS[:regions], _split(instances, regions), strict=True):
         gone = sorted({o["cluster_id"] for o in b.orphans if o["region"] == name and o["reason"] == "cluster_deleted"})
         rb.region(name, out_regions[name], gone, budget)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,6 @@ DISK_FLAG = "tke-cbs-provisioner-createBy-flag"
 LB_FLAG = "tke-createdBy-flag"
 CLUSTER = "tke-clusterId"
 EIP_FLAG = "tke-created-eip"
-ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _tags(*pairs: tuple[str, str]) -> list[dict[str, str]]:
@@ -26,25 +26,18 @@ def _tags(*pairs: tuple[str, str]) -> list[dict[str, str]]:
 
 @dataclass
 class ResourceBuilder:
-    """Adds resources to generated regions; `used` is the world's id set, so that no id is given twice."""
+    """Adds resources to generated regions, drawing from `rng` and taking ids from `new` (the world's own id
+    source, so that no id is given twice)."""
 
-    seed: int
-    used: set[str]
+    rng: random.Random
+    new: Callable[[str], str]
     leftovers: list[dict[str, Any]] = field(default_factory=list)
     reused: list[dict[str, Any]] = field(default_factory=list)
     not_leftovers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.rng = random.Random(f"resources-{self.seed}")
         self.ip = 0
         self.protected = False
-
-    def new(self, prefix: str) -> str:
-        while True:
-            value = prefix + "".join(self.rng.choices(ALPHABET, k=8))
-            if value not in self.used:
-                self.used.add(value)
-                return value
 
     def _ip(self) -> str:
         self.ip += 1
