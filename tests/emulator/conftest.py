@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tencentcloud.cbs.v20170312.cbs_client import CbsClient
+from tencentcloud.clb.v20180317.clb_client import ClbClient
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.credential import Credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 from tencentcloud.tke.v20180525.tke_client import TkeClient
+from tencentcloud.vpc.v20170312.vpc_client import VpcClient
 
 from tke_orphans_testkit.emulator import Emulator, World, load_world, world_from_data
 
@@ -47,6 +50,15 @@ class Api:
 
     def tke(self, region: str = "ap-guangzhou", **kw: Any) -> TkeClient:
         return TkeClient(self.credential(), region, self.profile(**kw))
+
+    def cbs(self, region: str = "ap-guangzhou") -> CbsClient:
+        return CbsClient(self.credential(), region, self.profile())
+
+    def clb(self, region: str = "ap-guangzhou") -> ClbClient:
+        return ClbClient(self.credential(), region, self.profile())
+
+    def vpc(self, region: str = "ap-guangzhou") -> VpcClient:
+        return VpcClient(self.credential(), region, self.profile())
 
     def common(self, service: str, version: str, region: str = "", **kw: Any) -> CommonClient:
         return CommonClient(service, version, self.credential(), region, self.profile(**kw))

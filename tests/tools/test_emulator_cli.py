@@ -121,3 +121,13 @@ def test_official_tccli_talks_to_the_emulator(served: str, tmp_path: Path) -> No
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert "AuthFailure.SignatureFailure" in wrong.stdout + wrong.stderr
+    # The tag API across products: a deleted cluster's disk, CLBs and EIPs, by six-segment name.
+    tagged = subprocess.run(
+        [tccli, "tag", "GetResources", "--region", "ap-guangzhou", "--MaxResults", "200",
+         "--TagFilters", '[{"TagKey": "tke-clusterId", "TagValue": ["cls-gone0001"]}]', *base],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert tagged.returncode == 0, tagged.stdout + tagged.stderr
+    names = {m["Resource"] for m in json.loads(tagged.stdout)["ResourceTagMappingList"]}
+    assert "qcs::cvm:ap-guangzhou:uin/100000000001:volume/disk-gzleft01" in names
+    assert "qcs::clb:ap-guangzhou:uin/100000000001:clb/lb-gzleft01" in names

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from .generate_resources import ResourceBuilder
+
 REGIONS = [
     "ap-guangzhou",
     "ap-shanghai",
@@ -277,11 +279,23 @@ def generate_world(
         b.rng.shuffle(region.instances)
         out_regions[name] = {"instances": region.instances, "clusters": region.clusters}
     sid = secret_id or "AKIDgen" + b.ids.new("", 29).upper()
+    # Their own random stream: a seed's instances and clusters stay what they were before resources existed.
+    rids = _Ids(random.Random(f"resources-{seed}"), b.ids.used)
+    rb = ResourceBuilder(rids.rng, rids.new)
+    for name, budget in zip(REGIONS[:regions], _split(instances, regions), strict=True):
+        gone = sorted({o["cluster_id"] for o in b.orphans if o["region"] == name and o["reason"] == "cluster_deleted"})
+        rb.region(name, out_regions[name], gone, budget)
     return {
         "credentials": [{"name": "generated", "secret_id": sid, "secret_key": "gen-" + b.ids.new("", 28)}],
         "regions": out_regions,
         "prices": prices(),
-        "answer_key": {"orphans": b.orphans, "not_orphans": b.not_orphans},
+        "answer_key": {
+            "orphans": b.orphans,
+            "not_orphans": b.not_orphans,
+            "leftovers": rb.leftovers,
+            "reused": rb.reused,
+            "not_leftovers": rb.not_leftovers,
+        },
     }
 
 

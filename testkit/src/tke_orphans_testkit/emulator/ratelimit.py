@@ -17,8 +17,11 @@ REAL_LIMITS: dict[tuple[str, str], float] = {
     ("cvm", "InquiryPriceTerminateInstances"): 10,
     ("cvm", "DescribeZoneInstanceConfigInfos"): 20,
     ("region", "DescribeRegions"): 50,
+    ("tag", "GetResources"): 20,
 }
-DEFAULT_LIMITS = {"tke": 20.0, "cvm": 20.0, "region": 20.0}
+# The cbs, clb and vpc calls served here (DescribeDisks, TerminateDisks, DescribeLoadBalancers, DeleteLoadBalancer,
+# DescribeAddresses, ReleaseAddresses) take the API 3.0 default of 20/s.
+DEFAULT_LIMITS = {"tke": 20.0, "cvm": 20.0, "region": 20.0, "cbs": 20.0, "clb": 20.0, "vpc": 20.0, "tag": 20.0}
 
 
 def real_limit(service: str, action: str) -> float:

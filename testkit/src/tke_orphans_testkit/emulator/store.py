@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .store_resources import address_api, disk_api, lb_api
 from .world import Cluster, Instance, NodePool, World
 
 
@@ -124,6 +125,10 @@ class RegionStore:
     clusters: list[ClusterRec] = field(default_factory=list)
     cluster_by_id: dict[str, ClusterRec] = field(default_factory=dict)
     node_of: dict[str, str] = field(default_factory=dict)
+    # Disks, load balancers and addresses by id, in the world file's order (dicts keep it).
+    disks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    load_balancers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    addresses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def encode(self, instance_id: str) -> str:
         text = self.encoded.get(instance_id)
@@ -174,6 +179,9 @@ class Store:
                         rs.node_of[node.InstanceId] = cluster.ClusterId
                 rs.clusters.append(rec)
                 rs.cluster_by_id[cluster.ClusterId] = rec
+            rs.disks = {d.DiskId: disk_api(d) for d in region.disks}
+            rs.load_balancers = {lb.LoadBalancerId: lb_api(lb, name) for lb in region.load_balancers}
+            rs.addresses = {a.AddressId: address_api(a) for a in region.addresses}
             self.regions[name] = rs
 
     # ---- changes to the world while it is served (tests, and the cloud's own mutating actions) ----------------

@@ -8,73 +8,19 @@ A bad file is rejected with the file, the path inside it and what is wrong; see 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-_RELATIVE = re.compile(r"^([+-])(\d+(?:\.\d+)?)([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+from .world_base import ChargeType, InstanceState, Placement, Role, Tag, Time, WorldError, parse_time
+from .world_resources import Address, Disk, LoadBalancer, check_resources
 
-InstanceState = Literal[
-    "PENDING",
-    "LAUNCH_FAILED",
-    "RUNNING",
-    "STOPPED",
-    "STARTING",
-    "STOPPING",
-    "REBOOTING",
-    "SHUTDOWN",
-    "TERMINATING",
-]
-ChargeType = Literal["PREPAID", "POSTPAID_BY_HOUR", "CDHPAID", "SPOTPAID", "CDCPAID"]
-Role = Literal["WORKER", "MASTER", "ETCD", "MASTER_ETCD"]
-
-
-class WorldError(ValueError):
-    """A world file that cannot be served: names the file, the path inside it and the problem."""
-
-    def __init__(self, source: str, path: str, problem: str) -> None:
-        self.source, self.path, self.problem = source, path, problem
-        where = f"{source}: {path}" if path else source
-        super().__init__(f"{where}: {problem}")
-
-
-def parse_time(value: object, now: datetime) -> datetime:
-    """Parse an absolute ISO 8601 time or one relative to `now` ("-3d", "+30d", "-90s")."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str):
-        raise ValueError(f"expected a time such as '-3d' or '2026-01-02T03:04:05Z', got {value!r}")
-    m = _RELATIVE.match(value.strip())
-    if m:
-        sign = -1 if m.group(1) == "-" else 1
-        try:
-            return now + sign * timedelta(seconds=float(m.group(2)) * _UNITS[m.group(3)])
-        except OverflowError:
-            raise ValueError(f"{value!r} is out of range: a time must fall within the years 1 to 9999") from None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"{value!r} is not a time: use ISO 8601 ('2026-01-02T03:04:05Z') or a relative time "
-            "('-5m', '-3d', '+30d'; units s, m, h, d, w)"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _time(value: object, info: ValidationInfo) -> datetime:
-    now = (info.context or {}).get("now") or datetime.now(UTC)
-    return parse_time(value, now)
-
-
-# A time field: absolute, or relative to the world's start-up instant passed in the validation context.
-Time = Annotated[datetime, BeforeValidator(_time)]
+__all__ = ["Placement", "Tag", "WorldError", "parse_time"]
 
 
 class _Strict(BaseModel):
@@ -88,16 +34,6 @@ class Credential(_Strict):
     name: str = ""
     # The owner account's uin: resource names (qcs::cvm:<region>:uin/<uin>:instance/<id>) and GetCallerIdentity.
     uin: Annotated[str, Field(pattern=r"^\d{5,20}$")] = "100000000001"
-
-
-class Tag(_Strict):
-    Key: Annotated[str, Field(min_length=1)]
-    Value: str = ""
-
-
-class Placement(_Strict):
-    Zone: Annotated[str, Field(min_length=1)]
-    ProjectId: int = 0
 
 
 class Vpc(_Strict):
@@ -205,6 +141,9 @@ class Region(_Strict):
     RegionState: Literal["AVAILABLE", "UNAVAILABLE"] = "AVAILABLE"
     instances: list[Instance] = []
     clusters: list[Cluster] = []
+    disks: list[Disk] = []
+    load_balancers: list[LoadBalancer] = []
+    addresses: list[Address] = []
 
 
 PricedChargeType = Literal["PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID"]
@@ -244,11 +183,25 @@ class AnswerOrphan(_Strict):
     node_pool_id: str | None = None
 
 
+class AnswerLeftover(_Strict):
+    """A disk, load balancer or address a deleted cluster left behind (kinds as the product reports them)."""
+
+    region: str
+    kind: Literal["cbs_disk", "clb", "eip"]
+    resource_id: str
+    cluster_id: str
+
+
 class AnswerKey(_Strict):
     """What a correct scan of this world must report (written by the generator)."""
 
     orphans: list[AnswerOrphan] = []
     not_orphans: dict[str, str] = {}
+    leftovers: list[AnswerLeftover] = []
+    # CLBs a user made that a deleted cluster reused (tke-clusterId, no createdBy flag): reported, never cleaned up.
+    reused: list[AnswerLeftover] = []
+    # Resources that look like leftovers and are not (attached, user-owned, reused, of a live cluster): id -> why.
+    not_leftovers: dict[str, str] = {}
 
 
 class WorldSpec(_Strict):
@@ -362,6 +315,7 @@ def _check_consistency(spec: WorldSpec, source: str) -> None:
                         f"{npath}.InstanceRole",
                         "a managed cluster has no master or etcd nodes of yours",
                     )
+        check_resources(rname, set(by_id), region, fail=lambda path, problem: WorldError(source, path, problem))
 
 
 def world_from_data(data: Any, *, source: str = "<world>", now: datetime | None = None) -> World:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cvm, price, region, tag, tke
+from . import cbs, clb, cvm, price, region, tag, tag_resources, tke, vpc
 from .context import Answer, Ctx, Raw
 
 Handler = Callable[[Ctx, dict[str, Any]], Answer]
@@ -23,6 +23,19 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
     },
     ("tag", "2018-08-13"): {
         "TagResources": tag.tag_resources,
+        "GetResources": tag_resources.get_resources,
+    },
+    ("cbs", "2017-03-12"): {
+        "DescribeDisks": cbs.describe_disks,
+        "TerminateDisks": cbs.terminate_disks,
+    },
+    ("clb", "2018-03-17"): {
+        "DescribeLoadBalancers": clb.describe_load_balancers,
+        "DeleteLoadBalancer": clb.delete_load_balancer,
+    },
+    ("vpc", "2017-03-12"): {
+        "DescribeAddresses": vpc.describe_addresses,
+        "ReleaseAddresses": vpc.release_addresses,
     },
     ("sts", "2018-08-13"): {
         "GetCallerIdentity": tag.get_caller_identity,
@@ -47,6 +60,7 @@ GLOBAL_ACTIONS = {
     ("region", "DescribeRegions"),
     ("cvm", "DescribeRegions"),
     ("tag", "TagResources"),
+    ("tag", "GetResources"),
 }
 
 __all__ = ["GLOBAL_ACTIONS", "ROUTES", "Ctx", "Handler", "Raw"]

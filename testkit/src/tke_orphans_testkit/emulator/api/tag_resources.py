@@ -1,0 +1,108 @@
+"""tag 2018-08-13 GetResources: the account's tagged resources across products, by tag, in pages of a token.
+
+Resources carry six-segment names, `qcs::<service>:<region>:uin/<uin>:<prefix>/<id>`: CVM instances
+`cvm ... instance/ins-`, CBS disks `cvm ... volume/disk-`, EIPs `cvm ... eip/eip-`, CLBs `clb ... clb/lb-`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import ApiError
+from ..store import Store
+from . import params as P
+from .context import Answer, Ctx
+
+MAX_FILTERS = 6
+MAX_VALUES = 10
+MAX_RESULTS = 200
+MAX_RESOURCE_LIST = 10
+
+
+def _resources(store: Store, uin: str) -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """(six-segment name, tags as Key/Value) of every tagged resource, regions in the world's order."""
+    for rname, rs in store.regions.items():
+        head = f":{rname}:uin/{uin}:"
+        for d in rs.instances:
+            yield f"qcs::cvm{head}instance/{d['InstanceId']}", d["Tags"]
+        for d in rs.disks.values():
+            yield f"qcs::cvm{head}volume/{d['DiskId']}", d["Tags"]
+        for lb in rs.load_balancers.values():
+            yield (
+                f"qcs::clb{head}clb/{lb['LoadBalancerId']}",
+                [{"Key": t["TagKey"], "Value": t["TagValue"]} for t in lb["Tags"]],
+            )
+        for a in rs.addresses.values():
+            yield f"qcs::cvm{head}eip/{a['AddressId']}", a["TagSet"]
+
+
+def _tag_filters(params: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    raw = params.get("TagFilters")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ApiError("InvalidParameterValue.TagFilters", "`TagFilters` must be a list of {TagKey, TagValue}.")
+    if len(raw) > MAX_FILTERS:
+        raise ApiError("InvalidParameterValue.TagFilters", f"At most {MAX_FILTERS} tag filters, got {len(raw)}.")
+    out = []
+    for f in raw:
+        if not isinstance(f, dict) or set(f) - {"TagKey", "TagValue"}:
+            raise ApiError("InvalidParameterValue.TagFilters", "Each tag filter is {TagKey, TagValue}.")
+        key, values = f.get("TagKey"), f.get("TagValue") or []
+        if not isinstance(key, str) or not key:
+            raise ApiError("InvalidParameterValue.TagKeyEmpty", "A tag filter needs its `TagKey`.")
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ApiError("InvalidParameterValue.TagFilters", f"`TagValue` of `{key}` must be strings.")
+        if len(values) > MAX_VALUES:
+            raise ApiError(
+                "InvalidParameterValue.TagFiltersLengthExceeded",
+                f"Tag filter `{key}` may hold at most {MAX_VALUES} values, got {len(values)}.",
+            )
+        out.append((key, tuple(values)))
+    return out
+
+
+def _offset(token: str | None) -> int:
+    """The opaque token is the next offset, base64-encoded; anything else is refused as the cloud refuses it."""
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        text = ""
+    if not text.startswith("o:") or not text[2:].isdigit():
+        raise ApiError("InvalidParameter.PaginationTokenInvalid", "The `PaginationToken` is not valid.")
+    return int(text[2:])
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode("ascii")).decode("ascii")
+
+
+def get_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    """Tag filters are ANDed (every group must match), values of one group ORed; a group without values matches
+    any value of its key. `ResourceList` answers those resources only, and then `MaxResults` does not apply."""
+    P.only(params, {"ResourceList", "TagFilters", "PaginationToken", "MaxResults"})
+    names = P.str_list(
+        params, "ResourceList", max_items=MAX_RESOURCE_LIST, over_code="LimitExceeded.ResourceNumPerRequest"
+    )
+    groups = _tag_filters(params)
+    limit = P.opt_int(params, "MaxResults", 50, lo=1, hi=MAX_RESULTS, over_code="InvalidParameter")
+    offset = _offset(P.opt_str(params, "PaginationToken"))
+    wanted = set(names) if names else None
+    with ctx.store.lock:
+        found = []
+        for name, tag_list in _resources(ctx.store, ctx.caller_uin or ""):
+            if not tag_list or (wanted is not None and name not in wanted):
+                continue
+            have: dict[str, str] = {t["Key"]: t["Value"] for t in tag_list}
+            if all(k in have and (not vs or have[k] in vs) for k, vs in groups):
+                found.append({"Resource": name, "Tags": [{"TagKey": k, "TagValue": v} for k, v in have.items()]})
+    if wanted is not None:
+        return {"PaginationToken": "", "ResourceTagMappingList": found}
+    page = found[offset : offset + limit]
+    more = offset + limit < len(found)
+    return {"PaginationToken": _token(offset + limit) if more else "", "ResourceTagMappingList": page}
