@@ -30,12 +30,8 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from orjson import loads  # the fastest parser at hand: the ideal client is the SDK's cost, not ours
 from worlds import PAGE, limit
-
-try:  # the fastest parser at hand: the ideal client is the SDK's cost, not ours
-    from orjson import loads
-except ImportError:  # pragma: no cover
-    from json import loads
 
 VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25"}
 TKE_2022 = "2022-05-01"
