@@ -103,6 +103,13 @@ def pages(call: Callable[[int], Any], key: str, pool: ThreadPoolExecutor | None 
     return items
 
 
+def count_pages(call: Callable[[int], Any], key: str, pool: ThreadPoolExecutor) -> int:
+    """Every page, in parallel after the first, counted: no page is kept longer than it takes to parse it."""
+    first = call(0)
+    later = [pool.submit(lambda o: len(call(o)[key]), o) for o in range(PAGE, first["TotalCount"], PAGE)]
+    return len(first[key]) + sum(f.result() for f in later)
+
+
 def region_scan(c: Client, region: str, orphans: list[str]) -> int:
     """Lists the region as a complete scan must; returns how many instances it saw."""
 
@@ -117,7 +124,7 @@ def region_scan(c: Client, region: str, orphans: list[str]) -> int:
             pages(listing("tke", "DescribeClusterInstances", native, TKE_2022), "InstanceSet")
 
     with ThreadPoolExecutor(THREADS) as cvm, ThreadPoolExecutor(THREADS) as tke, ThreadPoolExecutor(1) as track:
-        seen = track.submit(lambda: len(pages(listing("cvm", "DescribeInstances", {}), "InstanceSet", cvm)))
+        seen = track.submit(count_pages, listing("cvm", "DescribeInstances", {}), "InstanceSet", cvm)
         clusters = pages(listing("tke", "DescribeClusters", {}), "Clusters", tke)
         jobs: list[Future[Any]] = []
         for cl in clusters:
@@ -128,14 +135,14 @@ def region_scan(c: Client, region: str, orphans: list[str]) -> int:
             )
         for job in jobs:
             job.result()
-        count = seen.result()
+        listed = seen.result()
         for chunk in [orphans[i : i + PAGE] for i in range(0, len(orphans), PAGE)]:
             jobs.append(
                 tke.submit(c.call, "tke", "DescribeExistedInstances", region, {"InstanceIds": chunk, "Limit": PAGE})
             )
         for job in jobs:
             job.result()
-    return int(count)
+    return int(listed)
 
 
 def main() -> int:
