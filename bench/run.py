@@ -84,20 +84,21 @@ def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True)
     out = tmp / f"result-{name}.json"
     started = time.monotonic()
     with out.open("w") as fh:
-        proc = subprocess.Popen(
+        usage = measured(
             [*CLI, "scan", "-c", str(cfg), "--state", str(tmp / f"state-{name}.db"), "-o", "json", "--no-notify"],
-            stdout=fh, stderr=subprocess.PIPE, env={**os.environ, "HOME": str(tmp)},
+            tmp, stdout=fh, stderr=subprocess.PIPE, env={**os.environ, "HOME": str(tmp)},
         )  # fmt: skip
-        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started
     result = json.loads(out.read_text(encoding="utf-8"))
-    return {
-        "exit": os.waitstatus_to_exitcode(status),
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
-        "result": result,
-    }
+    return {**usage, "wall_s": wall, "result": result}
+
+
+def measured(cmd: list[str], tmp: Path, **popen: Any) -> dict[str, Any]:
+    """Run `cmd` through bench/measure.py: its exit, CPU seconds and its own peak RSS (not this process's)."""
+    report = tmp / "measured.json"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "measure.py"), str(report), *cmd], **popen)
+    proc.communicate()
+    return dict(json.loads(report.read_text(encoding="utf-8")))
 
 
 def run_ideal(url: str, data: dict[str, Any], tmp: Path) -> dict[str, Any]:
@@ -108,19 +109,15 @@ def run_ideal(url: str, data: dict[str, Any], tmp: Path) -> dict[str, Any]:
         orphans.setdefault(o["region"], []).append(o["instance_id"])
     todo = tmp / "ideal-orphans.json"
     todo.write_text(json.dumps(orphans), encoding="utf-8")
+    answer = tmp / "ideal.json"
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "ideal.py"), url, cred["secret_id"], cred["secret_key"], str(todo)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    with answer.open("w") as fh:
+        cmd = [sys.executable, str(ROOT / "bench" / "ideal.py"), url, cred["secret_id"], cred["secret_key"], str(todo)]
+        usage = measured(cmd, tmp, stdout=fh)
     wall = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    if usage["exit"] != 0:
         raise RuntimeError("the ideal client failed")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
-            **json.loads(out)}  # fmt: skip
+    return {**usage, "wall_s": wall, **json.loads(answer.read_text(encoding="utf-8"))}
 
 
 def compare(found: set[tuple[str, str]], data: dict[str, Any]) -> dict[str, int]:
