@@ -84,20 +84,40 @@ def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True)
     out = tmp / f"result-{name}.json"
     started = time.monotonic()
     with out.open("w") as fh:
-        proc = subprocess.Popen(
+        usage = measured(
             [*CLI, "scan", "-c", str(cfg), "--state", str(tmp / f"state-{name}.db"), "-o", "json", "--no-notify"],
-            stdout=fh, stderr=subprocess.PIPE, env={**os.environ, "HOME": str(tmp)},
+            tmp, stdout=fh, stderr=subprocess.PIPE, env={**os.environ, "HOME": str(tmp)},
         )  # fmt: skip
-        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started
     result = json.loads(out.read_text(encoding="utf-8"))
-    return {
-        "exit": os.waitstatus_to_exitcode(status),
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
-        "result": result,
-    }
+    return {**usage, "wall_s": wall, "result": result}
+
+
+def measured(cmd: list[str], tmp: Path, **popen: Any) -> dict[str, Any]:
+    """Run `cmd` through bench/measure.py: its exit, CPU seconds and its own peak RSS (not this process's)."""
+    report = tmp / "measured.json"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "measure.py"), str(report), *cmd], **popen)
+    proc.communicate()
+    return dict(json.loads(report.read_text(encoding="utf-8")))
+
+
+def run_ideal(url: str, data: dict[str, Any], tmp: Path) -> dict[str, Any]:
+    """The ideal client (bench/ideal.py) as a separate process, measured as the scan is."""
+    cred = data["credentials"][0]
+    orphans: dict[str, list[str]] = {}
+    for o in data["answer_key"]["orphans"]:
+        orphans.setdefault(o["region"], []).append(o["instance_id"])
+    todo = tmp / "ideal-orphans.json"
+    todo.write_text(json.dumps(orphans), encoding="utf-8")
+    answer = tmp / "ideal.json"
+    started = time.monotonic()
+    with answer.open("w") as fh:
+        cmd = [sys.executable, str(ROOT / "bench" / "ideal.py"), url, cred["secret_id"], cred["secret_key"], str(todo)]
+        usage = measured(cmd, tmp, stdout=fh)
+    wall = time.monotonic() - started
+    if usage["exit"] != 0:
+        raise RuntimeError("the ideal client failed")
+    return {**usage, "wall_s": wall, **json.loads(answer.read_text(encoding="utf-8"))}
 
 
 def compare(found: set[tuple[str, str]], data: dict[str, Any]) -> dict[str, int]:
@@ -160,7 +180,37 @@ def _pricing(
     }
 
 
-def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True) -> dict[str, Any]:
+def _ideal(
+    url: str, data: dict[str, Any], tmp: Path, scan: dict[str, Any], seen: dict[str, Any], bound: float
+) -> dict[str, Any]:
+    """The scan without pricing (the same calls as the ideal client: the listing) and, right after it against the
+    same emulator, the ideal client; with the ratios of the one to the other and to the bound."""
+
+    def measured(run: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        calls = after["totals"]["calls"]
+        return {
+            "wall_s": round(run["wall_s"], 2),
+            "cpu_s": round(run["cpu_s"], 2),
+            "cpu_ms_per_call": round(1000 * run["cpu_s"] / max(1, calls), 2),
+            "peak_rss_mb": round(run["peak_rss_mb"], 1),
+            "calls": calls,
+            "throttled": after["totals"]["throttled"] - after["totals"]["faults"],
+        }
+
+    stats(url, reset=True)
+    ideal = run_ideal(url, data, tmp)
+    product, client = measured(scan, seen), measured(ideal, stats(url))
+    return {
+        "listing": product,
+        "ideal": client,
+        "wall_to_ideal": round(product["wall_s"] / client["wall_s"], 2),
+        "cpu_to_ideal": round(product["cpu_s"] / client["cpu_s"], 2),
+        "wall_to_bound": round(product["wall_s"] / bound, 2),
+        "ideal_to_bound": round(client["wall_s"] / bound, 2),
+    }
+
+
+def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True, ideal: bool = True) -> dict[str, Any]:
     path, data = world_file(spec)
     with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as tmp_name:
         tmp = Path(tmp_name)
@@ -212,9 +262,14 @@ def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True) -> dict[s
                 "correct": found == {(o["region"], o["instance_id"]) for o in data["answer_key"]["orphans"]},
                 **compare(found, data),
             }
-            if pricing:
+            if ideal or pricing:
                 stats(url, reset=True)
-                row |= _pricing(after, scan, run_scan(url, data, tmp, pricing=False), data)
+                unpriced = run_scan(url, data, tmp, pricing=False)
+                listing = stats(url)
+                if pricing:
+                    row |= _pricing(after, scan, unpriced, data)
+                if ideal:
+                    row |= _ideal(url, data, tmp, unpriced, listing, bound)
             if baseline:
                 stats(url, reset=True)
                 region = sorted(data["regions"])[0]
@@ -262,21 +317,48 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def ratios(rows: list[dict[str, Any]]) -> str:
+    """The side-by-side table: the scan without pricing, the ideal client and the rate-limit bound, in one run."""
+    head = ("| world | wall: scan / ideal / bound s | scan / ideal | scan / bound | ideal / bound | "
+            "CPU: scan / ideal s | scan / ideal | CPU ms per call: scan / ideal | calls: scan / ideal (minimum) | "
+            "throttled: scan / ideal | peak RSS MB: scan / ideal |")  # fmt: skip
+    lines = [head, "|" + "---|" * 11]
+    for r in rows:
+        p, i = r.get("listing"), r.get("ideal")
+        if not (p and i):
+            continue
+        lines.append(
+            f"| {r['world']} | {p['wall_s']} / {i['wall_s']} / {r['bound_s']} | **{r['wall_to_ideal']}** | "
+            f"{r['wall_to_bound']} | {r['ideal_to_bound']} | {p['cpu_s']} / {i['cpu_s']} | **{r['cpu_to_ideal']}** | "
+            f"{p['cpu_ms_per_call']} / {i['cpu_ms_per_call']} | {p['calls']:,} / {i['calls']:,} "
+            f"({r['calls_minimum']:,}) | {p['throttled']} / {i['throttled']} | "
+            f"{p['peak_rss_mb']} / {i['peak_rss_mb']} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", default="S,M", help="comma-separated names, or 'all': " + ", ".join(WORLDS))
     parser.add_argument("--no-baseline", action="store_true", help="skip the original checker's run")
     parser.add_argument("--json", type=Path, help="write the rows here as JSON")
     parser.add_argument("--no-pricing", action="store_true", help="skip the second scan without pricing")
+    parser.add_argument("--no-ideal", action="store_true", help="skip the ideal client's run")
     args = parser.parse_args()
     names = list(WORLDS) if args.worlds == "all" else args.worlds.split(",")
     rows = []
     for name in names:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-        rows.append(bench_world(WORLDS[name], baseline=not args.no_baseline, pricing=not args.no_pricing))
+        rows.append(
+            bench_world(
+                WORLDS[name], baseline=not args.no_baseline, pricing=not args.no_pricing, ideal=not args.no_ideal
+            )
+        )
         print(f"[bench] {name}: {json.dumps({k: v for k, v in rows[-1].items() if 'by_action' not in k})}",
               file=sys.stderr, flush=True)  # fmt: skip
     print(f"Machine: {machine()}\n")
+    if any("ideal" in r for r in rows):
+        print(ratios(rows) + "\n")
     print(table(rows))
     priced = [r for r in rows if "price_calls" in r]
     if priced:

@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import bench_world, table  # noqa: E402
+from run import bench_world, ratios, table  # noqa: E402
 from worlds import WorldSpec, lower_bound, minimum_calls  # noqa: E402
 
 from tke_orphans_testkit.emulator.generate import generate_world  # noqa: E402
@@ -35,3 +35,8 @@ def test_small_world_end_to_end() -> None:
     assert row["same_orphans_without_pricing"] and row["unpriced"] == 0
     assert row["baseline"]["false_orphans"] > 0  # the original checker's heuristics flag decoys and masters
     assert "| smoke | 2 / 600 / 6 |" in table([row])
+    # The ideal client makes exactly the minimum calls, unthrottled, and the scan without pricing the same calls.
+    assert row["ideal"]["calls"] == row["listing"]["calls"] == row["calls_minimum"]
+    assert row["ideal"]["throttled"] == row["listing"]["throttled"] == 0
+    assert row["wall_to_ideal"] > 0 and row["cpu_to_ideal"] > 0
+    assert ratios([row]).splitlines()[2].startswith("| smoke |")

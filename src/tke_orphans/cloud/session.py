@@ -1,7 +1,9 @@
 """One account's connection to Tencent Cloud: credentials, endpoints, pacing and retries around the official SDK.
 
-Every call goes through `CommonClient.call_json`: the official SDK signs and sends it, and we get plain dicts
-(cheaper than model objects at 100,000 instances) that the inventory turns into records.
+Every call goes through `CommonClient.call`: the official SDK signs and sends it and checks the answer for an error,
+and we parse the body once, into plain dicts (cheaper than model objects at 100,000 instances) that the inventory
+turns into records. (`call_json` would parse it a second time with the standard library: 1.3x the client's CPU per
+page of 100 instances, docs/benchmarks.md.)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from tencentcloud.common import credential as tc_credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -76,6 +79,15 @@ class Endpoint:
             http = HttpProfile(reqTimeout=timeout, keepAlive=True, rootDomain=self.root_domain)
         # The region breaker would redirect calls to a backup public endpoint: never, when we chose the endpoint.
         return ClientProfile(httpProfile=http, disable_region_breaker=True)
+
+
+def parse(body: bytes) -> Any:
+    """One parse of an answer the SDK has checked: orjson, a fraction of json's CPU; json for what orjson refuses
+    (NaN, lone surrogates, numbers beyond a double), so that every body reads, or fails, exactly as with json."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 CallListener = Callable[[str, str, str], None]  # (api, region, outcome: ok|retry|error)
@@ -165,7 +177,7 @@ class Session:
                 raise CloudError(api, "Cancelled", "the scan was stopped", cluster_id=cluster_id)
             self.pacer.acquire(api, region)
             try:
-                answer = client.call_json(action, params)
+                answer = parse(client.call(action, params))
                 response = answer["Response"]
                 if not isinstance(response, dict):
                     raise TypeError("Response is not an object")
