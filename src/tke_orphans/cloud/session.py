@@ -83,7 +83,9 @@ class Endpoint:
 
 def parse(body: bytes) -> Any:
     """One parse of an answer the SDK has checked: orjson, a fraction of json's CPU; json for what orjson refuses
-    (NaN, lone surrogates, numbers beyond a double), so that every body reads, or fails, exactly as with json."""
+    (NaN, lone surrogates, numbers beyond a double), so that every body reads, or fails, exactly as with json.
+    One difference: orjson reads an integer past 64 bits as a float; no field we read is one (ids, uins and
+    request ids are strings; counts and sizes are small)."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
