@@ -31,6 +31,7 @@ from pydantic import (
 
 from . import safeyaml
 from .detect import DEFAULT_SKIP_STATES, Policy
+from .model import LeftoverKind
 
 DEFAULT_PATH = Path("config.yaml")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -182,6 +183,8 @@ class Detection(_Section):
     grace_period: Duration = timedelta(hours=1)
     skip_states: list[str] = sorted(DEFAULT_SKIP_STATES)
     ignore: Ignore = Ignore()
+    # Disks, load balancers and addresses of deleted clusters; an empty list turns the feature off.
+    leftovers: list[LeftoverKind] = list(LeftoverKind)
 
     def policy(self) -> Policy:
         return Policy(
@@ -192,6 +195,7 @@ class Detection(_Section):
             ignore_ids=frozenset(self.ignore.instance_ids),
             ignore_tags=tuple((k, None if v == "*" else v) for k, v in self.ignore.tags.items()),
             ignore_names=tuple(re.compile(p) for p in self.ignore.name_patterns),
+            leftovers=tuple(dict.fromkeys(self.leftovers)),
         )
 
 

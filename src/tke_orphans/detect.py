@@ -20,6 +20,7 @@ from .model import (
     Excluded,
     ExcludedWhy,
     Instance,
+    LeftoverKind,
     NodePool,
     Orphan,
     Reason,
@@ -48,6 +49,8 @@ class Policy:
     # (key, value): value None matches any value of the key.
     ignore_tags: tuple[tuple[str, str | None], ...] = (("tke-orphans:ignore", "true"),)
     ignore_names: tuple[re.Pattern[str], ...] = ()
+    # The kinds of other leftovers to look for (detection.leftovers); empty: none, and no calls.
+    leftovers: tuple[LeftoverKind, ...] = tuple(LeftoverKind)
 
 
 @dataclass

@@ -27,6 +27,14 @@ class EvidenceKind(StrEnum):
     HISTORY = "history"
 
 
+class LeftoverKind(StrEnum):
+    """What else a deleted cluster leaves behind, besides VMs."""
+
+    CBS_DISK = "cbs_disk"
+    CLB = "clb"
+    EIP = "eip"
+
+
 class ExcludedWhy(StrEnum):
     GRACE_PERIOD = "grace_period"
     SKIP_STATE = "skip_state"
@@ -83,6 +91,40 @@ class Instance:
 
 
 @dataclass(frozen=True, slots=True)
+class CloudResource:
+    """A disk, load balancer or address, as its own product's API listed it (tags included)."""
+
+    kind: LeftoverKind
+    resource_id: str
+    name: str
+    state: str  # DiskState, AddressStatus; a CLB's Status as text
+    created: datetime | None
+    attached: bool  # a disk attached, an address bound; a load balancer is never "attached"
+    tags: tuple[tuple[str, str], ...]
+
+    def tag(self, key: str) -> str | None:
+        return next((v for k, v in self.tags if k == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Leftover:
+    """A resource TKE made for a cluster that no longer exists; `reused`: a user's own CLB the cluster only used,
+    reported apart and never to be cleaned up."""
+
+    account: str
+    region: str
+    kind: LeftoverKind
+    resource_id: str
+    name: str
+    cluster_id: str
+    evidence: tuple[str, ...]
+    state: str
+    created: datetime | None
+    attached: bool = False
+    reused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Cluster:
     cluster_id: str
     name: str
@@ -132,6 +174,8 @@ class RegionInventory:
     errors: list[ApiFailure] = field(default_factory=list)
     # From the state: CVM id -> (cluster id, last time it was seen as a node of it).
     history: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    # Disks, load balancers, addresses tagged with a cluster id; None when not asked or a listing failed.
+    resources: list[CloudResource] | None = None
 
     @property
     def node_count(self) -> int:
@@ -212,6 +256,7 @@ class RegionVerdict:
     orphans: tuple[Orphan, ...] = ()
     unverified: tuple[Unverified, ...] = ()
     excluded: tuple[Excluded, ...] = ()
+    leftovers: tuple[Leftover, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +295,8 @@ class ScanResult:
     # Failures that are not tied to one region (listing the regions themselves, credentials).
     errors: tuple[ApiFailure, ...] = ()
     snapshots: tuple[RegionSnapshot, ...] = field(default=(), compare=False, repr=False)
+    # Disks, CLBs, EIPs of deleted clusters, and (reused=True) users' CLBs a deleted cluster used.
+    leftovers: tuple[Leftover, ...] = ()
 
     @property
     def by_region(self) -> dict[str, int]:

@@ -25,6 +25,8 @@ from .model import (
     ExcludedWhy,
     Instance,
     Internet,
+    Leftover,
+    LeftoverKind,
     Notice,
     Orphan,
     Reason,
@@ -212,6 +214,18 @@ def region_from_dict(d: Doc) -> RegionResult:
     )  # fmt: skip
 
 
+def leftover_to_dict(x: Leftover) -> Doc:
+    return {"account": x.account, "region": x.region, "kind": x.kind.value, "resource_id": x.resource_id,
+            "name": x.name, "cluster_id": x.cluster_id, "evidence": list(x.evidence), "state": x.state,
+            "created_time": iso(x.created), "attached": x.attached, "reused": x.reused}  # fmt: skip
+
+
+def leftover_from_dict(d: Doc) -> Leftover:
+    return Leftover(d["account"], d["region"], LeftoverKind(d["kind"]), d["resource_id"], d["name"], d["cluster_id"],
+                    tuple(d["evidence"]), d["state"], parse_iso(d["created_time"]), bool(d.get("attached", False)),
+                    bool(d["reused"]))  # fmt: skip
+
+
 # ---- a whole scan -----------------------------------------------------------------------------------------------
 
 
@@ -225,6 +239,7 @@ def scan_to_dict(result: ScanResult) -> Doc:
         "orphans": [candidate_to_dict(o) for o in result.orphans],
         "unverified": [candidate_to_dict(u) for u in result.unverified],
         "excluded": [excluded_to_dict(e) for e in result.excluded],
+        "leftovers": [leftover_to_dict(x) for x in result.leftovers],
     }
 
 
@@ -241,6 +256,7 @@ def scan_from_dict(doc: Doc) -> ScanResult:
             unverified=tuple(unverified_from_dict(u) for u in doc["unverified"]),
             excluded=tuple(excluded_from_dict(e) for e in doc["excluded"]),
             errors=tuple(failure_from_dict(e) for e in doc.get("errors", [])),
+            leftovers=tuple(leftover_from_dict(x) for x in doc.get("leftovers", [])),
         )
     except (KeyError, TypeError, AttributeError, IndexError) as exc:
         raise ValueError(f"not a complete scan result: missing or wrong {exc}") from None

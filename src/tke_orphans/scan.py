@@ -10,10 +10,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
+from .cloud.inventory import failure_of
+from .cloud.leftovers import list_resources
 from .cloud.session import CallListener
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
-from .model import ApiFailure, RegionInventory, RegionResult, RegionSnapshot, RegionVerdict, ScanResult, Status
+from .detect_leftovers import decide_leftovers
+from .model import (
+    ApiFailure,
+    Leftover,
+    RegionInventory,
+    RegionResult,
+    RegionSnapshot,
+    RegionVerdict,
+    ScanResult,
+    Status,
+)
 from .pricing import PriceCache, price_orphans
 
 log = logging.getLogger(__name__)
@@ -80,6 +92,11 @@ def scan_region(
         ids = to_confirm(inv, policy, now)
         if ids:
             lister.confirm(inv, ids)
+        if policy.leftovers and inv.clusters is not None:  # without the clusters nothing could be a leftover
+            try:
+                inv.resources = list_resources(session, region, policy.leftovers)
+            except Exception as exc:  # an odd answer too: this listing fails, the region's orphans stand
+                inv.errors.append(failure_of(exc, "tag.GetResources"))
         return inv
     except Exception as exc:  # a bug or an answer nobody foresaw: this region fails, the others go on
         log.exception("scanning %s/%s failed", session.account, region)
@@ -145,6 +162,7 @@ def run_scan(
     results: list[RegionResult] = []
     verdicts: list[RegionVerdict] = []
     snapshots: list[RegionSnapshot] = []
+    leftovers: list[Leftover] = []
     workers = max(1, min(len(targets), 32))
     with ThreadPoolExecutor(workers, thread_name_prefix="region") as pool:
         concurrency = cfg.tencentcloud.concurrency
@@ -153,6 +171,7 @@ def run_scan(
         adapted = _rate_adapted(session for _, session in sessions)
         for inv in invs:
             verdicts.append(decide(inv, policy, started))
+            leftovers += decide_leftovers(inv, policy.leftovers)
             results.append(
                 RegionResult(
                     inv.account,
@@ -198,4 +217,5 @@ def run_scan(
         excluded=tuple(excluded),
         errors=tuple(global_errors),
         snapshots=tuple(snapshots),
+        leftovers=tuple(leftovers),
     )

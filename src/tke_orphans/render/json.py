@@ -6,6 +6,7 @@ Made from the records' one encoding (records.py), less the fields the contract h
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,17 @@ def summary_cost(result: ScanResult, first_seen: Mapping[str, datetime] | None) 
     }
 
 
+def summary_leftovers(result: ScanResult) -> dict[str, Any]:
+    """`summary.leftovers`: TKE's leftovers by kind and by region; reused CLBs counted apart."""
+    made = [x for x in result.leftovers if not x.reused]
+    return {
+        "total": len(made),
+        "by_kind": dict(sorted(Counter(x.kind.value for x in made).items())),
+        "by_region": dict(sorted(Counter(x.region for x in made).items())),
+        "reused": len(result.leftovers) - len(made),
+    }
+
+
 def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None) -> dict[str, Any]:
     """`first_seen` (from the state) adds when each orphan was first seen and how long it has been one."""
     doc = scan_to_dict(result)
@@ -75,12 +87,14 @@ def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None
         "orphans": [_aged(_shown(o), result.scanned_at, first_seen) for o in doc["orphans"]],
         "unverified": [_shown(u) for u in doc["unverified"]],
         "excluded": doc["excluded"],
+        "leftovers": [{k: v for k, v in x.items() if k != "attached"} for x in doc["leftovers"]],
         "summary": {
             "orphans": len(result.orphans),
             "unverified": len(result.unverified),
             "by_region": result.by_region,
             "by_reason": result.by_reason,
             "cost": summary_cost(result, first_seen),
+            "leftovers": summary_leftovers(result),
         },
     }
 

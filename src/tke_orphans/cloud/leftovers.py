@@ -1,0 +1,104 @@
+"""Listing one region's disks, load balancers and addresses that carry a cluster id: tag-first, then confirmed.
+
+The tag API's GetResources finds the candidates of every product in few calls (account-wide: we keep the region's);
+each product's own API then gives their state by id. A failed call fails the whole listing: the caller records it
+and nothing of the region can be a leftover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from ..model import CloudResource, LeftoverKind
+from .errors import CloudError
+from .inventory import _convert, chunks, parse_time
+from .session import Session
+
+CLUSTER_TAG = "tke-clusterId"
+TAG_PAGE = 200  # GetResources' MaxResults at most
+MAX_TAG_PAGES = 10_000  # a token that never ends must not loop forever
+# (service, action, id parameter, answer list, ids a call): each product's own listing by id.
+_BY_ID: dict[LeftoverKind, tuple[str, str, str, str, int]] = {
+    LeftoverKind.CBS_DISK: ("cbs", "DescribeDisks", "DiskIds", "DiskSet", 100),
+    LeftoverKind.CLB: ("clb", "DescribeLoadBalancers", "LoadBalancerIds", "LoadBalancerSet", 20),
+    LeftoverKind.EIP: ("vpc", "DescribeAddresses", "AddressIds", "AddressSet", 100),
+}
+# Six-segment resource names: qcs::<service>:<region>:uin/<uin>:<prefix>/<id>.
+_PREFIX = {("cvm", "volume"): LeftoverKind.CBS_DISK, ("clb", "clb"): LeftoverKind.CLB, ("cvm", "eip"): LeftoverKind.EIP}
+
+
+def _tags(items: Any, key: str = "Key", value: str = "Value") -> tuple[tuple[str, str], ...]:
+    return tuple((t[key], t.get(value) or "") for t in items or ())
+
+
+def _disk(d: dict[str, Any]) -> CloudResource:
+    attached = bool(d.get("Attached")) or d.get("DiskState") != "UNATTACHED"
+    return CloudResource(LeftoverKind.CBS_DISK, d["DiskId"], d.get("DiskName") or "", d.get("DiskState") or "",
+                         parse_time(d.get("CreateTime")), attached, _tags(d.get("Tags")))  # fmt: skip
+
+
+def _clb(d: dict[str, Any]) -> CloudResource:
+    code = d.get("Status")
+    status = {0: "CREATING", 1: "RUNNING"}.get(code, "") if isinstance(code, int) else str(code or "")
+    tags = _tags(d.get("Tags"), "TagKey", "TagValue")
+    return CloudResource(LeftoverKind.CLB, d["LoadBalancerId"], d.get("LoadBalancerName") or "", status,
+                         parse_time(d.get("CreateTime")), False, tags)  # fmt: skip
+
+
+def _address(d: dict[str, Any]) -> CloudResource:
+    # Anything but UNBIND (BIND, BIND_ENI, UNBINDING, CREATING...) counts as in use.
+    bound = d.get("AddressStatus") != "UNBIND"
+    return CloudResource(LeftoverKind.EIP, d["AddressId"], d.get("AddressName") or "", d.get("AddressStatus") or "",
+                         parse_time(d.get("CreatedTime")), bound, _tags(d.get("TagSet")))  # fmt: skip
+
+
+_TO_RECORD: dict[LeftoverKind, Callable[[dict[str, Any]], CloudResource]] = {
+    LeftoverKind.CBS_DISK: _disk,
+    LeftoverKind.CLB: _clb,
+    LeftoverKind.EIP: _address,
+}
+
+
+def tagged_ids(session: Session, region: str, kinds: Collection[LeftoverKind]) -> dict[LeftoverKind, list[str]]:
+    """The ids of this region's resources of these kinds that carry a cluster id tag, per kind."""
+    api = "tag.GetResources"
+    out: dict[LeftoverKind, list[str]] = {k: [] for k in kinds}
+    token = ""
+    for _ in range(MAX_TAG_PAGES):
+        params: dict[str, Any] = {"TagFilters": [{"TagKey": CLUSTER_TAG}], "MaxResults": TAG_PAGE}
+        if token:
+            params["PaginationToken"] = token
+        resp = session.call("tag", "GetResources", "", params)
+        items, next_token = resp.get("ResourceTagMappingList"), resp.get("PaginationToken")
+        if not isinstance(items, list) or not isinstance(next_token, str):
+            raise CloudError(api, "InvalidResponse", "the answer has no ResourceTagMappingList or PaginationToken")
+        for item in items:
+            parts = str(item.get("Resource") or "").split(":")
+            if len(parts) != 6 or parts[3] != region or "/" not in parts[5]:
+                continue
+            prefix, rid = parts[5].split("/", 1)
+            kind = _PREFIX.get((parts[2], prefix))
+            if kind is not None and kind in out:
+                out[kind].append(rid)
+        token = next_token
+        if not token:
+            return out
+    raise CloudError(api, "IncompleteListing", f"more than {MAX_TAG_PAGES} pages: the listing did not end")
+
+
+def list_resources(session: Session, region: str, kinds: Collection[LeftoverKind]) -> list[CloudResource]:
+    """Every disk, load balancer and address of the region tagged with a cluster id, with its current state.
+
+    A resource the tag API names but its product no longer lists is gone: not reported. Raises CloudError."""
+    found: list[CloudResource] = []
+    for kind, ids in tagged_ids(session, region, kinds).items():
+        service, action, id_param, key, per_call = _BY_ID[kind]
+        api = f"{service}.{action}"
+        for chunk in chunks(sorted(set(ids)), per_call):
+            resp = session.call(service, action, region, {id_param: chunk, "Limit": 100})
+            items = resp.get(key)
+            if not isinstance(items, list):
+                raise CloudError(api, "InvalidResponse", f"the answer has no {key} list")
+            found += [r for r in _convert(api, items, _TO_RECORD[kind]) if r.resource_id in chunk]
+    return found

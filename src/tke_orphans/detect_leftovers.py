@@ -1,0 +1,50 @@
+"""The decision for what else a deleted cluster leaves behind: disks, load balancers, addresses. Pure: no I/O.
+
+Only what TKE made counts (its own tags), only for a cluster proven deleted (the region's cluster listing succeeded
+and it is not there), and only when not in use (a disk unattached, an address unbound). A user's CLB that a deleted
+cluster reused (cluster tag, no createdBy flag) is reported apart, never as TKE's. If the cluster listing or the
+resource listing failed, nothing of the region is a leftover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from .model import CloudResource, Leftover, LeftoverKind, RegionInventory
+
+CLUSTER_TAG = "tke-clusterId"
+# The tags by which TKE marks what it made, per kind: (key, the value it must have, or None for any).
+MADE_BY_TKE: dict[LeftoverKind, tuple[str, str | None]] = {
+    LeftoverKind.CBS_DISK: ("tke-cbs-provisioner-createBy-flag", "yes"),
+    LeftoverKind.CLB: ("tke-createdBy-flag", "yes"),
+    LeftoverKind.EIP: ("tke-created-eip", None),
+}
+ALL_KINDS = tuple(LeftoverKind)
+
+
+def _leftover(inv: RegionInventory, r: CloudResource, cluster_id: str, evidence: list[str], reused: bool) -> Leftover:
+    return Leftover(inv.account, inv.region, r.kind, r.resource_id, r.name, cluster_id, tuple(evidence), r.state,
+                    r.created, r.attached, reused)  # fmt: skip
+
+
+def decide_leftovers(inv: RegionInventory, kinds: Collection[LeftoverKind] = ALL_KINDS) -> list[Leftover]:
+    """Leftovers (and reused CLBs, `reused=True`) of one region, sorted by kind and id."""
+    if inv.clusters is None or inv.resources is None:
+        return []  # unverified: a cluster that failed to list is not a deleted one
+    live = {c.cluster_id for c in inv.clusters}
+    out: list[Leftover] = []
+    for r in inv.resources:
+        cluster_id = r.tag(CLUSTER_TAG)
+        if r.kind not in kinds or not cluster_id or cluster_id in live:
+            continue
+        evidence = [f"tag {CLUSTER_TAG}={cluster_id}: a cluster the region no longer has"]
+        key, want = MADE_BY_TKE[r.kind]
+        flag = r.tag(key)
+        made = flag is not None and (want is None or flag == want)
+        if made:
+            evidence.insert(0, f"tag {key}={flag}")
+        if r.kind is LeftoverKind.CLB and not made:
+            out.append(_leftover(inv, r, cluster_id, evidence, reused=True))
+        elif made and not r.attached:
+            out.append(_leftover(inv, r, cluster_id, evidence, reused=False))
+    return sorted(out, key=lambda x: (x.kind.value, x.resource_id))
