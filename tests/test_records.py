@@ -24,6 +24,8 @@ from tke_orphans.model import (
     ExcludedWhy,
     Instance,
     Internet,
+    Leftover,
+    LeftoverKind,
     Notice,
     Orphan,
     Reason,
@@ -87,6 +89,20 @@ regions = st.builds(
     st.dictionaries(text, st.floats(0, 1), max_size=3).map(lambda d: tuple(d.items())),
 )
 excluded = st.builds(Excluded, text, text, text, st.sampled_from(ExcludedWhy), text)
+leftovers = st.builds(
+    Leftover,
+    text,
+    text,
+    st.sampled_from(LeftoverKind),
+    text,
+    text,
+    text,
+    st.lists(text, max_size=3).map(tuple),
+    text,
+    st.none() | times,
+    st.booleans(),
+    st.booleans(),
+)
 scans = st.builds(
     ScanResult,
     scanned_at=times,
@@ -96,6 +112,7 @@ scans = st.builds(
     unverified=st.lists(unverified, max_size=2).map(tuple),
     excluded=st.lists(excluded, max_size=2).map(tuple),
     errors=st.lists(failures, max_size=2).map(tuple),
+    leftovers=st.lists(leftovers, max_size=3).map(tuple),
 )
 resolved = st.builds(
     Resolved, text, text, instances, st.sampled_from(["terminated", "rejoined", "ignored"]), text, st.none() | times
@@ -127,6 +144,11 @@ def test_an_orphan_round_trips(o: Orphan) -> None:
 @given(unverified)
 def test_an_unverified_candidate_round_trips(u: Unverified) -> None:
     assert records.unverified_from_dict(through_json(records.candidate_to_dict(u))) == u
+
+
+@given(leftovers)
+def test_a_leftover_round_trips(x: Leftover) -> None:
+    assert records.leftover_from_dict(through_json(records.leftover_to_dict(x))) == x
 
 
 @given(scans)

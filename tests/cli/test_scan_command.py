@@ -21,6 +21,11 @@ INSTANCE_KEYS = {
 COST_KEYS = {"currency", "hourly", "monthly", "wasted", "source", "detail"}
 
 
+LEFTOVER_KEYS = {
+    "account", "region", "kind", "resource_id", "name", "cluster_id", "evidence", "state", "created_time", "reused",
+}  # fmt: skip
+
+
 def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator: Emulator) -> None:
     cfg = write_config(tmp_path / "c.yaml", world, emulator.url)
     result = runner.invoke(app, ["scan", "--config", str(cfg), "--output", "json"])
@@ -28,7 +33,7 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
     doc = json.loads(result.stdout)
     assert set(doc) == {
         "schema_version", "tool_version", "scanned_at", "status", "errors", "regions", "orphans", "unverified",
-        "excluded", "summary", "notifications",
+        "excluded", "leftovers", "summary", "notifications",
     }  # fmt: skip
     assert doc["notifications"] == []  # no channel configured
     assert doc["schema_version"] == 1 and doc["status"] == "ok"
@@ -62,7 +67,15 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
             "by_account": {"default": 1654.3},
             "unpriced": [],
         },
-    }
+        "leftovers": {"total": 3, "by_kind": {"cbs_disk": 1, "clb": 1, "eip": 1}, "by_region": {"ap-guangzhou": 3},
+                      "reused": 1},
+    }  # fmt: skip
+    assert [(x["resource_id"], x["kind"], x["reused"]) for x in doc["leftovers"]] == [
+        ("disk-gzleft01", "cbs_disk", False), ("lb-gzleft01", "clb", False), ("lb-gzreuse1", "clb", True),
+        ("eip-gzleft01", "eip", False),
+    ]  # fmt: skip
+    for x in doc["leftovers"]:
+        assert set(x) == LEFTOVER_KEYS and x["cluster_id"] == "cls-gone0001" and x["created_time"].endswith("Z")
     assert [(o["cost"]["source"], o["cost"]["monthly"]) for o in doc["orphans"]] == [
         ("inquiry", 416.1), ("renew", 817.0), ("inquiry", 248.2), ("renew", 173.0),
     ]  # fmt: skip
