@@ -56,6 +56,15 @@ def test_the_orphan_table_fits_the_width(tmp_path: Path, world: World, emulator:
         assert cut == name if width == 120 else (cut == name or (cut.endswith("…") and name.startswith(cut[:-1])))
         assert "¥" in row  # the monthly cost fits too
     assert lines.index("ap-guangzhou") < lines.index("ap-shanghai")
+    # The second section: what deleted clusters left, then the user's CLB a deleted cluster reused, apart.
+    left = lines.index("Left behind by deleted clusters (3)")
+    reused = next(i for i, line in enumerate(lines) if line.startswith("Reused by a deleted cluster"))
+    assert lines[left + 1].split()[:3] == ["REGION", "KIND", "RESOURCE"]
+    for rid in ("disk-gzleft01", "lb-gzleft01", "eip-gzleft01"):
+        [at] = [i for i, line in enumerate(lines) if rid in line]
+        assert left < at < reused and "cls-gone0001" in lines[at]
+    [at] = [i for i, line in enumerate(lines) if "lb-gzreuse1" in line]
+    assert at > reused
 
 
 def test_wide_and_piped_without_columns(tmp_path: Path, world: World, emulator: Emulator) -> None:

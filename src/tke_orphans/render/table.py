@@ -5,7 +5,8 @@ The orphan table is kubectl-like: a few columns by default, fitted to the consol
 and as wide as the id, so a heading costs a line per region instead of 14 cells of every row; with `--wide` the
 zone column (which names the region) takes its place and every row stands alone, for grep.
 
-To add a column (the monthly cost), add one `Field` to `FIELDS`, or to `WIDE` only.
+To add a column (the monthly cost), add one `Field` to `FIELDS`, or to `WIDE` only. The second section, the
+disks, load balancers and addresses deleted clusters left, has its own column list, `LEFTOVER_FIELDS`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..costs import money, monthly_label, totals
-from ..model import ApiFailure, Orphan, ScanResult
+from ..model import ApiFailure, Leftover, Orphan, ScanResult
 from ..sanitize import plain, visible
 from .columns import Column, Row, layout
 from .text import age, summary_line
@@ -71,6 +72,23 @@ WIDE: tuple[Field, ...] = (
     MONTHLY,
 )
 REGION = Field(Column("REGION"), lambda o, now: o.region)
+
+
+@dataclass(frozen=True)
+class LeftoverField:
+    column: Column
+    value: Callable[[Leftover, datetime], str]
+
+
+LEFTOVER_FIELDS: tuple[LeftoverField, ...] = (
+    LeftoverField(Column("REGION"), lambda x, now: x.region),
+    LeftoverField(Column("KIND"), lambda x, now: x.kind.value),
+    LeftoverField(Column("RESOURCE"), lambda x, now: x.resource_id),
+    LeftoverField(Column("NAME", flex=True), lambda x, now: x.name or "-"),
+    LeftoverField(Column("CLUSTER"), lambda x, now: x.cluster_id),
+    LeftoverField(Column("STATE"), lambda x, now: x.state or "-"),
+    LeftoverField(Column("AGE"), lambda x, now: age(now, x.created) if x.created else "-"),
+)
 ACCOUNT = Field(Column("ACCOUNT"), lambda o, now: o.account)
 
 # What to do about a failure, by the start of its code.
@@ -111,6 +129,24 @@ def orphan_lines(result: ScanResult, width: int | None, wide: bool = False, grou
             rows.append(f"{o.account} / {o.region}" if multi_account else o.region)
         rows.append([visible(f.value(o, result.scanned_at)) for f in fields])
     return layout([f.column for f in fields], rows, width)
+
+
+def leftover_lines(items: Sequence[Leftover], now: datetime, width: int | None) -> list[str]:
+    """The second section's table: disks, load balancers and addresses, one a row."""
+    rows: list[Row] = [[visible(f.value(x, now)) for f in LEFTOVER_FIELDS] for x in items]
+    return layout([f.column for f in LEFTOVER_FIELDS], rows, width)
+
+
+def _render_leftovers(result: ScanResult, console: Console) -> None:
+    made = [x for x in result.leftovers if not x.reused]
+    reused = [x for x in result.leftovers if x.reused]
+    if made:
+        console.print(Text(f"\nLeft behind by deleted clusters ({len(made)})", style="bold"))
+        _print(console, leftover_lines(made, result.scanned_at, console.width))
+    if reused:
+        title = f"\nReused by a deleted cluster, the user's own: not TKE's, never to clean up ({len(reused)})"
+        console.print(Text(title, style="bold"))
+        _print(console, leftover_lines(reused, result.scanned_at, console.width))
 
 
 def failures(result: ScanResult) -> list[tuple[ApiFailure, list[str], list[str]]]:
@@ -166,6 +202,7 @@ def render_table(result: ScanResult, console: Console, *, wide: bool = False, gr
             for u in result.unverified
         ]
         _print(console, layout(columns, rows, console.width))
+    _render_leftovers(result, console)
     cost = totals(result.orphans, None, result.scanned_at)
     if cost is not None:
         total = f"Cost: about {money(cost.monthly, cost.currency)} a month"
