@@ -64,8 +64,9 @@ def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
         errors=errors_of(result),
         status_url=cfg.serve.public_url,
         result=result,
+        leftovers=result.leftovers,
     )
-    return [] if notice.empty else [notice]
+    return [] if notice.empty and not result.leftovers else [notice]
 
 
 def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) -> list[Notice]:
@@ -77,7 +78,8 @@ def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) 
         errors = errors_of(result)
         # first_seen: an orphan recorded by a `scan --no-notify` has been one for a while already.
         first = {o.instance.instance_id: p.first_seen[o.instance.instance_id] for o in p.new}
-        out.append(Notice("new", at, tuple(p.new), (), result.unverified, errors, first, url, result))
+        out.append(Notice("new", at, tuple(p.new), (), result.unverified, errors, first, url, result,
+                          leftovers=result.leftovers))  # fmt: skip
     if p.remind:
         out.append(
             Notice("reminder", at, tuple(p.remind), first_seen=dict(p.first_seen), status_url=url, result=result)

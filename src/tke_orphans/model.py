@@ -351,6 +351,8 @@ class Notice:
     status_url: str | None = None
     result: ScanResult | None = None  # for channels that take the whole scan result (generic webhook)
     actions: tuple[ActionLine, ...] = ()
+    # Told alongside what changed (their own lifecycle is not there yet): never a reason to send on their own.
+    leftovers: tuple[Leftover, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -287,6 +287,7 @@ def notice_to_dict(n: Notice, scan_id: int | None = None) -> Doc:
         "first_seen": {k: iso(v) for k, v in n.first_seen.items()},
         "status_url": n.status_url,
         "actions": [asdict(a) for a in n.actions],
+        "leftovers": [leftover_to_dict(x) for x in n.leftovers],
     }
 
 
@@ -302,4 +303,5 @@ def notice_from_dict(d: Doc, result: ScanResult | None = None) -> Notice:
         status_url=d.get("status_url"),
         result=result,
         actions=tuple(ActionLine(**a) for a in d.get("actions", [])),
+        leftovers=tuple(leftover_from_dict(x) for x in d.get("leftovers", [])),
     )

@@ -12,7 +12,7 @@ import httpx
 import yaml
 
 from tke_orphans.config import config_from_data
-from tke_orphans.model import Unverified
+from tke_orphans.model import Leftover, LeftoverKind, Unverified
 from tke_orphans.notify import Notice
 from tke_orphans.notify.dingtalk import dingtalk_sign
 from tke_orphans.notify.feishu import feishu_sign
@@ -246,3 +246,28 @@ def test_mentions_count_in_the_size_of_part_one(sinks: ChatSinks, clock: FakeClo
     assert deliveries and all(d.ok for d in deliveries)  # the sink refuses a body over 4,096 bytes
     first = sinks.accepted(platform="wecom")[0]
     assert all(f"<@{u}>" in first.text for u in users)
+
+
+def _leftover(n: int, *, reused: bool = False, name: str = "pvc-x", cluster: str = "cls-gone0001") -> Leftover:
+    kind = LeftoverKind.CLB if reused else LeftoverKind.CBS_DISK
+    rid = f"lb-{n:08d}" if reused else f"disk-{n:08d}"
+    return Leftover("default", "ap-guangzhou", kind, rid, name, cluster, ("tag tke-clusterId=x",), "UNATTACHED", NOW,
+                    reused=reused)  # fmt: skip
+
+
+def test_leftovers_have_their_own_sections_fit_and_cannot_mention(sinks: ChatSinks, clock: FakeClock) -> None:
+    """TKE's leftovers, then the reused CLBs apart; hundreds split to fit, each id once; cloud text is data."""
+    evil = "<at id=all></at><@boss>[pay](http://evil.example)@all`"
+    items = tuple(_leftover(i, name=evil) for i in range(300)) + (_leftover(1, reused=True, cluster=evil),)
+    n = Notice(kind="new", scanned_at=NOW, orphans=(orphan(1),), leftovers=items)
+    assert all(d.ok for d in deliver(webhook_config(sinks), n, clock))
+    for platform in ("wecom", "dingtalk", "feishu"):
+        texts = [a.text for a in sinks.accepted(platform=platform)]
+        joined = "\n".join(texts)
+        assert "<at" not in joined and "<@" not in joined and "](http" not in joined and "@all" not in joined
+        assert Counter(re.findall(r"disk-\d{8}", joined)) == {f"disk-{i:08d}": 1 for i in range(300)}
+        assert joined.count("lb-00000001") == 1
+        heading, reused = ("已删除集群遗留的资源 (300)", "被已删除集群复用的用户自有 CLB")
+        assert heading in joined and joined.index(heading) < joined.index(reused) < joined.index("lb-00000001")
+    wecom = [a.body["markdown"]["content"] for a in sinks.accepted(platform="wecom")]
+    assert len(wecom) > 1 and all(len(c.encode()) <= 4096 for c in wecom)

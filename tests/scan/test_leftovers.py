@@ -57,7 +57,9 @@ def test_reused_clb_is_reported_apart_and_user_resources_never(demo: dict[str, A
 def test_vm_orphans_are_unchanged(demo: dict[str, Any]) -> None:
     with_leftovers = scan_world(demo)
     without = scan_world(demo, detection={"leftovers": []})
-    assert orphan_ids(with_leftovers) == orphan_ids(without) == {o["instance_id"] for o in demo["answer_key"]["orphans"]}
+    assert (
+        orphan_ids(with_leftovers) == orphan_ids(without) == {o["instance_id"] for o in demo["answer_key"]["orphans"]}
+    )
     assert without.leftovers == ()
 
 

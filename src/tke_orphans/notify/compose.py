@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..costs import money, totals, wasted
-from ..model import Orphan, Unverified
+from ..model import Leftover, Orphan, Unverified
 from ..sanitize import visible
 from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, zone
 from .model import Notice, Resolved
@@ -196,6 +196,29 @@ def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     return blocks
 
 
+def _leftover_blocks(items: tuple[Leftover, ...], style: Style, lang: Lang) -> list[Block]:
+    """Their own section: TKE's leftovers, then the users' CLBs a deleted cluster reused (never TKE's)."""
+    blocks: list[Block] = []
+    for reused, title in ((False, "leftovers"), (True, "leftovers.reused")):
+        group = [x for x in items if x.reused is reused]
+        if not group:
+            continue
+        blocks.append(Block([style.bold(f"{t(title, lang)} ({len(group)})")]))
+        for x in group:
+            where = x.region if x.account == "default" else f"{_clean(x.account)}/{x.region}"
+            line = t(
+                "leftover.line",
+                lang,
+                kind=x.kind.value,
+                id=style.code(_clean(x.resource_id)),
+                name=style.code(_clean(x.name) or "-"),
+                cluster=_clean(x.cluster_id),
+                state=_clean(x.state),
+            )
+            blocks.append(Block([f"{where} {line}"]))  # fmt: skip
+    return blocks
+
+
 def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     if notice.kind == "test":
         return []
@@ -216,6 +239,7 @@ def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
         out = [_orphan_block(o, n, notice, style, lang) for n, o in enumerate(notice.orphans, 1)]
         if notice.orphans:
             out.append(Block([style.quiet(t("what_to_do", lang))]))
+        out += _leftover_blocks(notice.leftovers, style, lang)
     return out + _unverified_blocks(notice.unverified, style, lang) + _error_blocks(notice, style, lang)
 
 

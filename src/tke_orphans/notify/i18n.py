@@ -67,6 +67,15 @@ TEXT: dict[str, dict[Lang, str]] = {
     "account": {"zh-CN": "账号", "en": "Account"},
     "ids": {"zh-CN": "实例 ID（便于复制）", "en": "Instance ids (to copy)"},
     "status_page": {"zh-CN": "查看状态页", "en": "Open the status page"},
+    "leftovers": {"zh-CN": "已删除集群遗留的资源", "en": "Left behind by deleted clusters"},
+    "leftovers.reused": {
+        "zh-CN": "被已删除集群复用的用户自有 CLB（非 TKE 创建，勿清理）",
+        "en": "Users' own CLBs a deleted cluster reused (not made by TKE, never to clean up)",
+    },
+    "leftover.line": {
+        "zh-CN": "{kind} {id} {name}：集群 {cluster}，{state}",
+        "en": "{kind} {id} {name}: cluster {cluster}, {state}",
+    },
     "unverified": {"zh-CN": "未能核实（不算孤儿）", "en": "Unverified (not counted as orphans)"},
     "unverified.group": {
         "zh-CN": "{where}：{n} 个实例（{ids}{more}）：{why}",
