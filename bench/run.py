@@ -78,7 +78,9 @@ def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True)
     cfg.write_text(
         json.dumps({"tencentcloud": {"secret_id": cred["secret_id"], "secret_key": cred["secret_key"],
                                      "regions": "all", "endpoint_url": url},
-                    "pricing": {"enabled": pricing}}),
+                    "pricing": {"enabled": pricing},
+                    # The VM scan as measured so far; the leftovers' extra calls are not in the lower bound yet.
+                    "detection": {"leftovers": []}}),
         encoding="utf-8",
     )  # fmt: skip
     out = tmp / f"result-{name}.json"

@@ -184,7 +184,7 @@ class Detection(_Section):
     skip_states: list[str] = sorted(DEFAULT_SKIP_STATES)
     ignore: Ignore = Ignore()
     # Disks, load balancers and addresses of deleted clusters; an empty list turns the feature off.
-    leftovers: list[LeftoverKind] = list(LeftoverKind)
+    leftovers: list[Literal["cbs_disk", "clb", "eip"]] = [k.value for k in LeftoverKind]
 
     def policy(self) -> Policy:
         return Policy(
@@ -195,7 +195,7 @@ class Detection(_Section):
             ignore_ids=frozenset(self.ignore.instance_ids),
             ignore_tags=tuple((k, None if v == "*" else v) for k, v in self.ignore.tags.items()),
             ignore_names=tuple(re.compile(p) for p in self.ignore.name_patterns),
-            leftovers=tuple(dict.fromkeys(self.leftovers)),
+            leftovers=tuple(dict.fromkeys(LeftoverKind(k) for k in self.leftovers)),
         )
 
 
