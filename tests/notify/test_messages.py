@@ -258,7 +258,7 @@ def _leftover(n: int, *, reused: bool = False, name: str = "pvc-x", cluster: str
 def test_leftovers_have_their_own_sections_fit_and_cannot_mention(sinks: ChatSinks, clock: FakeClock) -> None:
     """TKE's leftovers, then the reused CLBs apart; hundreds split to fit, each id once; cloud text is data."""
     evil = "<at id=all></at><@boss>[pay](http://evil.example)@all`"
-    items = tuple(_leftover(i, name=evil) for i in range(300)) + (_leftover(1, reused=True, cluster=evil),)
+    items = (*(_leftover(i, name=evil) for i in range(300)), _leftover(1, reused=True, cluster=evil))
     n = Notice(kind="new", scanned_at=NOW, orphans=(orphan(1),), leftovers=items)
     assert all(d.ok for d in deliver(webhook_config(sinks), n, clock))
     for platform in ("wecom", "dingtalk", "feishu"):
