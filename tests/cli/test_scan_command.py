@@ -27,7 +27,7 @@ LEFTOVER_KEYS = {
 
 
 def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator: Emulator) -> None:
-    cfg = write_config(tmp_path / "c.yaml", world, emulator.url)
+    cfg = write_config(tmp_path / "c.yaml", world, emulator.url, detection={"leftovers": ["cbs_disk", "clb", "eip"]})
     result = runner.invoke(app, ["scan", "--config", str(cfg), "--output", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

@@ -43,7 +43,8 @@ def assert_fits(text: str, width: int) -> None:
 
 @pytest.mark.parametrize("width", [80, 120])
 def test_the_orphan_table_fits_the_width(tmp_path: Path, world: World, emulator: Emulator, width: int) -> None:
-    cfg = str(write_config(tmp_path / "c.yaml", world, emulator.url))
+    leftovers = {"leftovers": ["cbs_disk", "clb", "eip"]}
+    cfg = str(write_config(tmp_path / "c.yaml", world, emulator.url, detection=leftovers))
     scan = run(tmp_path, "scan", "-c", cfg, "--no-notify", "--state", str(tmp_path / "s.db"), columns=width)
     assert scan.returncode == 0, scan.stderr
     assert_fits(scan.stdout, width)

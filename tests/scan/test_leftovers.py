@@ -16,6 +16,7 @@ from tke_orphans_testkit.emulator.generate import generate_world
 from .conftest import config_for, orphan_ids, scan_world
 
 GZ = "ap-guangzhou"
+ALL = {"leftovers": ["cbs_disk", "clb", "eip"]}  # opt-in: off by default
 
 
 def made(result: ScanResult) -> dict[str, tuple[str, str, str]]:
@@ -28,7 +29,7 @@ def reused(result: ScanResult) -> set[str]:
 
 
 def test_demo_world_has_one_leftover_of_each_kind_with_its_evidence(demo: dict[str, Any]) -> None:
-    result = scan_world(demo)
+    result = scan_world(demo, detection=ALL)
     assert result.status == "ok"
     assert made(result) == {
         "disk-gzleft01": (GZ, "cbs_disk", "cls-gone0001"),
@@ -45,7 +46,7 @@ def test_demo_world_has_one_leftover_of_each_kind_with_its_evidence(demo: dict[s
 
 
 def test_reused_clb_is_reported_apart_and_user_resources_never(demo: dict[str, Any]) -> None:
-    result = scan_world(demo)
+    result = scan_world(demo, detection=ALL)
     assert reused(result) == {"lb-gzreuse1"}
     ids = {x.resource_id for x in result.leftovers}
     # The user's own, those of a live cluster, an attached disk and a bound address: none of them.
@@ -55,7 +56,7 @@ def test_reused_clb_is_reported_apart_and_user_resources_never(demo: dict[str, A
 
 
 def test_vm_orphans_are_unchanged(demo: dict[str, Any]) -> None:
-    with_leftovers = scan_world(demo)
+    with_leftovers = scan_world(demo, detection=ALL)
     without = scan_world(demo, detection={"leftovers": []})
     assert (
         orphan_ids(with_leftovers) == orphan_ids(without) == {o["instance_id"] for o in demo["answer_key"]["orphans"]}
@@ -77,7 +78,7 @@ def test_vm_orphans_are_unchanged(demo: dict[str, Any]) -> None:
 def test_a_failed_listing_makes_nothing_a_leftover_and_the_region_partial(
     demo: dict[str, Any], fault: dict[str, Any]
 ) -> None:
-    result = scan_world(demo, faults=[fault])
+    result = scan_world(demo, faults=[fault], detection=ALL)
     assert not [x for x in result.leftovers if x.region == GZ]
     assert {r.region: r.status for r in result.regions}[GZ] == "partial"
     assert result.status == "partial"
@@ -92,7 +93,7 @@ def test_attached_disk_and_bound_address_of_a_deleted_cluster_become_leftovers_o
     addr["AddressStatus"] = "UNBIND"
     for key in ("NetworkInterfaceId", "PrivateAddressIp", "InstanceType"):
         addr.pop(key)
-    assert {"disk-gzgone02", "eip-gzgone02"} <= set(made(scan_world(demo)))
+    assert {"disk-gzgone02", "eip-gzgone02"} <= set(made(scan_world(demo, detection=ALL)))
 
 
 def _calls(stats: dict[str, Any], service: str, action: str) -> int:
@@ -102,7 +103,7 @@ def _calls(stats: dict[str, Any], service: str, action: str) -> int:
 def test_call_counts_tag_first_then_by_id(demo: dict[str, Any]) -> None:
     world = world_from_data(demo)
     with Emulator(world) as emu:
-        run_scan(config_for(world, emu.url))
+        run_scan(config_for(world, emu.url, detection=ALL))
         stats = emu.stats.snapshot()
         emu.stats.reset()
         run_scan(config_for(world, emu.url, detection={"leftovers": []}))
@@ -125,7 +126,7 @@ def test_only_the_configured_kinds(demo: dict[str, Any]) -> None:
 @given(regions=st.integers(1, 2), instances=st.integers(100, 400), clusters=st.integers(1, 6), seed=st.integers(0, 999))
 def test_generated_world_matches_the_answer_key(regions: int, instances: int, clusters: int, seed: int) -> None:
     world = generate_world(regions=regions, instances=instances, clusters=clusters, seed=seed)
-    result = scan_world(world)
+    result = scan_world(world, detection=ALL)
     key = world["answer_key"]
     assert made(result) == {x["resource_id"]: (x["region"], x["kind"], x["cluster_id"]) for x in key["leftovers"]}
     assert reused(result) == {x["resource_id"] for x in key["reused"]}

@@ -36,7 +36,7 @@ def demo_config(world: World, url: str, sinks: ChatSinks | None = None) -> str:
             "regions": "all",
             "endpoint_url": url,
         },
-        "detection": {"grace_period": "1h"},
+        "detection": {"grace_period": "1h", "leftovers": ["cbs_disk", "clb", "eip"]},
     }
     if sinks is not None:
         platforms: dict[str, Any] = {}
