@@ -105,18 +105,35 @@ def default_workers() -> int:
     return max(1, min(cores, 8))
 
 
-def _scan_in_worker(plan: AccountPlan, region: str, policy: Policy, now: datetime,
-                    history: dict[str, tuple[str, datetime]] | None) -> Scanned:  # fmt: skip
-    """One whole region in a worker process, with that worker's session (and so pacer) for the account: limits are
-    per API per region per account, and a region never spans processes. `history` was read by the parent."""
+def _in_threads(
+    regions: Sequence[tuple[Session, str, History | None]], policy: Policy, now: datetime, concurrency: int
+) -> list[RegionInventory]:
+    with ThreadPoolExecutor(max(1, min(len(regions), 32)), thread_name_prefix="region") as pool:
+        futures = [pool.submit(scan_region, s, r, policy, now, concurrency, h) for s, r, h in regions]
+        return [fut.result() for fut in futures]
+
+
+Prefetched = dict[str, tuple[str, datetime]]  # one region's node history, read by the parent
+
+
+def _given(history: Prefetched) -> History:
+    return lambda _account, _region: history
+
+
+def _scan_in_worker(jobs: Sequence[tuple[AccountPlan, str, Prefetched | None]], policy: Policy,
+                    now: datetime) -> list[Scanned]:  # fmt: skip
+    """A worker process's share of the regions, side by side in its threads as in one process, with its own session
+    (and so pacer) per account: limits are per API per region per account, and a region never spans processes."""
     ctx = fanout.context()
     cfg, endpoint_url = ctx.payload
-    session: Session | None = ctx.cache.get(plan.name)
-    if session is None:
-        session = ctx.cache[plan.name] = make_session(cfg, plan, endpoint_url, ctx.on_call, ctx.cancel)
-    read = None if history is None else (lambda _account, _region: history)
-    inv = scan_region(session, region, policy, now, cfg.tencentcloud.concurrency, read)
-    return inv, _rate_adapted([session]).get((plan.name, region), ())
+    sessions: dict[str, Session] = {}
+    for plan, _, _ in jobs:
+        if plan.name not in sessions:
+            sessions[plan.name] = make_session(cfg, plan, endpoint_url, ctx.on_call, ctx.cancel)
+    regions = [(sessions[p.name], r, None if h is None else _given(h)) for p, r, h in jobs]
+    invs = _in_threads(regions, policy, now, cfg.tencentcloud.concurrency)
+    adapted = _rate_adapted(sessions.values())
+    return [(inv, adapted.get((inv.account, inv.region), ())) for inv in invs]
 
 
 def _failed(account: str, region: str, exc: BaseException) -> Scanned:
@@ -135,23 +152,25 @@ def _scan_all(
     history: History | None,
     cancel: threading.Event | None,
 ) -> list[Scanned]:
-    """Every target region: in threads of this process, or (`tencentcloud.workers` > 1) in worker processes."""
+    """Every target region: in threads of this process, or (`tencentcloud.workers` > 1) dealt out to worker
+    processes, each scanning its regions in threads."""
     workers = min(cfg.tencentcloud.workers or default_workers(), len(targets))
-    concurrency = cfg.tencentcloud.concurrency
     if workers <= 1:
-        with ThreadPoolExecutor(max(1, min(len(targets), 32)), thread_name_prefix="region") as pool:
-            futures = [pool.submit(scan_region, s, r, policy, started, concurrency, history) for _, s, r in targets]
-            invs = [fut.result() for fut in futures]
+        invs = _in_threads([(s, r, history) for _, s, r in targets], policy, started, cfg.tencentcloud.concurrency)
         adapted = _rate_adapted({id(s): s for _, s, _ in targets}.values())
         return [(inv, adapted.get((inv.account, inv.region), ())) for inv in invs]
     # The state's connection stays here: each region's node history is read before it is sent out.
-    tasks = [(p, r, policy, started, None if history is None else history(p.name, r)) for p, _, r in targets]
+    jobs = [(p, r, None if history is None else history(p.name, r)) for p, _, r in targets]
+    shares = [list(range(len(jobs)))[i::workers] for i in range(workers)]  # dealt like cards: sizes are unknown
+    tasks = [([jobs[j] for j in share], policy, started) for share in shares]
     outcomes = fanout.run_in_workers(_scan_in_worker, tasks, workers=workers, payload=(cfg, endpoint_url),
                                      listener=listener, cancel=cancel)  # fmt: skip
-    return [
-        o if not isinstance(o, BaseException) else _failed(p.name, r, o)
-        for o, (p, _, r) in zip(outcomes, targets, strict=True)
-    ]
+    out: list[Scanned | None] = [None] * len(targets)
+    for share, outcome in zip(shares, outcomes, strict=True):
+        for n, j in enumerate(share):
+            plan, _, region = targets[j]
+            out[j] = _failed(plan.name, region, outcome) if isinstance(outcome, BaseException) else outcome[n]
+    return [o for o in out if o is not None]
 
 
 def _region_status(inv: RegionInventory) -> Status:
