@@ -291,28 +291,28 @@ def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True, ideal: bo
             emu.wait(timeout=30)
 
 
-def bench_org(workers: list[int]) -> dict[str, Any]:
+def bench_org(workers: list[int], spec: WorldSpec = ORG, accounts: int = ORG_ACCOUNTS) -> dict[str, Any]:
     """The organization-sized estate, scanned by `bench/org.py` with each number of worker processes, one after
     another against one emulator: wall, the CPU of the parent and of the workers, the state's share of each pass."""
-    path, data = world_file(ORG)
+    path, data = world_file(spec)
     regions = sorted(data["regions"])
-    per = -(-len(regions) // ORG_ACCOUNTS)
+    per = -(-len(regions) // accounts)
     cred = data["credentials"][0]
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-org-") as tmp_name:
         tmp = Path(tmp_name)
-        emu, url = start_emulator(path, ORG, tmp)
+        emu, url = start_emulator(path, spec, tmp)
         try:
-            spec = tmp / "org.json"
-            spec.write_text(json.dumps({
+            plan = tmp / "org.json"
+            plan.write_text(json.dumps({
                 "url": url, "secret_id": cred["secret_id"], "secret_key": cred["secret_key"],
-                "accounts": {f"account-{i + 1}": regions[i * per:(i + 1) * per] for i in range(ORG_ACCOUNTS)},
+                "accounts": {f"account-{i + 1}": regions[i * per:(i + 1) * per] for i in range(accounts)},
                 "orphans": [[o["region"], o["instance_id"]] for o in data["answer_key"]["orphans"]],
             }), encoding="utf-8")  # fmt: skip
             for n in workers:
                 stats(url, reset=True)
                 out = tmp / f"org-{n}.json"
-                proc = subprocess.run([sys.executable, str(ROOT / "bench" / "org.py"), str(spec), str(n),
+                proc = subprocess.run([sys.executable, str(ROOT / "bench" / "org.py"), str(plan), str(n),
                                        str(tmp / f"state-{n}.db"), str(out)], check=False)  # fmt: skip
                 after = stats(url)
                 run = json.loads(out.read_text(encoding="utf-8"))
@@ -322,8 +322,8 @@ def bench_org(workers: list[int]) -> dict[str, Any]:
         finally:
             emu.terminate()
             emu.wait(timeout=30)
-    return {"world": ORG.name, "regions": ORG.regions, "accounts": ORG_ACCOUNTS, "instances": ORG.instances,
-            "clusters": ORG.clusters, "bound_s": round(lower_bound(data, ORG.latency_ms / 1000), 2),
+    return {"world": spec.name, "regions": spec.regions, "accounts": accounts, "instances": spec.instances,
+            "clusters": spec.clusters, "bound_s": round(lower_bound(data, spec.latency_ms / 1000), 2),
             "calls_minimum": sum(n for r in minimum_calls(data).values() for n in r.values()),
             "runs": runs}  # fmt: skip
 
