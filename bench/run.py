@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline import original_scan
-from worlds import WORLDS, WorldSpec, lower_bound, minimum_calls
+from worlds import ORG, ORG_ACCOUNTS, WORLDS, WorldSpec, lower_bound, minimum_calls
 
 from tke_orphans_testkit.emulator.generate import generate_world, write_world
 
@@ -77,7 +77,10 @@ def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True)
     cfg = tmp / f"config-{name}.yaml"
     cfg.write_text(
         json.dumps({"tencentcloud": {"secret_id": cred["secret_id"], "secret_key": cred["secret_key"],
-                                     "regions": "all", "endpoint_url": url},
+                                     "regions": "all", "endpoint_url": url,
+                                     # One process, as the ideal client: worker processes are compared apart
+                                     # (--org), and their CPU is not this process's to measure.
+                                     "workers": 1},
                     "pricing": {"enabled": pricing},
                     # The VM scan as measured so far; the leftovers' extra calls are not in the lower bound yet.
                     "detection": {"leftovers": []}}),
@@ -290,6 +293,67 @@ def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True, ideal: bo
             emu.wait(timeout=30)
 
 
+def bench_org(workers: list[int], spec: WorldSpec = ORG, accounts: int = ORG_ACCOUNTS) -> dict[str, Any]:
+    """The organization-sized estate, scanned by `bench/org.py` with each number of worker processes, one after
+    another against one emulator: wall, the CPU of the parent and of the workers, the state's share of each pass."""
+    path, data = world_file(spec)
+    regions = sorted(data["regions"])
+    per = -(-len(regions) // accounts)
+    cred = data["credentials"][0]
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-org-") as tmp_name:
+        tmp = Path(tmp_name)
+        emu, url = start_emulator(path, spec, tmp)
+        try:
+            plan = tmp / "org.json"
+            plan.write_text(json.dumps({
+                "url": url, "secret_id": cred["secret_id"], "secret_key": cred["secret_key"],
+                "accounts": {f"account-{i + 1}": regions[i * per:(i + 1) * per] for i in range(accounts)},
+                "orphans": [[o["region"], o["instance_id"]] for o in data["answer_key"]["orphans"]],
+            }), encoding="utf-8")  # fmt: skip
+            for n in workers:
+                stats(url, reset=True)
+                out = tmp / f"org-{n}.json"
+                proc = subprocess.run([sys.executable, str(ROOT / "bench" / "org.py"), str(plan), str(n),
+                                       str(tmp / f"state-{n}.db"), str(out)], check=False)  # fmt: skip
+                after = stats(url)
+                run = json.loads(out.read_text(encoding="utf-8"))
+                run |= {"exit": proc.returncode, "calls": after["totals"]["calls"],
+                        "throttled": after["totals"]["throttled"] - after["totals"]["faults"]}  # fmt: skip
+                runs.append(run)
+        finally:
+            emu.terminate()
+            emu.wait(timeout=30)
+    return {"world": spec.name, "regions": spec.regions, "accounts": accounts, "instances": spec.instances,
+            "clusters": spec.clusters, "bound_s": round(lower_bound(data, spec.latency_ms / 1000), 2),
+            "calls_minimum": sum(n for r in minimum_calls(data).values() for n in r.values()),
+            "runs": runs}  # fmt: skip
+
+
+def org_table(org: dict[str, Any]) -> str:
+    """Workers side by side: each pass's wall and CPU (this process / its workers), ratios to one worker's."""
+    head = ("| workers | pass | wall s | wall / 1 worker's | wall / bound | CPU s: parent / each worker | "
+            "CPU / 1 worker's | calls (minimum) | throttled | state s: record_scan / node history / lifecycle | "
+            "state / wall | orphans right |")  # fmt: skip
+    lines = [head, "|" + "---|" * 12]
+    first = {p["pass"]: p for p in org["runs"][0]["passes"]}
+    for run in org["runs"]:
+        for p in run["passes"]:
+            one = first[p["pass"]]
+            total = p["cpu_parent_s"] + sum(p["cpu_workers_s"])
+            total_one = one["cpu_parent_s"] + sum(one["cpu_workers_s"])
+            workers = " + ".join(str(c) for c in p["cpu_workers_s"]) or "-"
+            s = p["state_s"]
+            lines.append(
+                f"| {run['workers']} | {p['pass']} | {p['wall_s']} | **{round(p['wall_s'] / one['wall_s'], 2)}** | "
+                f"{round(p['wall_s'] / org['bound_s'], 2)} | {p['cpu_parent_s']} / {workers} | "
+                f"{round(total / total_one, 2)} | {run['calls'] // len(run['passes']):,} ({org['calls_minimum']:,}) | "
+                f"{run['throttled']} | {s['record_scan']} / {s['node_history']} / {s['lifecycle']} | "
+                f"**{p['state_share']:.1%}** | {'yes' if p['correct'] else 'NO'} |"
+            )
+    return "\n".join(lines)
+
+
 def machine() -> str:
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
@@ -346,8 +410,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the rows here as JSON")
     parser.add_argument("--no-pricing", action="store_true", help="skip the second scan without pricing")
     parser.add_argument("--no-ideal", action="store_true", help="skip the ideal client's run")
+    parser.add_argument("--org", default="", help="the organization-sized estate with these numbers of worker "
+                        "processes, side by side: '1,2'")  # fmt: skip
     args = parser.parse_args()
-    names = list(WORLDS) if args.worlds == "all" else args.worlds.split(",")
+    names = [] if args.worlds == "none" else list(WORLDS) if args.worlds == "all" else args.worlds.split(",")
     rows = []
     for name in names:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
@@ -372,9 +438,18 @@ def main() -> int:
             print(f"| {r['world']} | {r['price_calls']:,} ({r['price_calls_minimum']:,}) | {r['pricing_bound_s']} | "
                   f"{r['wall_s']} / "
                   f"{r['wall_s_without_pricing']} | {r['pricing_ratio']} | {r['unpriced']} |")  # fmt: skip
+    org = bench_org([int(n) for n in args.org.split(",")]) if args.org else None
+    if org:
+        print(f"\n{org['world']}: {org['regions']} regions as {org['accounts']} accounts, {org['instances']:,} "
+              f"instances, {org['clusters']:,} clusters; bound {org['bound_s']} s\n")  # fmt: skip
+        print(org_table(org))
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2), encoding="utf-8")
-    return 0 if all(r["correct"] for r in rows) else 1
+        doc = {"machine": machine(), "rows": rows, **({"org": org} if org else {})}
+        args.json.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    correct = all(r["correct"] for r in rows) and all(
+        p["correct"] for r in (org or {}).get("runs", []) for p in r["passes"]
+    )
+    return 0 if correct else 1
 
 
 if __name__ == "__main__":

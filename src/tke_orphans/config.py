@@ -145,6 +145,8 @@ class TencentCloud(Credentials):
     # Calls per second per region, by "service.Action"; defaults are the documented limits.
     rate_limits: dict[str, Annotated[float, Field(gt=0)]] = {}
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    # Processes that scan regions side by side (regions share nothing); None: the cores, at most 8; 1: in-process.
+    workers: Annotated[int, Field(ge=1, le=64)] | None = None
 
     @field_validator("endpoint_url")
     @classmethod

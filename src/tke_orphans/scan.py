@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from . import fanout
 from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
 from .cloud.inventory import failure_of
 from .cloud.leftovers import list_resources
-from .cloud.session import CallListener
+from .cloud.session import CallListener, Cancel
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
 from .detect_leftovers import decide_leftovers
@@ -63,7 +65,7 @@ def make_session(
     plan: AccountPlan,
     endpoint_url: str | None,
     listener: CallListener | None,
-    cancel: threading.Event | None = None,
+    cancel: Cancel | None = None,
 ) -> Session:
     tc = cfg.tencentcloud
     return Session(
@@ -108,9 +110,84 @@ def _rate_adapted(sessions: Iterable[Session]) -> dict[tuple[str, str], tuple[tu
     for session in sessions:
         for (api, region), share in sorted(session.pacer.lowest().items()):
             out.setdefault((session.account, region), []).append((api, round(share, 4)))
-            log.info("%s %s: %s was throttled; slowed down to %.0f%% of its rate", session.account, region, api,
-                     share * 100)  # fmt: skip
     return {k: tuple(v) for k, v in out.items()}
+
+
+Scanned = tuple[RegionInventory, tuple[tuple[str, float], ...]]  # a region's inventory, how far it slowed down
+
+
+def default_workers() -> int:
+    """The cores this process may use, at most 8: beyond that the rate limits, not the CPU, bound a scan."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _in_threads(
+    regions: Sequence[tuple[Session, str, History | None]], policy: Policy, now: datetime, concurrency: int
+) -> list[RegionInventory]:
+    with ThreadPoolExecutor(max(1, min(len(regions), 32)), thread_name_prefix="region") as pool:
+        futures = [pool.submit(scan_region, s, r, policy, now, concurrency, h) for s, r, h in regions]
+        return [fut.result() for fut in futures]
+
+
+Prefetched = dict[str, tuple[str, datetime]]  # one region's node history, read by the parent
+
+
+def _given(history: Prefetched) -> History:
+    return lambda _account, _region: history
+
+
+def _scan_in_worker(jobs: Sequence[tuple[AccountPlan, str, Prefetched | None]], policy: Policy,
+                    now: datetime) -> list[Scanned]:  # fmt: skip
+    """A worker process's share of the regions, side by side in its threads as in one process, with its own session
+    (and so pacer) per account: limits are per API per region per account, and a region never spans processes."""
+    ctx = fanout.context()
+    cfg, endpoint_url = ctx.payload
+    sessions: dict[str, Session] = {}
+    for plan, _, _ in jobs:
+        if plan.name not in sessions:
+            sessions[plan.name] = make_session(cfg, plan, endpoint_url, ctx.on_call, ctx.cancel)
+    regions = [(sessions[p.name], r, None if h is None else _given(h)) for p, r, h in jobs]
+    invs = _in_threads(regions, policy, now, cfg.tencentcloud.concurrency)
+    adapted = _rate_adapted(sessions.values())
+    return [(inv, adapted.get((inv.account, inv.region), ())) for inv in invs]
+
+
+def _failed(account: str, region: str, exc: BaseException) -> Scanned:
+    log.error("scanning %s/%s failed in its worker process: %r", account, region, exc)
+    return RegionInventory(account, region, errors=[ApiFailure("scan", "InternalError", repr(exc))]), ()
+
+
+def _scan_all(
+    cfg: Config,
+    targets: Sequence[tuple[AccountPlan, Session, str]],
+    policy: Policy,
+    started: datetime,
+    *,
+    endpoint_url: str | None,
+    listener: CallListener | None,
+    history: History | None,
+    cancel: threading.Event | None,
+) -> list[Scanned]:
+    """Every target region: in threads of this process, or (`tencentcloud.workers` > 1) dealt out to worker
+    processes, each scanning its regions in threads."""
+    workers = min(cfg.tencentcloud.workers or default_workers(), len(targets))
+    if workers <= 1:
+        invs = _in_threads([(s, r, history) for _, s, r in targets], policy, started, cfg.tencentcloud.concurrency)
+        adapted = _rate_adapted({id(s): s for _, s, _ in targets}.values())
+        return [(inv, adapted.get((inv.account, inv.region), ())) for inv in invs]
+    # The state's connection stays here: each region's node history is read before it is sent out.
+    jobs = [(p, r, None if history is None else history(p.name, r)) for p, _, r in targets]
+    shares = [list(range(len(jobs)))[i::workers] for i in range(workers)]  # dealt like cards: sizes are unknown
+    tasks = [([jobs[j] for j in share], policy, started) for share in shares]
+    outcomes = fanout.run_in_workers(_scan_in_worker, tasks, workers=workers, payload=(cfg, endpoint_url),
+                                     listener=listener, cancel=cancel)  # fmt: skip
+    out: list[Scanned | None] = [None] * len(targets)
+    for share, outcome in zip(shares, outcomes, strict=True):
+        for n, j in enumerate(share):
+            plan, _, region = targets[j]
+            out[j] = _failed(plan.name, region, outcome) if isinstance(outcome, BaseException) else outcome[n]
+    return [o for o in out if o is not None]
 
 
 def _region_status(inv: RegionInventory) -> Status:
@@ -150,51 +227,50 @@ def run_scan(
     plans = plan_accounts(cfg, regions_override)
     sessions = [(plan, make_session(cfg, plan, endpoint_url, listener, cancel)) for plan in plans]
     global_errors: list[ApiFailure] = []
-    targets: list[tuple[Session, str]] = []
+    targets: list[tuple[AccountPlan, Session, str]] = []
     for plan, session in sessions:
         if plan.regions == "all":
             try:
-                targets += [(session, r) for r in list_regions(session)]
+                targets += [(plan, session, r) for r in list_regions(session)]
             except CloudError as exc:
                 global_errors.append(exc.failure())
         else:
-            targets += [(session, r) for r in plan.regions]
+            targets += [(plan, session, r) for r in plan.regions]
     results: list[RegionResult] = []
     verdicts: list[RegionVerdict] = []
     snapshots: list[RegionSnapshot] = []
     leftovers: list[Leftover] = []
-    workers = max(1, min(len(targets), 32))
-    with ThreadPoolExecutor(workers, thread_name_prefix="region") as pool:
-        concurrency = cfg.tencentcloud.concurrency
-        futures = [pool.submit(scan_region, s, r, policy, started, concurrency, history) for s, r in targets]
-        invs = [fut.result() for fut in futures]
-        adapted = _rate_adapted(session for _, session in sessions)
-        for inv in invs:
-            verdicts.append(decide(inv, policy, started))
-            leftovers += decide_leftovers(inv, policy.leftovers)
-            results.append(
-                RegionResult(
-                    inv.account,
-                    inv.region,
-                    _region_status(inv),
-                    len(inv.instances or ()),
-                    len(inv.clusters or ()),
-                    inv.node_count,
-                    tuple(inv.errors),
-                    adapted.get((inv.account, inv.region), ()),
-                )
+    scanned = _scan_all(cfg, targets, policy, started, endpoint_url=endpoint_url, listener=listener, history=history,
+                        cancel=cancel)  # fmt: skip
+    for inv, adapted in scanned:
+        for api, share in adapted:
+            log.info("%s %s: %s was throttled; slowed down to %.0f%% of its rate", inv.account, inv.region, api,
+                     share * 100)  # fmt: skip
+        verdicts.append(decide(inv, policy, started))
+        leftovers += decide_leftovers(inv, policy.leftovers)
+        results.append(
+            RegionResult(
+                inv.account,
+                inv.region,
+                _region_status(inv),
+                len(inv.instances or ()),
+                len(inv.clusters or ()),
+                inv.node_count,
+                tuple(inv.errors),
+                adapted,
             )
-            snapshots.append(
-                RegionSnapshot(
-                    inv.account,
-                    inv.region,
-                    results[-1].status == "ok",
-                    frozenset(i.instance_id for i in inv.instances or ()),
-                    dict(inv.members),
-                )
+        )
+        snapshots.append(
+            RegionSnapshot(
+                inv.account,
+                inv.region,
+                results[-1].status == "ok",
+                frozenset(i.instance_id for i in inv.instances or ()),
+                dict(inv.members),
             )
-            for e in inv.errors:  # debug: the result carries them, and each command says them once (table, serve's log)
-                log.debug("%s %s: %s", inv.account, inv.region, e.describe())
+        )
+        for e in inv.errors:  # debug: the result carries them, and each command says them once (table, serve's log)
+            log.debug("%s %s: %s", inv.account, inv.region, e.describe())
 
     orphans = sorted(
         (o for v in verdicts for o in v.orphans), key=lambda o: (o.account, o.region, o.instance.instance_id)

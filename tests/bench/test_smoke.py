@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import bench_world, ratios, table  # noqa: E402
+from run import bench_org, bench_world, org_table, ratios, table  # noqa: E402
 from worlds import WorldSpec, lower_bound, minimum_calls  # noqa: E402
 
 from tke_orphans_testkit.emulator.generate import generate_world  # noqa: E402
@@ -40,3 +40,17 @@ def test_small_world_end_to_end() -> None:
     assert row["ideal"]["throttled"] == row["listing"]["throttled"] == 0
     assert row["wall_to_ideal"] > 0 and row["cpu_to_ideal"] > 0
     assert ratios([row]).splitlines()[2].startswith("| smoke |")
+
+
+def test_organization_with_one_and_two_workers() -> None:
+    org = bench_org([1, 2], WorldSpec("org-smoke", 4, 800, 8, latency_ms=10, seed=6), accounts=2)
+    one, two = org["runs"]
+    for run in org["runs"]:
+        assert run["exit"] == 0 and run["throttled"] == 0
+        assert run["calls"] == org["calls_minimum"] * len(run["passes"])  # each pass: exactly the minimum
+        for p in run["passes"]:
+            assert p["correct"] and p["status"] == "ok"
+            assert 0 < p["state_share"] < 1 and p["state_s"]["node_history"] > 0
+    assert [len(p["cpu_workers_s"]) for p in one["passes"]] == [0, 0]  # one process: no workers
+    assert [len(p["cpu_workers_s"]) for p in two["passes"]] == [2, 2]  # the CPU of each of the two workers
+    assert org_table(org).splitlines()[-1].startswith("| 2 | repeat |")

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import orjson
@@ -96,6 +96,14 @@ def parse(body: bytes) -> Any:
 CallListener = Callable[[str, str, str], None]  # (api, region, outcome: ok|retry|error)
 
 
+class Cancel(Protocol):
+    """A stop signal: threading.Event in one process, a multiprocessing Event in the scan's worker processes."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
 @dataclass
 class _Failed:
     """One try that failed: the cloud's code (as text: retries are decided on it) and words as the SDK gave them
@@ -121,7 +129,7 @@ class Session:
         listener: CallListener | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
     ) -> None:
         self.account = account
         self._cancel = cancel
