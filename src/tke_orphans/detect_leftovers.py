@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from .model import CloudResource, Leftover, LeftoverKind, RegionInventory
+from .model import CLUSTER_TAG, CloudResource, Leftover, LeftoverKind, RegionInventory
 
-CLUSTER_TAG = "tke-clusterId"
 # The tags by which TKE marks what it made, per kind: (key, the value it must have, or None for any).
 MADE_BY_TKE: dict[LeftoverKind, tuple[str, str | None]] = {
     LeftoverKind.CBS_DISK: ("tke-cbs-provisioner-createBy-flag", "yes"),

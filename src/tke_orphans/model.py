@@ -27,6 +27,10 @@ class EvidenceKind(StrEnum):
     HISTORY = "history"
 
 
+# The tag TKE puts on the disks, load balancers and addresses it makes for a cluster.
+CLUSTER_TAG = "tke-clusterId"
+
+
 class LeftoverKind(StrEnum):
     """What else a deleted cluster leaves behind, besides VMs."""
 

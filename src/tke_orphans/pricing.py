@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from .cloud import Session
+from .cloud.errors import as_text, redact_known
 from .cloud.pricing import config_key, quote
 from .model import Cost, Instance, Orphan
 
@@ -76,7 +77,12 @@ def price_orphans(
     with ThreadPoolExecutor(workers, thread_name_prefix="price") as pool:
         futures = {g: pool.submit(quote, sessions[g[0]], g[1], groups[g]) for g in todo}
         for g, fut in futures.items():
-            q = fut.result()
+            try:
+                q = fut.result()
+            except Exception as exc:  # an answer nobody foresaw: this price is unknown, the scan goes on
+                log.warning("pricing %s in %s failed: %r", g[2], g[1], exc)
+                costs[g] = Cost(currency, None, None, None, redact_known(as_text(f"pricing failed: {exc!r}")))
+                continue
             costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail)
     if cache is not None and todo:
         for account in sorted({g[0] for g in todo}):

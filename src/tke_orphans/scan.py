@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 from . import fanout
 from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
+from .cloud.errors import as_text, redact_known
 from .cloud.inventory import failure_of
-from .cloud.leftovers import list_resources
+from .cloud.leftovers import LEFTOVER_SERVICES, list_resources
 from .cloud.session import CallListener, Cancel
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
@@ -102,7 +103,20 @@ def scan_region(
         return inv
     except Exception as exc:  # a bug or an answer nobody foresaw: this region fails, the others go on
         log.exception("scanning %s/%s failed", session.account, region)
-        return RegionInventory(session.account, region, errors=[ApiFailure("scan", "InternalError", repr(exc))])
+        return RegionInventory(session.account, region, errors=[_internal(exc)])
+
+
+def _vm_complete(inv: RegionInventory) -> bool:
+    """Whether the region's VMs and nodes were listed completely: what resolving an orphan needs. A failed
+    listing of disks, load balancers or addresses makes the region `partial`, but must not hold the VMs back."""
+    if inv.instances is None:
+        return False
+    return all(e.api.split(".")[0] in LEFTOVER_SERVICES for e in inv.errors)
+
+
+def _internal(exc: BaseException) -> ApiFailure:
+    """A bug or an answer nobody foresaw, as a failure of the region: bounded text, no credential in it."""
+    return ApiFailure("scan", "InternalError", redact_known(as_text(repr(exc))))
 
 
 def _rate_adapted(sessions: Iterable[Session]) -> dict[tuple[str, str], tuple[tuple[str, float], ...]]:
@@ -155,7 +169,7 @@ def _scan_in_worker(jobs: Sequence[tuple[AccountPlan, str, Prefetched | None]], 
 
 def _failed(account: str, region: str, exc: BaseException) -> Scanned:
     log.error("scanning %s/%s failed in its worker process: %r", account, region, exc)
-    return RegionInventory(account, region, errors=[ApiFailure("scan", "InternalError", repr(exc))]), ()
+    return RegionInventory(account, region, errors=[_internal(exc)]), ()
 
 
 def _scan_all(
@@ -264,7 +278,7 @@ def run_scan(
             RegionSnapshot(
                 inv.account,
                 inv.region,
-                results[-1].status == "ok",
+                _vm_complete(inv),
                 frozenset(i.instance_id for i in inv.instances or ()),
                 dict(inv.members),
             )
@@ -281,6 +295,8 @@ def run_scan(
     excluded = sorted((e for v in verdicts for e in v.excluded), key=lambda e: (e.account, e.region, e.instance_id))
     if cfg.pricing.enabled and orphans and not (cancel is not None and cancel.is_set()):
         by_account = {plan.name: session for plan, session in sessions}
+        for session in by_account.values():
+            session.restart_deadline()
         priced, _ = price_orphans(orphans, by_account, currency=cfg.pricing.currency, now=started,
                                   ttl=cfg.pricing.cache_ttl, cache=prices)  # fmt: skip
         orphans = list(priced)

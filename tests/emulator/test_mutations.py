@@ -133,3 +133,16 @@ def test_add_existed_instances(api: Api) -> None:
     assert other["FailedReasons"] == ["instance is in vpc-x, not in the cluster's VPC"]
     bad_pool = {**params, "NodePool": {"NodePoolId": "np-nothere1"}}
     assert code_of(api, "tke", "2018-05-25", "AddExistedInstances", bad_pool, "ap-shanghai") == "ResourceNotFound"
+
+
+def test_add_existed_instances_refuses_spot_instances(api: Api) -> None:
+    # The SDK's docstring of InstanceIds: 不支持竞价实例 (spot instances are not supported).
+    api.em.store.set_instance("ap-shanghai", "ins-shorp001", InstanceChargeType="SPOTPAID")
+    params = {"ClusterId": "cls-prodsh01", "InstanceIds": ["ins-shorp001"]}
+    answer = api.call("tke", "2018-05-25", "AddExistedInstances", params, "ap-shanghai")
+    assert answer["FailedInstanceIds"] == ["ins-shorp001"] and "spot" in answer["FailedReasons"][0]
+
+
+def test_terminate_instances_flags_are_booleans(api: Api) -> None:
+    params = {"InstanceIds": ["ins-gzorp001"], "ReleaseAddress": "yes"}
+    assert code_of(api, *CVM, "TerminateInstances", params, "ap-guangzhou") == "InvalidParameter"

@@ -74,7 +74,8 @@ def from_cvm_role(role_name: str | None, where: str) -> Any:
     """The CVM's CAM role, fetched once now so that a host without one fails here, not in every call."""
     cred = tc_credential.CVMRoleCredential(role_name=role_name)
     # The SDK swallows every failure of the metadata service and leaves the values None.
-    sid, key, _ = cred.get_credential_info()
+    sid, key, token = cred.get_credential_info()
+    remember_secrets(sid, key, token)
     if not (sid and key):
         raise CredentialsError(
             f"{where}.credential_source is cvm_role, but {METADATA} gave no role credentials: run on a CVM "

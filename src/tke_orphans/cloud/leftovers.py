@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from ..model import CloudResource, LeftoverKind
+from ..model import CLUSTER_TAG, CloudResource, LeftoverKind
 from .errors import CloudError
 from .inventory import _convert, chunks, parse_time
 from .session import Session
 
-CLUSTER_TAG = "tke-clusterId"
 TAG_PAGE = 200  # GetResources' MaxResults at most
 MAX_TAG_PAGES = 10_000  # a token that never ends must not loop forever
 # (service, action, id parameter, answer list, ids a call): each product's own listing by id.
@@ -24,6 +23,8 @@ _BY_ID: dict[LeftoverKind, tuple[str, str, str, str, int]] = {
     LeftoverKind.CLB: ("clb", "DescribeLoadBalancers", "LoadBalancerIds", "LoadBalancerSet", 20),
     LeftoverKind.EIP: ("vpc", "DescribeAddresses", "AddressIds", "AddressSet", 100),
 }
+# The services of these listings: a failure of one of them says nothing about the region's VMs.
+LEFTOVER_SERVICES = frozenset({"tag", *(service for service, *_ in _BY_ID.values())})
 # Six-segment resource names: qcs::<service>:<region>:uin/<uin>:<prefix>/<id>.
 _PREFIX = {("cvm", "volume"): LeftoverKind.CBS_DISK, ("clb", "clb"): LeftoverKind.CLB, ("cvm", "eip"): LeftoverKind.EIP}
 

@@ -139,9 +139,14 @@ class Session:
         self.pacer = pacer or Pacer()
         self._listener = listener
         self._sleep, self._clock = sleep, clock
-        # Throttled calls are retried until this moment (monotonic): the scan's budget for waiting on the quota.
-        self.deadline = clock() + self._retry.throttle_deadline
+        self.deadline = 0.0  # the scan's budget for waiting on the quota
+        self.restart_deadline()
         self._local = threading.local()
+
+    def restart_deadline(self) -> None:
+        """Throttled calls are retried until this moment (monotonic): a new step (pricing after the listings) gets
+        a budget of its own rather than what the listings left."""
+        self.deadline = self._clock() + self._retry.throttle_deadline
 
     def _client(self, service: str, version: str, region: str) -> CommonClient:
         cache: dict[tuple[str, str, str], CommonClient] = self._local.__dict__.setdefault("clients", {})

@@ -126,7 +126,7 @@ def orphan_lines(result: ScanResult, width: int | None, wide: bool = False, grou
     for o in result.orphans:
         if not wide and grouped and (o.account, o.region) != group:
             group = (o.account, o.region)
-            rows.append(f"{o.account} / {o.region}" if multi_account else o.region)
+            rows.append(visible(f"{o.account} / {o.region}" if multi_account else o.region))
         rows.append([visible(f.value(o, result.scanned_at)) for f in fields])
     return layout([f.column for f in fields], rows, width)
 

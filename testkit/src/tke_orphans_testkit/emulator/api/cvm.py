@@ -141,6 +141,9 @@ def terminate_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
     still listed) on the first call and is destroyed by a second. All or nothing: one refused instance fails the
     batch, and so do mixed charge types."""
     P.only(params, {"InstanceIds", "ReleaseAddress", "ReleasePrepaidDataDisks"})
+    for flag in ("ReleaseAddress", "ReleasePrepaidDataDisks"):
+        if flag in params and not isinstance(params[flag], bool):
+            raise ApiError("InvalidParameter", f"`{flag}` must be a boolean.")
     rs = ctx.region
     ids = _ids(params)
     with ctx.store.lock:

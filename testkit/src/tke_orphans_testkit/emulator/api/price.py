@@ -18,7 +18,8 @@ from . import params as P
 from .context import Answer, Ctx
 from .cvm import instance_of
 
-CHARGE_TYPES = ("PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID", "CDHPAID", "CDCPAID")
+# InquiryPriceRunInstances quotes these only (its docstring): a CDH or CDC instance is billed with its host.
+CHARGE_TYPES = ("PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID")
 INTERNET_CHARGE_TYPES = ("BANDWIDTH_PREPAID", "TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR",
                          "BANDWIDTH_PACKAGE")  # fmt: skip
 PERIODS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 24, 36, 48, 60)

@@ -293,6 +293,8 @@ def describe_existed_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
             reason = ""
             if owner:
                 reason = "instance already in cluster"
+            elif d["InstanceChargeType"] == "SPOTPAID":
+                reason = "spot instances are not supported"  # the SDK's docstring: 不支持竞价实例
             elif d["InstanceState"] != "RUNNING":
                 reason = "instance status is not running"
             items.append(
@@ -486,6 +488,8 @@ def add_existed_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
                 reason = "instance not found"
             elif owner:
                 reason = f"instance already in cluster {owner}"
+            elif d["InstanceChargeType"] == "SPOTPAID":
+                reason = "spot instances are not supported"  # the SDK's docstring: 不支持竞价实例
             elif d["InstanceState"] != "RUNNING":
                 reason = f"instance state is {d['InstanceState']}, not RUNNING"
             elif d["VirtualPrivateCloud"]["VpcId"] not in (rec.spec.VpcId, NO_VPC):
