@@ -598,3 +598,17 @@ def masked_dict(cfg: Config) -> dict[str, Any]:
     result = walk(cfg)
     assert isinstance(result, dict)
     return result
+
+
+def secret_values(value: Any) -> list[str]:
+    """Every secret the configuration holds (keys, tokens, webhook URLs, the status page's password), so that the
+    redaction backstop can mask any of them that an error or a traceback quotes."""
+    if isinstance(value, BaseModel):
+        return [x for k in type(value).model_fields for x in secret_values(getattr(value, k))]
+    if isinstance(value, SecretStr):
+        return [value.get_secret_value()]
+    if isinstance(value, list | tuple):
+        return [x for v in value for x in secret_values(v)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in secret_values(v)]
+    return []

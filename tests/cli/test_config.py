@@ -134,3 +134,23 @@ def test_webhook_urls_are_checked_and_masked_everywhere(runner: CliRunner, tmp_p
     )
     result = runner.invoke(app, ["check-config", "--config", str(dup)])
     assert result.exit_code == 2 and "distinct names" in result.output
+
+
+def test_every_configured_secret_is_masked_in_log_lines(tmp_path: Path) -> None:
+    """Not only cloud keys and chat keys: an Apprise URL or the status page's token quoted by a traceback too."""
+    import logging
+
+    from tke_orphans.cli.common import MaskSecrets, load
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "tencentcloud: {region: ap-guangzhou}\n"
+        "webhook: {apprise: {urls: ['tgram://bot123456:tokenABCDEF/chat']}}\n"
+        "serve: {auth: {token: page-token-0123456789}}\n",
+        encoding="utf-8",
+    )
+    load(str(path))
+    for secret in ("tgram://bot123456:tokenABCDEF/chat", "page-token-0123456789"):
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed with %s", (secret,), None)
+        MaskSecrets().filter(record)
+        assert secret not in record.getMessage()

@@ -20,8 +20,8 @@ import typer
 from rich.console import Console
 
 from ..cleanup import CleanupError
-from ..cloud.errors import CredentialsError, redact_known
-from ..config import Config, ConfigError, load_config, mask_url, masked_dict, parse_duration
+from ..cloud.errors import CredentialsError, redact_known, remember_secrets
+from ..config import Config, ConfigError, load_config, mask_url, masked_dict, parse_duration, secret_values
 from ..notify import AppriseMissing, bot_specs
 from ..sanitize import visible
 from ..state import StateDB, StateError
@@ -102,6 +102,7 @@ def load(path: str | None, read_only: bool = False) -> Config:
     """`read_only` for commands that only read the state: an unset ${VAR} for a credential is no error there, and
     what only scans use is not warned about."""
     cfg = load_config(path, secrets=not read_only)
+    remember_secrets(*secret_values(cfg))  # whatever quotes one of them (a traceback, an error) gets it masked
     logging.basicConfig(level=cfg.logging.level.upper(), format="%(levelname)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskSecrets())
