@@ -126,6 +126,8 @@ class Leftover:
     created: datetime | None
     attached: bool = False
     reused: bool = False
+    # None when pricing is off (or was not asked); a Cost with source None when no price could be had.
+    cost: Cost | None = None
 
 
 @dataclass(frozen=True, slots=True)

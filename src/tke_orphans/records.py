@@ -217,13 +217,14 @@ def region_from_dict(d: Doc) -> RegionResult:
 def leftover_to_dict(x: Leftover) -> Doc:
     return {"account": x.account, "region": x.region, "kind": x.kind.value, "resource_id": x.resource_id,
             "name": x.name, "cluster_id": x.cluster_id, "evidence": list(x.evidence), "state": x.state,
-            "created_time": iso(x.created), "attached": x.attached, "reused": x.reused}  # fmt: skip
+            "created_time": iso(x.created), "attached": x.attached, "reused": x.reused,
+            "cost": cost_to_dict(x.cost) if x.cost else None}  # fmt: skip
 
 
 def leftover_from_dict(d: Doc) -> Leftover:
     return Leftover(d["account"], d["region"], LeftoverKind(d["kind"]), d["resource_id"], d["name"], d["cluster_id"],
                     tuple(d["evidence"]), d["state"], parse_iso(d["created_time"]), bool(d.get("attached", False)),
-                    bool(d["reused"]))  # fmt: skip
+                    bool(d["reused"]), cost_from_dict(d["cost"]) if d.get("cost") else None)  # fmt: skip
 
 
 # ---- a whole scan -----------------------------------------------------------------------------------------------
