@@ -66,7 +66,7 @@ def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
         result=result,
         leftovers=result.leftovers,
     )
-    return [] if notice.empty and not result.leftovers else [notice]
+    return [] if notice.empty else [notice]
 
 
 def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) -> list[Notice]:
@@ -74,18 +74,19 @@ def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) 
     url, at = cfg.serve.public_url, result.scanned_at
     out: list[Notice] = []
     new_issues = issue_keys(result) - told
-    if p.new or new_issues:
+    if p.new or p.new_leftovers or new_issues:
         errors = errors_of(result)
         # first_seen: an orphan recorded by a `scan --no-notify` has been one for a while already.
-        first = {o.instance.instance_id: p.first_seen[o.instance.instance_id] for o in p.new}
+        ids = [o.instance.instance_id for o in p.new] + [x.resource_id for x in p.new_leftovers]
+        first = {i: p.first_seen[i] for i in ids}
         out.append(Notice("new", at, tuple(p.new), (), result.unverified, errors, first, url, result,
-                          leftovers=result.leftovers))  # fmt: skip
-    if p.remind:
-        out.append(
-            Notice("reminder", at, tuple(p.remind), first_seen=dict(p.first_seen), status_url=url, result=result)
-        )
-    if p.resolved:
-        out.append(Notice("resolved", at, resolved=tuple(p.resolved), status_url=url, result=result))
+                          leftovers=tuple(p.new_leftovers)))  # fmt: skip
+    if p.remind or p.remind_leftovers:
+        out.append(Notice("reminder", at, tuple(p.remind), first_seen=dict(p.first_seen), status_url=url,
+                          result=result, leftovers=tuple(p.remind_leftovers)))  # fmt: skip
+    if p.resolved or p.resolved_leftovers:
+        out.append(Notice("resolved", at, resolved=tuple(p.resolved), status_url=url, result=result,
+                          resolved_leftovers=tuple(p.resolved_leftovers)))  # fmt: skip
     return out
 
 
@@ -160,8 +161,9 @@ def run_job(
     channels = cfg.webhook.enabled and bool(bot_specs(cfg))
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
-        p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at)
+        p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
         state.orphans.apply(result, p, lifecycle=notify)
+        state.leftovers.apply(result.scanned_at, p, lifecycle=notify)
         scan_id = state.scans.record(result)
         job = JobResult(result, first_seen=dict(p.first_seen))
         if notify and channels:
@@ -169,6 +171,7 @@ def run_job(
             for notice in job.notices:
                 state.outbox.enqueue(notice.kind, notice_to_dict(notice, scan_id))
             state.orphans.mark_notified([*p.new, *p.remind], result.scanned_at)
+            state.leftovers.mark_notified([*p.new_leftovers, *p.remind_leftovers], result.scanned_at)
             state.orphans.set_told_issues(issue_keys(result))
     if notify and channels:
         job.deliveries = deliver_outbox(state, cfg, result, scan_id, cancel)

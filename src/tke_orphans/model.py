@@ -288,6 +288,10 @@ class RegionSnapshot:
     complete: bool
     listed: frozenset[str]  # every instance id DescribeInstances returned
     members: dict[str, str]  # CVM id -> cluster id, every node seen
+    # The leftover kinds this region's listings checked completely (clusters and resources), and every resource
+    # they listed with a cluster tag, by id: what resolving a leftover needs.
+    leftover_kinds: frozenset[LeftoverKind] = frozenset()
+    resources: dict[str, CloudResource] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -331,6 +335,19 @@ class Resolved:
     first_seen: datetime | None = None
 
 
+LeftoverResolvedHow = Literal["gone", "in_use", "not_leftover"]
+
+
+@dataclass(frozen=True)
+class ResolvedLeftover:
+    """A leftover that is no more: deleted (or untagged), in use again, or no longer a deleted cluster's."""
+
+    leftover: Leftover
+    how: LeftoverResolvedHow
+    detail: str = ""
+    first_seen: datetime | None = None
+
+
 @dataclass(frozen=True)
 class ActionLine:
     """One cleanup decision, as a message tells it."""
@@ -357,11 +374,18 @@ class Notice:
     status_url: str | None = None
     result: ScanResult | None = None  # for channels that take the whole scan result (generic webhook)
     actions: tuple[ActionLine, ...] = ()
-    # Told alongside what changed (their own lifecycle is not there yet): never a reason to send on their own.
+    # Disks, CLBs and EIPs of deleted clusters: new ones (kind "new"), those due a reminder, those resolved.
     leftovers: tuple[Leftover, ...] = ()
+    resolved_leftovers: tuple[ResolvedLeftover, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.orphans or self.resolved or self.unverified or self.errors or self.actions) and (
-            self.kind != "test"
-        )
+        return not (
+            self.orphans
+            or self.resolved
+            or self.unverified
+            or self.errors
+            or self.actions
+            or self.leftovers
+            or self.resolved_leftovers
+        ) and (self.kind != "test")

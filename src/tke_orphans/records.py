@@ -32,6 +32,7 @@ from .model import (
     Reason,
     RegionResult,
     Resolved,
+    ResolvedLeftover,
     ScanResult,
     Unverified,
 )
@@ -275,6 +276,14 @@ def resolved_from_dict(d: Doc) -> Resolved:
     return Resolved(d["account"], d["region"], instance_from_dict(d), d["how"], d["detail"], parse_iso(d["first_seen"]))
 
 
+def resolved_leftover_to_dict(r: ResolvedLeftover) -> Doc:
+    return {"how": r.how, "detail": r.detail, "first_seen": iso(r.first_seen), **leftover_to_dict(r.leftover)}
+
+
+def resolved_leftover_from_dict(d: Doc) -> ResolvedLeftover:
+    return ResolvedLeftover(leftover_from_dict(d), d["how"], d["detail"], parse_iso(d["first_seen"]))
+
+
 def notice_to_dict(n: Notice, scan_id: int | None = None) -> Doc:
     """`scan_id` stands for `n.result`, which is not stored again: the reader gets it back from the scans."""
     return {
@@ -289,6 +298,7 @@ def notice_to_dict(n: Notice, scan_id: int | None = None) -> Doc:
         "status_url": n.status_url,
         "actions": [asdict(a) for a in n.actions],
         "leftovers": [leftover_to_dict(x) for x in n.leftovers],
+        "resolved_leftovers": [resolved_leftover_to_dict(r) for r in n.resolved_leftovers],
     }
 
 
@@ -305,4 +315,5 @@ def notice_from_dict(d: Doc, result: ScanResult | None = None) -> Notice:
         result=result,
         actions=tuple(ActionLine(**a) for a in d.get("actions", [])),
         leftovers=tuple(leftover_from_dict(x) for x in d.get("leftovers", [])),
+        resolved_leftovers=tuple(resolved_leftover_from_dict(r) for r in d.get("resolved_leftovers", [])),
     )

@@ -22,6 +22,7 @@ from .detect_leftovers import decide_leftovers
 from .model import (
     ApiFailure,
     Leftover,
+    LeftoverKind,
     RegionInventory,
     RegionResult,
     RegionSnapshot,
@@ -112,6 +113,11 @@ def _vm_complete(inv: RegionInventory) -> bool:
     if inv.instances is None:
         return False
     return all(e.api.split(".")[0] in LEFTOVER_SERVICES for e in inv.errors)
+
+
+def _leftovers_checked(inv: RegionInventory, policy: Policy) -> frozenset[LeftoverKind]:
+    """The kinds whose leftovers this region's listings settled: none if its clusters or resources failed to list."""
+    return frozenset(policy.leftovers) if inv.clusters is not None and inv.resources is not None else frozenset()
 
 
 def _internal(exc: BaseException) -> ApiFailure:
@@ -281,6 +287,8 @@ def run_scan(
                 _vm_complete(inv),
                 frozenset(i.instance_id for i in inv.instances or ()),
                 dict(inv.members),
+                _leftovers_checked(inv, policy),
+                {r.resource_id: r for r in inv.resources or ()},
             )
         )
         for e in inv.errors:  # debug: the result carries them, and each command says them once (table, serve's log)

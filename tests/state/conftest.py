@@ -44,7 +44,9 @@ class Rig:
         return [a.text for a in self.sinks.accepted(platform=platform)]  # type: ignore[arg-type]
 
 
-def make_config(world_data: dict[str, Any], emu_url: str, sinks: ChatSinks, **webhook: Any) -> Config:
+def make_config(
+    world_data: dict[str, Any], emu_url: str, sinks: ChatSinks, detection: dict[str, Any] | None = None, **webhook: Any
+) -> Config:
     cred = world_data["credentials"][0]
     platforms = {
         "wecom": {"enabled": True, "url": sinks.bot_url(WECOM)},
@@ -54,6 +56,7 @@ def make_config(world_data: dict[str, Any], emu_url: str, sinks: ChatSinks, **we
         "tencentcloud": {"secret_id": cred["secret_id"], "secret_key": cred["secret_key"], "regions": "all",
                          "endpoint_url": emu_url, "retry": FAST, "request_timeout": 2},
         "webhook": {"enabled": True, "max_attempts": 2, "platforms": platforms, **webhook},
+        "detection": detection or {},
     }  # fmt: skip
     return config_from_data(cfg, "test-config")
 
@@ -75,6 +78,7 @@ def rig_for(
     *,
     faults: list[dict[str, Any]] | None = None,
     sink_faults: list[SinkFault] | None = None,
+    detection: dict[str, Any] | None = None,
     **webhook: Any,
 ) -> Iterator[Rig]:
     world = world_from_data(data)
@@ -84,7 +88,7 @@ def rig_for(
         ChatSinks([WECOM, FEISHU], faults=sink_faults) as sinks,
         StateDB(tmp_path / "state.db") as db,
     ):
-        yield Rig(emu, sinks, db, make_config(data, emu.url, sinks, **webhook), world.now)
+        yield Rig(emu, sinks, db, make_config(data, emu.url, sinks, detection, **webhook), world.now)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ MIGRATIONS = [
     "0004_told_issues",
     "0005_outbox_parts",
     "0006_price_cache",
+    "0007_leftovers",
 ]
 
 

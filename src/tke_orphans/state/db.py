@@ -16,6 +16,7 @@ from .actions import Actions
 from .errors import StateError, StateLocked
 from .events import Events
 from .ledger import Sends
+from .leftovers import Leftovers
 from .migrations import MIGRATIONS
 from .nodes import Nodes
 from .orphans import Orphans
@@ -84,8 +85,8 @@ def _statements(sql: str) -> list[str]:
 
 
 class StateDB:
-    """The connection, its lock and transactions; `scans`, `nodes`, `orphans`, `events`, `actions`, `outbox` and
-    `sends` are the stores that use them."""
+    """The connection, its lock and transactions; `scans`, `nodes`, `orphans`, `leftovers`, `events`, `actions`,
+    `outbox`, `sends` and `prices` are the stores that use them."""
 
     def __init__(self, path: str | Path, *, lock: bool = True) -> None:
         self.path = Path(path)
@@ -94,7 +95,7 @@ class StateDB:
         self._depth = 0
         self.scans, self.nodes, self.orphans = Scans(self), Nodes(self), Orphans(self)
         self.events, self.actions, self.outbox, self.sends = Events(self), Actions(self), Outbox(self), Sends(self)
-        self.prices = Prices(self)
+        self.prices, self.leftovers = Prices(self), Leftovers(self)
         self._check_file()
         try:
             if lock:

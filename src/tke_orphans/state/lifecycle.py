@@ -1,13 +1,24 @@
-"""The alert lifecycle, pure: from the open orphans the state remembers and a new scan, what is new, still there
-(and due for a reminder), and resolved. Only a region scanned completely can resolve anything."""
+"""The alert lifecycle, pure: from the open orphans (and leftovers) the state remembers and a new scan, what is new,
+still there (and due for a reminder), and resolved. Only a region scanned completely can resolve anything: for a
+leftover, only a region whose cluster and resource listings of its kind succeeded."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..model import ExcludedWhy, Orphan, RegionSnapshot, Resolved, ResolvedHow, ScanResult
-from ..records import instance_from_dict
+from ..model import (
+    ExcludedWhy,
+    Leftover,
+    LeftoverKind,
+    Orphan,
+    RegionSnapshot,
+    Resolved,
+    ResolvedHow,
+    ResolvedLeftover,
+    ScanResult,
+)
+from ..records import instance_from_dict, leftover_from_dict
 
 
 @dataclass(frozen=True)
@@ -28,7 +39,12 @@ class Plan:
     still: list[Orphan] = field(default_factory=list)
     remind: list[Orphan] = field(default_factory=list)
     resolved: list[Resolved] = field(default_factory=list)
+    # By instance id, and by resource id for leftovers (ids are unique across kinds).
     first_seen: dict[str, datetime] = field(default_factory=dict)
+    new_leftovers: list[Leftover] = field(default_factory=list)
+    still_leftovers: list[Leftover] = field(default_factory=list)
+    remind_leftovers: list[Leftover] = field(default_factory=list)
+    resolved_leftovers: list[ResolvedLeftover] = field(default_factory=list)
 
 
 def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], tuple[ExcludedWhy, str]]) -> Resolved:
@@ -47,8 +63,15 @@ def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], 
     return resolved("ignored", why[1] if why is not None else "no longer carries TKE evidence")
 
 
-def plan(result: ScanResult, tracked: list[Tracked], remind_every: timedelta, now: datetime) -> Plan:
+def plan(
+    result: ScanResult,
+    tracked: list[Tracked],
+    remind_every: timedelta,
+    now: datetime,
+    tracked_leftovers: list[Tracked] | None = None,
+) -> Plan:
     out = Plan()
+    _plan_leftovers(out, result, tracked_leftovers or [], remind_every, now)
     open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
     snapshots = {(s.account, s.region): s for s in result.snapshots}
     excluded = {(e.account, e.region, e.instance_id): (e.why, e.detail) for e in result.excluded}
@@ -74,3 +97,38 @@ def plan(result: ScanResult, tracked: list[Tracked], remind_every: timedelta, no
             continue  # not scanned, or not completely: an error is not a resolution
         out.resolved.append(_how(row, snap, excluded))
     return out
+
+
+def _leftover_how(t: Tracked, snap: RegionSnapshot) -> ResolvedLeftover:
+    x = leftover_from_dict(dict(t.record))
+    r = snap.resources.get(t.instance_id)
+    if r is None:
+        return ResolvedLeftover(x, "gone", "no longer listed with a cluster tag", t.first_seen)
+    if r.attached:
+        return ResolvedLeftover(x, "in_use", r.state, t.first_seen)
+    return ResolvedLeftover(x, "not_leftover", "no longer a deleted cluster's", t.first_seen)
+
+
+def _plan_leftovers(
+    out: Plan, result: ScanResult, tracked: list[Tracked], remind_every: timedelta, now: datetime
+) -> None:
+    open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
+    snapshots = {(s.account, s.region): s for s in result.snapshots}
+    current = set()
+    for x in result.leftovers:
+        key = (x.account, x.region, x.resource_id)
+        current.add(key)
+        row = open_rows.get(key)
+        out.first_seen[x.resource_id] = now if row is None else row.first_seen
+        if row is None or row.last_notified is None:
+            out.new_leftovers.append(x)
+            continue
+        out.still_leftovers.append(x)
+        if now - row.last_notified >= remind_every:
+            out.remind_leftovers.append(x)
+    for key, row in open_rows.items():
+        snap = snapshots.get((row.account, row.region))
+        kind = LeftoverKind(str(row.record["kind"]))
+        if key in current or snap is None or kind not in snap.leftover_kinds:
+            continue  # still one, or not checked completely this time: an error is not a resolution
+        out.resolved_leftovers.append(_leftover_how(row, snap))

@@ -154,4 +154,26 @@ MIGRATIONS += [
         );
         """,
     ),
+    (
+        "0007_leftovers",
+        """
+        -- One row per disk, load balancer or address ever seen as a deleted cluster's leftover; open while
+        -- resolved_at is NULL. Resource ids are unique across kinds (disk-, lb-, eip-).
+        CREATE TABLE leftovers (
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_notified TEXT,
+            resolved_at TEXT,
+            resolved_how TEXT,
+            resolved_detail TEXT,
+            record_json TEXT NOT NULL,
+            PRIMARY KEY (account, region, resource_id)
+        );
+        CREATE INDEX leftovers_open ON leftovers (resolved_at);
+        """,
+    ),
 ]

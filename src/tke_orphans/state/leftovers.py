@@ -1,0 +1,76 @@
+"""The leftovers' lifecycle as stored: the disks, load balancers and addresses of deleted clusters that are open,
+since when, and how each was resolved."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from ..model import Leftover
+from ..records import leftover_to_dict, parse_iso
+from . import events
+from .lifecycle import Plan, Tracked
+from .store import Store, iso
+
+
+class Leftovers(Store):
+    def open(self) -> list[Tracked]:
+        rows = self.db.query("SELECT * FROM leftovers WHERE resolved_at IS NULL")
+        return [
+            Tracked(
+                r["account"],
+                r["region"],
+                r["resource_id"],
+                parse_iso(r["first_seen"]),
+                parse_iso(r["last_notified"]) if r["last_notified"] else None,
+                json.loads(r["record_json"]),
+            )
+            for r in rows
+        ]
+
+    def first_seen(self) -> dict[tuple[str, str, str], datetime]:
+        """When each open leftover was first seen, by (account, region, resource id): what cleanup's age rule needs."""
+        return {(t.account, t.region, t.instance_id): t.first_seen for t in self.open()}
+
+    def apply(self, at_time: datetime, plan: Plan, *, lifecycle: bool = True) -> None:
+        """Remember the leftovers a scan saw, always; resolutions only when `lifecycle` is on (as for orphans)."""
+        at = iso(at_time)
+        with self.db.transaction() as conn:
+            for x in plan.new_leftovers:
+                record = json.dumps(leftover_to_dict(x), ensure_ascii=False)
+                conn.execute(
+                    "INSERT INTO leftovers (account, region, resource_id, kind, first_seen, last_seen, record_json)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, region, resource_id) DO UPDATE SET"
+                    " last_seen = excluded.last_seen, record_json = excluded.record_json,"
+                    " first_seen = CASE WHEN leftovers.resolved_at IS NULL THEN leftovers.first_seen"
+                    " ELSE excluded.first_seen END, resolved_at = NULL, resolved_how = NULL, resolved_detail = NULL,"
+                    " last_notified = CASE WHEN leftovers.resolved_at IS NULL THEN leftovers.last_notified END",
+                    (x.account, x.region, x.resource_id, x.kind.value, at, at, record),
+                )
+                if plan.first_seen.get(x.resource_id) == at_time:  # not one recorded before but never told
+                    events.write(conn, at, x.account, x.region, x.resource_id, "left_over",
+                                 f"{x.kind.value} of {x.cluster_id}")  # fmt: skip
+            conn.executemany(
+                "UPDATE leftovers SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"
+                " AND resource_id = ?",
+                [
+                    (at, json.dumps(leftover_to_dict(x), ensure_ascii=False), x.account, x.region, x.resource_id)
+                    for x in plan.still_leftovers
+                ],
+            )
+            for r in plan.resolved_leftovers if lifecycle else ():
+                x = r.leftover
+                conn.execute(
+                    "UPDATE leftovers SET resolved_at = ?, resolved_how = ?, resolved_detail = ? WHERE account = ?"
+                    " AND region = ? AND resource_id = ?",
+                    (at, r.how, r.detail, x.account, x.region, x.resource_id),
+                )
+                events.write(conn, at, x.account, x.region, x.resource_id, f"resolved:{r.how}", r.detail)
+
+    def mark_notified(self, items: Iterable[Leftover], at: datetime) -> None:
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "UPDATE leftovers SET last_notified = ? WHERE account = ? AND region = ? AND resource_id = ?",
+                [(iso(at), x.account, x.region, x.resource_id) for x in items],
+            )

@@ -1,0 +1,95 @@
+"""Leftovers (disks, load balancers, addresses of deleted clusters) have the orphans' lifecycle: told once when new,
+a digest every remind_every, resolved once when gone or in use again, and never resolved by a failed listing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tke_orphans_testkit.emulator import FaultPlan
+
+from .conftest import Rig, rig_for
+
+GZ = "ap-guangzhou"
+MADE = {"disk-gzleft01", "lb-gzleft01", "eip-gzleft01"}
+ALL = {"leftovers": ["cbs_disk", "clb", "eip"]}
+
+
+@pytest.fixture
+def lrig(demo_data: dict[str, Any], tmp_path: Path) -> Iterator[Rig]:
+    with rig_for(demo_data, tmp_path, detection=ALL) as r:
+        yield r
+
+
+def told(notice_leftovers: Any) -> set[str]:
+    return {x.resource_id for x in notice_leftovers if not x.reused}
+
+
+def test_new_leftovers_are_told_once_then_in_a_digest(lrig: Rig) -> None:
+    first = lrig.run()
+    [new] = first.notices
+    assert new.kind == "new" and told(new.leftovers) == MADE
+    assert {t.instance_id for t in lrig.state.leftovers.open()} == MADE | {"lb-gzreuse1"}
+    assert all(x.resource_id in first.first_seen for x in first.result.leftovers)
+    assert lrig.run(advance=timedelta(hours=1)).notices == []  # nothing changed: nothing told
+    digest = lrig.run(advance=timedelta(hours=24))
+    [reminder] = digest.notices
+    assert reminder.kind == "reminder" and told(reminder.leftovers) == MADE
+    assert lrig.run(advance=timedelta(hours=1)).notices == []
+
+
+def test_a_deleted_disk_and_a_bound_address_resolve_once(lrig: Rig) -> None:
+    lrig.run()
+    region = lrig.emulator.store.regions[GZ]
+    del region.disks["disk-gzleft01"]
+    region.addresses["eip-gzleft01"]["AddressStatus"] = "BIND"
+    job = lrig.run(advance=timedelta(minutes=10))
+    [resolved] = job.notices
+    assert resolved.kind == "resolved"
+    how = {r.leftover.resource_id: (r.how, r.detail) for r in resolved.resolved_leftovers}
+    assert how == {"disk-gzleft01": ("gone", "no longer listed with a cluster tag"), "eip-gzleft01": ("in_use", "BIND")}
+    assert {t.instance_id for t in lrig.state.leftovers.open()} == {"lb-gzleft01", "lb-gzreuse1"}
+    kinds = {(e["instance_id"], e["kind"]) for e in lrig.state.events.read()}
+    assert ("disk-gzleft01", "resolved:gone") in kinds and ("eip-gzleft01", "resolved:in_use") in kinds
+    assert lrig.run(advance=timedelta(minutes=10)).notices == []  # resolved once, not again
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"action": "GetResources", "code": "InternalError"},
+        {"action": "DescribeDisks", "region": GZ, "effect": "http_500"},
+        {"action": "DescribeClusters", "region": GZ, "code": "InternalError"},
+    ],
+)
+def test_a_failed_listing_resolves_no_leftover(lrig: Rig, fault: dict[str, Any]) -> None:
+    lrig.run()
+    lrig.emulator.faults = FaultPlan.from_data({"faults": [fault]})
+    failing = lrig.run(advance=timedelta(minutes=10))
+    assert failing.result.status == "partial"
+    assert all(not n.resolved_leftovers for n in failing.notices)
+    assert {t.instance_id for t in lrig.state.leftovers.open()} == MADE | {"lb-gzreuse1"}
+    assert not [e for e in lrig.state.events.read() if e["kind"].startswith("resolved")]
+
+
+def test_a_kind_turned_off_resolves_nothing_of_that_kind(demo_data: dict[str, Any], tmp_path: Path) -> None:
+    with rig_for(demo_data, tmp_path, detection=ALL) as rig:
+        rig.run()
+    with rig_for(demo_data, tmp_path, detection={"leftovers": ["eip"]}) as rig:
+        assert rig.run(advance=timedelta(minutes=10)).notices == []
+        assert {t.instance_id for t in rig.state.leftovers.open()} == MADE | {"lb-gzreuse1"}
+
+
+def test_leftovers_seen_without_notifying_are_announced_later_with_their_first_sighting(lrig: Rig) -> None:
+    quiet = lrig.run(notify=False)
+    assert quiet.notices == []
+    start = quiet.result.scanned_at
+    later = lrig.run(advance=timedelta(hours=3))
+    [new] = later.notices
+    assert told(new.leftovers) == MADE
+    assert all(new.first_seen[i] == start for i in MADE)
+    assert len([e for e in lrig.state.events.read() if e["kind"] == "left_over"]) == 4  # once each, not per run
