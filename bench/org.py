@@ -63,7 +63,8 @@ def main() -> int:
     accounts = [{"name": name, "secret_id": spec["secret_id"], "secret_key": spec["secret_key"], "regions": regions}
                 for name, regions in spec["accounts"].items()]  # fmt: skip
     cfg = config_from_data({"tencentcloud": {"endpoint_url": spec["url"], "workers": workers}, "accounts": accounts,
-                            "pricing": {"enabled": False}}, source=str(spec_path))  # fmt: skip
+                            "pricing": {"enabled": False}, "detection": {"leftovers": []}},
+                           source=str(spec_path))  # fmt: skip
     expected = {tuple(o) for o in spec["orphans"]}
     timers: dict[str, float] = {}
     # The node history's writes are inside orphans.apply: counted apart, and taken out of the lifecycle's time.

@@ -185,10 +185,9 @@ class Detection(_Section):
     grace_period: Duration = timedelta(hours=1)
     skip_states: list[str] = sorted(DEFAULT_SKIP_STATES)
     ignore: Ignore = Ignore()
-    # Disks, load balancers and addresses of deleted clusters: opt-in until their lifecycle (new, reminder,
-    # resolved) and their cleanup exist, and since it needs four more CAM actions (without them every region of a
-    # scan would be `partial`). [cbs_disk, clb, eip] turns all on.
-    leftovers: list[Literal["cbs_disk", "clb", "eip"]] = []
+    # Disks, load balancers and addresses of deleted clusters, by kind; [] looks for none (and needs no CAM action
+    # of the tag, cbs, clb and vpc APIs).
+    leftovers: list[Literal["cbs_disk", "clb", "eip"]] = ["cbs_disk", "clb", "eip"]
 
     def policy(self) -> Policy:
         return Policy(

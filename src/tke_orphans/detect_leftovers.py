@@ -1,9 +1,9 @@
 """The decision for what else a deleted cluster leaves behind: disks, load balancers, addresses. Pure: no I/O.
 
 Only what TKE made counts (its own tags), only for a cluster proven deleted (the region's cluster listing succeeded
-and it is not there), and only when not in use (a disk unattached, an address unbound). A user's CLB that a deleted
-cluster reused (cluster tag, no createdBy flag) is reported apart, never as TKE's. If the cluster listing or the
-resource listing failed, nothing of the region is a leftover.
+and it is not there, nor among its serverless and edge clusters), and only when not in use (a disk unattached, an
+address unbound). A user's CLB that a deleted cluster reused (cluster tag, no createdBy flag) is reported apart,
+never as TKE's. If the cluster listing or the resource listing failed, nothing of the region is a leftover.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def decide_leftovers(inv: RegionInventory, kinds: Collection[LeftoverKind] = ALL
     """Leftovers (and reused CLBs, `reused=True`) of one region, sorted by kind and id."""
     if inv.clusters is None or inv.resources is None:
         return []  # unverified: a cluster that failed to list is not a deleted one
-    live = {c.cluster_id for c in inv.clusters}
+    live = {c.cluster_id for c in inv.clusters} | inv.other_clusters
     out: list[Leftover] = []
     for r in inv.resources:
         cluster_id = r.tag(CLUSTER_TAG)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 from .cloud import PERMISSION_CODES, CloudError, Session, list_regions
 from .cloud import probe as probes
+from .model import LeftoverKind
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ def _try(session: Session, region: str, probe: probes.Probe) -> Check:
     return Check(session.account, region, probe.api, True, f"ok ({found} found)")
 
 
-def diagnose(session: Session, regions: Sequence[str] | str) -> list[Check]:
+def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collection[LeftoverKind] = ()) -> list[Check]:
+    """`leftovers`: the kinds the scan looks for (detection.leftovers); their listings are tried too."""
     checks: list[Check] = []
     try:
         available = list_regions(session)
@@ -49,8 +51,12 @@ def diagnose(session: Session, regions: Sequence[str] | str) -> list[Check]:
         checks.append(
             Check(session.account, "-", "region.DescribeRegions", False, _hint(exc, "region:DescribeRegions"))
         )
-    for region in available if regions == "all" else regions:
+    chosen = available if regions == "all" else list(regions)
+    if leftovers and chosen:
+        checks.append(replace(_try(session, chosen[0], probes.TAGGED), region="-"))
+    for region in chosen:
         checks.append(_try(session, region, probes.INSTANCES))
+        checks += [_try(session, region, p) for p in probes.leftover_probes(leftovers)]
         try:
             cluster_id = probes.first_cluster(session, region)
             checks.append(Check(session.account, region, probes.CLUSTERS_API, True, "ok"))

@@ -182,6 +182,8 @@ class RegionInventory:
     history: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     # Disks, load balancers, addresses tagged with a cluster id; None when not asked or a listing failed.
     resources: list[CloudResource] | None = None
+    # Serverless and edge clusters those tags name: alive, though DescribeClusters does not list them.
+    other_clusters: frozenset[str] = frozenset()
 
     @property
     def node_count(self) -> int:

@@ -14,12 +14,13 @@ from . import fanout
 from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
 from .cloud.errors import as_text, redact_known
 from .cloud.inventory import failure_of
-from .cloud.leftovers import LEFTOVER_SERVICES, list_resources
+from .cloud.leftovers import LEFTOVER_APIS, list_resources, other_live_clusters
 from .cloud.session import CallListener, Cancel
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
 from .detect_leftovers import decide_leftovers
 from .model import (
+    CLUSTER_TAG,
     ApiFailure,
     Leftover,
     LeftoverKind,
@@ -98,7 +99,10 @@ def scan_region(
             lister.confirm(inv, ids)
         if policy.leftovers and inv.clusters is not None:  # without the clusters nothing could be a leftover
             try:
-                inv.resources = list_resources(session, region, policy.leftovers)
+                resources = list_resources(session, region, policy.leftovers)
+                unknown = {r.tag(CLUSTER_TAG) or "" for r in resources} - {c.cluster_id for c in inv.clusters} - {""}
+                inv.other_clusters = other_live_clusters(session, region, unknown)
+                inv.resources = resources
             except Exception as exc:  # an odd answer too: this listing fails, the region's orphans stand
                 inv.errors.append(failure_of(exc, "tag.GetResources"))
         return inv
@@ -112,7 +116,7 @@ def _vm_complete(inv: RegionInventory) -> bool:
     listing of disks, load balancers or addresses makes the region `partial`, but must not hold the VMs back."""
     if inv.instances is None:
         return False
-    return all(e.api.split(".")[0] in LEFTOVER_SERVICES for e in inv.errors)
+    return all(e.api in LEFTOVER_APIS for e in inv.errors)
 
 
 def _leftovers_checked(inv: RegionInventory, policy: Policy) -> frozenset[LeftoverKind]:

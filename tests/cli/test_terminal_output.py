@@ -108,7 +108,9 @@ def test_each_command_offers_only_its_formats(
     assert history.exit_code == 0, history.output
     rows = history.stdout.splitlines()
     assert rows[0] == "at,account,region,instance_id,event,detail"
-    assert sorted(r.split(",")[3] for r in rows[1:]) == sorted(ORPHANS)
+    # Orphans and the disks, load balancers and addresses of deleted clusters, each once.
+    leftovers = ["disk-gzleft01", "lb-gzleft01", "lb-gzreuse1", "eip-gzleft01"]
+    assert sorted(r.split(",")[3] for r in rows[1:]) == sorted([*ORPHANS, *leftovers])
     cleanup = runner.invoke(app, ["cleanup", "-c", cfg, "-o", "csv"])
     assert cleanup.exit_code == 0, cleanup.output
     rows = cleanup.stdout.splitlines()

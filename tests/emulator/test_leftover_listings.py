@@ -60,7 +60,7 @@ def by_tag(key: str, *values: str) -> dict[str, Any]:
 
 def test_describe_disks_shows_state_attachment_tags_and_times(demo: Api, demo_world: World) -> None:
     answer = disks(demo, Limit=100)
-    assert answer["TotalCount"] == 5
+    assert answer["TotalCount"] == 6
     got = {d["DiskId"]: d for d in answer["DiskSet"]}
     left = got["disk-gzleft01"]
     assert (left["Attached"], left["DiskState"], left["InstanceId"], left["DiskChargeType"]) == (
@@ -83,7 +83,7 @@ def test_describe_disks_filters_by_tag_state_and_id(demo: Api) -> None:
     unattached_gone = [by_tag("tke-clusterId", GONE, "cls-prodgz01"), {"Name": "disk-state", "Values": ["UNATTACHED"]}]
     assert ids(Filters=unattached_gone) == {"disk-gzleft01", "disk-gzlive02"}
     assert ids(Filters=[{"Name": "tag-key", "Values": ["tke-cbs-provisioner-createBy-flag"]}]) == {
-        "disk-gzleft01", "disk-gzgone02", "disk-gzlive01", "disk-gzlive02"}  # fmt: skip
+        "disk-gzleft01", "disk-gzgone02", "disk-gzlive01", "disk-gzlive02", "disk-gzeks001"}  # fmt: skip
     assert ids(DiskIds=["disk-gzuser01", "disk-nothere1"]) == {"disk-gzuser01"}
     assert ids(Filters=[{"Name": "instance-id", "Values": ["ins-gzorp002"]}]) == {"disk-gzgone02"}
 
@@ -234,3 +234,23 @@ def test_get_resources_is_limited_to_20_calls_a_second(serve: Any, demo_world: W
         except TencentCloudSDKException as exc:
             results.append(str(exc.get_code()))
     assert results == ["ok"] * 20 + ["RequestLimitExceeded"]
+
+
+# ---- tke DescribeEKSClusters and DescribeTKEEdgeClusters --------------------------------------------------------
+
+
+def test_serverless_and_edge_clusters_are_listed_apart_from_describe_clusters(demo: Api) -> None:
+    from tencentcloud.tke.v20180525 import models as tke_models
+
+    def listed(action: str, **params: Any) -> set[str]:
+        return {c["ClusterId"] for c in sdk(demo.tke(), tke_models, action, params)["Clusters"]}
+
+    assert listed("DescribeEKSClusters") == {"cls-eksgz001"}
+    assert listed("DescribeEKSClusters", ClusterIds=["cls-eksgz001", GONE]) == {"cls-eksgz001"}
+    assert listed("DescribeTKEEdgeClusters", ClusterIds=["cls-eksgz001"]) == set()  # a serverless one, not edge
+    assert "cls-eksgz001" not in listed("DescribeClusters", Limit=100)
+    eks = sdk(demo.tke(), tke_models, "DescribeEKSClusters", {})["Clusters"][0]
+    assert (eks["ClusterName"], eks["Status"]) == ("jobs-serverless", "Running")
+    assert code(sdk, demo.tke(), tke_models, "DescribeEKSClusters", {"Limit": 101}) == "InvalidParameter.Param"
+    bad_filter = {"Filters": [{"Name": "vpc-id", "Values": ["x"]}]}
+    assert code(sdk, demo.tke(), tke_models, "DescribeTKEEdgeClusters", bad_filter) == "InvalidParameter.Param"

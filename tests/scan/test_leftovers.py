@@ -51,7 +51,7 @@ def test_reused_clb_is_reported_apart_and_user_resources_never(demo: dict[str, A
     ids = {x.resource_id for x in result.leftovers}
     # The user's own, those of a live cluster, an attached disk and a bound address: none of them.
     for rid in ("disk-gzuser01", "eip-gzuser01", "disk-gzlive01", "disk-gzlive02", "lb-gzlive01", "eip-gzlive01",
-                "disk-gzgone02", "eip-gzgone02"):  # fmt: skip
+                "disk-gzgone02", "eip-gzgone02", "disk-gzeks001"):  # fmt: skip
         assert rid not in ids
 
 
@@ -73,6 +73,8 @@ def test_vm_orphans_are_unchanged(demo: dict[str, Any]) -> None:
         {"action": "DescribeLoadBalancers", "region": GZ, "effect": "http_500"},
         {"action": "DescribeAddresses", "region": GZ, "effect": "truncate"},
         {"action": "GetResources", "code": "AuthFailure.UnauthorizedOperation"},
+        {"action": "DescribeEKSClusters", "region": GZ, "code": "InternalError"},
+        {"action": "DescribeTKEEdgeClusters", "region": GZ, "effect": "http_500"},
     ],
 )
 def test_a_failed_listing_makes_nothing_a_leftover_and_the_region_partial(
@@ -136,3 +138,24 @@ def test_generated_world_matches_the_answer_key(regions: int, instances: int, cl
     # The key's not_leftovers include the reused CLBs: those are reported, but never as TKE's.
     assert not set(key["not_leftovers"]) & set(made(result))
     assert all(x.kind in LeftoverKind for x in result.leftovers)
+
+
+@pytest.mark.parametrize("kind", ["serverless", "edge"])
+def test_a_serverless_or_edge_clusters_resources_are_not_leftovers(demo: dict[str, Any], kind: str) -> None:
+    """DescribeClusters does not list serverless (EKS) nor edge clusters; TKE tags their disks the same way.
+    Only once that cluster is gone too is its unattached disk a leftover."""
+    gz = demo["regions"][GZ]
+    gz["other_clusters"][0]["Kind"] = kind
+    assert "disk-gzeks001" not in {x.resource_id for x in scan_world(demo, detection=ALL).leftovers}
+    gz["other_clusters"] = []
+    assert made(scan_world(demo, detection=ALL))["disk-gzeks001"] == (GZ, "cbs_disk", "cls-eksgz001")
+
+
+def test_serverless_and_edge_clusters_are_asked_only_about_unknown_cluster_ids(demo: dict[str, Any]) -> None:
+    world = world_from_data(demo)
+    with Emulator(world) as emu:
+        run_scan(config_for(world, emu.url, detection=ALL))
+        stats = emu.stats.snapshot()
+    # ap-guangzhou's tags name two clusters DescribeClusters lacks (one deleted, one serverless): one call each;
+    # ap-shanghai's name none: no call.
+    assert _calls(stats, "tke", "DescribeEKSClusters") == _calls(stats, "tke", "DescribeTKEEdgeClusters") == 1

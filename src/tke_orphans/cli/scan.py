@@ -190,7 +190,7 @@ def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> int:
     ok = True
     for plan in plan_accounts(cfg):
         session = make_session(cfg, plan, url, None)
-        for check in diagnose(session, plan.regions):
+        for check in diagnose(session, plan.regions, cfg.detection.policy().leftovers):
             ok &= check.ok or not check.tried
             if not check.tried:
                 result = labelled("SKIPPED", "yellow", check.detail)

@@ -23,8 +23,15 @@ _BY_ID: dict[LeftoverKind, tuple[str, str, str, str, int]] = {
     LeftoverKind.CLB: ("clb", "DescribeLoadBalancers", "LoadBalancerIds", "LoadBalancerSet", 20),
     LeftoverKind.EIP: ("vpc", "DescribeAddresses", "AddressIds", "AddressSet", 100),
 }
-# The services of these listings: a failure of one of them says nothing about the region's VMs.
-LEFTOVER_SERVICES = frozenset({"tag", *(service for service, *_ in _BY_ID.values())})
+# Serverless (EKS) and edge clusters are not in DescribeClusters, yet TKE tags their disks and load balancers the
+# same way: a cluster id it does not list is asked of these before anything tagged with it is called a leftover.
+OTHER_CLUSTERS = ("DescribeEKSClusters", "DescribeTKEEdgeClusters")
+OTHER_PER_CALL = 20  # their default Limit; ClusterIds per call kept within it
+# These listings' APIs: a failure of one of them says nothing about the region's VMs.
+LEFTOVER_APIS = frozenset(
+    {"tag.GetResources", *(f"{service}.{action}" for service, action, *_ in _BY_ID.values())}
+    | {f"tke.{action}" for action in OTHER_CLUSTERS}
+)
 # Six-segment resource names: qcs::<service>:<region>:uin/<uin>:<prefix>/<id>.
 _PREFIX = {("cvm", "volume"): LeftoverKind.CBS_DISK, ("clb", "clb"): LeftoverKind.CLB, ("cvm", "eip"): LeftoverKind.EIP}
 
@@ -103,3 +110,18 @@ def list_resources(session: Session, region: str, kinds: Collection[LeftoverKind
                 raise CloudError(api, "InvalidResponse", f"the answer has no {key} list")
             found += [r for r in _convert(api, items, _TO_RECORD[kind]) if r.resource_id in chunk]
     return found
+
+
+def other_live_clusters(session: Session, region: str, cluster_ids: Collection[str]) -> frozenset[str]:
+    """Which of these cluster ids (tagged on resources, not listed by DescribeClusters) are serverless or edge
+    clusters that exist. Raises CloudError: then none of them can be proven deleted."""
+    live: set[str] = set()
+    for action in OTHER_CLUSTERS if cluster_ids else ():
+        api = f"tke.{action}"
+        for chunk in chunks(sorted(set(cluster_ids)), OTHER_PER_CALL):
+            resp = session.call("tke", action, region, {"ClusterIds": chunk, "Limit": OTHER_PER_CALL})
+            items = resp.get("Clusters")
+            if not isinstance(items, list):
+                raise CloudError(api, "InvalidResponse", "the answer has no Clusters list")
+            live |= {str(c.get("ClusterId")) for c in items if isinstance(c, dict)} & set(chunk)
+    return frozenset(live)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from ..model import CLUSTER_TAG, LeftoverKind
 from .inventory import TKE_2022
 from .session import Session
 
@@ -50,4 +51,30 @@ def cluster_probes(cluster_id: str) -> list[Probe]:
         _probe("tke", "DescribeClusterInstances", {**cid, "InstanceRole": "ALL"}),
         _probe("tke", "DescribeClusterInstances", cid, TKE_2022),
         _probe("tke", "DescribeNodePools", cid, TKE_2022),
+    ]
+
+
+_LEFTOVER_LISTINGS = {
+    LeftoverKind.CBS_DISK: _probe("cbs", "DescribeDisks", {}),
+    LeftoverKind.CLB: _probe("clb", "DescribeLoadBalancers", {}),
+    LeftoverKind.EIP: _probe("vpc", "DescribeAddresses", {}),
+}
+
+
+def _tagged(session: Session, region: str) -> object:
+    params = {"TagFilters": [{"TagKey": CLUSTER_TAG}], "MaxResults": 1}
+    return len(session.call("tag", "GetResources", region, params).get("ResourceTagMappingList") or [])
+
+
+# The tag API is account-wide: tried once, not per region.
+TAGGED = Probe("tag.GetResources", "tag:GetResources", _tagged)
+
+
+def leftover_probes(kinds: Collection[LeftoverKind]) -> list[Probe]:
+    """The listings finding the enabled kinds of leftovers need, in a region (serverless and edge clusters too)."""
+    if not kinds:
+        return []
+    return [_LEFTOVER_LISTINGS[k] for k in LeftoverKind if k in kinds] + [
+        _probe("tke", "DescribeEKSClusters", {}),
+        _probe("tke", "DescribeTKEEdgeClusters", {}),
     ]

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .store_resources import address_api, disk_api, lb_api
-from .world import Cluster, Instance, NodePool, World
+from .world import Cluster, Instance, NodePool, OtherCluster, World
 
 
 def iso(t: datetime | None) -> str | None:
@@ -129,6 +129,7 @@ class RegionStore:
     disks: dict[str, dict[str, Any]] = field(default_factory=dict)
     load_balancers: dict[str, dict[str, Any]] = field(default_factory=dict)
     addresses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    other_clusters: list[OtherCluster] = field(default_factory=list)  # serverless and edge clusters
 
     def encode(self, instance_id: str) -> str:
         text = self.encoded.get(instance_id)
@@ -182,6 +183,7 @@ class Store:
             rs.disks = {d.DiskId: disk_api(d) for d in region.disks}
             rs.load_balancers = {lb.LoadBalancerId: lb_api(lb, name) for lb in region.load_balancers}
             rs.addresses = {a.AddressId: address_api(a) for a in region.addresses}
+            rs.other_clusters = list(region.other_clusters)
             self.regions[name] = rs
 
     # ---- changes to the world while it is served (tests, and the cloud's own mutating actions) ----------------

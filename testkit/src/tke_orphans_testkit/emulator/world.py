@@ -136,6 +136,17 @@ class Cluster(_Strict):
     nodes: list[Node] = []
 
 
+class OtherCluster(_Strict):
+    """A serverless (EKS) or edge cluster: not in DescribeClusters, listed by DescribeEKSClusters or
+    DescribeTKEEdgeClusters, yet its disks and load balancers carry the same tke-clusterId tags."""
+
+    ClusterId: Annotated[str, Field(pattern=r"^cls-[0-9a-z]+$")]
+    ClusterName: str = ""
+    Kind: Literal["serverless", "edge"] = "serverless"
+    Status: str = "Running"
+    CreatedTime: Time
+
+
 class Region(_Strict):
     RegionName: str = ""
     RegionState: Literal["AVAILABLE", "UNAVAILABLE"] = "AVAILABLE"
@@ -144,6 +155,7 @@ class Region(_Strict):
     disks: list[Disk] = []
     load_balancers: list[LoadBalancer] = []
     addresses: list[Address] = []
+    other_clusters: list[OtherCluster] = []
 
 
 PricedChargeType = Literal["PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID"]

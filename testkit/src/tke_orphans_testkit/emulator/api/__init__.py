@@ -49,6 +49,8 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "DescribeClusterNodePools": tke.describe_cluster_node_pools,
         "DescribeExistedInstances": tke.describe_existed_instances,
         "AddExistedInstances": tke.add_existed_instances,
+        "DescribeEKSClusters": tke.describe_eks_clusters,
+        "DescribeTKEEdgeClusters": tke.describe_tke_edge_clusters,
     },
     ("tke", "2022-05-01"): {
         "DescribeClusterInstances": tke.describe_cluster_instances_2022,

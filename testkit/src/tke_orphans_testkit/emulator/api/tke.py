@@ -114,6 +114,47 @@ def describe_clusters(ctx: Ctx, params: dict[str, Any]) -> Answer:
         }
 
 
+def _other_clusters(ctx: Ctx, params: dict[str, Any], kind: str) -> Answer:
+    """DescribeEKSClusters and DescribeTKEEdgeClusters: ClusterIds (empty: all), Offset, Limit (default 20),
+    Filters on ClusterName only."""
+    P.only(params, {"ClusterIds", "Offset", "Limit", "Filters"})
+    offset, limit = _limits(params)
+    ids = P.str_list(params, "ClusterIds", max_items=100, over_code="InvalidParameter.Param")
+    names: set[str] | None = None
+    for f in params.get("Filters") or []:
+        if not isinstance(f, dict) or f.get("Name") != "ClusterName":
+            raise ApiError("InvalidParameter.Param", "only the ClusterName filter is supported")
+        names = set(f.get("Values") or [])
+    with ctx.store.lock:
+        selected = [
+            c for c in ctx.region.other_clusters
+            if c.Kind == kind and (not ids or c.ClusterId in ids) and (names is None or c.ClusterName in names)
+        ]  # fmt: skip
+        page = P.page(selected, offset, limit)
+        return {
+            "TotalCount": len(selected),
+            "Clusters": [
+                {
+                    "ClusterId": c.ClusterId,
+                    "ClusterName": c.ClusterName,
+                    "Status": c.Status,
+                    "CreatedTime": iso(c.CreatedTime),
+                    "VpcId": "vpc-default",
+                    "ClusterDesc": "",
+                }
+                for c in page
+            ],
+        }
+
+
+def describe_eks_clusters(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    return _other_clusters(ctx, params, "serverless")
+
+
+def describe_tke_edge_clusters(ctx: Ctx, params: dict[str, Any]) -> Answer:
+    return _other_clusters(ctx, params, "edge")
+
+
 def _pool_asg(rec: ClusterRec, node: NodeRec) -> str:
     pool = rec.pools.get(node.node_pool_id or "")
     return (pool.AutoscalingGroupId or "") if pool else ""
