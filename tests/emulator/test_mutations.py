@@ -135,6 +135,18 @@ def test_add_existed_instances(api: Api) -> None:
     assert code_of(api, "tke", "2018-05-25", "AddExistedInstances", bad_pool, "ap-shanghai") == "ResourceNotFound"
 
 
+def test_add_existed_instances_checks_its_options_as_the_sdk_documents_them(api: Api) -> None:
+    base = {"ClusterId": "cls-prodsh01", "InstanceIds": ["ins-shorp001"]}
+    add = ("tke", "2018-05-25", "AddExistedInstances")
+    for pool in ("np-api00001", {"AddToNodePool": "yes", "NodePoolId": "np-api00001"}, {"NodePoolId": 7},
+                 {"NodePoolId": "np-api00001", "Colour": "red"}):  # fmt: skip
+        assert code_of(api, *add, {**base, "NodePool": pool}, "ap-shanghai") == "InvalidParameter", pool
+    two_groups = {**base, "SecurityGroupIds": ["sg-00000001", "sg-00000002"]}  # "only a single sgId, for now"
+    assert code_of(api, *add, two_groups, "ap-shanghai") == "InvalidParameter.Param"
+    one_group = {**base, "SecurityGroupIds": ["sg-00000001"], "NodePool": {"AddToNodePool": False}}
+    assert api.call(*add, one_group, "ap-shanghai")["SuccInstanceIds"] == ["ins-shorp001"]
+
+
 def test_add_existed_instances_refuses_spot_instances(api: Api) -> None:
     # The SDK's docstring of InstanceIds: 不支持竞价实例 (spot instances are not supported).
     api.em.store.set_instance("ap-shanghai", "ins-shorp001", InstanceChargeType="SPOTPAID")

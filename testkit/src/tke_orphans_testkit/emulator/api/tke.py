@@ -513,8 +513,21 @@ def add_existed_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
     ids = P.str_list(params, "InstanceIds", max_items=100, over_code="InvalidParameter.Param")
     if not ids:
         raise ApiError("MissingParameter", "The request is missing a required parameter `InstanceIds`.")
+    # NodePool is a NodePoolOption {AddToNodePool: bool, NodePoolId: str, InheritConfigurationFromNodePool: bool}.
     pool = params.get("NodePool") or {}
-    pool_id = pool.get("NodePoolId") if isinstance(pool, dict) and pool.get("AddToNodePool", True) else None
+    if not isinstance(pool, dict) or set(pool) - {"AddToNodePool", "NodePoolId", "InheritConfigurationFromNodePool"}:
+        raise ApiError(
+            "InvalidParameter", "The value type of parameter `NodePool` is not valid: expected a NodePoolOption."
+        )
+    for flag in ("AddToNodePool", "InheritConfigurationFromNodePool"):
+        if flag in pool and not isinstance(pool[flag], bool):
+            raise ApiError(
+                "InvalidParameter", f"The value type of parameter `NodePool.{flag}` is not valid: expected a boolean."
+            )
+    P.opt_str(pool, "NodePoolId")
+    # The SDK's docstring of SecurityGroupIds: 目前仅支持设置单个sgId (one security group only, for now).
+    P.str_list(params, "SecurityGroupIds", max_items=1, over_code="InvalidParameter.Param")
+    pool_id = pool.get("NodePoolId") if pool.get("AddToNodePool", True) else None
     if pool_id is not None and (pool_id not in rec.pools or rec.pools[pool_id].Type != "Regular"):
         raise ApiError("ResourceNotFound", f"Node pool `{pool_id}` is not a regular node pool of {rec.spec.ClusterId}.")
     succ: list[str] = []
