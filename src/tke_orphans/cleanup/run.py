@@ -20,13 +20,10 @@ from ..costs import money
 from ..detect import Policy
 from ..scan import make_session, plan_accounts
 from ..state import StateDB
-from .plan import Decision, Options, Target, decision, select, still_qualifies
+from .leftover_run import check_kind, leftover_cleanup
+from .plan import CleanupError, Decision, Options, Target, decision, over_max, select, still_qualifies
 
 log = logging.getLogger(__name__)
-
-
-class CleanupError(Exception):
-    """Cleanup cannot start (no scan in the state, a bad option): the message says what to do."""
 
 
 @dataclass
@@ -145,6 +142,7 @@ def run_cleanup(
     """`record` gets the decisions as they are made, so that what was done is on record even if a later step fails."""
     if opts.action == "readd" and not opts.cluster_id:
         raise CleanupError("--action readd needs --cluster (and optionally --node-pool)")
+    check_kind(cfg, opts)
     last = state.scans.last()
     if last is None:
         raise CleanupError("no scan in the state yet: run `tke-orphans scan` first")
@@ -156,15 +154,15 @@ def run_cleanup(
         if record is not None and decisions:
             record(decisions)
 
+    if opts.kind != "cvm":
+        result.refused = leftover_cleanup(cfg, state, opts, last, at, endpoint_url, decided)
+        return result
+
     first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.orphans.open()}
     targets, skipped = select(last, first_seen, opts, at)
     decided(skipped)
     if len(targets) > opts.max:
-        result.refused = (
-            f"{len(targets)} instances qualify, more than --max {opts.max}: nothing was done; "
-            "raise --max to act on them all, or narrow with --only"
-        )
-        # The reason is said once (the report's `refused`); each row only points at it.
+        result.refused = over_max(len(targets), "instances", opts)
         decided([decision(t, opts, "refused", f"not acted on: over --max {opts.max}") for t in targets])
         return result
     policy = cfg.detection.policy()
