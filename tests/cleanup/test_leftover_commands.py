@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from tke_orphans.cli import app
 from tke_orphans.cloud.actions import MARK_TAG
-from tke_orphans_testkit.emulator.generate import generate_world
 
 from .conftest import DAY, demo_data, outcomes, rig_for
+from .test_commands_and_properties import worlds
 from .test_leftovers import ALL_KINDS, KINDS
 
 
@@ -72,13 +72,7 @@ def _tag_list(item: dict[str, Any]) -> tuple[str, list[dict[str, str]], str, str
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
-    world=st.builds(
-        generate_world,
-        regions=st.integers(1, 2),
-        instances=st.integers(30, 120),
-        clusters=st.integers(1, 5),
-        seed=st.integers(0, 2**16),
-    ),
+    world=worlds,
     kind=st.sampled_from(list(KINDS)),
     action=st.sampled_from(["mark", "terminate"]),
     cap=st.integers(1, 30),

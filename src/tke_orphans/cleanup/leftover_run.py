@@ -5,7 +5,6 @@ afresh, then act, where only the real run makes the mutating call."""
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -16,8 +15,8 @@ from ..cloud.inventory import failure_of
 from ..config import Config
 from ..costs import money
 from ..model import LeftoverKind, ScanResult
-from ..scan import make_session, plan_accounts
 from ..state import StateDB
+from .accounts import by_region
 from .leftover_plan import NOUN, LeftoverTarget, leftover_decision, select_leftovers, still_leftover
 from .plan import CleanupError, Decision, Options, over_max
 
@@ -53,19 +52,12 @@ def leftover_cleanup(cfg: Config, state: StateDB, opts: Options, last: ScanResul
         decided([leftover_decision(t.leftover, opts, "refused", f"not acted on: over --max {opts.max}")
                  for t in targets])  # fmt: skip
         return over_max(len(targets), NOUN[opts.kind], opts)
-    plans = {p.name: p for p in plan_accounts(cfg)}
-    groups: dict[tuple[str, str], list[LeftoverTarget]] = defaultdict(list)
-    for t in targets:
-        groups[(t.account, t.region)].append(t)
-    # Every session before any action: missing credentials stop the run before it changes anything.
-    sessions = {a: make_session(cfg, plans[a], endpoint_url, None) for a in {a for a, _ in groups} if a in plans}
-    for (account, region), group in sorted(groups.items()):
-        if account not in sessions:
-            why = f"account {account} is not in the config any more"
-            decided([leftover_decision(t.leftover, opts, "skipped", why) for t in group])
+    for g in by_region(cfg, targets, endpoint_url):
+        if g.session is None or g.credentials is None:
+            why = f"account {g.account} is not in the config any more"
+            decided([leftover_decision(t.leftover, opts, "skipped", why) for t in g.targets])
             continue
-        uin = plans[account].credentials.uin
-        decided(_region(sessions[account], region, group, opts, cfg.tencentcloud.concurrency, uin, at))
+        decided(_region(g.session, g.region, g.targets, opts, cfg.tencentcloud.concurrency, g.credentials.uin, at))
     return ""
 
 

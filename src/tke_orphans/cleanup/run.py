@@ -6,7 +6,6 @@ from __future__ import annotations
 import getpass
 import logging
 import socket
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,8 +17,8 @@ from ..cloud.inventory import describe_instances, failure_of
 from ..config import Config, Credentials
 from ..costs import money
 from ..detect import Policy
-from ..scan import make_session, plan_accounts
 from ..state import StateDB
+from .accounts import by_region
 from .leftover_run import check_kind, leftover_cleanup
 from .plan import CleanupError, Decision, Options, Target, decision, over_max, select, still_qualifies
 
@@ -166,17 +165,12 @@ def run_cleanup(
         decided([decision(t, opts, "refused", f"not acted on: over --max {opts.max}") for t in targets])
         return result
     policy = cfg.detection.policy()
-    plans = {p.name: p for p in plan_accounts(cfg)}
-    groups: dict[tuple[str, str], list[Target]] = defaultdict(list)
-    for t in targets:
-        groups[(t.account, t.region)].append(t)
-    # Every session before any action: missing credentials stop the run before it changes anything.
-    sessions = {a: make_session(cfg, plans[a], endpoint_url, None) for a in {a for a, _ in groups} if a in plans}
-    for (account, region), group in sorted(groups.items()):
-        if account not in sessions:
-            decided([decision(t, opts, "skipped", f"account {account} is not in the config any more") for t in group])
+    for g in by_region(cfg, targets, endpoint_url):
+        if g.session is None or g.credentials is None:
+            decided([decision(t, opts, "skipped", f"account {g.account} is not in the config any more")
+                     for t in g.targets])  # fmt: skip
             continue
-        decided(_region(sessions[account], region, group, opts, policy, cfg, plans[account].credentials, at))
+        decided(_region(g.session, g.region, g.targets, opts, policy, cfg, g.credentials, at))
     return result
 
 
