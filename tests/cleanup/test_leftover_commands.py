@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from tke_orphans.cli import app
 from tke_orphans.cloud.actions import MARK_TAG
+from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 
 from .conftest import DAY, demo_data, outcomes, rig_for
 from .test_commands_and_properties import worlds
@@ -25,13 +26,15 @@ from .test_leftovers import ALL_KINDS, KINDS
 
 def test_the_command_names_the_kind_and_refuses_one_not_scanned(tmp_path: Path) -> None:
     data = demo_data()
-    with rig_for(data, tmp_path, **ALL_KINDS) as rig:
+    bot = SinkBot("wecom", "wc-leftovers")
+    with rig_for(data, tmp_path, **ALL_KINDS) as rig, ChatSinks([bot]) as sinks:
         rig.scan()
         cred = data["credentials"][0]
         tc = {"secret_id": cred["secret_id"], "secret_key": cred["secret_key"], "regions": "all",
               "endpoint_url": rig.emulator.url}  # fmt: skip
+        webhook = {"enabled": True, "platforms": {"wecom": {"enabled": True, "url": sinks.bot_url(bot)}}}
         path = tmp_path / "c.yaml"
-        path.write_text(yaml.safe_dump({"tencentcloud": tc, **ALL_KINDS}), encoding="utf-8")
+        path.write_text(yaml.safe_dump({"tencentcloud": tc, "webhook": webhook, **ALL_KINDS}), encoding="utf-8")
         rig.state.close()
         base = ["cleanup", "-c", str(path), "--state", str(tmp_path / "state.db"), "--min-orphan-age", "0s",
                 "--kind", "clb"]  # fmt: skip
@@ -47,6 +50,9 @@ def test_the_command_names_the_kind_and_refuses_one_not_scanned(tmp_path: Path) 
         ]
         rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "--yes", "-o", "csv"]).stdout)))
         assert [(r["kind"], r["instance_id"], r["outcome"]) for r in rows] == [("clb", "lb-gzleft01", "done")]
+        [message] = sinks.accepted()  # what was really done is told, as for VMs, under its own title
+        assert "已删除集群遗留资源清理：1 个" in message.text and "孤儿 CVM" not in message.text
+        assert "lb-gzleft01" in message.text and "打标记 成功" in message.text
         history = runner.invoke(app, ["history", "--state", str(tmp_path / "state.db"), "-o", "json",
                                       "--instance", "lb-gzleft01"])  # fmt: skip
         assert "action:mark" in [e["kind"] for e in json.loads(history.stdout)]
