@@ -125,6 +125,15 @@ def retag_eip(rig: Rig) -> None:
             t["Value"] = "cls-prodgz01"
 
 
+def unreturnable_disk(rig: Rig) -> None:
+    d = rig.emulator.store.regions[GZ].disks["disk-gzleft01"]
+    d.update(DiskChargeType="PREPAID", IsReturnable=False, ReturnFailCode=2)
+
+
+def fixed_disk(rig: Rig) -> None:
+    rig.emulator.store.regions[GZ].disks["disk-gzleft01"]["Portable"] = False
+
+
 def delete_disk(rig: Rig) -> None:
     del rig.emulator.store.regions[GZ].disks["disk-gzleft01"]
 
@@ -139,6 +148,8 @@ CHANGES: list[tuple[str, Callable[[Rig], None], str]] = [
     ("clb", recreate_cluster, "cluster cls-gone0001 is in ap-guangzhou again"),
     ("eip", recreate_cluster, "cluster cls-gone0001 is in ap-guangzhou again"),
     ("cbs_disk", delete_disk, "no longer exists"),
+    ("cbs_disk", unreturnable_disk, "a prepaid disk the cloud will not take back: expired (IsReturnable false)"),
+    ("cbs_disk", fixed_disk, "not an elastic disk: it can only go with its instance"),
 ]
 
 

@@ -105,4 +105,6 @@ def still_leftover(t: LeftoverTarget, fresh: Fresh | None, live: set[str], opts:
         return "deletion protection (DeleteProtect) is on"
     if not fresh.portable:
         return "not an elastic disk: it can only go with its instance"
+    if fresh.not_returnable:
+        return f"a prepaid disk the cloud will not take back: {fresh.not_returnable} (IsReturnable false)"
     return mark_too_young(r.tag(MARK_TAG), opts, now)

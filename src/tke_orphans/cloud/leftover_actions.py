@@ -31,6 +31,9 @@ _RETURN: dict[LeftoverKind, tuple[str, str, str, int]] = {
     LeftoverKind.EIP: ("vpc", "ReleaseAddresses", "AddressIds", 20),
 }
 RECYCLED = "returned: prepaid, moved to the recycle bin"
+# cbs Disk.ReturnFailCode: why a prepaid disk cannot be returned.
+_RETURN_FAIL = {1: "already returned", 2: "expired", 3: "not returnable", 8: "over the limit of returns",
+                10: "not an elastic prepaid disk"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,16 @@ class Fresh:
     protected: bool = False  # a load balancer with deletion protection (AttributeFlags: DeleteProtect)
     portable: bool = True  # a disk that can be returned on its own (an elastic one)
     charge_type: str = ""  # a disk's DiskChargeType: a prepaid one goes to the recycle bin first
+    # A prepaid disk the cloud will not take back (IsReturnable false): why, as its ReturnFailCode says.
+    not_returnable: str = ""
+
+
+def _refused(d: dict[str, Any]) -> str:
+    """Why the cloud will not take back a prepaid disk (IsReturnable false), in words; "" when it will."""
+    if d.get("DiskChargeType") != "PREPAID" or d.get("IsReturnable") is not False:
+        return ""
+    code = d.get("ReturnFailCode")
+    return _RETURN_FAIL.get(code, f"ReturnFailCode {code}") if isinstance(code, int) else "no ReturnFailCode given"
 
 
 def _fresh(kind: LeftoverKind, d: dict[str, Any]) -> Fresh:
@@ -49,7 +62,8 @@ def _fresh(kind: LeftoverKind, d: dict[str, Any]) -> Fresh:
     if kind is LeftoverKind.CLB:
         return Fresh(r, protected="DeleteProtect" in (d.get("AttributeFlags") or []))
     if kind is LeftoverKind.CBS_DISK:
-        return Fresh(r, portable=d.get("Portable") is not False, charge_type=str(d.get("DiskChargeType") or ""))
+        charge = str(d.get("DiskChargeType") or "")
+        return Fresh(r, portable=d.get("Portable") is not False, charge_type=charge, not_returnable=_refused(d))
     return Fresh(r)
 
 

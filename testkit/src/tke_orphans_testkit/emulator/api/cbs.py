@@ -23,6 +23,10 @@ FILTERS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 }
 
 
+# A prepaid disk the cloud will not take back (IsReturnable false): the error its ReturnFailCode stands for.
+_NOT_RETURNABLE = {1: "ResourceUnavailable.RepeatRefund", 2: "ResourceUnavailable.Expire"}
+
+
 def _known(name: str) -> bool:
     return name in FILTERS or name in ("tag-key", "tag-value") or name.startswith("tag:")
 
@@ -95,6 +99,11 @@ def terminate_disks(ctx: Ctx, params: dict[str, Any]) -> Answer:
                 raise ApiError("ResourceUnavailable.NotPortable", f"The disk `{did}` is not elastic (Portable false).")
             if d["Attached"]:
                 raise ApiError("ResourceUnavailable.Attached", f"The disk `{did}` is attached to {d['InstanceId']}.")
+            if d["DiskChargeType"] == "PREPAID" and d["DiskState"] != "TORECYCLE" and not d["IsReturnable"]:
+                code = _NOT_RETURNABLE.get(d["ReturnFailCode"], "ResourceUnavailable.NotSupportRefund")
+                raise ApiError(
+                    code, f"The prepaid disk `{did}` cannot be returned (ReturnFailCode {d['ReturnFailCode']})."
+                )
             if d["DiskState"] not in ("UNATTACHED", "TORECYCLE"):
                 raise ApiError("ResourceBusy", f"The disk `{did}` is {d['DiskState']}: it cannot be returned now.")
         for did in dict.fromkeys(ids):
