@@ -31,7 +31,8 @@ LISTING = {"cbs_disk": "DescribeDisks", "clb": "DescribeLoadBalancers", "eip": "
 
 
 def resource(rig: Rig, kind: str, rid: str) -> dict[str, Any] | None:
-    return getattr(rig.emulator.store.regions[GZ], KINDS[kind][1]).get(rid)
+    table: dict[str, dict[str, Any]] = getattr(rig.emulator.store.regions[GZ], KINDS[kind][1])
+    return table.get(rid)
 
 
 def tags_of(rig: Rig, kind: str, rid: str) -> dict[str, str]:
