@@ -121,6 +121,14 @@ MUTATIONS = [
              'if opts.action == "mark" and fresh.tag(MARK_TAG):', "if False:", ("tests/cleanup",)),
     Mutation("terminate needs a mark", "cleanup/plan.py",
              "        if opts.unmarked:\n", "        if True:\n", ("tests/cleanup",)),
+    Mutation("leftover cleanup re-checks that the cluster is still gone", "cleanup/leftover_plan.py",
+             "    if cluster in live:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
+    Mutation("leftover cleanup leaves a disk attached or an address bound since", "cleanup/leftover_plan.py",
+             "    if in_use:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
+    Mutation("leftover cleanup never deletes a protected load balancer", "cleanup/leftover_plan.py",
+             "    if fresh.protected:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
+    Mutation("leftover cleanup never touches a reused load balancer", "cleanup/leftover_plan.py",
+             "        if x.reused:", "        if False:", ("tests/cleanup/test_leftovers.py",)),
 ]  # fmt: skip
 
 

@@ -362,6 +362,7 @@ class ActionLine:
     outcome: str
     detail: str
     actor: str = ""  # who ran the cleanup (user@host, or serve)
+    kind: str = "cvm"  # instance_id holds a resource of this kind: cvm, cbs_disk, clb, eip
 
 
 @dataclass(frozen=True)

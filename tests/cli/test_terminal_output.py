@@ -114,7 +114,7 @@ def test_each_command_offers_only_its_formats(
     cleanup = runner.invoke(app, ["cleanup", "-c", cfg, "-o", "csv"])
     assert cleanup.exit_code == 0, cleanup.output
     rows = cleanup.stdout.splitlines()
-    assert rows[0] == "account,region,instance_id,name,action,outcome,detail,request_id,refund"
+    assert rows[0] == "account,region,instance_id,name,action,outcome,detail,request_id,refund,kind"
     assert sorted(r.split(",")[2] for r in rows[1:]) == sorted(ORPHANS)
     for command in (["history", "-c", cfg], ["cleanup", "-c", cfg]):
         refused = runner.invoke(app, [*command, "-o", "markdown"])

@@ -29,6 +29,7 @@ WORLD: dict[str, Any] = {
                  "DeadlineTime": "+20d", "Placement": Z3},
                 {"DiskId": "disk-attd0001", "DiskSize": 50, "CreateTime": "-6d", "DiskState": "ATTACHED",
                  "InstanceId": "ins-m0000001", "Placement": Z3},
+                {"DiskId": "disk-fixd0001", "DiskSize": 50, "CreateTime": "-6d", "Portable": False, "Placement": Z3},
             ],
             "load_balancers": [
                 {"LoadBalancerId": "lb-tke00001", "CreateTime": "-5d",
@@ -78,16 +79,22 @@ def test_terminate_disks_refuses_attached_unknown_and_too_many(api: Api) -> None
     too_many = {"DiskIds": [f"disk-{i:08d}" for i in range(101)]}
     assert code_of(api, CBS, "TerminateDisks", too_many) == "InvalidParameterValue.LimitExceeded"
     assert code_of(api, CBS, "TerminateDisks", {}) == "MissingParameter"
+    # A non-elastic disk goes only with its instance.
+    assert code_of(api, CBS, "TerminateDisks", {"DiskIds": ["disk-fixd0001"]}) == "ResourceUnavailable.NotPortable"
     assert disk_states(api) == before
 
 
 def test_terminate_disks_destroys_postpaid_and_recycles_prepaid_first(api: Api) -> None:
     assert "disk-free0001" in tagged(api)
     api.call(*CBS, "TerminateDisks", {"DiskIds": ["disk-free0001", "disk-free0002", "disk-prep0001"]}, GZ)
-    assert disk_states(api) == {"disk-prep0001": "TORECYCLE", "disk-attd0001": "ATTACHED"}
+    assert disk_states(api) == {
+        "disk-prep0001": "TORECYCLE",
+        "disk-attd0001": "ATTACHED",
+        "disk-fixd0001": "UNATTACHED",
+    }
     assert "disk-free0001" not in tagged(api)
     api.call(*CBS, "TerminateDisks", {"DiskIds": ["disk-prep0001"]}, GZ)
-    assert disk_states(api) == {"disk-attd0001": "ATTACHED"}
+    assert disk_states(api) == {"disk-attd0001": "ATTACHED", "disk-fixd0001": "UNATTACHED"}
 
 
 def test_delete_load_balancer_refuses_protected_unknown_and_too_many(api: Api) -> None:
@@ -119,6 +126,32 @@ def test_release_addresses_releases_only_unbound_ones(api: Api) -> None:
     too_many = {"AddressIds": [f"eip-{i:08d}" for i in range(101)]}
     assert code_of(api, VPC, "ReleaseAddresses", too_many) == "InvalidParameterValue.LimitExceeded"
     assert listed() == {"eip-free0001", "eip-bind0001"}
-    api.call(*VPC, "ReleaseAddresses", {"AddressIds": ["eip-free0001"]}, GZ)
+    answer = api.call(*VPC, "ReleaseAddresses", {"AddressIds": ["eip-free0001"]}, GZ)
+    assert answer["TaskId"]  # asynchronous in the cloud: the answer names its task
     assert listed() == {"eip-bind0001"}
     assert "eip-free0001" not in tagged(api)
+
+
+@pytest.mark.parametrize(
+    ("name", "listing", "field"),
+    [
+        ("qcs::cvm:ap-guangzhou:uin/{uin}:volume/disk-free0001", (CBS, "DescribeDisks", "DiskSet"), "Tags"),
+        ("qcs::cvm:ap-guangzhou:uin/{uin}:eip/eip-free0001", (VPC, "DescribeAddresses", "AddressSet"), "TagSet"),
+        ("qcs::clb:ap-guangzhou:uin/{uin}:clb/lb-tke00001", (CLB, "DescribeLoadBalancers", "LoadBalancerSet"), "Tags"),
+    ],
+)
+def test_tag_resources_tags_disks_addresses_and_load_balancers(
+    api: Api, name: str, listing: tuple[tuple[str, str], str, str], field: str
+) -> None:
+    uin = api.call("sts", "2018-08-13", "GetCallerIdentity", {}, GZ)["AccountId"]
+    rid = name.rsplit("/", 1)[1]
+    tag = {"TagKey": "tke-orphans:marked-at", "TagValue": "2026-01-01T00:00:00Z"}
+    wrong = name.format(uin=uin).replace(":clb/", ":volume/") if ":clb/" in name else name.format(uin=uin)[:-1] + "9"
+    answer = api.call("tag", "2018-08-13", "TagResources", {"ResourceList": [name.format(uin=uin), wrong],
+                                                              "Tags": [tag]})  # fmt: skip
+    assert [f["Resource"] for f in answer["FailedResources"]] == [wrong]
+    (svc, action, key) = listing
+    item = next(x for x in api.call(*svc, action, {}, GZ)[key] if rid in x.values())
+    pairs = {(t.get("Key") or t.get("TagKey"), t.get("Value") or t.get("TagValue")) for t in item[field]}
+    assert ("tke-orphans:marked-at", "2026-01-01T00:00:00Z") in pairs
+    assert ("tke-clusterId", "cls-x1") in pairs  # added to, not replacing, its tags

@@ -22,6 +22,7 @@ MIGRATIONS = [
     "0005_outbox_parts",
     "0006_price_cache",
     "0007_leftovers",
+    "0008_action_kind",
 ]
 
 

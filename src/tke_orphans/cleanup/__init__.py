@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .operation import CleanupRun, run_operation, serve_hook
-from .plan import Decision, Options
-from .run import CleanupError, Report, actor, run_cleanup
+from .plan import CleanupError, Decision, Options
+from .run import Report, actor, run_cleanup
 
 __all__ = [
     "CleanupError",

@@ -14,12 +14,19 @@ from ..records import parse_iso
 from ..render.text import human_duration
 
 Action = Literal["mark", "terminate", "readd"]
+# What cleanup acts on, one kind a run: VMs (instances), or a kind of a deleted cluster's leftovers.
+Kind = Literal["cvm", "cbs_disk", "clb", "eip"]
 Outcome = Literal["dry-run", "done", "failed", "skipped", "refused"]
+
+
+class CleanupError(Exception):
+    """Cleanup cannot start (no scan in the state, a bad option): the message says what to do."""
 
 
 @dataclass(frozen=True)
 class Options:
     action: Action = "mark"
+    kind: Kind = "cvm"
     min_orphan_age: timedelta = timedelta(hours=24)
     max: int = 10
     only: frozenset[str] = frozenset()
@@ -57,6 +64,7 @@ class Decision:
     request_id: str = ""
     # terminate, prepaid: what InquiryPriceTerminateInstances said returning it refunds.
     refund: float | None = None
+    kind: Kind = "cvm"  # instance_id holds the id of a resource of this kind (disk-, lb-, eip-)
 
 
 def decision(
@@ -64,6 +72,14 @@ def decision(
 ) -> Decision:
     i = t.instance
     return Decision(t.account, t.region, i.instance_id, i.name, opts.action, outcome, detail, request_id, refund)
+
+
+def over_max(n: int, noun: str, opts: Options) -> str:
+    """The cap's refusal, said once for the whole run (each row only points at it)."""
+    return (
+        f"{n} {noun} qualify, more than --max {opts.max}: nothing was done; "
+        "raise --max to act on them all, or narrow with --only"
+    )
 
 
 def _names_cluster(t: Target, opts: Options) -> bool:
@@ -131,18 +147,19 @@ def still_qualifies(
     if opts.action == "terminate":
         if fresh.disable_api_termination:
             return "termination protection (DisableApiTermination) is on"
-        return _mark_too_young(fresh.tag(MARK_TAG), opts, now)
+        return mark_too_young(fresh.tag(MARK_TAG), opts, now)
     if opts.action == "readd" and fresh.state != "RUNNING":
         return f"state {fresh.state}: only RUNNING instances can be added to a cluster"
     return None
 
 
-def _mark_too_young(marked: str | None, opts: Options, now: datetime) -> str | None:
+def mark_too_young(marked: str | None, opts: Options, now: datetime) -> str | None:
     """terminate's stage: marked long enough ago, or never marked and --unmarked given."""
     if not marked:
         if opts.unmarked:
             return None
-        return f"not marked ({MARK_TAG}): run cleanup --action mark first, or pass --unmarked"
+        kind = "" if opts.kind == "cvm" else f" --kind {opts.kind}"
+        return f"not marked ({MARK_TAG}): run cleanup{kind} --action mark first, or pass --unmarked"
     try:
         at = parse_iso(marked)
     except ValueError:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import getpass
 import logging
 import socket
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,15 +17,12 @@ from ..cloud.inventory import describe_instances, failure_of
 from ..config import Config, Credentials
 from ..costs import money
 from ..detect import Policy
-from ..scan import make_session, plan_accounts
 from ..state import StateDB
-from .plan import Decision, Options, Target, decision, select, still_qualifies
+from .accounts import by_region
+from .leftover_run import check_kind, leftover_cleanup
+from .plan import CleanupError, Decision, Options, Target, decision, over_max, select, still_qualifies
 
 log = logging.getLogger(__name__)
-
-
-class CleanupError(Exception):
-    """Cleanup cannot start (no scan in the state, a bad option): the message says what to do."""
 
 
 @dataclass
@@ -145,6 +141,7 @@ def run_cleanup(
     """`record` gets the decisions as they are made, so that what was done is on record even if a later step fails."""
     if opts.action == "readd" and not opts.cluster_id:
         raise CleanupError("--action readd needs --cluster (and optionally --node-pool)")
+    check_kind(cfg, opts)
     last = state.scans.last()
     if last is None:
         raise CleanupError("no scan in the state yet: run `tke-orphans scan` first")
@@ -156,29 +153,24 @@ def run_cleanup(
         if record is not None and decisions:
             record(decisions)
 
+    if opts.kind != "cvm":
+        result.refused = leftover_cleanup(cfg, state, opts, last, at, endpoint_url, decided)
+        return result
+
     first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.orphans.open()}
     targets, skipped = select(last, first_seen, opts, at)
     decided(skipped)
     if len(targets) > opts.max:
-        result.refused = (
-            f"{len(targets)} instances qualify, more than --max {opts.max}: nothing was done; "
-            "raise --max to act on them all, or narrow with --only"
-        )
-        # The reason is said once (the report's `refused`); each row only points at it.
+        result.refused = over_max(len(targets), "instances", opts)
         decided([decision(t, opts, "refused", f"not acted on: over --max {opts.max}") for t in targets])
         return result
     policy = cfg.detection.policy()
-    plans = {p.name: p for p in plan_accounts(cfg)}
-    groups: dict[tuple[str, str], list[Target]] = defaultdict(list)
-    for t in targets:
-        groups[(t.account, t.region)].append(t)
-    # Every session before any action: missing credentials stop the run before it changes anything.
-    sessions = {a: make_session(cfg, plans[a], endpoint_url, None) for a in {a for a, _ in groups} if a in plans}
-    for (account, region), group in sorted(groups.items()):
-        if account not in sessions:
-            decided([decision(t, opts, "skipped", f"account {account} is not in the config any more") for t in group])
+    for g in by_region(cfg, targets, endpoint_url):
+        if g.session is None or g.credentials is None:
+            decided([decision(t, opts, "skipped", f"account {g.account} is not in the config any more")
+                     for t in g.targets])  # fmt: skip
             continue
-        decided(_region(sessions[account], region, group, opts, policy, cfg, plans[account].credentials, at))
+        decided(_region(g.session, g.region, g.targets, opts, policy, cfg, g.credentials, at))
     return result
 
 

@@ -39,6 +39,19 @@ class CleanupOutput(StrEnum):
     csv = "csv"
 
 
+class KindName(StrEnum):
+    """What cleanup acts on: VMs, or one kind of a deleted cluster's leftovers (one kind a run)."""
+
+    cvm = "cvm"
+    cbs_disk = "cbs_disk"
+    clb = "clb"
+    eip = "eip"
+
+
+# The id column's heading, per kind.
+ID_HEADING = {"cvm": "INSTANCE", "cbs_disk": "DISK", "clb": "LOAD BALANCER", "eip": "ADDRESS"}
+
+
 class ActionName(StrEnum):
     mark = "mark"
     terminate = "terminate"
@@ -50,6 +63,10 @@ def cleanup(
     action: Annotated[ActionName, typer.Option(help="mark (tag), terminate, or readd (back into --cluster).")] = (
         ActionName.mark
     ),
+    kind: Annotated[
+        KindName,
+        typer.Option(help="cvm (instances), or leftovers of deleted clusters: cbs_disk, clb or eip. One a run."),
+    ] = KindName.cvm,
     yes: Annotated[bool, typer.Option("--yes", help="Really do it. Without it, a dry run.")] = False,
     min_orphan_age: Annotated[
         str | None,
@@ -63,7 +80,9 @@ def cleanup(
             "--max", min=1, metavar="N", help="At most this many a run; more qualify: none is acted on [default: 10]."
         ),
     ] = None,
-    only: Annotated[list[str] | None, typer.Option(metavar="ID", help="Only this instance id (repeatable).")] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(metavar="ID", help="Only this instance (or disk, lb, eip) id (repeatable).")
+    ] = None,
     min_mark_age: Annotated[
         str | None,
         typer.Option(
@@ -91,11 +110,13 @@ def cleanup(
     state: StateOpt = None,
     endpoint_url: EndpointOpt = None,
 ) -> int:
-    """Act on orphans the state has seen long enough: tag, terminate or add back. Dry run unless --yes."""
+    """Act on orphans (or a kind of leftover) the state has seen long enough: tag, terminate or add back. Dry run
+    unless --yes."""
     cfg = load(config)
     c = cfg.cleanup
     opts = Options(
         action=action.value,
+        kind=kind.value,
         min_orphan_age=duration("--min-orphan-age", min_orphan_age) if min_orphan_age else c.min_orphan_age,
         max=max_ or c.max,
         only=frozenset(only or ()),
@@ -110,8 +131,8 @@ def cleanup(
         run = run_operation(cfg, db, opts, endpoint_url=endpoint(endpoint_url))
     report = run.report
     if output is CleanupOutput.json:
-        doc = {"dry_run": opts.dry_run, "action": opts.action, "actor": run.actor, "refused": report.refused,
-               "decisions": [asdict(d) for d in report.decisions],
+        doc = {"dry_run": opts.dry_run, "kind": opts.kind, "action": opts.action, "actor": run.actor,
+               "refused": report.refused, "decisions": [asdict(d) for d in report.decisions],
                "notifications": [delivery_json(d) for d in run.deliveries]}  # fmt: skip
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     elif output is CleanupOutput.csv:
@@ -121,7 +142,19 @@ def cleanup(
     return EXIT_INCOMPLETE if run.failed else 0
 
 
-CSV_COLUMNS = ("account", "region", "instance_id", "name", "action", "outcome", "detail", "request_id", "refund")
+# kind last: the columns before it keep their places for readers of the VM-only file.
+CSV_COLUMNS = (
+    "account",
+    "region",
+    "instance_id",
+    "name",
+    "action",
+    "outcome",
+    "detail",
+    "request_id",
+    "refund",
+    "kind",
+)
 
 
 def decisions_csv(decisions: list[Decision]) -> str:
@@ -137,12 +170,13 @@ def show_table(run: CleanupRun, opts: Options) -> None:
     report = run.report
     out = console()
     mode = "DRY-RUN: nothing is changed (add --yes to act)" if opts.dry_run else f"acting as {run.actor}"
-    out.print(Text(visible(f"cleanup --action {opts.action}: {mode}"), style="bold"))
+    kind = "" if opts.kind == "cvm" else f" --kind {opts.kind}"
+    out.print(Text(visible(f"cleanup{kind} --action {opts.action}: {mode}"), style="bold"))
     if report.refused:  # said once, before the rows it is about
         say(out, labelled("refused:", "red", report.refused))
     if not report.decisions:
-        out.print("No orphan to act on.")
-    columns = [Column("INSTANCE"), Column("REGION"), Column("NAME", flex=True), Column("OUTCOME"),
+        out.print("No orphan to act on." if opts.kind == "cvm" else "No leftover to act on.")
+    columns = [Column(ID_HEADING[opts.kind]), Column("REGION"), Column("NAME", flex=True), Column("OUTCOME"),
                Column("DETAIL", wrap=True, min_width=20)]  # fmt: skip
     rows: list[Row] = []
     for d in report.decisions:

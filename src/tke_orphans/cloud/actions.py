@@ -34,19 +34,22 @@ def owner_uin(session: Session, configured: str | None, region: str) -> str:
     return uin
 
 
-def _failed(ids: list[str], exc: CloudError) -> list[Outcome]:
+def all_failed(ids: list[str], exc: CloudError) -> list[Outcome]:
     return [Outcome(i, False, f"{exc.code}: {exc.message}", exc.request_id) for i in ids]
 
 
-def mark(session: Session, region: str, uin: str, ids: list[str], value: str) -> list[Outcome]:
+def mark(session: Session, region: str, uin: str, ids: list[str], value: str,
+         resource: tuple[str, str] = ("cvm", "instance")) -> list[Outcome]:  # fmt: skip
+    """Tag each resource with the mark; `resource`: the (service, prefix) of its six-segment name."""
+    service, prefix = resource
     out: list[Outcome] = []
     for chunk in chunks(ids, 10):
-        names = {f"qcs::cvm:{region}:uin/{uin}:instance/{i}": i for i in chunk}
+        names = {f"qcs::{service}:{region}:uin/{uin}:{prefix}/{i}": i for i in chunk}
         params = {"ResourceList": list(names), "Tags": [{"TagKey": MARK_TAG, "TagValue": value}]}
         try:
             resp = session.call("tag", "TagResources", region, params, mutating=True)
         except CloudError as exc:
-            out += _failed(chunk, exc)
+            out += all_failed(chunk, exc)
             continue
         failed = {f["Resource"]: f for f in resp.get("FailedResources") or []}
         for name, iid in names.items():
@@ -72,7 +75,7 @@ def _terminate_batches(session: Session, region: str, ids: list[str], done: str)
         try:
             resp = session.call("cvm", "TerminateInstances", region, {"InstanceIds": chunk}, mutating=True)
         except CloudError as exc:
-            out += _failed(chunk, exc)
+            out += all_failed(chunk, exc)
             continue
         out += [Outcome(i, True, done, str(resp.get("RequestId", ""))) for i in chunk]
     return out
@@ -110,7 +113,7 @@ def add_existed(
         try:
             resp = session.call("tke", "AddExistedInstances", region, params, mutating=True, cluster_id=cluster_id)
         except CloudError as exc:
-            out += _failed(chunk, exc)
+            out += all_failed(chunk, exc)
             continue
         reasons = dict(zip(resp.get("FailedInstanceIds") or [], resp.get("FailedReasons") or [], strict=False))
         succ = set(resp.get("SuccInstanceIds") or [])

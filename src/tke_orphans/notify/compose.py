@@ -62,8 +62,9 @@ def _title(notice: Notice, lang: Lang) -> str:
         return t("title.test", lang)
     if notice.kind == "resolved":
         return t("title.resolved", lang, n=len(notice.resolved))
-    if notice.kind == "cleanup":
-        return t("title.cleanup", lang, n=len(notice.actions))
+    if notice.kind == "cleanup":  # one kind a run: instances, or disks / load balancers / addresses
+        leftovers = any(a.kind != "cvm" for a in notice.actions)
+        return t("title.cleanup_leftovers" if leftovers else "title.cleanup", lang, n=len(notice.actions))
     if not notice.orphans:
         return t("title.incomplete", lang)
     return t(f"title.{notice.kind}", lang, n=len(notice.orphans))

@@ -17,6 +17,10 @@ TEXT: dict[str, dict[Lang, str]] = {
     "title.resolved": {"zh-CN": "✅ {n} 个孤儿 CVM 实例已解决", "en": "✅ {n} orphaned CVM instance(s) resolved"},
     "title.incomplete": {"zh-CN": "⚠️ 孤儿 CVM 检查未完成", "en": "⚠️ Orphan CVM check incomplete"},
     "title.cleanup": {"zh-CN": "🧹 孤儿 CVM 清理：{n} 个实例", "en": "🧹 Orphan cleanup: {n} instance(s)"},
+    "title.cleanup_leftovers": {
+        "zh-CN": "🧹 已删除集群遗留资源清理：{n} 个",
+        "en": "🧹 Cleanup of deleted clusters' leftovers: {n} resource(s)",
+    },
     "action.mark": {"zh-CN": "打标记", "en": "mark"},
     "action.terminate": {"zh-CN": "销毁", "en": "terminate"},
     "action.readd": {"zh-CN": "重新加入集群", "en": "add back to a cluster"},

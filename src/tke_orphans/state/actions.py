@@ -1,4 +1,5 @@
-"""Cleanup's decisions, dry runs too: who did what to which instance, and what the cloud answered."""
+"""Cleanup's decisions, dry runs too: who did what to which instance (or disk, load balancer, address), and what
+the cloud answered."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ class Actions(Store):
             for d in decisions:
                 conn.execute(
                     "INSERT INTO actions (at, actor, action, dry_run, account, region, instance_id, outcome, detail,"
-                    " request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " request_id, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (when, actor, d.action, int(dry_run), d.account, d.region, d.instance_id, d.outcome, d.detail,
-                     d.request_id),
+                     d.request_id, d.kind),
                 )  # fmt: skip
                 if not dry_run:
                     detail = f"{d.outcome}: {d.detail} (by {actor})"

@@ -176,4 +176,11 @@ MIGRATIONS += [
         CREATE INDEX leftovers_open ON leftovers (resolved_at);
         """,
     ),
+    (
+        "0008_action_kind",
+        """
+        -- Cleanup acts on disks, load balancers and addresses too: instance_id holds their ids, kind says which.
+        ALTER TABLE actions ADD COLUMN kind TEXT NOT NULL DEFAULT 'cvm';
+        """,
+    ),
 ]

@@ -144,6 +144,7 @@ class Store:
     def __init__(self, world: World) -> None:
         self.world = world
         self.lock = threading.RLock()
+        self.task_seq = 0  # the TaskId of the last asynchronous action answered (vpc ReleaseAddresses)
         self.regions: dict[str, RegionStore] = {}
         for name, region in world.spec.regions.items():
             rs = RegionStore(name=name, display_name=region.RegionName or name, state=region.RegionState)

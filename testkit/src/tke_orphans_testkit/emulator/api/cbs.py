@@ -23,6 +23,10 @@ FILTERS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 }
 
 
+# A prepaid disk the cloud will not take back (IsReturnable false): the error its ReturnFailCode stands for.
+_NOT_RETURNABLE = {1: "ResourceUnavailable.RepeatRefund", 2: "ResourceUnavailable.Expire"}
+
+
 def _known(name: str) -> bool:
     return name in FILTERS or name in ("tag-key", "tag-value") or name.startswith("tag:")
 
@@ -75,8 +79,9 @@ def describe_disks(ctx: Ctx, params: dict[str, Any]) -> Answer:
 
 def terminate_disks(ctx: Ctx, params: dict[str, Any]) -> Answer:
     """All or nothing, at most 100 disks: an unknown disk fails the batch (InvalidDiskId.NotFound), and so does an
-    attached one (ResourceUnavailable.Attached). A postpaid disk is destroyed at once; a prepaid one goes to the
-    recycle bin (TORECYCLE, still listed) on the first call and is destroyed by a second."""
+    attached one (ResourceUnavailable.Attached) or a non-elastic one (ResourceUnavailable.NotPortable). A postpaid
+    disk is destroyed at once; a prepaid one goes to the recycle bin (TORECYCLE, still listed) on the first call and
+    is destroyed by a second."""
     P.only(params, {"DiskIds", "DeleteSnapshot"})
     rs = ctx.region
     ids = _disk_ids(params)
@@ -90,8 +95,15 @@ def terminate_disks(ctx: Ctx, params: dict[str, Any]) -> Answer:
             d = rs.disks.get(did)
             if d is None:
                 raise ApiError("InvalidDiskId.NotFound", f"The disk `{did}` does not exist.")
+            if not d["Portable"]:  # a non-elastic disk goes with its instance only
+                raise ApiError("ResourceUnavailable.NotPortable", f"The disk `{did}` is not elastic (Portable false).")
             if d["Attached"]:
                 raise ApiError("ResourceUnavailable.Attached", f"The disk `{did}` is attached to {d['InstanceId']}.")
+            if d["DiskChargeType"] == "PREPAID" and d["DiskState"] != "TORECYCLE" and not d["IsReturnable"]:
+                code = _NOT_RETURNABLE.get(d["ReturnFailCode"], "ResourceUnavailable.NotSupportRefund")
+                raise ApiError(
+                    code, f"The prepaid disk `{did}` cannot be returned (ReturnFailCode {d['ReturnFailCode']})."
+                )
             if d["DiskState"] not in ("UNATTACHED", "TORECYCLE"):
                 raise ApiError("ResourceBusy", f"The disk `{did}` is {d['DiskState']}: it cannot be returned now.")
         for did in dict.fromkeys(ids):

@@ -1,4 +1,5 @@
-"""tag 2018-08-13 TagResources and sts 2018-08-13 GetCallerIdentity (the owner uin a resource name needs)."""
+"""tag 2018-08-13 TagResources (instances, disks, addresses, load balancers) and sts 2018-08-13
+GetCallerIdentity (the owner uin a resource name needs)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import re
 from typing import Any
 
 from ..errors import ApiError
+from ..store import Store
 from . import params as P
 from .context import Answer, Ctx
 
-_RESOURCE = re.compile(r"^qcs::cvm:(?P<region>[a-z0-9-]+):uin/(?P<uin>\d+):instance/(?P<id>ins-[0-9a-z]+)$")
+_RESOURCE = re.compile(
+    r"^qcs::(?P<service>cvm|clb):(?P<region>[a-z0-9-]+):uin/(?P<uin>\d+):(?P<prefix>[a-z]+)/(?P<id>[a-z]+-[0-9a-z]+)$"
+)
+# The kinds of six-segment names taggable here: (service, prefix) -> the id's own prefix.
+_KINDS = {("cvm", "instance"): "ins-", ("cvm", "volume"): "disk-", ("cvm", "eip"): "eip-", ("clb", "clb"): "lb-"}
 # Keys the platform keeps for itself.
 _RESERVED = ("qcloud", "tencent", "project")
 _TAG_KEY = re.compile(r"^[\w+\-=.:/@ ]{1,127}$")
@@ -39,15 +45,30 @@ def tag_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
     with ctx.store.lock:
         for resource in resources:
             m = _RESOURCE.match(resource)
-            rs = ctx.store.regions.get(m.group("region")) if m else None
-            if m is None or rs is None or m.group("uin") not in uins or m.group("id") not in rs.by_id:
+            if m is None or m.group("uin") not in uins or not _tag(ctx.store, m, pairs):
                 failed.append({"Resource": resource, "Code": "ResourceNotFound", "Message": "resource not found"})
-                continue
-            current = {t["Key"]: t["Value"] for t in rs.by_id[m.group("id")]["Tags"]}
-            current.update(pairs)
-            tag_list = [{"Key": k, "Value": v} for k, v in current.items()]
-            ctx.store.set_instance(rs.name, m.group("id"), Tags=tag_list)
     return {"FailedResources": failed}
+
+
+def _tag(store: Store, m: re.Match[str], pairs: list[tuple[str, str]]) -> bool:
+    """Add (or overwrite) tags on the named resource, in its product's own tag shape; False if there is none."""
+    rs = store.regions.get(m.group("region"))
+    rid = m.group("id")
+    if rs is None or _KINDS.get((m.group("service"), m.group("prefix"))) != rid.split("-", 1)[0] + "-":
+        return False
+    if rid in rs.by_id:
+        current = {t["Key"]: t["Value"] for t in rs.by_id[rid]["Tags"]} | dict(pairs)
+        store.set_instance(rs.name, rid, Tags=[{"Key": k, "Value": v} for k, v in current.items()])
+        return True
+    # Disks keep Key/Value in Tags, addresses in TagSet, load balancers TagKey/TagValue in Tags.
+    shapes = [(rs.disks, "Tags", "Key", "Value"), (rs.addresses, "TagSet", "Key", "Value"),
+              (rs.load_balancers, "Tags", "TagKey", "TagValue")]  # fmt: skip
+    for table, field, key, value in shapes:
+        if rid in table:
+            merged = {t[key]: t[value] for t in table[rid][field]} | dict(pairs)
+            table[rid][field] = [{key: k, value: v} for k, v in merged.items()]
+            return True
+    return False
 
 
 def get_caller_identity(ctx: Ctx, params: dict[str, Any]) -> Answer:

@@ -70,7 +70,8 @@ def describe_addresses(ctx: Ctx, params: dict[str, Any]) -> Answer:
 
 def release_addresses(ctx: Ctx, params: dict[str, Any]) -> Answer:
     """All or nothing: an unknown address fails the batch (InvalidAddressId.NotFound), and so does one that is
-    not UNBIND (InvalidAddressState): only an unbound address is released."""
+    not UNBIND (InvalidAddressState): only an unbound address is released. Asynchronous in the cloud: the answer
+    names a TaskId (vpc.DescribeTaskResult); here the release is done when the answer comes."""
     P.only(params, {"AddressIds"})
     rs = ctx.region
     ids = _address_ids(params, RELEASE_MAX)
@@ -85,4 +86,5 @@ def release_addresses(ctx: Ctx, params: dict[str, Any]) -> Answer:
                 raise ApiError("InvalidAddressState", f"The address `{aid}` is {a['AddressStatus']}, not UNBIND.")
         for aid in ids:
             rs.addresses.pop(aid, None)
-    return {}
+        ctx.store.task_seq += 1
+        return {"TaskId": str(ctx.store.task_seq)}

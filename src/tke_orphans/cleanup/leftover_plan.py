@@ -1,0 +1,110 @@
+"""Which leftovers (disks, load balancers, addresses of deleted clusters) cleanup may act on, and whether each still
+is one right before acting. Pure: no I/O. The same stages and rules as for VMs (plan.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..cloud.actions import MARK_TAG
+from ..cloud.leftover_actions import Fresh
+from ..config import format_duration
+from ..detect_leftovers import MADE_BY_TKE
+from ..model import CLUSTER_TAG, Leftover, LeftoverKind, ScanResult
+from ..render.text import human_duration
+from .plan import Decision, Options, Outcome, mark_too_young
+
+NOUN = {"cvm": "instances", "cbs_disk": "disks", "clb": "load balancers", "eip": "addresses"}
+
+
+@dataclass(frozen=True)
+class LeftoverTarget:
+    leftover: Leftover
+    first_seen: datetime
+
+    @property
+    def account(self) -> str:
+        return self.leftover.account
+
+    @property
+    def region(self) -> str:
+        return self.leftover.region
+
+    @property
+    def resource_id(self) -> str:
+        return self.leftover.resource_id
+
+
+def leftover_decision(x: Leftover, opts: Options, outcome: Outcome, detail: str, request_id: str = "") -> Decision:
+    return Decision(x.account, x.region, x.resource_id, x.name, opts.action, outcome, detail, request_id,
+                    kind=opts.kind)  # fmt: skip
+
+
+def select_leftovers(
+    last: ScanResult, first_seen: dict[tuple[str, str, str], datetime], opts: Options, now: datetime
+) -> tuple[list[LeftoverTarget], list[Decision]]:
+    """Leftovers of `opts.kind` in the last scan, left over long enough; and why others are not.
+
+    A leftover is in a scan only if its region's clusters and resources listed completely (detect_leftovers), so
+    no region check is needed here; the fresh look before acting lists the clusters again anyway."""
+    kind = LeftoverKind(opts.kind)
+    of_kind = [x for x in last.leftovers if x.kind is kind]
+    targets: list[LeftoverTarget] = []
+    skipped: list[Decision] = []
+    for x in of_kind:
+        if opts.only and x.resource_id not in opts.only:
+            continue
+        if x.reused:  # never a target, said only when asked for by name
+            if opts.only:
+                why = f"a user's own load balancer that deleted cluster {x.cluster_id} only used: never cleaned up"
+                skipped.append(leftover_decision(x, opts, "refused", why))
+            continue
+        since = first_seen.get((x.account, x.region, x.resource_id))
+        if since is None or now - since < opts.min_orphan_age:
+            age = "not yet recorded as a leftover" if since is None else f"left over for {human_duration(now - since)}"
+            limit = format_duration(opts.min_orphan_age)
+            skipped.append(leftover_decision(x, opts, "skipped", f"{age}, less than --min-orphan-age {limit}"))
+        else:
+            targets.append(LeftoverTarget(x, since))
+    for rid in sorted(opts.only - {x.resource_id for x in of_kind}):
+        why = f"not a {opts.kind} leftover in the last scan"
+        skipped.append(Decision("", "", rid, "", opts.action, "skipped", why, kind=opts.kind))
+    return targets, skipped
+
+
+def _in_use(fresh: Fresh) -> str | None:
+    r = fresh.resource
+    if not r.attached:
+        return None
+    if r.kind is LeftoverKind.CBS_DISK:
+        return f"in use now (DiskState {r.state})"
+    return f"bound now (AddressStatus {r.state})"
+
+
+def still_leftover(t: LeftoverTarget, fresh: Fresh | None, live: set[str], opts: Options, now: datetime) -> str | None:
+    """Why `t` must be left alone now (from a fresh look by id and a fresh cluster listing), or None to go ahead."""
+    if fresh is None:
+        return "no longer exists"
+    r, x = fresh.resource, t.leftover
+    cluster = r.tag(CLUSTER_TAG)
+    if cluster != x.cluster_id:
+        return f"its tag {CLUSTER_TAG} is now {cluster or 'gone'}, not {x.cluster_id}"
+    if cluster in live:
+        return f"cluster {cluster} is in {x.region} again"
+    key, want = MADE_BY_TKE[r.kind]
+    flag = r.tag(key)
+    if flag is None or (want is not None and flag != want):
+        return f"no longer tagged {key}{'=' + want if want else ''}: not proven TKE's"
+    in_use = _in_use(fresh)
+    if in_use:
+        return in_use
+    if opts.action == "mark":
+        marked = r.tag(MARK_TAG)
+        return f"already marked {marked}" if marked else None  # a new mark would restart the clock of terminate
+    if fresh.protected:
+        return "deletion protection (DeleteProtect) is on"
+    if not fresh.portable:
+        return "not an elastic disk: it can only go with its instance"
+    if fresh.not_returnable:
+        return f"a prepaid disk the cloud will not take back: {fresh.not_returnable} (IsReturnable false)"
+    return mark_too_young(r.tag(MARK_TAG), opts, now)
