@@ -93,3 +93,14 @@ def test_leftovers_seen_without_notifying_are_announced_later_with_their_first_s
     assert told(new.leftovers) == MADE
     assert all(new.first_seen[i] == start for i in MADE)
     assert len([e for e in lrig.state.events.read() if e["kind"] == "left_over"]) == 4  # once each, not per run
+
+
+def test_a_prepaid_disk_returned_to_the_recycle_bin_resolves_as_gone(lrig: Rig) -> None:
+    """TerminateDisks moves a prepaid disk to the recycle bin (TORECYCLE, still listed): billing stopped, so it is
+    resolved as gone, not as "in use"."""
+    lrig.run()
+    lrig.emulator.store.regions[GZ].disks["disk-gzleft01"]["DiskState"] = "TORECYCLE"
+    [resolved] = lrig.run(advance=timedelta(minutes=10)).notices
+    assert [(r.leftover.resource_id, r.how, r.detail) for r in resolved.resolved_leftovers] == [
+        ("disk-gzleft01", "gone", "in the recycle bin")
+    ]

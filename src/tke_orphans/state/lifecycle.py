@@ -104,6 +104,8 @@ def _leftover_how(t: Tracked, snap: RegionSnapshot) -> ResolvedLeftover:
     r = snap.resources.get(t.instance_id)
     if r is None:
         return ResolvedLeftover(x, "gone", "no longer listed with a cluster tag", t.first_seen)
+    if r.state == "TORECYCLE":  # a prepaid disk TerminateDisks returned: billing stopped, destroyed later
+        return ResolvedLeftover(x, "gone", "in the recycle bin", t.first_seen)
     if r.attached:
         return ResolvedLeftover(x, "in_use", r.state, t.first_seen)
     return ResolvedLeftover(x, "not_leftover", "no longer a deleted cluster's", t.first_seen)
