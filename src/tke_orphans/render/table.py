@@ -18,7 +18,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.text import Text
 
-from ..costs import money, monthly_label, totals
+from ..costs import leftover_totals, money, monthly_label, totals
 from ..model import ApiFailure, Leftover, Orphan, ScanResult
 from ..sanitize import plain, visible
 from .columns import Column, Row, layout
@@ -88,6 +88,7 @@ LEFTOVER_FIELDS: tuple[LeftoverField, ...] = (
     LeftoverField(Column("CLUSTER"), lambda x, now: x.cluster_id),
     LeftoverField(Column("STATE"), lambda x, now: x.state or "-"),
     LeftoverField(Column("AGE"), lambda x, now: age(now, x.created) if x.created else "-"),
+    LeftoverField(Column("MONTHLY"), lambda x, now: monthly_label(x)),
 )
 ACCOUNT = Field(Column("ACCOUNT"), lambda o, now: o.account)
 
@@ -207,6 +208,10 @@ def render_table(result: ScanResult, console: Console, *, wide: bool = False, gr
     if cost is not None:
         total = f"Cost: about {money(cost.monthly, cost.currency)} a month"
         console.print(plain(total + (f"; {len(cost.unpriced)} without a price" if cost.unpriced else "")))
+    left = leftover_totals(result.leftovers, None, result.scanned_at)
+    if left is not None and any(not x.reused for x in result.leftovers):
+        total = f"Leftovers cost: about {money(left.monthly, left.currency)} a month"
+        console.print(plain(total + (f"; {len(left.unpriced)} without a price" if left.unpriced else "")))
     failed = sum(1 for r in result.regions if r.status != "ok")
     console.print(
         summary_line(result.status, len(result.orphans), len(result.unverified), len(result.regions), failed),
