@@ -338,8 +338,11 @@ def world_from_data(data: Any, *, source: str = "<world>", now: datetime | None 
         spec = WorldSpec.model_validate(data, context={"now": now})
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = _format_loc(tuple(err["loc"]))
+        parts = tuple(err["loc"])
         msg = err["msg"]
+        if parts and parts[-1] == "[key]":  # pydantic's marker for a mapping's key (a rate table's) that is wrong
+            parts, msg = parts[:-1], f"not a valid key: {msg}"
+        loc = _format_loc(parts)
         if err["type"] == "extra_forbidden":
             msg = "unknown key (see docs/emulator.md for the world format)"
         elif err["type"] == "missing":
