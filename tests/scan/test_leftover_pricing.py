@@ -136,6 +136,7 @@ def test_prices_are_cached_and_an_unknown_one_is_not(tmp_path: Path) -> None:
     with Emulator(w) as emu, StateDB(tmp_path / "s.db") as db:
         cfg = config_for(w, emu.url, detection=ALL)
         first = run_job(cfg, state=db, notify=False, now=lambda: t0)
+        assert [c is not None and c.source for c in costs(first.result).values()] == ["inquiry"] * 3 + [None]
         assert price_calls(emu) == {a: (2 if a == "InquiryPriceAllocateAddresses" else 1) for a in PRICE_ACTIONS}
         emu.stats.reset()
         second = run_job(cfg, state=db, notify=False, now=lambda: t0 + timedelta(hours=23))
