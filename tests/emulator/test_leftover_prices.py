@@ -154,7 +154,7 @@ def test_an_unknown_parameter_and_a_missing_region_are_refused(demo: Api) -> Non
     [
         ("cbs", lambda api: disk_price(api, DiskChargeType="POSTPAID_BY_HOUR", DiskType="CLOUD_PREMIUM", DiskSize=10)),
         ("clb", lambda api: lb_price(api, LoadBalancerType="OPEN", LoadBalancerChargeType="POSTPAID")),
-        ("vpc", lambda api: eip_price(api)),
+        ("vpc", eip_price),
     ],
 )
 def test_each_inquiry_is_limited_to_20_calls_a_second(serve: Any, demo_world: World, service: str, call: Any) -> None:

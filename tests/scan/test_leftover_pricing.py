@@ -4,6 +4,7 @@ inquiries."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,9 @@ def eip(aid: str, n: int, **fields: Any) -> dict[str, Any]:
     return {"AddressId": aid, "AddressIp": f"159.75.40.{n}", "CreatedTime": "-9d", "TagSet": tags, **fields}
 
 
-def world(disks: list[Any] = (), lbs: list[Any] = (), eips: list[Any] = (), **prices: Any) -> dict[str, Any]:  # type: ignore[assignment]
+def world(
+    disks: Sequence[Any] = (), lbs: Sequence[Any] = (), eips: Sequence[Any] = (), **prices: Any
+) -> dict[str, Any]:
     return {
         "credentials": [{"secret_id": "AKIDleftprice", "secret_key": "left-price-key"}],
         "regions": {GZ: {"disks": list(disks), "load_balancers": list(lbs), "addresses": list(eips)}},
@@ -149,8 +152,9 @@ def test_prices_are_cached_and_an_unknown_one_is_not(tmp_path: Path) -> None:
 
 
 def test_a_failed_inquiry_is_null_with_the_reason_and_changes_nothing_else() -> None:
+    band = {"InternetChargeType": "BANDWIDTH_POSTPAID_BY_HOUR"}
     data = world(disks=[disk("disk-deny0001"), disk("disk-hssd0001", DiskType="CLOUD_HSSD")],
-                 lbs=[lb("lb-fine0001")], eips=[eip("eip-fine0001", 1, InternetChargeType="BANDWIDTH_POSTPAID_BY_HOUR")])  # fmt: skip
+                 lbs=[lb("lb-fine0001")], eips=[eip("eip-fine0001", 1, **band)])  # fmt: skip
     deny = [{"service": "cbs", "action": "InquiryPriceCreateDisks", "code": "UnauthorizedOperation",
              "message": "no CAM permission", "params": {"DiskType": "CLOUD_PREMIUM"}}]  # fmt: skip
     result, _ = scan(data, faults=deny)

@@ -17,6 +17,7 @@ from ..model import Orphan, ScanResult, Unverified
 from ..records import candidate_to_dict, iso, scan_from_dict, scan_to_dict
 
 SCHEMA_VERSION = 1
+Doc = dict[str, Any]
 # Stored with each instance, not part of schema_version 1's output (adding them is allowed, but not done unasked).
 NOT_SHOWN = frozenset(
     {"vpc_id", "disable_api_termination", "image_id", "system_disk", "data_disks", "internet_accessible", "renew_flag"}
@@ -50,7 +51,7 @@ def _aged(c: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, date
     return c
 
 
-def _leftover_json(x: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, datetime] | None) -> dict[str, Any]:
+def _leftover_json(x: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, datetime] | None) -> Doc:
     """A leftover as shown: not whether it is attached (never, for a leftover) nor what its price depends on.
     `first_seen` is by resource id (ids of disks, CLBs and addresses never look like a CVM's)."""
     out = {k: v for k, v in x.items() if k not in ("attached", "billing")}

@@ -59,8 +59,10 @@ def _period(params: dict[str, Any], name: str, *, required: bool) -> int:
         if required:
             raise ApiError("MissingParameter", f"The request is missing a required parameter `{name}`.")
         return 1
-    period = _required_int(prepaid, "Period") if required else P.opt_int(prepaid, "Period", 1, lo=1,
-                                                                          over_code="InvalidParameterValue")  # fmt: skip
+    if required:
+        period = _required_int(prepaid, "Period")
+    else:
+        period = P.opt_int(prepaid, "Period", 1, lo=1, over_code="InvalidParameterValue")
     if period not in PERIODS:
         raise ApiError("InvalidParameterValue", f"`{name}.Period` {period} is not valid: use one of {PERIODS}.")
     return period
@@ -92,10 +94,12 @@ def inquiry_price_create_disks(ctx: Ctx, params: dict[str, Any]) -> Answer:
     prices = ctx.store.world.spec.prices
     charge = P.required_str(params, "DiskChargeType")
     if charge not in ("PREPAID", "POSTPAID_BY_HOUR"):
-        raise ApiError("InvalidParameterValue", f"`DiskChargeType` {charge!r} is not valid: PREPAID or POSTPAID_BY_HOUR.")
+        raise ApiError(
+            "InvalidParameterValue", f"`DiskChargeType` {charge!r} is not valid: PREPAID or POSTPAID_BY_HOUR"
+        )
     disk_type = P.required_str(params, "DiskType")
     if disk_type not in DISK_MIN_SIZE:
-        raise ApiError("InvalidParameterValue", f"`DiskType` {disk_type!r} is not valid: one of {tuple(DISK_MIN_SIZE)}.")
+        raise ApiError("InvalidParameterValue", f"`DiskType` {disk_type!r} is not valid: one of {tuple(DISK_MIN_SIZE)}")
     size = _required_int(params, "DiskSize")
     if not DISK_MIN_SIZE[disk_type] <= size <= MAX_DISK_SIZE:
         raise ApiError("InvalidParameterValue", f"A {disk_type} disk is {DISK_MIN_SIZE[disk_type]} to "
@@ -122,7 +126,9 @@ def _lb_bandwidth(params: dict[str, Any], ctx: Ctx, lb_type: str, prepaid: bool,
     kind = P.opt_str(net, "InternetChargeType") or "TRAFFIC_POSTPAID_BY_HOUR"
     if kind not in LB_INTERNET:
         raise ApiError("InvalidParameterValue", f"`InternetAccessible.InternetChargeType` {kind!r} is not valid.")
-    mbps = P.opt_int(net, "InternetMaxBandwidthOut", 10, lo=1, hi=MAX_LB_BANDWIDTH, over_code="InvalidParameterValue.Range")
+    mbps = P.opt_int(
+        net, "InternetMaxBandwidthOut", 10, lo=1, hi=MAX_LB_BANDWIDTH, over_code="InvalidParameterValue.Range"
+    )
     if kind == "TRAFFIC_POSTPAID_BY_HOUR":
         return _hourly(prices.traffic_per_gb, "GB")
     if kind == "BANDWIDTH_POSTPAID_BY_HOUR":
@@ -143,7 +149,9 @@ def inquiry_price_create_load_balancer(ctx: Ctx, params: dict[str, Any]) -> Answ
         raise ApiError("InvalidParameterValue", f"`LoadBalancerType` {lb_type!r} is not valid: OPEN or INTERNAL.")
     charge = P.required_str(params, "LoadBalancerChargeType")
     if charge not in ("POSTPAID", "PREPAID"):
-        raise ApiError("InvalidParameterValue", f"`LoadBalancerChargeType` {charge!r} is not valid: POSTPAID or PREPAID.")
+        raise ApiError(
+            "InvalidParameterValue", f"`LoadBalancerChargeType` {charge!r} is not valid: POSTPAID or PREPAID"
+        )
     prepaid = charge == "PREPAID"
     if not prepaid and params.get("LoadBalancerChargePrepaid") is not None:
         raise ApiError("InvalidParameter", "`LoadBalancerChargePrepaid` is for a prepaid load balancer only.")
