@@ -200,7 +200,7 @@ def test_json_cost_has_the_orphans_shape_and_the_table_a_monthly_column() -> Non
     render_table(result, Console(file=out, width=160, color_system=None))
     text = out.getvalue()
     header = next(line for line in text.splitlines() if line.startswith("REGION") and "KIND" in line)
-    assert header.rstrip().endswith("MONTHLY")
+    assert header.rstrip().endswith("MONTHLY") and "STATE" in header  # wide enough: every column
     row = next(line for line in text.splitlines() if "disk-show0001" in line)
     assert row.rstrip().endswith("¥36.50")
     assert next(line for line in text.splitlines() if "eip-trfc0001" in line).rstrip().endswith("?")
