@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from .cloud import Session
 from .cloud.errors import as_text, redact_known
 from .cloud.leftover_pricing import leftover_key, quote_leftover
 from .cloud.pricing import Quote, config_key, quote
-from .model import Cost, Instance, Leftover, Orphan
+from .model import Cost, Leftover, Orphan
 
 log = logging.getLogger(__name__)
 # Price calls are 10/s per API and region, and regions have separate budgets: a few workers per region keep every
@@ -95,6 +95,34 @@ def _price_groups(
     return costs, len(todo)
 
 
+T = TypeVar("T", Orphan, Leftover)
+
+
+def _price_all(
+    items: Sequence[T],
+    key: Callable[[T], str],
+    ask: Callable[[T, Session, str], Quote],
+    sessions: Mapping[str, Session],
+    *,
+    what: str,
+    currency: str,
+    now: datetime,
+    ttl: timedelta,
+    cache: PriceCache | None,
+) -> tuple[tuple[T, ...], PricingStats]:
+    started = time.monotonic()
+    groups: dict[Group, Ask] = {}
+    for x in items:
+        groups.setdefault((x.account, x.region, key(x)), partial(ask, x))
+    costs, asked = _price_groups(groups, sessions, currency=currency, now=now, ttl=ttl, cache=cache)
+    priced = tuple(replace(x, cost=costs[(x.account, x.region, key(x))]) for x in items)
+    stats = PricingStats(asked, len(groups) - asked, sum(1 for x in priced if x.cost and x.cost.source is None),
+                         round(time.monotonic() - started, 3))  # fmt: skip
+    log.debug("priced %d %s: %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
+             len(priced), what, stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
+    return priced, stats
+
+
 def price_orphans(
     orphans: Sequence[Orphan],
     sessions: Mapping[str, Session],
@@ -105,17 +133,8 @@ def price_orphans(
     cache: PriceCache | None = None,
 ) -> tuple[tuple[Orphan, ...], PricingStats]:
     """The orphans with their `cost`; the cache (the state's) is read and written from this thread only."""
-    started = time.monotonic()
-    groups: dict[Group, Ask] = {}
-    for o in orphans:
-        groups.setdefault((o.account, o.region, config_key(o.instance)), partial(_ask_instance, o.instance))
-    costs, asked = _price_groups(groups, sessions, currency=currency, now=now, ttl=ttl, cache=cache)
-    priced = tuple(replace(o, cost=costs[(o.account, o.region, config_key(o.instance))]) for o in orphans)
-    stats = PricingStats(asked, len(groups) - asked, sum(1 for o in priced if o.cost and o.cost.source is None),
-                         round(time.monotonic() - started, 3))  # fmt: skip
-    log.debug("priced %d orphan(s): %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
-             len(priced), stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
-    return priced, stats
+    return _price_all(orphans, lambda o: config_key(o.instance), lambda o, s, r: quote(s, r, o.instance), sessions,
+                      what="orphan(s)", currency=currency, now=now, ttl=ttl, cache=cache)  # fmt: skip
 
 
 def price_leftovers(
@@ -128,22 +147,5 @@ def price_leftovers(
     cache: PriceCache | None = None,
 ) -> tuple[tuple[Leftover, ...], PricingStats]:
     """The leftovers (reused CLBs too: their owner may want to know) with their `cost`, as `price_orphans`."""
-    started = time.monotonic()
-    groups: dict[Group, Ask] = {}
-    for x in leftovers:
-        groups.setdefault((x.account, x.region, leftover_key(x)), partial(_ask_leftover, x))
-    costs, asked = _price_groups(groups, sessions, currency=currency, now=now, ttl=ttl, cache=cache)
-    priced = tuple(replace(x, cost=costs[(x.account, x.region, leftover_key(x))]) for x in leftovers)
-    stats = PricingStats(asked, len(groups) - asked, sum(1 for x in priced if x.cost and x.cost.source is None),
-                         round(time.monotonic() - started, 3))  # fmt: skip
-    log.debug("priced %d leftover(s): %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
-             len(priced), stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
-    return priced, stats
-
-
-def _ask_instance(inst: Instance, session: Session, region: str) -> Quote:
-    return quote(session, region, inst)
-
-
-def _ask_leftover(x: Leftover, session: Session, region: str) -> Quote:
-    return quote_leftover(session, region, x)
+    return _price_all(leftovers, leftover_key, lambda x, s, r: quote_leftover(s, r, x), sessions,
+                      what="leftover(s)", currency=currency, now=now, ttl=ttl, cache=cache)  # fmt: skip

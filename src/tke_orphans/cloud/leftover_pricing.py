@@ -20,13 +20,14 @@ from typing import Any
 
 from ..model import HOURS_A_MONTH, Billing, Leftover, LeftoverKind
 from .errors import CloudError
-from .pricing import Quote
+from .pricing import Quote, bad_answer, number
 from .session import Session
 
 
 def leftover_key(x: Leftover) -> str:
     """What the price depends on, prefixed by the kind (the state's price cache also holds VM configurations, whose
-    keys start with "["); leftovers with equal keys get one inquiry."""
+    keys start with "["); leftovers with equal keys get one inquiry. The zone is not in it: the disk and address
+    inquiries take none, and a CLB's price is the region's (`ZoneId` only places the quote)."""
     b = x.billing
     if x.kind is LeftoverKind.CBS_DISK:
         parts: list[Any] = [b.charge_type, b.disk_type, b.size_gb]
@@ -37,20 +38,6 @@ def leftover_key(x: Leftover) -> str:
     else:
         parts = [b.internet_charge_type, b.bandwidth_mbps, b.address_type]
     return f"{x.kind.value}:" + json.dumps(parts, separators=(",", ":"))
-
-
-def _number(item: Any, *names: str) -> float | None:
-    if not isinstance(item, dict):
-        return None
-    for name in names:
-        value = item.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    return None
-
-
-def _fail(api: str, why: str) -> CloudError:
-    return CloudError(api, "InvalidResponse", why)
 
 
 def _quote(hourly: float | None, monthly: float | None, parts: list[str]) -> Quote:
@@ -73,13 +60,13 @@ def disk(session: Session, region: str, b: Billing) -> Quote:
     price = session.call("cbs", "InquiryPriceCreateDisks", region, params).get("DiskPrice")
     parts = [f"{b.disk_type} {b.size_gb} GB"]
     if prepaid:
-        monthly = _number(price, "DiscountPrice", "OriginalPrice")
+        monthly = number(price, "DiscountPrice", "OriginalPrice")
         if monthly is None:
-            raise _fail(api, "the answer has no DiskPrice.DiscountPrice")
+            raise bad_answer(api, "the answer has no DiskPrice.DiscountPrice")
         return _quote(None, monthly, [*parts, "one month prepaid"])
-    hourly = _number(price, "UnitPriceDiscount", "UnitPrice")
+    hourly = number(price, "UnitPriceDiscount", "UnitPrice")
     if hourly is None:
-        raise _fail(api, "the answer has no DiskPrice.UnitPrice")
+        raise bad_answer(api, "the answer has no DiskPrice.UnitPrice")
     return _quote(hourly, None, parts)
 
 
@@ -103,21 +90,21 @@ def load_balancer(session: Session, region: str, b: Billing) -> Quote:
     charge = "PREPAID" if b.charge_type == "PREPAID" else "POSTPAID"
     price = session.call("clb", "InquiryPriceCreateLoadBalancer", region, _clb_params(b, charge)).get("Price")
     if not isinstance(price, dict):
-        raise _fail(api, "the answer has no Price")
+        raise bad_answer(api, "the answer has no Price")
     parts = [f"{(b.lb_type or 'OPEN').lower()} load balancer"]
     prepaid = charge == "PREPAID"
-    amount = _number(price.get("InstancePrice"), *(("DiscountPrice", "OriginalPrice") if prepaid else
+    amount = number(price.get("InstancePrice"), *(("DiscountPrice", "OriginalPrice") if prepaid else
                                                     ("UnitPriceDiscount", "UnitPrice")))  # fmt: skip
     if amount is None:
-        raise _fail(api, "the answer has no Price.InstancePrice")
+        raise bad_answer(api, "the answer has no Price.InstancePrice")
     band = price.get("BandwidthPrice")
     if b.internet_charge_type == "BANDWIDTH_PACKAGE":
         parts.append("bandwidth billed by its package (not included)")
     elif isinstance(band, dict) and band.get("ChargeUnit") == "GB":
-        per_gb = _number(band, "UnitPriceDiscount", "UnitPrice")
+        per_gb = number(band, "UnitPriceDiscount", "UnitPrice")
         parts.append(f"traffic {per_gb if per_gb is not None else '?'}/GB not included")
     elif isinstance(band, dict):
-        share = _number(band, *(("DiscountPrice", "OriginalPrice") if prepaid else ("UnitPriceDiscount", "UnitPrice")))
+        share = number(band, *(("DiscountPrice", "OriginalPrice") if prepaid else ("UnitPriceDiscount", "UnitPrice")))
         if share:
             amount += share
             parts.append(f"bandwidth {b.bandwidth_mbps} Mbps")
@@ -144,26 +131,26 @@ def address(session: Session, region: str, b: Billing) -> Quote:
         params["AddressChargePrepaid"] = {"Period": 1}
     price = session.call("vpc", "InquiryPriceAllocateAddresses", region, params).get("Price")
     if not isinstance(price, dict):
-        raise _fail(api, "the answer has no Price")
+        raise bad_answer(api, "the answer has no Price")
     hourly = monthly = 0.0
     parts: list[str] = []
     net = price.get("AddressPrice")
     if prepaid:
-        amount = _number(price, "DiscountPrice", "OriginalPrice")
-        amount = amount if amount is not None else _number(net, "DiscountPrice", "OriginalPrice")
+        amount = number(price, "DiscountPrice", "OriginalPrice")
+        amount = amount if amount is not None else number(net, "DiscountPrice", "OriginalPrice")
         if amount is None:
-            raise _fail(api, "the answer has no Price.DiscountPrice")
+            raise bad_answer(api, "the answer has no Price.DiscountPrice")
         monthly += amount
         parts.append(f"bandwidth {b.bandwidth_mbps} Mbps, one month prepaid")
     elif b.internet_charge_type == "BANDWIDTH_POSTPAID_BY_HOUR":
-        amount = _number(net, "UnitPrice", "DiscountPrice")
+        amount = number(net, "UnitPrice", "DiscountPrice")
         if amount is None:
-            raise _fail(api, "the answer has no Price.AddressPrice.UnitPrice")
+            raise bad_answer(api, "the answer has no Price.AddressPrice.UnitPrice")
         hourly += amount
         parts.append(f"bandwidth {b.bandwidth_mbps} Mbps")
     else:
         parts.append("traffic billed per GB (an idle address moves none)")
-    ip_fee = _number(price.get("IPPrice"), "UnitPrice", "DiscountPrice")
+    ip_fee = number(price.get("IPPrice"), "UnitPrice", "DiscountPrice")
     if ip_fee is not None:
         hourly += ip_fee
         parts.append("IP fee")
