@@ -1,4 +1,5 @@
-"""Totals of what the orphans cost (pure): overall, per region, reason and account, and the unpriced apart.
+"""Totals of what the orphans cost (pure): overall, per region, reason and account, and the unpriced apart; the
+leftovers' (disks, load balancers, addresses) likewise, by kind.
 
 Shared by every output (JSON, table, messages, status page, metrics), so that they all add up the same way.
 """
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .model import Orphan
+from .model import Leftover, Orphan
 
 
 def hours_orphaned(o: Orphan, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
@@ -90,7 +91,7 @@ def money(amount: float | None, currency: str | None) -> str:
     return f"{symbol}{number}" if symbol else f"{number} {currency or ''}".rstrip()
 
 
-def monthly_label(o: Orphan) -> str:
+def monthly_label(o: Orphan | Leftover) -> str:
     """An orphan's monthly figure for a table cell: `-` without pricing, `?` when no price could be had,
     `~` before a type-only figure (the disks and bandwidth are not in it)."""
     if o.cost is None:
@@ -98,6 +99,60 @@ def monthly_label(o: Orphan) -> str:
     if o.cost.monthly is None:
         return "?"
     return ("~" if o.cost.source == "type_only" else "") + money(o.cost.monthly, o.cost.currency)
+
+
+@dataclass
+class LeftoverTotals:
+    """The leftovers' sums, as `Totals`. Reused CLBs are the user's own, in use or not: their monthly figure is
+    summed apart (`reused_monthly`) and left out of every other sum, `wasted` included."""
+
+    currency: str | None = None
+    monthly: float = 0.0
+    wasted: float | None = None
+    by_kind: dict[str, float] = field(default_factory=dict)
+    by_region: dict[str, float] = field(default_factory=dict)
+    by_account: dict[str, float] = field(default_factory=dict)
+    unpriced: list[tuple[Leftover, str]] = field(default_factory=list)
+    reused_monthly: float = 0.0
+
+
+def leftover_totals(
+    leftovers: Iterable[Leftover], first_seen: Mapping[str, datetime] | None, at: datetime
+) -> LeftoverTotals | None:
+    """None when no leftover was priced (pricing off, or none found). `first_seen` by resource id, for `wasted`."""
+    priced = [x for x in leftovers if x.cost is not None]
+    if not priced:
+        return None
+    out = LeftoverTotals()
+    sums: dict[str, defaultdict[str, float]] = {k: defaultdict(float) for k in ("kind", "region", "account")}
+    for x in priced:
+        cost = x.cost
+        assert cost is not None
+        if cost.monthly is None:
+            if not x.reused:
+                out.unpriced.append((x, cost.detail))
+            continue
+        out.currency = out.currency or cost.currency
+        if cost.currency != out.currency:
+            if not x.reused:
+                out.unpriced.append((x, f"priced in {cost.currency}, the totals are in {out.currency}"))
+            continue
+        if x.reused:
+            out.reused_monthly += cost.monthly
+            continue
+        out.monthly += cost.monthly
+        sums["kind"][x.kind.value] += cost.monthly
+        sums["region"][x.region] += cost.monthly
+        sums["account"][x.account] += cost.monthly
+        first = (first_seen or {}).get(x.resource_id)
+        lost = cost.wasted(None if first is None else max(0.0, (at - first).total_seconds() / 3600))
+        if lost is not None:
+            out.wasted = (out.wasted or 0.0) + lost
+    out.monthly, out.reused_monthly = round(out.monthly, 2), round(out.reused_monthly, 2)
+    out.wasted = None if out.wasted is None else round(out.wasted, 2)
+    out.by_kind, out.by_region = _rounded(sums["kind"]), _rounded(sums["region"])
+    out.by_account = _rounded(sums["account"])
+    return out
 
 
 def by_cost(orphans: Iterable[Orphan]) -> list[Orphan]:

@@ -23,7 +23,7 @@ ALL_KINDS = tuple(LeftoverKind)
 
 def _leftover(inv: RegionInventory, r: CloudResource, cluster_id: str, evidence: list[str], reused: bool) -> Leftover:
     return Leftover(inv.account, inv.region, r.kind, r.resource_id, r.name, cluster_id, tuple(evidence), r.state,
-                    r.created, r.attached, reused)  # fmt: skip
+                    r.created, r.attached, reused, billing=r.billing)  # fmt: skip
 
 
 def decide_leftovers(inv: RegionInventory, kinds: Collection[LeftoverKind] = ALL_KINDS) -> list[Leftover]:

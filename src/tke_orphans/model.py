@@ -95,6 +95,24 @@ class Instance:
 
 
 @dataclass(frozen=True, slots=True)
+class Billing:
+    """What a disk's, load balancer's or address's price depends on, as its own listing gave it ("" or 0: not said).
+
+    `charge_type`: DiskChargeType, a CLB's ChargeType; `internet_charge_type` and `bandwidth_mbps`: a CLB's
+    NetworkAttributes, an address's InternetChargeType and Bandwidth."""
+
+    charge_type: str = ""
+    disk_type: str = ""
+    size_gb: int = 0
+    lb_type: str = ""  # OPEN or INTERNAL
+    sla_type: str = ""  # a CLB's performance class ("" or "shared": the shared kind)
+    internet_charge_type: str = ""
+    bandwidth_mbps: int = 0
+    address_type: str = ""  # EIP, HighQualityEIP, AntiDDoSEIP...
+    zone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CloudResource:
     """A disk, load balancer or address, as its own product's API listed it (tags included)."""
 
@@ -105,6 +123,7 @@ class CloudResource:
     created: datetime | None
     attached: bool  # a disk attached, an address bound; a load balancer is never "attached"
     tags: tuple[tuple[str, str], ...]
+    billing: Billing = Billing()
 
     def tag(self, key: str) -> str | None:
         return next((v for k, v in self.tags if k == key), None)
@@ -128,6 +147,7 @@ class Leftover:
     reused: bool = False
     # None when pricing is off (or was not asked); a Cost with source None when no price could be had.
     cost: Cost | None = None
+    billing: Billing = Billing()  # what its price depends on (kept in the records, not shown in the JSON)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
-"""Pricing the orphans of a scan: one inquiry per distinct configuration, through a cache that lives in the state.
+"""Pricing the orphans and leftovers of a scan: one inquiry per distinct configuration, through a cache that lives
+in the state.
 
-Pricing only adds a figure: it never changes which instances are orphans nor a region's status. A price that
+Pricing only adds a figure: it never changes which instances are orphans (or what is a leftover) nor a region's
+status. A price that
 cannot be had is a Cost with `source` None and the reason.
 """
 
@@ -8,16 +10,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 from .cloud import Session
 from .cloud.errors import as_text, redact_known
-from .cloud.pricing import config_key, quote
-from .model import Cost, Instance, Orphan
+from .cloud.leftover_pricing import leftover_key, quote_leftover
+from .cloud.pricing import Quote, config_key, quote
+from .model import Cost, Leftover, Orphan
 
 log = logging.getLogger(__name__)
 # Price calls are 10/s per API and region, and regions have separate budgets: a few workers per region keep every
@@ -50,21 +54,22 @@ def _interleaved(groups: list[tuple[str, str, str]]) -> list[tuple[str, str, str
     return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
 
-def price_orphans(
-    orphans: Sequence[Orphan],
+Group = tuple[str, str, str]  # (account, region, configuration key)
+Ask = Callable[[Session, str], Quote]
+
+
+def _price_groups(
+    groups: Mapping[Group, Ask],
     sessions: Mapping[str, Session],
     *,
     currency: str,
     now: datetime,
     ttl: timedelta,
-    cache: PriceCache | None = None,
-) -> tuple[tuple[Orphan, ...], PricingStats]:
-    """The orphans with their `cost`; the cache (the state's) is read and written from this thread only."""
-    started = time.monotonic()
-    groups: dict[tuple[str, str, str], Instance] = {}
-    for o in orphans:
-        groups.setdefault((o.account, o.region, config_key(o.instance)), o.instance)
-    costs: dict[tuple[str, str, str], Cost] = {}
+    cache: PriceCache | None,
+) -> tuple[dict[Group, Cost], int]:
+    """One cost per group: from the cache when fresh, else asked (paced by the session, spread over the regions);
+    what was asked and priced goes back in the cache, an unknown price does not. Also the number asked."""
+    costs: dict[Group, Cost] = {}
     if cache is not None:
         for account in sorted({a for a, _, _ in groups}):
             keys = [f"{r}|{k}" for a, r, k in groups if a == account]
@@ -75,7 +80,7 @@ def price_orphans(
     regions = len({(a, r) for a, r, _ in todo})
     workers = max(1, min(len(todo), WORKERS_PER_REGION * regions, MAX_WORKERS))
     with ThreadPoolExecutor(workers, thread_name_prefix="price") as pool:
-        futures = {g: pool.submit(quote, sessions[g[0]], g[1], groups[g]) for g in todo}
+        futures = {g: pool.submit(groups[g], sessions[g[0]], g[1]) for g in todo}
         for g, fut in futures.items():
             try:
                 q = fut.result()
@@ -87,9 +92,60 @@ def price_orphans(
     if cache is not None and todo:
         for account in sorted({g[0] for g in todo}):
             cache.store(account, {f"{g[1]}|{g[2]}": costs[g] for g in todo if g[0] == account}, now)
-    priced = tuple(replace(o, cost=costs[(o.account, o.region, config_key(o.instance))]) for o in orphans)
-    stats = PricingStats(len(todo), len(groups) - len(todo), sum(1 for o in priced if o.cost and o.cost.source is None),
+    return costs, len(todo)
+
+
+T = TypeVar("T", Orphan, Leftover)
+
+
+def _price_all(
+    items: Sequence[T],
+    key: Callable[[T], str],
+    ask: Callable[[T, Session, str], Quote],
+    sessions: Mapping[str, Session],
+    *,
+    what: str,
+    currency: str,
+    now: datetime,
+    ttl: timedelta,
+    cache: PriceCache | None,
+) -> tuple[tuple[T, ...], PricingStats]:
+    started = time.monotonic()
+    groups: dict[Group, Ask] = {}
+    for x in items:
+        groups.setdefault((x.account, x.region, key(x)), partial(ask, x))
+    costs, asked = _price_groups(groups, sessions, currency=currency, now=now, ttl=ttl, cache=cache)
+    priced = tuple(replace(x, cost=costs[(x.account, x.region, key(x))]) for x in items)
+    stats = PricingStats(asked, len(groups) - asked, sum(1 for x in priced if x.cost and x.cost.source is None),
                          round(time.monotonic() - started, 3))  # fmt: skip
-    log.debug("priced %d orphan(s): %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
-             len(priced), stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
+    log.debug("priced %d %s: %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
+             len(priced), what, stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
     return priced, stats
+
+
+def price_orphans(
+    orphans: Sequence[Orphan],
+    sessions: Mapping[str, Session],
+    *,
+    currency: str,
+    now: datetime,
+    ttl: timedelta,
+    cache: PriceCache | None = None,
+) -> tuple[tuple[Orphan, ...], PricingStats]:
+    """The orphans with their `cost`; the cache (the state's) is read and written from this thread only."""
+    return _price_all(orphans, lambda o: config_key(o.instance), lambda o, s, r: quote(s, r, o.instance), sessions,
+                      what="orphan(s)", currency=currency, now=now, ttl=ttl, cache=cache)  # fmt: skip
+
+
+def price_leftovers(
+    leftovers: Sequence[Leftover],
+    sessions: Mapping[str, Session],
+    *,
+    currency: str,
+    now: datetime,
+    ttl: timedelta,
+    cache: PriceCache | None = None,
+) -> tuple[tuple[Leftover, ...], PricingStats]:
+    """The leftovers (reused CLBs too: their owner may want to know) with their `cost`, as `price_orphans`."""
+    return _price_all(leftovers, leftover_key, lambda x, s, r: quote_leftover(s, r, x), sessions,
+                      what="leftover(s)", currency=currency, now=now, ttl=ttl, cache=cache)  # fmt: skip

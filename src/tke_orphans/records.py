@@ -10,13 +10,14 @@ Times are UTC, to the second, as `2026-01-02T03:04:05Z`.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any, overload
 
 from .model import (
     ActionLine,
     ApiFailure,
+    Billing,
     Cost,
     Disk,
     Evidence,
@@ -215,17 +216,27 @@ def region_from_dict(d: Doc) -> RegionResult:
     )  # fmt: skip
 
 
+def billing_to_dict(b: Billing) -> Doc:
+    return {f.name: getattr(b, f.name) for f in fields(Billing)}
+
+
+def billing_from_dict(d: Doc) -> Billing:
+    """Unknown keys are left out: a record written by a later version still reads."""
+    return Billing(**{f.name: d[f.name] for f in fields(Billing) if f.name in d})
+
+
 def leftover_to_dict(x: Leftover) -> Doc:
     return {"account": x.account, "region": x.region, "kind": x.kind.value, "resource_id": x.resource_id,
             "name": x.name, "cluster_id": x.cluster_id, "evidence": list(x.evidence), "state": x.state,
             "created_time": iso(x.created), "attached": x.attached, "reused": x.reused,
-            "cost": cost_to_dict(x.cost) if x.cost else None}  # fmt: skip
+            "cost": cost_to_dict(x.cost) if x.cost else None, "billing": billing_to_dict(x.billing)}  # fmt: skip
 
 
 def leftover_from_dict(d: Doc) -> Leftover:
     return Leftover(d["account"], d["region"], LeftoverKind(d["kind"]), d["resource_id"], d["name"], d["cluster_id"],
                     tuple(d["evidence"]), d["state"], parse_iso(d["created_time"]), bool(d.get("attached", False)),
-                    bool(d["reused"]), cost_from_dict(d["cost"]) if d.get("cost") else None)  # fmt: skip
+                    bool(d["reused"]), cost_from_dict(d["cost"]) if d.get("cost") else None,
+                    billing_from_dict(d.get("billing") or {}))  # fmt: skip
 
 
 # ---- a whole scan -----------------------------------------------------------------------------------------------

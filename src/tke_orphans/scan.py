@@ -31,7 +31,7 @@ from .model import (
     ScanResult,
     Status,
 )
-from .pricing import PriceCache, price_orphans
+from .pricing import PriceCache, price_leftovers, price_orphans
 
 log = logging.getLogger(__name__)
 
@@ -244,8 +244,8 @@ def run_scan(
 ) -> ScanResult:
     """Scan every configured account and region. Raises CredentialsError before any call if credentials are missing.
 
-    With `pricing.enabled`, each orphan gets its cost (`prices`: the state's cache, if any); that never changes
-    which instances are orphans nor the scan's status."""
+    With `pricing.enabled`, each orphan and leftover gets its cost (`prices`: the state's cache, if any); that never
+    changes which instances are orphans nor the scan's status."""
     started = now().replace(microsecond=0)
     policy = cfg.detection.policy()
     plans = plan_accounts(cfg, regions_override)
@@ -305,13 +305,15 @@ def run_scan(
         (u for v in verdicts for u in v.unverified), key=lambda u: (u.account, u.region, u.instance.instance_id)
     )
     excluded = sorted((e for v in verdicts for e in v.excluded), key=lambda e: (e.account, e.region, e.instance_id))
-    if cfg.pricing.enabled and orphans and not (cancel is not None and cancel.is_set()):
+    if cfg.pricing.enabled and (orphans or leftovers) and not (cancel is not None and cancel.is_set()):
         by_account = {plan.name: session for plan, session in sessions}
         for session in by_account.values():
             session.restart_deadline()
         priced, _ = price_orphans(orphans, by_account, currency=cfg.pricing.currency, now=started,
                                   ttl=cfg.pricing.cache_ttl, cache=prices)  # fmt: skip
         orphans = list(priced)
+        leftovers = list(price_leftovers(leftovers, by_account, currency=cfg.pricing.currency, now=started,
+                                         ttl=cfg.pricing.cache_ttl, cache=prices)[0])  # fmt: skip
     return ScanResult(
         scanned_at=started,
         status=_overall(results, global_errors),

@@ -68,6 +68,11 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
             "by_reason": {"cluster_deleted": 817.0, "node_pool_deleted": 248.2, "removed_from_cluster": 589.1},
             "by_account": {"default": 1654.3},
             "unpriced": [],
+            # Added: the leftovers' (disk 100 GB premium, CLB instance, EIP 5 Mbps); the reused CLB apart.
+            "leftovers": {"currency": "CNY", "monthly": 341.64, "wasted": None,
+                          "by_kind": {"cbs_disk": 35.04, "clb": 14.6, "eip": 292.0},
+                          "by_region": {"ap-guangzhou": 341.64}, "by_account": {"default": 341.64},
+                          "unpriced": [], "reused_monthly": 14.6},
         },
         "leftovers": {"total": 3, "by_kind": {"cbs_disk": 1, "clb": 1, "eip": 1}, "by_region": {"ap-guangzhou": 3},
                       "reused": 1},
@@ -78,6 +83,7 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
     ]  # fmt: skip
     for x in doc["leftovers"]:
         assert set(x) == LEFTOVER_KEYS and x["cluster_id"] == "cls-gone0001" and x["created_time"].endswith("Z")
+        assert set(x["cost"]) == COST_KEYS and x["cost"]["source"] == "inquiry"
     assert [(o["cost"]["source"], o["cost"]["monthly"]) for o in doc["orphans"]] == [
         ("inquiry", 416.1), ("renew", 817.0), ("inquiry", 248.2), ("renew", 173.0),
     ]  # fmt: skip

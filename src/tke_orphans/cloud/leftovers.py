@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from ..model import CLUSTER_TAG, CloudResource, LeftoverKind
+from ..model import CLUSTER_TAG, Billing, CloudResource, LeftoverKind
 from .errors import CloudError
 from .inventory import _convert, chunks, parse_time
 from .session import Session
@@ -40,25 +40,44 @@ def _tags(items: Any, key: str = "Key", value: str = "Value") -> tuple[tuple[str
     return tuple((t[key], t.get(value) or "") for t in items or ())
 
 
+def _text(d: Any, key: str) -> str:
+    value = d.get(key) if isinstance(d, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _count(d: Any, key: str) -> int:
+    value = d.get(key) if isinstance(d, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _disk(d: dict[str, Any]) -> CloudResource:
     attached = bool(d.get("Attached")) or d.get("DiskState") != "UNATTACHED"
+    billing = Billing(charge_type=_text(d, "DiskChargeType"), disk_type=_text(d, "DiskType"),
+                      size_gb=_count(d, "DiskSize"), zone=_text(d.get("Placement"), "Zone"))  # fmt: skip
     return CloudResource(LeftoverKind.CBS_DISK, d["DiskId"], d.get("DiskName") or "", d.get("DiskState") or "",
-                         parse_time(d.get("CreateTime")), attached, _tags(d.get("Tags")))  # fmt: skip
+                         parse_time(d.get("CreateTime")), attached, _tags(d.get("Tags")), billing)  # fmt: skip
 
 
 def _clb(d: dict[str, Any]) -> CloudResource:
     code = d.get("Status")
     status = {0: "CREATING", 1: "RUNNING"}.get(code, "") if isinstance(code, int) else str(code or "")
     tags = _tags(d.get("Tags"), "TagKey", "TagValue")
+    net = d.get("NetworkAttributes")
+    billing = Billing(charge_type=_text(d, "ChargeType"), lb_type=_text(d, "LoadBalancerType"),
+                      sla_type=_text(d, "SlaType"), internet_charge_type=_text(net, "InternetChargeType"),
+                      bandwidth_mbps=_count(net, "InternetMaxBandwidthOut"),
+                      zone=_text(d.get("MasterZone"), "Zone"))  # fmt: skip
     return CloudResource(LeftoverKind.CLB, d["LoadBalancerId"], d.get("LoadBalancerName") or "", status,
-                         parse_time(d.get("CreateTime")), False, tags)  # fmt: skip
+                         parse_time(d.get("CreateTime")), False, tags, billing)  # fmt: skip
 
 
 def _address(d: dict[str, Any]) -> CloudResource:
     # Anything but UNBIND (BIND, BIND_ENI, UNBINDING, CREATING...) counts as in use.
     bound = d.get("AddressStatus") != "UNBIND"
+    billing = Billing(internet_charge_type=_text(d, "InternetChargeType"), bandwidth_mbps=_count(d, "Bandwidth"),
+                      address_type=_text(d, "AddressType"))  # fmt: skip
     return CloudResource(LeftoverKind.EIP, d["AddressId"], d.get("AddressName") or "", d.get("AddressStatus") or "",
-                         parse_time(d.get("CreatedTime")), bound, _tags(d.get("TagSet")))  # fmt: skip
+                         parse_time(d.get("CreatedTime")), bound, _tags(d.get("TagSet")), billing)  # fmt: skip
 
 
 _TO_RECORD: dict[LeftoverKind, Callable[[dict[str, Any]], CloudResource]] = {

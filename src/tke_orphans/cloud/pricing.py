@@ -47,8 +47,8 @@ def config_key(inst: Instance) -> str:
     )
 
 
-def _number(item: Any, *names: str) -> float | None:
-    """The first of `names` an ItemPrice has as a number (the cloud omits the ones that do not apply)."""
+def number(item: Any, *names: str) -> float | None:
+    """The first of `names` a price item has as a number (the cloud omits the ones that do not apply)."""
     if not isinstance(item, dict):
         return None
     for name in names:
@@ -58,7 +58,7 @@ def _number(item: Any, *names: str) -> float | None:
     return None
 
 
-def _fail(api: str, why: str) -> CloudError:
+def bad_answer(api: str, why: str) -> CloudError:
     return CloudError(api, "InvalidResponse", why)
 
 
@@ -105,11 +105,11 @@ def _bandwidth(price: dict[str, Any], inst: Instance, prepaid: bool, parts: list
         return 0.0
     item = price.get("BandwidthPrice")
     if isinstance(item, dict) and item.get("ChargeUnit") == "GB":
-        per_gb = _number(item, "UnitPriceDiscount", "UnitPrice")
+        per_gb = number(item, "UnitPriceDiscount", "UnitPrice")
         parts.append(f"traffic {per_gb if per_gb is not None else '?'}/GB not included")
         return 0.0
     amount = (
-        _number(item, "DiscountPrice", "OriginalPrice") if prepaid else _number(item, "UnitPriceDiscount", "UnitPrice")
+        number(item, "DiscountPrice", "OriginalPrice") if prepaid else number(item, "UnitPriceDiscount", "UnitPrice")
     )
     parts.append(f"bandwidth {net.max_bandwidth_out} Mbps")
     return amount or 0.0
@@ -120,18 +120,18 @@ def inquiry(session: Session, region: str, inst: Instance) -> Quote:
     resp = session.call("cvm", "InquiryPriceRunInstances", region, _run_params(inst, inst.charge_type))
     price = resp.get("Price")
     if not isinstance(price, dict):
-        raise _fail(api, "the answer has no Price")
+        raise bad_answer(api, "the answer has no Price")
     parts = _describe(inst)
     prepaid = inst.charge_type == "PREPAID"
     if prepaid:
-        monthly = _number(price.get("InstancePrice"), "DiscountPrice", "OriginalPrice")
+        monthly = number(price.get("InstancePrice"), "DiscountPrice", "OriginalPrice")
         if monthly is None:
-            raise _fail(api, "the answer has no InstancePrice.DiscountPrice")
+            raise bad_answer(api, "the answer has no InstancePrice.DiscountPrice")
         monthly += _bandwidth(price, inst, True, parts)
         return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "inquiry", ", ".join(parts))
-    hourly = _number(price.get("InstancePrice"), "UnitPriceDiscount", "UnitPrice")
+    hourly = number(price.get("InstancePrice"), "UnitPriceDiscount", "UnitPrice")
     if hourly is None:
-        raise _fail(api, "the answer has no InstancePrice.UnitPrice")
+        raise bad_answer(api, "the answer has no InstancePrice.UnitPrice")
     hourly += _bandwidth(price, inst, False, parts)
     if inst.charge_type == "SPOTPAID":
         parts.append("spot price now")
@@ -144,9 +144,9 @@ def renew(session: Session, region: str, inst: Instance) -> Quote:
     params = {"InstanceIds": [inst.instance_id], "InstanceChargePrepaid": {"Period": 1}}
     resp = session.call("cvm", "InquiryPriceRenewInstances", region, params)
     price = resp.get("Price")
-    monthly = _number(price.get("InstancePrice") if isinstance(price, dict) else None, "DiscountPrice", "OriginalPrice")
+    monthly = number(price.get("InstancePrice") if isinstance(price, dict) else None, "DiscountPrice", "OriginalPrice")
     if monthly is None or not isinstance(price, dict):
-        raise _fail(api, "the answer has no Price.InstancePrice.DiscountPrice")
+        raise bad_answer(api, "the answer has no Price.InstancePrice.DiscountPrice")
     parts = [*_describe(inst), "one month's renewal"]
     monthly += _bandwidth(price, inst, True, parts)
     return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "renew", ", ".join(parts))
@@ -163,7 +163,7 @@ def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
     resp = session.call("cvm", "DescribeZoneInstanceConfigInfos", region, {"Filters": filters})
     items = resp.get("InstanceTypeQuotaSet")
     if not isinstance(items, list):
-        raise _fail(api, "the answer has no InstanceTypeQuotaSet")
+        raise bad_answer(api, "the answer has no InstanceTypeQuotaSet")
     for item in items:
         if not isinstance(item, dict) or (
             item.get("Zone"),
@@ -177,11 +177,11 @@ def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
             continue
         detail = f"type only ({inst.instance_type}; the full quote failed: {why})"
         if inst.charge_type == "PREPAID":
-            monthly = _number(item.get("Price"), "DiscountPrice", "OriginalPrice")
+            monthly = number(item.get("Price"), "DiscountPrice", "OriginalPrice")
             if monthly is not None:
                 return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "type_only", detail)
         else:
-            hourly = _number(item.get("Price"), "UnitPriceDiscount", "UnitPrice")
+            hourly = number(item.get("Price"), "UnitPriceDiscount", "UnitPrice")
             if hourly is not None:
                 return Quote(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "type_only", detail)
     raise CloudError(api, "NotFound", f"no price for {inst.instance_type} ({inst.charge_type}) in {inst.zone}")

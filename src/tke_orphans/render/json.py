@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from ..costs import totals
+from ..costs import leftover_totals, totals
 from ..model import Orphan, ScanResult, Unverified
 from ..records import candidate_to_dict, iso, scan_from_dict, scan_to_dict
 
 SCHEMA_VERSION = 1
+Doc = dict[str, Any]
 # Stored with each instance, not part of schema_version 1's output (adding them is allowed, but not done unasked).
 NOT_SHOWN = frozenset(
     {"vpc_id", "disable_api_termination", "image_id", "system_disk", "data_disks", "internet_accessible", "renew_flag"}
@@ -31,36 +32,63 @@ def candidate_json(c: Orphan | Unverified) -> dict[str, Any]:
     return _shown(candidate_to_dict(c))
 
 
+def _cost_json(cost: dict[str, Any] | None, first: datetime | None, scanned_at: datetime) -> dict[str, Any] | None:
+    """A cost as shown: what it costs, and what it has cost since first seen (`wasted`, null if not known)."""
+    if cost is None:
+        return None
+    hours = None if first is None else max(0.0, (scanned_at - first).total_seconds() / 3600)
+    wasted = None if cost["hourly"] is None or hours is None else round(cost["hourly"] * hours, 2)
+    return {"currency": cost["currency"], "hourly": cost["hourly"], "monthly": cost["monthly"], "wasted": wasted,
+            "source": cost["source"], "detail": cost["detail"]}  # fmt: skip
+
+
 def _aged(c: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, datetime] | None) -> dict[str, Any]:
     first = (first_seen or {}).get(c["instance_id"])
     c["first_seen"] = iso(first)
     c["orphaned_for_seconds"] = None if first is None else int((scanned_at - first).total_seconds())
-    cost = c.get("cost")
-    if cost is not None:
-        hours = None if first is None else max(0.0, (scanned_at - first).total_seconds() / 3600)
-        wasted = None if cost["hourly"] is None or hours is None else round(cost["hourly"] * hours, 2)
-        c["cost"] = {"currency": cost["currency"], "hourly": cost["hourly"], "monthly": cost["monthly"],
-                     "wasted": wasted, "source": cost["source"], "detail": cost["detail"]}  # fmt: skip
+    if c.get("cost") is not None:
+        c["cost"] = _cost_json(c["cost"], first, scanned_at)
     return c
 
 
+def _leftover_json(x: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, datetime] | None) -> Doc:
+    """A leftover as shown: not whether it is attached (never, for a leftover) nor what its price depends on.
+    `first_seen` is by resource id (ids of disks, CLBs and addresses never look like a CVM's)."""
+    out = {k: v for k, v in x.items() if k not in ("attached", "billing")}
+    out["cost"] = _cost_json(x.get("cost"), (first_seen or {}).get(x["resource_id"]), scanned_at)
+    return out
+
+
 def summary_cost(result: ScanResult, first_seen: Mapping[str, datetime] | None) -> dict[str, Any] | None:
-    """`summary.cost`: null when pricing is off."""
+    """`summary.cost`: null when pricing is off (nothing priced). The orphans' totals, and the leftovers' under
+    `leftovers` (null when no leftover was priced); reused CLBs are in `leftovers.reused_monthly` only."""
     t = totals(result.orphans, first_seen, result.scanned_at)
-    if t is None:
+    lt = leftover_totals(result.leftovers, first_seen, result.scanned_at)
+    if t is None and lt is None:
         return None
     return {
-        "currency": t.currency,
-        "monthly": t.monthly,
-        "wasted": t.wasted,
-        "by_region": t.by_region,
-        "by_reason": t.by_reason,
-        "by_account": t.by_account,
+        "currency": t.currency if t is not None else lt.currency if lt is not None else None,
+        "monthly": t.monthly if t is not None else 0.0,
+        "wasted": t.wasted if t is not None else None,
+        "by_region": t.by_region if t is not None else {},
+        "by_reason": t.by_reason if t is not None else {},
+        "by_account": t.by_account if t is not None else {},
         "unpriced": [
             {"account": o.account, "region": o.region, "instance_id": o.instance.instance_id, "detail": why}
-            for o, why in t.unpriced
+            for o, why in (t.unpriced if t is not None else [])
         ],
-    }
+        "leftovers": None if lt is None else {
+            "currency": lt.currency,
+            "monthly": lt.monthly,
+            "wasted": lt.wasted,
+            "by_kind": lt.by_kind,
+            "by_region": lt.by_region,
+            "by_account": lt.by_account,
+            "unpriced": [{"account": x.account, "region": x.region, "kind": x.kind.value,
+                          "resource_id": x.resource_id, "detail": why} for x, why in lt.unpriced],
+            "reused_monthly": lt.reused_monthly,
+        },
+    }  # fmt: skip
 
 
 def summary_leftovers(result: ScanResult) -> dict[str, Any]:
@@ -87,7 +115,7 @@ def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None
         "orphans": [_aged(_shown(o), result.scanned_at, first_seen) for o in doc["orphans"]],
         "unverified": [_shown(u) for u in doc["unverified"]],
         "excluded": doc["excluded"],
-        "leftovers": [{k: v for k, v in x.items() if k != "attached"} for x in doc["leftovers"]],
+        "leftovers": [_leftover_json(x, result.scanned_at, first_seen) for x in doc["leftovers"]],
         "summary": {
             "orphans": len(result.orphans),
             "unverified": len(result.unverified),

@@ -15,11 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
 from ..cloud.leftovers import LEFTOVER_APIS
-from ..costs import money, monthly_label, totals
+from ..costs import leftover_totals, money, monthly_label, totals
 from ..model import ApiFailure, Leftover, Orphan, ScanResult
 from ..sanitize import plain, visible
 from .columns import Column, Row, layout
@@ -81,14 +82,16 @@ class LeftoverField:
     value: Callable[[Leftover, datetime], str]
 
 
+LEFTOVER_STATE = LeftoverField(Column("STATE"), lambda x, now: x.state or "-")
 LEFTOVER_FIELDS: tuple[LeftoverField, ...] = (
     LeftoverField(Column("REGION"), lambda x, now: x.region),
     LeftoverField(Column("KIND"), lambda x, now: x.kind.value),
     LeftoverField(Column("RESOURCE"), lambda x, now: x.resource_id),
     LeftoverField(Column("NAME", flex=True), lambda x, now: x.name or "-"),
     LeftoverField(Column("CLUSTER"), lambda x, now: x.cluster_id),
-    LeftoverField(Column("STATE"), lambda x, now: x.state or "-"),
+    LEFTOVER_STATE,
     LeftoverField(Column("AGE"), lambda x, now: age(now, x.created) if x.created else "-"),
+    LeftoverField(Column("MONTHLY"), lambda x, now: monthly_label(x)),
 )
 ACCOUNT = Field(Column("ACCOUNT"), lambda o, now: o.account)
 
@@ -137,9 +140,15 @@ def orphan_lines(result: ScanResult, width: int | None, wide: bool = False, grou
 
 
 def leftover_lines(items: Sequence[Leftover], now: datetime, width: int | None) -> list[str]:
-    """The second section's table: disks, load balancers and addresses, one a row."""
-    rows: list[Row] = [[visible(f.value(x, now)) for f in LEFTOVER_FIELDS] for x in items]
-    return layout([f.column for f in LEFTOVER_FIELDS], rows, width)
+    """The second section's table: disks, load balancers and addresses, one a row. When the lines would not fit,
+    STATE goes first: a leftover's state is what made it one (unattached, unbound), and ids are never cut."""
+    fields = list(LEFTOVER_FIELDS)
+    while True:
+        rows: list[Row] = [[visible(f.value(x, now)) for f in fields] for x in items]
+        lines = layout([f.column for f in fields], rows, width)
+        if width is None or all(cell_len(line) <= width for line in lines) or LEFTOVER_STATE not in fields:
+            return lines
+        fields.remove(LEFTOVER_STATE)
 
 
 def _render_leftovers(result: ScanResult, console: Console) -> None:
@@ -214,6 +223,10 @@ def render_table(result: ScanResult, console: Console, *, wide: bool = False, gr
     if cost is not None:
         total = f"Cost: about {money(cost.monthly, cost.currency)} a month"
         console.print(plain(total + (f"; {len(cost.unpriced)} without a price" if cost.unpriced else "")))
+    left = leftover_totals(result.leftovers, None, result.scanned_at)
+    if left is not None and any(not x.reused for x in result.leftovers):
+        total = f"Leftovers cost: about {money(left.monthly, left.currency)} a month"
+        console.print(plain(total + (f"; {len(left.unpriced)} without a price" if left.unpriced else "")))
     failed = sum(1 for r in result.regions if r.status != "ok")
     console.print(
         summary_line(result.status, len(result.orphans), len(result.unverified), len(result.regions), failed),

@@ -311,6 +311,12 @@ def prices() -> dict[str, Any]:
         "types": types,
         "disk_hourly": {"CLOUD_BSSD": 0.0004, "CLOUD_PREMIUM": 0.00048, "CLOUD_SSD": 0.0014},
         "disk_monthly": {"CLOUD_BSSD": 0.3, "CLOUD_PREMIUM": 0.35, "CLOUD_SSD": 1.0},
+        # The leftovers' (api/price_resources.py): CLB instances, EIP bandwidth, a native IP's fee.
+        "clb_hourly": {"OPEN": 0.02, "INTERNAL": 0.02},
+        "clb_monthly": {"OPEN": 14.6, "INTERNAL": 14.6},
+        "eip_bandwidth_hourly": 0.08,
+        "eip_bandwidth_monthly": 23,
+        "eip_ip_hourly": 0.2,
     }
 
 

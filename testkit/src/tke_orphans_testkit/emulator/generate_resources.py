@@ -81,7 +81,8 @@ class ResourceBuilder:
             "DiskId": did,
             "DiskName": f"pvc-{self._uuid()[:8]}",
             "DiskType": self.rng.choice(["CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_BSSD"]),
-            "DiskSize": self.rng.choice([10, 20, 50, 100, 200, 500]),
+            # 20 GB up: the smallest an SSD is sold in (a price inquiry refuses less).
+            "DiskSize": self.rng.choice([20, 40, 50, 100, 200, 500]),
             "CreateTime": f"-{self.rng.randint(2, 600)}d",
             "Placement": {"Zone": self.rng.choice(ctx.zones)},
         }
@@ -153,6 +154,8 @@ class ResourceBuilder:
     def address(self, ctx: _Region) -> dict[str, Any]:
         aid = self.new("eip-")
         a: dict[str, Any] = {"AddressId": aid, "AddressIp": self._ip(), "CreatedTime": f"-{self.rng.randint(1, 500)}d"}
+        if int(aid[-1], 36) % 2:  # half billed by bandwidth (priced), half by traffic; the id decides, not the rng
+            a |= {"InternetChargeType": "BANDWIDTH_POSTPAID_BY_HOUR", "Bandwidth": 1 + int(aid[-2], 36) % 10}
         eni = {"AddressStatus": "BIND_ENI", "InstanceType": "ENI", "NetworkInterfaceId": self.new("eni-"),
                "PrivateAddressIp": f"10.250.{self.ip >> 8 & 255}.{self.ip & 255}"}  # fmt: skip
         roll = self.rng.random()

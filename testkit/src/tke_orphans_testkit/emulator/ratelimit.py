@@ -20,7 +20,9 @@ REAL_LIMITS: dict[tuple[str, str], float] = {
     ("tag", "GetResources"): 20,
 }
 # The cbs, clb and vpc calls served here (DescribeDisks, TerminateDisks, DescribeLoadBalancers, DeleteLoadBalancer,
-# DescribeAddresses, ReleaseAddresses) take the API 3.0 default of 20/s.
+# DescribeAddresses, ReleaseAddresses, and the price inquiries InquiryPriceCreateDisks,
+# InquiryPriceCreateLoadBalancer, InquiryPriceAllocateAddresses) take the API 3.0 default of 20/s: the CLB API's
+# list documents 20/s for every call it names, and no other limit is documented for these.
 DEFAULT_LIMITS = {"tke": 20.0, "cvm": 20.0, "region": 20.0, "cbs": 20.0, "clb": 20.0, "vpc": 20.0, "tag": 20.0}
 
 

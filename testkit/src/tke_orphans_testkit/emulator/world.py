@@ -159,6 +159,7 @@ class Region(_Strict):
 
 
 PricedChargeType = Literal["PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID"]
+LbType = Literal["OPEN", "INTERNAL"]
 
 
 class TypePrice(_Strict):
@@ -183,6 +184,16 @@ class Prices(_Strict):
     bandwidth_hourly: Annotated[float, Field(ge=0)] = 0.063
     bandwidth_monthly: Annotated[float, Field(ge=0)] = 20.0
     traffic_per_gb: Annotated[float, Field(ge=0)] = 0.8
+    # Leftovers (api/price_resources.py): a CBS disk at the disk rates above; a CLB instance per hour (postpaid) or
+    # month (prepaid) by network type, its bandwidth at the rates above, LCU per unit-hour for a performance class;
+    # an EIP's bandwidth per Mbps (per hour, or per month prepaid) and a native IP's IP fee per hour. A rate the
+    # table lacks is answered ResourceInsufficient (not sold here).
+    clb_hourly: dict[LbType, Annotated[float, Field(ge=0)]] = {}
+    clb_monthly: dict[LbType, Annotated[float, Field(ge=0)]] = {}
+    clb_lcu_hourly: Annotated[float, Field(ge=0)] = 0.21
+    eip_bandwidth_hourly: Annotated[float, Field(ge=0)] | None = None
+    eip_bandwidth_monthly: Annotated[float, Field(ge=0)] | None = None
+    eip_ip_hourly: Annotated[float, Field(ge=0)] | None = None
     # The images that exist (a quote for any other fails with InvalidImageId.NotFound); None: every img- id.
     images: list[str] | None = None
 
@@ -339,8 +350,11 @@ def world_from_data(data: Any, *, source: str = "<world>", now: datetime | None 
         spec = WorldSpec.model_validate(data, context={"now": now})
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = _format_loc(tuple(err["loc"]))
+        parts = tuple(err["loc"])
         msg = err["msg"]
+        if parts and parts[-1] == "[key]":  # pydantic's marker for a mapping's key (a rate table's) that is wrong
+            parts, msg = parts[:-1], f"not a valid key: {msg}"
+        loc = _format_loc(parts)
         if err["type"] == "extra_forbidden":
             msg = "unknown key (see docs/emulator.md for the world format)"
         elif err["type"] == "missing":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cbs, clb, cvm, price, region, tag, tag_resources, tke, vpc
+from . import cbs, clb, cvm, price, price_resources, region, tag, tag_resources, tke, vpc
 from .context import Answer, Ctx, Raw
 
 Handler = Callable[[Ctx, dict[str, Any]], Answer]
@@ -28,14 +28,17 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
     ("cbs", "2017-03-12"): {
         "DescribeDisks": cbs.describe_disks,
         "TerminateDisks": cbs.terminate_disks,
+        "InquiryPriceCreateDisks": price_resources.inquiry_price_create_disks,
     },
     ("clb", "2018-03-17"): {
         "DescribeLoadBalancers": clb.describe_load_balancers,
         "DeleteLoadBalancer": clb.delete_load_balancer,
+        "InquiryPriceCreateLoadBalancer": price_resources.inquiry_price_create_load_balancer,
     },
     ("vpc", "2017-03-12"): {
         "DescribeAddresses": vpc.describe_addresses,
         "ReleaseAddresses": vpc.release_addresses,
+        "InquiryPriceAllocateAddresses": price_resources.inquiry_price_allocate_addresses,
     },
     ("sts", "2018-08-13"): {
         "GetCallerIdentity": tag.get_caller_identity,
