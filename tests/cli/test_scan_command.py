@@ -69,7 +69,7 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
             "by_account": {"default": 1654.3},
             "unpriced": [],
             # Added: the leftovers' (disk 100 GB premium, CLB instance, EIP 5 Mbps); the reused CLB apart.
-            "leftovers": {"currency": "CNY", "monthly": 341.64, "wasted": None,
+            "leftovers": {"currency": "CNY", "monthly": 341.64, "wasted": 0.0,  # first seen by this scan
                           "by_kind": {"cbs_disk": 35.04, "clb": 14.6, "eip": 292.0},
                           "by_region": {"ap-guangzhou": 341.64}, "by_account": {"default": 341.64},
                           "unpriced": [], "reused_monthly": 14.6},
