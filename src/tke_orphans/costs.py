@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .model import Orphan
+from .model import Leftover, Orphan
 
 
 def hours_orphaned(o: Orphan, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
@@ -103,3 +103,51 @@ def monthly_label(o: Orphan) -> str:
 def by_cost(orphans: Iterable[Orphan]) -> list[Orphan]:
     """Costliest first; unpriced last, in their order."""
     return sorted(orphans, key=lambda o: -(o.cost.monthly or 0.0) if o.cost else 0.0)
+
+
+def leftover_wasted(x: Leftover, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
+    """What a leftover cost since first seen (first_seen is keyed by resource id, as the state's plan is)."""
+    first = (first_seen or {}).get(x.resource_id)
+    hours = None if first is None else max(0.0, (at - first).total_seconds() / 3600)
+    return None if x.cost is None else x.cost.wasted(hours)
+
+
+@dataclass
+class LeftoverTotals:
+    """The leftovers' sums, as Totals are the orphans': a user's reused CLB is never counted (it is not waste)."""
+
+    currency: str | None = None
+    monthly: float = 0.0
+    wasted: float | None = None
+    by_kind: dict[str, float] = field(default_factory=dict)
+    unpriced: list[tuple[Leftover, str]] = field(default_factory=list)
+
+
+def leftover_totals(
+    items: Iterable[Leftover], first_seen: Mapping[str, datetime] | None, at: datetime
+) -> LeftoverTotals | None:
+    """None when no leftover of TKE's was priced at all (pricing off)."""
+    priced = [x for x in items if x.cost is not None and not x.reused]
+    if not priced:
+        return None
+    out = LeftoverTotals()
+    by_kind: defaultdict[str, float] = defaultdict(float)
+    for x in priced:
+        cost = x.cost
+        assert cost is not None
+        if cost.monthly is None:
+            out.unpriced.append((x, cost.detail))
+            continue
+        out.currency = out.currency or cost.currency
+        if cost.currency != out.currency:
+            out.unpriced.append((x, f"priced in {cost.currency}, the totals are in {out.currency}"))
+            continue
+        out.monthly += cost.monthly
+        by_kind[x.kind.value] += cost.monthly
+        lost = leftover_wasted(x, first_seen, at)
+        if lost is not None:
+            out.wasted = (out.wasted or 0.0) + lost
+    out.monthly = round(out.monthly, 2)
+    out.wasted = None if out.wasted is None else round(out.wasted, 2)
+    out.by_kind = _rounded(by_kind)
+    return out

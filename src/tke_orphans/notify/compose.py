@@ -1,21 +1,22 @@
 """From a Notice to message parts that fit: pure text work, no I/O.
 
-A message is a header, one block per instance, then unverified instances and scan errors, the ids of the part's
-instances (to copy) and a link. When the platform's byte limit is reached the message is split into parts
-numbered "(1/3)", each complete in itself: no block is cut in half, nothing is dropped silently.
+A message is a header, one block per instance, then the leftovers of deleted clusters (disks, CLBs, EIPs; the
+users' reused CLBs apart), unverified instances and scan errors, the ids of the part's instances (to copy), a link,
+and the cleanup commands for what the part holds. When the platform's byte limit is reached the message is split
+into parts numbered "(1/3)", each complete in itself: no block is cut in half, nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
-from ..costs import money, totals, wasted
-from ..model import Leftover, Orphan, Unverified
+from ..costs import leftover_totals, leftover_wasted, money, totals, wasted
+from ..model import Cost, Leftover, Orphan, ResolvedLeftover, Unverified
 from ..sanitize import visible
-from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, zone
+from .i18n import CHARGE, EVIDENCE, KINDS, REASONS, Lang, duration, t, when, zone
 from .model import Notice, Resolved
 
 
@@ -36,6 +37,8 @@ class Style:
 class Block:
     lines: list[str]
     instance_id: str | None = None
+    # A leftover the part's cleanup command names: (kind, resource id), for `cleanup --kind KIND --only ID`.
+    leftover: tuple[str, str] | None = None
 
 
 @dataclass
@@ -57,16 +60,29 @@ def _clean(s: str) -> str:
     return visible(s.translate(_NEUTRAL)).replace("@", "@\u200b")
 
 
+def _leftovers_of(notice: Notice) -> tuple[Leftover, ...]:
+    if notice.kind == "resolved":
+        return tuple(r.leftover for r in notice.resolved_leftovers)
+    return notice.leftovers
+
+
 def _title(notice: Notice, lang: Lang) -> str:
+    """What the message is about, counted: orphans, TKE's leftovers, the users' reused CLBs (each only if any)."""
     if notice.kind == "test":
         return t("title.test", lang)
-    if notice.kind == "resolved":
-        return t("title.resolved", lang, n=len(notice.resolved))
     if notice.kind == "cleanup":
         return t("title.cleanup", lang, n=len(notice.actions))
-    if not notice.orphans:
+    leftovers = _leftovers_of(notice)
+    reused = sum(x.reused for x in leftovers)
+    counts = (
+        ("n.orphans", len(notice.resolved if notice.kind == "resolved" else notice.orphans)),
+        ("n.leftovers", len(leftovers) - reused),
+        ("n.reused", reused),
+    )
+    what = t("and", lang).join(t(key, lang, n=n) for key, n in counts if n)
+    if not what:
         return t("title.incomplete", lang)
-    return t(f"title.{notice.kind}", lang, n=len(notice.orphans))
+    return t(f"title.{notice.kind}", lang, what=what)
 
 
 def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]:
@@ -87,6 +103,34 @@ def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]
             f"{t('by_reason', lang)}: " + ", ".join(f"{REASONS[r][lang]} {n}" for r, n in sorted(reasons.items()))
         )
         lines += _cost_header(notice, lang)
+    return lines + _leftover_header(notice, lang)
+
+
+def _leftover_header(notice: Notice, lang: Lang) -> list[str]:
+    """`遗留资源: 云硬盘 1, 弹性公网 IP 2 (ap-guangzhou 3)`, the reused CLBs apart, and what the leftovers cost."""
+    items = _leftovers_of(notice)
+    lines = []
+    for reused, key in ((False, "leftovers.count"), (True, "leftovers.count.reused")):
+        group = [x for x in items if x.reused is reused]
+        if not group:
+            continue
+        kinds = Counter(x.kind.value for x in group)
+        regions = Counter(x.region for x in group)
+        counted = ", ".join(f"{KINDS[k][lang]} {n}" for k, n in sorted(kinds.items()))
+        if reused:
+            counted = str(len(group))
+        where = ", ".join(f"{r} {n}" for r, n in sorted(regions.items()))
+        lines.append(f"{t(key, lang)}: {counted} ({where})")
+    if notice.kind == "resolved":
+        return lines
+    total = leftover_totals(items, notice.first_seen, notice.scanned_at)
+    if total is not None:
+        parts = [t("cost.monthly", lang, amount=money(total.monthly, total.currency))] if total.currency else []
+        if total.wasted:
+            parts.append(t("cost.wasted", lang, amount=money(total.wasted, total.currency)))
+        if total.unpriced:
+            parts.append(t("cost.unpriced.leftovers", lang, n=len(total.unpriced)))
+        lines.append(f"{t('leftovers.cost', lang)}: " + ", ".join(parts))
     return lines
 
 
@@ -196,26 +240,69 @@ def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     return blocks
 
 
-def _leftover_blocks(items: tuple[Leftover, ...], style: Style, lang: Lang) -> list[Block]:
-    """Their own section: TKE's leftovers, then the users' CLBs a deleted cluster reused (never TKE's)."""
+def _leftover_cost(x: Leftover, notice: Notice, lang: Lang) -> list[str]:
+    cost: Cost | None = x.cost
+    if cost is None or x.reused:  # a user's own CLB costs what the user chose: not waste
+        return []
+    if cost.monthly is None:
+        return [f"{t('cost', lang)}: {t('cost.none', lang)} ({_clean(cost.detail[:200])})"]
+    text = t("cost.monthly", lang, amount=money(cost.monthly, cost.currency))
+    if cost.hourly is not None:
+        text += f" ({t('cost.hourly', lang, amount=money(cost.hourly, cost.currency))})"
+    lost = leftover_wasted(x, notice.first_seen, notice.scanned_at)
+    if lost:
+        text += ", " + t("cost.wasted", lang, amount=money(lost, cost.currency))
+    return [f"{t('cost', lang)}: {text}"]
+
+
+def _where(x: Leftover) -> str:
+    return x.region if x.account == "default" else f"{_clean(x.account)}/{x.region}"
+
+
+def _leftover_block(x: Leftover, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
+    what = t("leftover.what", lang, kind=KINDS[x.kind.value][lang], where=_where(x), cluster=_clean(x.cluster_id),
+             state=_clean(x.state))  # fmt: skip
+    lines = [f"{style.bold(f'{n}. {_clean(x.resource_id)}')} {style.code(_clean(x.name) or '-')}", what]
+    lines.append(f"{t('evidence', lang)}: {_clean('; '.join(x.evidence))}")
+    # How long it has been left over (since first seen, as orphans' ages are), and how old it is.
+    first = notice.first_seen.get(x.resource_id)
+    ages = [t("age.left_for", lang, left=duration(notice.scanned_at - first, lang))
+            if first and first < notice.scanned_at else t("age.just_found", lang)]  # fmt: skip
+    if x.created is not None:
+        ages.append(t("age.created_ago", lang, created=duration(notice.scanned_at - x.created, lang)))
+    lines.append(f"{t('age', lang)}: " + " · ".join(ages).replace("） · ", "）· "))
+    lines += _leftover_cost(x, notice, lang)
+    # A reused CLB is the user's: never in a cleanup command.
+    return Block(lines, leftover=None if x.reused else (x.kind.value, x.resource_id))
+
+
+def _resolved_leftover_block(r: ResolvedLeftover, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
+    x = r.leftover
+    how = t(f"resolved_leftover.{r.how}", lang, detail=_clean(r.detail))
+    if r.first_seen and r.first_seen < notice.scanned_at:
+        how += t("resolved_leftover.after", lang, left=duration(notice.scanned_at - r.first_seen, lang))
+    head = f"{style.bold(f'{n}. {_clean(x.resource_id)}')} {style.code(_clean(x.name) or '-')}"
+    return Block([f"{head} {_where(x)} {KINDS[x.kind.value][lang]}: {how}"])
+
+
+def _leftover_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
+    """Their own sections: TKE's leftovers, then the users' CLBs a deleted cluster reused (never TKE's)."""
+    items: Sequence[Leftover | ResolvedLeftover] = (
+        notice.resolved_leftovers if notice.kind == "resolved" else notice.leftovers
+    )
     blocks: list[Block] = []
     for reused, title in ((False, "leftovers"), (True, "leftovers.reused")):
-        group = [x for x in items if x.reused is reused]
+        group = [x for x in items if (x.leftover if isinstance(x, ResolvedLeftover) else x).reused is reused]
         if not group:
             continue
         blocks.append(Block([style.bold(f"{t(title, lang)} ({len(group)})")]))
-        for x in group:
-            where = x.region if x.account == "default" else f"{_clean(x.account)}/{x.region}"
-            line = t(
-                "leftover.line",
-                lang,
-                kind=x.kind.value,
-                id=style.code(_clean(x.resource_id)),
-                name=style.code(_clean(x.name) or "-"),
-                cluster=_clean(x.cluster_id),
-                state=_clean(x.state),
-            )
-            blocks.append(Block([f"{where} {line}"]))  # fmt: skip
+        for n, x in enumerate(group, 1):
+            if isinstance(x, ResolvedLeftover):
+                blocks.append(_resolved_leftover_block(x, n, notice, style, lang))
+            else:
+                blocks.append(_leftover_block(x, n, notice, style, lang))
+        if not reused and notice.kind != "resolved":
+            blocks.append(Block([style.quiet(t("leftovers.what_to_do", lang))]))
     return blocks
 
 
@@ -239,7 +326,7 @@ def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
         out = [_orphan_block(o, n, notice, style, lang) for n, o in enumerate(notice.orphans, 1)]
         if notice.orphans:
             out.append(Block([style.quiet(t("what_to_do", lang))]))
-        out += _leftover_blocks(notice.leftovers, style, lang)
+    out += _leftover_blocks(notice, style, lang)
     return out + _unverified_blocks(notice.unverified, style, lang) + _error_blocks(notice, style, lang)
 
 
@@ -253,26 +340,39 @@ def _render(
         sections.append(f"{t('ids', lang)}:{style.line}{style.code(' '.join(ids))}")
     if notice.status_url:
         sections.append(style.link(t("status_page", lang), notice.status_url))
-    if ids and notice.kind in ("new", "reminder"):
-        command = "tke-orphans cleanup " + " ".join(f"--only {i}" for i in ids)
-        sections.append(f"{t('act', lang)}:{style.line}{style.code(command)}")
+    commands = _cleanup_commands(ids, blocks) if notice.kind in ("new", "reminder") else []
+    if commands:
+        act = t("act" if len(commands) == 1 else "act.many", lang)
+        sections.append(f"{act}:{style.line}" + style.line.join(style.code(c) for c in commands))
     if extra:
         sections.append(extra)
     return style.block.join(s for s in sections if s)
+
+
+def _cleanup_commands(ids: list[str], blocks: list[Block]) -> list[str]:
+    """One command for the part's instances, and one per leftover kind (`cleanup --kind cbs_disk --only disk-…`)."""
+    commands = ["tke-orphans cleanup " + " ".join(f"--only {i}" for i in ids)] if ids else []
+    kinds: dict[str, list[str]] = {}
+    for b in blocks:
+        if b.leftover is not None:
+            kinds.setdefault(b.leftover[0], []).append(b.leftover[1])
+    for kind, rids in kinds.items():
+        commands.append(f"tke-orphans cleanup --kind {kind} " + " ".join(f"--only {_clean(r)}" for r in rids))
+    return commands
 
 
 def _shrink(block: Block, fits: Callable[[Block], bool], lang: Lang) -> Block:
     """A single block too big for a whole message: cut its longest lines, and say so."""
     lines = list(block.lines)
     marker = t("truncated", lang)
-    while not fits(Block(lines, block.instance_id)):
+    while not fits(replace(block, lines=lines)):
         longest = max(range(len(lines)), key=lambda k: len(lines[k].encode()))
         keep = len(lines[longest]) // 2
         if keep < 20:
             lines = [*lines[:1], marker]
             break
         lines[longest] = lines[longest][:keep] + marker
-    return Block(lines, block.instance_id)
+    return replace(block, lines=lines)
 
 
 def compose(
