@@ -14,8 +14,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "title.reminder": {"zh-CN": "⏰ 仍有 {what}未处理", "en": "⏰ {what} still there"},
     "title.resolved": {"zh-CN": "✅ {what}已解决", "en": "✅ {what} resolved"},
     "n.orphans": {"zh-CN": "{n} 个孤儿 CVM 实例", "en": "{n} orphaned CVM instance(s)"},
-    "n.leftovers": {"zh-CN": "{n} 个已删除集群遗留的资源", "en": "{n} resource(s) left by deleted clusters"},
-    "n.reused": {"zh-CN": "{n} 个被已删除集群复用的用户负载均衡（CLB）", "en": "{n} reused user CLB(s)"},
+    # Every title says "孤儿"/"orphan" (a reused CLB's: that it is none): DingTalk robots secured by a keyword
+    # refuse a message without it, and "孤儿" is the keyword a team picks for these alerts.
+    "n.leftovers": {"zh-CN": "{n} 个已删除集群遗留的孤儿资源", "en": "{n} orphaned resource(s) of deleted clusters"},
+    "n.reused": {
+        "zh-CN": "{n} 个被已删除集群复用的用户 CLB（非孤儿资源）",
+        "en": "{n} user CLB(s) a deleted cluster reused (not orphaned)",
+    },
     "and": {"zh-CN": "、", "en": ", "},
     "title.incomplete": {"zh-CN": "⚠️ 孤儿 CVM 检查未完成", "en": "⚠️ Orphan CVM check incomplete"},
     "title.cleanup": {"zh-CN": "🧹 孤儿 CVM 清理：{n} 个实例", "en": "🧹 Orphan cleanup: {n} instance(s)"},
