@@ -82,10 +82,10 @@ RESOLVED = {
     ],
     "en": [
         "✅ 3 orphaned resource(s) of deleted clusters resolved",
-        "**1. disk-gzleft01** `pvc-7f3a9c1e` ap-guangzhou CBS disk: deleted, after 10m left over",
-        "**2. lb-gzleft01** `cls-gone0001_default_web` ap-guangzhou CLB: no longer a deleted cluster's, after 10m "
-        "left over",
-        "**3. eip-gzleft01** `-` ap-guangzhou EIP: in use again (BIND), after 10m left over",
+        "**1. disk-gzleft01** `pvc-7f3a9c1e` ap-guangzhou CBS disk: deleted, left over for 10m",
+        "**2. lb-gzleft01** `cls-gone0001_default_web` ap-guangzhou CLB: no longer a deleted cluster's, left over "
+        "for 10m",
+        "**3. eip-gzleft01** `-` ap-guangzhou EIP: in use again (BIND), left over for 10m",
     ],
 }
 

@@ -102,7 +102,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "resolved_leftover.gone": {"zh-CN": "已删除", "en": "deleted"},
     "resolved_leftover.in_use": {"zh-CN": "已重新使用（{detail}）", "en": "in use again ({detail})"},
     "resolved_leftover.not_leftover": {"zh-CN": "不再属于已删除集群", "en": "no longer a deleted cluster's"},
-    "resolved_leftover.after": {"zh-CN": "，遗留了 {left}", "en": ", after {left} left over"},
+    "resolved_leftover.after": {"zh-CN": "，遗留了 {left}", "en": ", left over for {left}"},
     "unverified": {"zh-CN": "未能核实（不算孤儿）", "en": "Unverified (not counted as orphans)"},
     "unverified.group": {
         "zh-CN": "{where}：{n} 个实例（{ids}{more}）：{why}",
