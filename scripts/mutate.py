@@ -112,6 +112,19 @@ MUTATIONS = [
              'if opts.action == "mark" and fresh.tag(MARK_TAG):', "if False:", ("tests/cleanup",)),
     Mutation("terminate needs a mark", "cleanup/plan.py",
              "        if opts.unmarked:\n", "        if True:\n", ("tests/cleanup",)),
+    # Leftovers told (issue 16): messages, metrics, history.
+    Mutation("a user's reused CLB is in no cleanup command", "notify/compose.py",
+             "leftover=None if x.reused else (x.kind.value, x.resource_id)", "leftover=(x.kind.value, x.resource_id)",
+             ("tests/state/test_leftovers_told.py",)),
+    Mutation("a user's reused CLB is in no cost total", "costs.py",
+             "if x.cost is not None and not x.reused]", "if x.cost is not None]",
+             ("tests/notify/test_leftover_wording.py",)),
+    Mutation("a leftover's cloud text is escaped in messages", "notify/compose.py",
+             "_clean('; '.join(x.evidence))", "'; '.join(x.evidence)", ("tests/state/test_leftovers_told.py",)),
+    Mutation("a leftover kind whose listing failed has no count, not 0", "serve/metrics.py",
+             "if kind in kinds:  # present at 0", "if True:  # present at 0", ("tests/serve/test_leftovers_shown.py",)),
+    Mutation("the history never calls a reused CLB a leftover", "state/leftovers.py",
+             "if x.reused:  # a user's CLB", "if False:  # a user's CLB", ("tests/state/test_leftovers_told.py",)),
 ]  # fmt: skip
 
 
