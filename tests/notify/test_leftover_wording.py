@@ -167,3 +167,15 @@ def test_hundreds_of_resolved_leftovers_split_to_fit_each_once(sinks: ChatSinks,
         assert heads == {f"disk-{i:08d}": 1 for i in range(400)}
     wecom = [a.body["markdown"]["content"] for a in sinks.accepted(platform="wecom")]
     assert len(wecom) > 1 and all(len(c.encode()) <= 4096 for c in wecom)
+
+
+def test_a_reused_clb_alone_is_no_red_alarm_and_a_mention_names_the_leftovers(clock: FakeClock) -> None:
+    """Feishu: red for what TKE left, orange for a user's reused CLB alone; WeCom's @all note names the leftovers."""
+    with ChatSinks(BOTS, clock=clock) as sinks:
+        cfg = webhook_config(sinks, bots=BOTS, platforms={"wecom": {"mentions": {"all": True}}})
+        deliver(cfg, Notice("new", NOW, leftovers=(REUSED,)), clock)
+        deliver(cfg, Notice("new", NOW, leftovers=(EIP,)), clock)
+        cards = [a.body["card"]["header"]["template"] for a in sinks.accepted(platform="feishu")]
+        notes = [a.body["text"]["content"] for a in sinks.accepted(platform="wecom") if a.body["msgtype"] == "text"]
+    assert cards == ["orange", "red"]
+    assert notes == ["请查看上面的已删除集群遗留资源告警。"] * 2
