@@ -9,36 +9,19 @@ into parts numbered "(1/3)", each complete in itself: no block is cut in half, n
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
-from ..costs import leftover_totals, leftover_wasted, money, totals, wasted
-from ..model import Cost, Leftover, Orphan, ResolvedLeftover, Unverified
-from ..sanitize import visible
-from .i18n import CHARGE, EVIDENCE, KINDS, REASONS, Lang, duration, t, when, zone
+from ..costs import money, totals, wasted
+from ..model import Orphan, Unverified
+from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, zone
+from .leftover_text import cleanup_commands, leftover_blocks, leftover_header, leftovers_of
+from .markup import Block, Style
+from .markup import clean as _clean
 from .model import Notice, Resolved
 
-
-@dataclass(frozen=True)
-class Style:
-    """How one platform's markdown spells things."""
-
-    line: str = "\n"
-    block: str = "\n\n"
-    heading: Callable[[str], str] = lambda s: f"## {s}"
-    bold: Callable[[str], str] = lambda s: f"**{s}**"
-    code: Callable[[str], str] = lambda s: f"`{s}`"
-    quiet: Callable[[str], str] = lambda s: s
-    link: Callable[[str, str], str] = lambda text, url: f"[{text}]({url})"
-
-
-@dataclass
-class Block:
-    lines: list[str]
-    instance_id: str | None = None
-    # A leftover the part's cleanup command names: (kind, resource id), for `cleanup --kind KIND --only ID`.
-    leftover: tuple[str, str] | None = None
+__all__ = ["Block", "Part", "Style", "blocks_of", "compose"]
 
 
 @dataclass
@@ -48,31 +31,13 @@ class Part:
     instance_ids: list[str] = field(default_factory=list)
 
 
-_NEUTRAL = str.maketrans({"`": "'", "\n": " ", "\r": " ", "<": "‹", ">": "›", "[": "［", "]": "］"})
-
-
-def _clean(s: str) -> str:
-    """Anything that comes from the cloud (names, tags, ids, error texts) is set by people: keep it from closing a
-    code span, breaking a line, or becoming markup: a tag value like `<at id=all></at>` (Feishu), `<@boss>` (WeCom)
-    or `[text](url)` must not mention anyone or link anywhere. `@` gets a zero-width space so that it is no mention.
-    Other control characters and bidi overrides are shown as escapes (`\\x1b`, `\\u202e`): they would act in a
-    terminal that shows the message, or reorder what the group reads."""
-    return visible(s.translate(_NEUTRAL)).replace("@", "@\u200b")
-
-
-def _leftovers_of(notice: Notice) -> tuple[Leftover, ...]:
-    if notice.kind == "resolved":
-        return tuple(r.leftover for r in notice.resolved_leftovers)
-    return notice.leftovers
-
-
 def _title(notice: Notice, lang: Lang) -> str:
     """What the message is about, counted: orphans, TKE's leftovers, the users' reused CLBs (each only if any)."""
     if notice.kind == "test":
         return t("title.test", lang)
     if notice.kind == "cleanup":
         return t("title.cleanup", lang, n=len(notice.actions))
-    leftovers = _leftovers_of(notice)
+    leftovers = leftovers_of(notice)
     reused = sum(x.reused for x in leftovers)
     counts = (
         ("n.orphans", len(notice.resolved if notice.kind == "resolved" else notice.orphans)),
@@ -103,35 +68,7 @@ def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]
             f"{t('by_reason', lang)}: " + ", ".join(f"{REASONS[r][lang]} {n}" for r, n in sorted(reasons.items()))
         )
         lines += _cost_header(notice, lang)
-    return lines + _leftover_header(notice, lang)
-
-
-def _leftover_header(notice: Notice, lang: Lang) -> list[str]:
-    """`遗留资源: 云硬盘 1, 弹性公网 IP 2 (ap-guangzhou 3)`, the reused CLBs apart, and what the leftovers cost."""
-    items = _leftovers_of(notice)
-    lines = []
-    for reused, key in ((False, "leftovers.count"), (True, "leftovers.count.reused")):
-        group = [x for x in items if x.reused is reused]
-        if not group:
-            continue
-        kinds = Counter(x.kind.value for x in group)
-        regions = Counter(x.region for x in group)
-        counted = ", ".join(f"{KINDS[k][lang]} {n}" for k, n in sorted(kinds.items()))
-        if reused:
-            counted = str(len(group))
-        where = ", ".join(f"{r} {n}" for r, n in sorted(regions.items()))
-        lines.append(f"{t(key, lang)}: {counted} ({where})")
-    if notice.kind == "resolved":
-        return lines
-    total = leftover_totals(items, notice.first_seen, notice.scanned_at)
-    if total is not None:
-        parts = [t("cost.monthly", lang, amount=money(total.monthly, total.currency))] if total.currency else []
-        if total.wasted:
-            parts.append(t("cost.wasted", lang, amount=money(total.wasted, total.currency)))
-        if total.unpriced:
-            parts.append(t("cost.unpriced.leftovers", lang, n=len(total.unpriced)))
-        lines.append(f"{t('leftovers.cost', lang)}: " + ", ".join(parts))
-    return lines
+    return lines + leftover_header(notice, lang)
 
 
 def _cost_header(notice: Notice, lang: Lang) -> list[str]:
@@ -240,72 +177,6 @@ def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     return blocks
 
 
-def _leftover_cost(x: Leftover, notice: Notice, lang: Lang) -> list[str]:
-    cost: Cost | None = x.cost
-    if cost is None or x.reused:  # a user's own CLB costs what the user chose: not waste
-        return []
-    if cost.monthly is None:
-        return [f"{t('cost', lang)}: {t('cost.none', lang)} ({_clean(cost.detail[:200])})"]
-    text = t("cost.monthly", lang, amount=money(cost.monthly, cost.currency))
-    if cost.hourly is not None:
-        text += f" ({t('cost.hourly', lang, amount=money(cost.hourly, cost.currency))})"
-    lost = leftover_wasted(x, notice.first_seen, notice.scanned_at)
-    if lost:
-        text += ", " + t("cost.wasted", lang, amount=money(lost, cost.currency))
-    return [f"{t('cost', lang)}: {text}"]
-
-
-def _where(x: Leftover) -> str:
-    return x.region if x.account == "default" else f"{_clean(x.account)}/{x.region}"
-
-
-def _leftover_block(x: Leftover, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
-    what = t("leftover.what", lang, kind=KINDS[x.kind.value][lang], where=_where(x), cluster=_clean(x.cluster_id),
-             state=_clean(x.state))  # fmt: skip
-    lines = [f"{style.bold(f'{n}. {_clean(x.resource_id)}')} {style.code(_clean(x.name) or '-')}", what]
-    lines.append(f"{t('evidence', lang)}: {_clean('; '.join(x.evidence))}")
-    # How long it has been left over (since first seen, as orphans' ages are), and how old it is.
-    first = notice.first_seen.get(x.resource_id)
-    ages = [t("age.left_for", lang, left=duration(notice.scanned_at - first, lang))
-            if first and first < notice.scanned_at else t("age.just_found", lang)]  # fmt: skip
-    if x.created is not None:
-        ages.append(t("age.created_ago", lang, created=duration(notice.scanned_at - x.created, lang)))
-    lines.append(f"{t('age', lang)}: " + " · ".join(ages).replace("） · ", "）· "))
-    lines += _leftover_cost(x, notice, lang)
-    # A reused CLB is the user's: never in a cleanup command.
-    return Block(lines, leftover=None if x.reused else (x.kind.value, x.resource_id))
-
-
-def _resolved_leftover_block(r: ResolvedLeftover, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
-    x = r.leftover
-    how = t(f"resolved_leftover.{r.how}", lang, detail=_clean(r.detail))
-    if r.first_seen and r.first_seen < notice.scanned_at:
-        how += t("resolved_leftover.after", lang, left=duration(notice.scanned_at - r.first_seen, lang))
-    head = f"{style.bold(f'{n}. {_clean(x.resource_id)}')} {style.code(_clean(x.name) or '-')}"
-    return Block([f"{head} {_where(x)} {KINDS[x.kind.value][lang]}: {how}"])
-
-
-def _leftover_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
-    """Their own sections: TKE's leftovers, then the users' CLBs a deleted cluster reused (never TKE's)."""
-    items: Sequence[Leftover | ResolvedLeftover] = (
-        notice.resolved_leftovers if notice.kind == "resolved" else notice.leftovers
-    )
-    blocks: list[Block] = []
-    for reused, title in ((False, "leftovers"), (True, "leftovers.reused")):
-        group = [x for x in items if (x.leftover if isinstance(x, ResolvedLeftover) else x).reused is reused]
-        if not group:
-            continue
-        blocks.append(Block([style.bold(f"{t(title, lang)} ({len(group)})")]))
-        for n, x in enumerate(group, 1):
-            if isinstance(x, ResolvedLeftover):
-                blocks.append(_resolved_leftover_block(x, n, notice, style, lang))
-            else:
-                blocks.append(_leftover_block(x, n, notice, style, lang))
-        if not reused and notice.kind != "resolved":
-            blocks.append(Block([style.quiet(t("leftovers.what_to_do", lang))]))
-    return blocks
-
-
 def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     if notice.kind == "test":
         return []
@@ -326,7 +197,7 @@ def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
         out = [_orphan_block(o, n, notice, style, lang) for n, o in enumerate(notice.orphans, 1)]
         if notice.orphans:
             out.append(Block([style.quiet(t("what_to_do", lang))]))
-    out += _leftover_blocks(notice, style, lang)
+    out += leftover_blocks(notice, style, lang)
     return out + _unverified_blocks(notice.unverified, style, lang) + _error_blocks(notice, style, lang)
 
 
@@ -340,25 +211,13 @@ def _render(
         sections.append(f"{t('ids', lang)}:{style.line}{style.code(' '.join(ids))}")
     if notice.status_url:
         sections.append(style.link(t("status_page", lang), notice.status_url))
-    commands = _cleanup_commands(ids, blocks) if notice.kind in ("new", "reminder") else []
+    commands = cleanup_commands(ids, blocks) if notice.kind in ("new", "reminder") else []
     if commands:
         act = t("act" if len(commands) == 1 else "act.many", lang)
         sections.append(f"{act}:{style.line}" + style.line.join(style.code(c) for c in commands))
     if extra:
         sections.append(extra)
     return style.block.join(s for s in sections if s)
-
-
-def _cleanup_commands(ids: list[str], blocks: list[Block]) -> list[str]:
-    """One command for the part's instances, and one per leftover kind (`cleanup --kind cbs_disk --only disk-…`)."""
-    commands = ["tke-orphans cleanup " + " ".join(f"--only {i}" for i in ids)] if ids else []
-    kinds: dict[str, list[str]] = {}
-    for b in blocks:
-        if b.leftover is not None:
-            kinds.setdefault(b.leftover[0], []).append(b.leftover[1])
-    for kind, rids in kinds.items():
-        commands.append(f"tke-orphans cleanup --kind {kind} " + " ".join(f"--only {_clean(r)}" for r in rids))
-    return commands
 
 
 def _shrink(block: Block, fits: Callable[[Block], bool], lang: Lang) -> Block:
