@@ -162,7 +162,7 @@ def test_hundreds_of_resolved_leftovers_split_to_fit_each_once(sinks: ChatSinks,
     assert all(d.ok for d in deliver(webhook_config(sinks, bots=BOTS), Notice("resolved", NOW,
                resolved_leftovers=many), clock))  # fmt: skip
     for platform in ("wecom", "dingtalk", "feishu"):
-        texts = [a.text for a in sinks.accepted(platform=platform)]  # type: ignore[arg-type]
+        texts = [a.text for a in sinks.accepted(platform=platform)]
         heads = Counter(re.findall(r"\*\*\d+\. (disk-\d{8})\*\*", "\n".join(texts)))
         assert heads == {f"disk-{i:08d}": 1 for i in range(400)}
     wecom = [a.body["markdown"]["content"] for a in sinks.accepted(platform="wecom")]
