@@ -129,6 +129,19 @@ MUTATIONS = [
              "    if fresh.protected:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
     Mutation("leftover cleanup never touches a reused load balancer", "cleanup/leftover_plan.py",
              "        if x.reused:", "        if False:", ("tests/cleanup/test_leftovers.py",)),
+    # Leftovers told (issue 16): messages, metrics, history.
+    Mutation("a user's reused CLB is in no cleanup command", "notify/leftover_text.py",
+             "leftover=None if x.reused else (x.kind.value, x.resource_id)", "leftover=(x.kind.value, x.resource_id)",
+             ("tests/state/test_leftovers_told.py",)),
+    Mutation("a user's reused CLB is in no cost total", "costs.py",
+             "        if x.reused:\n            out.reused_monthly", "        if False:\n            out.reused_monthly",
+             ("tests/notify/test_leftover_wording.py", "tests/scan/test_leftover_pricing.py")),
+    Mutation("a leftover's cloud text is escaped in messages", "notify/leftover_text.py",
+             "_clean('; '.join(x.evidence))", "'; '.join(x.evidence)", ("tests/state/test_leftovers_told.py",)),
+    Mutation("a leftover kind whose listing failed has no count, not 0", "serve/metrics.py",
+             "if kind in kinds:  # present at 0", "if True:  # present at 0", ("tests/serve/test_leftovers_shown.py",)),
+    Mutation("the history never calls a reused CLB a leftover", "state/leftovers.py",
+             "if x.reused:  # a user's CLB", "if False:  # a user's CLB", ("tests/state/test_leftovers_told.py",)),
 ]  # fmt: skip
 
 

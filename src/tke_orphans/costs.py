@@ -144,8 +144,7 @@ def leftover_totals(
         sums["kind"][x.kind.value] += cost.monthly
         sums["region"][x.region] += cost.monthly
         sums["account"][x.account] += cost.monthly
-        first = (first_seen or {}).get(x.resource_id)
-        lost = cost.wasted(None if first is None else max(0.0, (at - first).total_seconds() / 3600))
+        lost = leftover_wasted(x, first_seen, at)
         if lost is not None:
             out.wasted = (out.wasted or 0.0) + lost
     out.monthly, out.reused_monthly = round(out.monthly, 2), round(out.reused_monthly, 2)
@@ -158,3 +157,10 @@ def leftover_totals(
 def by_cost(orphans: Iterable[Orphan]) -> list[Orphan]:
     """Costliest first; unpriced last, in their order."""
     return sorted(orphans, key=lambda o: -(o.cost.monthly or 0.0) if o.cost else 0.0)
+
+
+def leftover_wasted(x: Leftover, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
+    """What a leftover cost since first seen (first_seen is keyed by resource id, as the state's plan is)."""
+    first = (first_seen or {}).get(x.resource_id)
+    hours = None if first is None else max(0.0, (at - first).total_seconds() / 3600)
+    return None if x.cost is None else x.cost.wasted(hours)

@@ -4,7 +4,7 @@ Instance names, tag values and API error messages are written by whoever holds t
 must not become rich markup (a `[/x]` crashes the render, `[link=...]` is a live link; so it goes to rich only as
 `Text`, never parsed, never inside a markup string) nor terminal control
 sequences (clear screen, window titles, OSC 8 links); in a spreadsheet they must not become a formula. The chat
-markdown's own rules live in notify/compose.py (`_clean`) and the page's in serve/page.py (`html.escape`); both
+markdown's own rules live in notify/markup.py (`clean`) and the page's in serve/page.py (`html.escape`); both
 start from `visible`.
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 import pytest
 
 from tke_orphans.config import config_from_data
+from tke_orphans.model import Leftover, LeftoverKind
 from tke_orphans.notify import Notice
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
@@ -135,6 +137,26 @@ def test_generic_webhook_posts_the_signed_scan_result(capture: tuple[str, type[_
     assert [o["instance_id"] for o in doc["orphans"]] == ["ins-00000000", "ins-00000001"]
     expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     assert headers["x-tke-orphans-signature"] == expected
+
+
+def test_generic_webhook_carries_the_leftovers_with_the_orphans(
+    capture: tuple[str, type[_Capture]], clock: FakeClock
+) -> None:
+    """A notice of leftovers only posts the scan result's leftovers (the reused CLB marked) and their summary."""
+    url, handler = capture
+    cfg = config_from_data({"webhook": {"enabled": True, "generic": [{"name": "siem", "url": f"{url}/hook"}]}})
+    made = Leftover("default", "ap-guangzhou", LeftoverKind.EIP, "eip-1", "", "cls-gone", ("tag",), "UNBIND", NOW)
+    reused = dataclasses.replace(made, kind=LeftoverKind.CLB, resource_id="lb-9", reused=True)
+    result = dataclasses.replace(result_with(()), leftovers=(made, reused))
+    deliveries = deliver(cfg, Notice(kind="new", scanned_at=NOW, leftovers=(made,), result=result), clock)
+    assert [(d.channel, d.ok) for d in deliveries] == [("generic:siem", True)]
+    doc = json.loads(handler.received[0][1])
+    assert [(x["resource_id"], x["kind"], x["reused"]) for x in doc["leftovers"]] == [
+        ("eip-1", "eip", False),
+        ("lb-9", "clb", True),
+    ]
+    assert doc["summary"]["leftovers"] == {"total": 1, "by_kind": {"eip": 1}, "by_region": {"ap-guangzhou": 1},
+                                           "reused": 1}  # fmt: skip
 
 
 def test_apprise_channel(capture: tuple[str, type[_Capture]], clock: FakeClock) -> None:

@@ -265,8 +265,14 @@ def test_leftovers_have_their_own_sections_fit_and_cannot_mention(sinks: ChatSin
         texts = [a.text for a in sinks.accepted(platform=platform)]
         joined = "\n".join(texts)
         assert "<at" not in joined and "<@" not in joined and "](http" not in joined and "@all" not in joined
-        assert Counter(re.findall(r"disk-\d{8}", joined)) == {f"disk-{i:08d}": 1 for i in range(300)}
-        assert joined.count("lb-00000001") == 1
+        # Each leftover has one block (its bold head), and the part that holds it names it in its cleanup command.
+        heads = re.findall(r"\*\*\d+\. (disk-\d{8})\*\*", joined)
+        assert Counter(heads) == {f"disk-{i:08d}": 1 for i in range(300)}
+        for text in texts:
+            command = re.findall(r"tke-orphans cleanup --kind cbs_disk((?: --only disk-\d{8})+)", text)
+            in_blocks = re.findall(r"\*\*\d+\. (disk-\d{8})\*\*", text)
+            assert (command[0].split(" --only ")[1:] if command else []) == in_blocks
+        assert joined.count("lb-00000001") == 1  # the reused CLB: its block only, in no cleanup command
         heading, reused = ("已删除集群遗留的资源 (300)", "被已删除集群复用的用户自有 CLB")
         assert heading in joined and joined.index(heading) < joined.index(reused) < joined.index("lb-00000001")
     wecom = [a.body["markdown"]["content"] for a in sinks.accepted(platform="wecom")]

@@ -31,14 +31,16 @@ state_app = typer.Typer(help="The state database: what tke-orphans remembers bet
 @command
 def history(
     config: ConfigOpt = None,
-    instance: Annotated[str | None, typer.Option(metavar="ID", help="Only this instance id.")] = None,
+    instance: Annotated[
+        str | None, typer.Option(metavar="ID", help="Only this instance's or leftover's id (ins-, disk-, lb-, eip-).")
+    ] = None,
     since: Annotated[str, typer.Option(metavar="DURATION", help="How far back, e.g. 7d, 12h.")] = "7d",
     output: Annotated[HistoryOutput, typer.Option("--output", "-o", help="How to print the events.")] = (
         HistoryOutput.table
     ),
     state: StateOpt = None,
 ) -> None:
-    """What happened: orphans found and resolved, reminders, deliveries and their failures."""
+    """What happened: orphans and leftovers found and resolved, reminders, deliveries and their failures."""
     cfg = load(config, read_only=True)
     start = datetime.now(UTC) - duration("--since", since)
     with open_state(cfg, state, lock=False, create=False) as db:
@@ -56,7 +58,7 @@ def history(
         return
     out = console()
     out.print(Text(f"History since {start:%Y-%m-%d %H:%M} UTC ({len(events)} event(s))", style="bold"))
-    columns = [Column("TIME"), Column("WHERE"), Column("INSTANCE"), Column("EVENT"), Column("DETAIL", wrap=True)]
+    columns = [Column("TIME"), Column("WHERE"), Column("ID"), Column("EVENT"), Column("DETAIL", wrap=True)]
     lines = layout(
         columns,
         [[visible(x or "-") for x in (at, "/".join(x for x in (a, r) if x), i, k, d)] for at, a, r, i, k, d in rows],

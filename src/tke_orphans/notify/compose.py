@@ -1,41 +1,27 @@
 """From a Notice to message parts that fit: pure text work, no I/O.
 
-A message is a header, one block per instance, then unverified instances and scan errors, the ids of the part's
-instances (to copy) and a link. When the platform's byte limit is reached the message is split into parts
-numbered "(1/3)", each complete in itself: no block is cut in half, nothing is dropped silently.
+A message is a header, one block per instance, then the leftovers of deleted clusters (disks, CLBs, EIPs; the
+users' reused CLBs apart), unverified instances and scan errors, the ids of the part's instances (to copy), a link,
+and the cleanup commands for what the part holds. When the platform's byte limit is reached the message is split
+into parts numbered "(1/3)", each complete in itself: no block is cut in half, nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from ..costs import money, totals, wasted
-from ..model import Leftover, Orphan, Unverified
-from ..sanitize import visible
+from ..model import Orphan, Unverified
 from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, zone
+from .leftover_text import cleanup_commands, leftover_blocks, leftover_header, leftovers_of
+from .markup import Block, Style
+from .markup import clean as _clean
 from .model import Notice, Resolved
 
-
-@dataclass(frozen=True)
-class Style:
-    """How one platform's markdown spells things."""
-
-    line: str = "\n"
-    block: str = "\n\n"
-    heading: Callable[[str], str] = lambda s: f"## {s}"
-    bold: Callable[[str], str] = lambda s: f"**{s}**"
-    code: Callable[[str], str] = lambda s: f"`{s}`"
-    quiet: Callable[[str], str] = lambda s: s
-    link: Callable[[str, str], str] = lambda text, url: f"[{text}]({url})"
-
-
-@dataclass
-class Block:
-    lines: list[str]
-    instance_id: str | None = None
+__all__ = ["Block", "Part", "Style", "blocks_of", "compose"]
 
 
 @dataclass
@@ -45,29 +31,24 @@ class Part:
     instance_ids: list[str] = field(default_factory=list)
 
 
-_NEUTRAL = str.maketrans({"`": "'", "\n": " ", "\r": " ", "<": "‹", ">": "›", "[": "［", "]": "］"})
-
-
-def _clean(s: str) -> str:
-    """Anything that comes from the cloud (names, tags, ids, error texts) is set by people: keep it from closing a
-    code span, breaking a line, or becoming markup: a tag value like `<at id=all></at>` (Feishu), `<@boss>` (WeCom)
-    or `[text](url)` must not mention anyone or link anywhere. `@` gets a zero-width space so that it is no mention.
-    Other control characters and bidi overrides are shown as escapes (`\\x1b`, `\\u202e`): they would act in a
-    terminal that shows the message, or reorder what the group reads."""
-    return visible(s.translate(_NEUTRAL)).replace("@", "@\u200b")
-
-
 def _title(notice: Notice, lang: Lang) -> str:
+    """What the message is about, counted: orphans, TKE's leftovers, the users' reused CLBs (each only if any)."""
     if notice.kind == "test":
         return t("title.test", lang)
-    if notice.kind == "resolved":
-        return t("title.resolved", lang, n=len(notice.resolved))
     if notice.kind == "cleanup":  # one kind a run: instances, or disks / load balancers / addresses
-        leftovers = any(a.kind != "cvm" for a in notice.actions)
-        return t("title.cleanup_leftovers" if leftovers else "title.cleanup", lang, n=len(notice.actions))
-    if not notice.orphans:
+        leftovers_run = any(a.kind != "cvm" for a in notice.actions)
+        return t("title.cleanup_leftovers" if leftovers_run else "title.cleanup", lang, n=len(notice.actions))
+    leftovers = leftovers_of(notice)
+    reused = sum(x.reused for x in leftovers)
+    counts = (
+        ("n.orphans", len(notice.resolved if notice.kind == "resolved" else notice.orphans)),
+        ("n.leftovers", len(leftovers) - reused),
+        ("n.reused", reused),
+    )
+    what = t("and", lang).join(t(key, lang, n=n) for key, n in counts if n)
+    if not what:
         return t("title.incomplete", lang)
-    return t(f"title.{notice.kind}", lang, n=len(notice.orphans))
+    return t(f"title.{notice.kind}", lang, what=what)
 
 
 def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]:
@@ -88,7 +69,7 @@ def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]
             f"{t('by_reason', lang)}: " + ", ".join(f"{REASONS[r][lang]} {n}" for r, n in sorted(reasons.items()))
         )
         lines += _cost_header(notice, lang)
-    return lines
+    return lines + leftover_header(notice, lang)
 
 
 def _cost_header(notice: Notice, lang: Lang) -> list[str]:
@@ -197,29 +178,6 @@ def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     return blocks
 
 
-def _leftover_blocks(items: tuple[Leftover, ...], style: Style, lang: Lang) -> list[Block]:
-    """Their own section: TKE's leftovers, then the users' CLBs a deleted cluster reused (never TKE's)."""
-    blocks: list[Block] = []
-    for reused, title in ((False, "leftovers"), (True, "leftovers.reused")):
-        group = [x for x in items if x.reused is reused]
-        if not group:
-            continue
-        blocks.append(Block([style.bold(f"{t(title, lang)} ({len(group)})")]))
-        for x in group:
-            where = x.region if x.account == "default" else f"{_clean(x.account)}/{x.region}"
-            line = t(
-                "leftover.line",
-                lang,
-                kind=x.kind.value,
-                id=style.code(_clean(x.resource_id)),
-                name=style.code(_clean(x.name) or "-"),
-                cluster=_clean(x.cluster_id),
-                state=_clean(x.state),
-            )
-            blocks.append(Block([f"{where} {line}"]))  # fmt: skip
-    return blocks
-
-
 def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     if notice.kind == "test":
         return []
@@ -240,7 +198,7 @@ def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
         out = [_orphan_block(o, n, notice, style, lang) for n, o in enumerate(notice.orphans, 1)]
         if notice.orphans:
             out.append(Block([style.quiet(t("what_to_do", lang))]))
-        out += _leftover_blocks(notice.leftovers, style, lang)
+    out += leftover_blocks(notice, style, lang)
     return out + _unverified_blocks(notice.unverified, style, lang) + _error_blocks(notice, style, lang)
 
 
@@ -254,9 +212,10 @@ def _render(
         sections.append(f"{t('ids', lang)}:{style.line}{style.code(' '.join(ids))}")
     if notice.status_url:
         sections.append(style.link(t("status_page", lang), notice.status_url))
-    if ids and notice.kind in ("new", "reminder"):
-        command = "tke-orphans cleanup " + " ".join(f"--only {i}" for i in ids)
-        sections.append(f"{t('act', lang)}:{style.line}{style.code(command)}")
+    commands = cleanup_commands(ids, blocks) if notice.kind in ("new", "reminder") else []
+    if commands:
+        act = t("act" if len(commands) == 1 else "act.many", lang)
+        sections.append(f"{act}:{style.line}" + style.line.join(style.code(c) for c in commands))
     if extra:
         sections.append(extra)
     return style.block.join(s for s in sections if s)
@@ -266,14 +225,14 @@ def _shrink(block: Block, fits: Callable[[Block], bool], lang: Lang) -> Block:
     """A single block too big for a whole message: cut its longest lines, and say so."""
     lines = list(block.lines)
     marker = t("truncated", lang)
-    while not fits(Block(lines, block.instance_id)):
+    while not fits(replace(block, lines=lines)):
         longest = max(range(len(lines)), key=lambda k: len(lines[k].encode()))
         keep = len(lines[longest]) // 2
         if keep < 20:
             lines = [*lines[:1], marker]
             break
         lines[longest] = lines[longest][:keep] + marker
-    return Block(lines, block.instance_id)
+    return replace(block, lines=lines)
 
 
 def compose(

@@ -52,7 +52,10 @@ class FeishuBot(ChatBot):
         return len(self.encode(body)) + SIGN_ROOM <= self.limit_bytes
 
     def payload(self, part: Part, notice: Notice, first: bool) -> dict[str, Any]:
-        template = TEMPLATES[notice.kind] if notice.orphans or notice.kind != "new" else "orange"
+        # A "new" notice with nothing of TKE's to remove only tells what could not be checked (or a user's reused
+        # CLB): orange, not the red of a finding.
+        found = notice.orphans or any(not x.reused for x in notice.leftovers)
+        template = TEMPLATES[notice.kind] if found or notice.kind != "new" else "orange"
         return {
             "msg_type": "interactive",
             "card": {

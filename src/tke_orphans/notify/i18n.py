@@ -9,12 +9,19 @@ from zoneinfo import ZoneInfo
 Lang = Literal["zh-CN", "en"]
 
 TEXT: dict[str, dict[Lang, str]] = {
-    "title.new": {"zh-CN": "🚨 发现 {n} 个孤儿 CVM 实例", "en": "🚨 {n} orphaned CVM instance(s) found"},
-    "title.reminder": {
-        "zh-CN": "⏰ 仍有 {n} 个孤儿 CVM 实例未处理",
-        "en": "⏰ {n} orphaned CVM instance(s) still there",
+    # A title counts what the message is about: "{what}" joins the counts below ("3 个孤儿 CVM 实例、2 个…").
+    "title.new": {"zh-CN": "🚨 发现 {what}", "en": "🚨 {what} found"},
+    "title.reminder": {"zh-CN": "⏰ 仍有 {what}未处理", "en": "⏰ {what} still there"},
+    "title.resolved": {"zh-CN": "✅ {what}已解决", "en": "✅ {what} resolved"},
+    "n.orphans": {"zh-CN": "{n} 个孤儿 CVM 实例", "en": "{n} orphaned CVM instance(s)"},
+    # Every title says "孤儿"/"orphan" (a reused CLB's: that it is none): DingTalk robots secured by a keyword
+    # refuse a message without it, and "孤儿" is the keyword a team picks for these alerts.
+    "n.leftovers": {"zh-CN": "{n} 个已删除集群遗留的孤儿资源", "en": "{n} orphaned resource(s) of deleted clusters"},
+    "n.reused": {
+        "zh-CN": "{n} 个被已删除集群复用的用户 CLB（非孤儿资源）",
+        "en": "{n} user CLB(s) a deleted cluster reused (not orphaned)",
     },
-    "title.resolved": {"zh-CN": "✅ {n} 个孤儿 CVM 实例已解决", "en": "✅ {n} orphaned CVM instance(s) resolved"},
+    "and": {"zh-CN": "、", "en": ", "},
     "title.incomplete": {"zh-CN": "⚠️ 孤儿 CVM 检查未完成", "en": "⚠️ Orphan CVM check incomplete"},
     "title.cleanup": {"zh-CN": "🧹 孤儿 CVM 清理：{n} 个实例", "en": "🧹 Orphan cleanup: {n} instance(s)"},
     "title.cleanup_leftovers": {
@@ -63,6 +70,10 @@ TEXT: dict[str, dict[Lang, str]] = {
         "zh-CN": "确认无用后，用这条命令处理（默认只演练，加 --yes 执行）",
         "en": "Once confirmed unused, act on them with (a dry run until you add --yes)",
     },
+    "act.many": {
+        "zh-CN": "确认无用后，用这些命令处理（默认只演练，加 --yes 执行）",
+        "en": "Once confirmed unused, act on them with these commands (a dry run until you add --yes)",
+    },
     "cleanup_at": {"zh-CN": "清理时间", "en": "Cleaned up at"},
     "cleanup_by": {"zh-CN": "执行者", "en": "By"},
     "spec": {"zh-CN": "配置", "en": "Spec"},
@@ -76,10 +87,26 @@ TEXT: dict[str, dict[Lang, str]] = {
         "zh-CN": "被已删除集群复用的用户自有 CLB（非 TKE 创建，勿清理）",
         "en": "Users' own CLBs a deleted cluster reused (not made by TKE, never to clean up)",
     },
-    "leftover.line": {
-        "zh-CN": "{kind} {id} {name}：集群 {cluster}，{state}",
-        "en": "{kind} {id} {name}: cluster {cluster}, {state}",
+    "leftover.what": {
+        "zh-CN": "{kind} · {where} · 集群 {cluster}（已删除）· {state}",
+        "en": "{kind} · {where} · cluster {cluster} (deleted) · {state}",
     },
+    "leftovers.count": {"zh-CN": "遗留资源", "en": "Left behind"},
+    "leftovers.count.reused": {"zh-CN": "被复用的用户 CLB", "en": "Reused user CLBs"},
+    "leftovers.cost": {"zh-CN": "遗留资源费用", "en": "Leftovers' cost"},
+    "cost.unpriced.leftovers": {"zh-CN": "{n} 个无法询价", "en": "{n} without a price"},
+    "age.left_for": {"zh-CN": "已遗留 {left}（首次发现起）", "en": "left over for {left} (since first seen)"},
+    "age.just_found": {"zh-CN": "刚发现", "en": "just found"},
+    "age.created_ago": {"zh-CN": "创建于 {created}前", "en": "created {created} ago"},
+    "leftovers.what_to_do": {
+        "zh-CN": "处理建议：确认无用后删除（云硬盘先确认数据不再需要，CLB 先确认已无流量）。",
+        "en": "What to do: delete them once confirmed unused (a disk once its data is no longer needed, a CLB once "
+        "no traffic reaches it).",
+    },
+    "resolved_leftover.gone": {"zh-CN": "已删除", "en": "deleted"},
+    "resolved_leftover.in_use": {"zh-CN": "已重新使用（{detail}）", "en": "in use again ({detail})"},
+    "resolved_leftover.not_leftover": {"zh-CN": "不再属于已删除集群", "en": "no longer a deleted cluster's"},
+    "resolved_leftover.after": {"zh-CN": "，遗留了 {left}", "en": ", left over for {left}"},
     "unverified": {"zh-CN": "未能核实（不算孤儿）", "en": "Unverified (not counted as orphans)"},
     "unverified.group": {
         "zh-CN": "{where}：{n} 个实例（{ids}{more}）：{why}",
@@ -115,6 +142,11 @@ EVIDENCE: dict[str, dict[Lang, str]] = {
     "owner_tag": {"zh-CN": "归属标签", "en": "owner tag"},
     "legacy_heuristic": {"zh-CN": "旧规则", "en": "legacy rule"},
     "history": {"zh-CN": "历史记录", "en": "history"},
+}
+KINDS: dict[str, dict[Lang, str]] = {
+    "cbs_disk": {"zh-CN": "云硬盘", "en": "CBS disk"},
+    "clb": {"zh-CN": "负载均衡 CLB", "en": "CLB"},
+    "eip": {"zh-CN": "弹性公网 IP", "en": "EIP"},
 }
 CHARGE: dict[str, dict[Lang, str]] = {
     "PREPAID": {"zh-CN": "包年包月", "en": "prepaid"},

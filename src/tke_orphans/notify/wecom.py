@@ -40,11 +40,11 @@ class WeComBot(ChatBot):
         m = self.spec.mentions
         if not (m.all or m.mobiles) or notice.kind not in ("new", "reminder"):
             return []
-        text = (
-            "请查看上面的孤儿 CVM 告警。"
-            if self.spec.language == "zh-CN"
-            else "Please see the orphaned CVM alert above."
-        )
+        zh = self.spec.language == "zh-CN"
+        if notice.orphans:
+            text = "请查看上面的孤儿 CVM 告警。" if zh else "Please see the orphaned CVM alert above."
+        else:
+            text = "请查看上面的已删除集群遗留资源告警。" if zh else "Please see the leftovers alert above."
         return [
             {
                 "msgtype": "text",

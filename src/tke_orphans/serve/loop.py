@@ -30,7 +30,7 @@ class Service:
 
     def __post_init__(self) -> None:
         self.stop = threading.Event()
-        self.metrics = Metrics()
+        self.metrics = Metrics(self.cfg.detection.leftovers)
         # Ready while a pass finished within two intervals (and a minute for the pass itself).
         self.health = Health(2 * self.interval.total_seconds() + 60)
         web = self.cfg.serve

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from ..job import JobResult
+from ..model import LeftoverKind
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, leftover_kinds: Iterable[LeftoverKind | str] = ()) -> None:
+        """`leftover_kinds`: those detection.leftovers turns on, whose listing is reported (checked or not)."""
+        self.leftover_kinds = tuple(LeftoverKind(k) for k in leftover_kinds)
         r = self.registry = CollectorRegistry()
         self.orphans = Gauge(
             "tke_orphans_orphans", "Orphaned CVM instances now.", ["account", "region", "reason"], registry=r
@@ -27,6 +32,39 @@ class Metrics:
         )
         self.unverified = Gauge(
             "tke_orphans_unverified", "Candidates that could not be checked.", ["account", "region"], registry=r
+        )
+        # Leftovers (disks, CLBs, EIPs of deleted clusters) as the orphans are: counts, ages, monthly cost. A region
+        # whose listing of a kind failed has no count for it (not a 0 that would read as "all clean"), and says so
+        # in tke_orphans_leftovers_checked.
+        self.leftovers = Gauge(
+            "tke_orphans_leftovers",
+            "Resources TKE made for clusters that no longer exist, now (a kind's listing that failed: absent).",
+            ["account", "region", "kind"],
+            registry=r,
+        )
+        self.reused_clbs = Gauge(
+            "tke_orphans_reused_clbs",
+            "Users' own CLBs a deleted cluster reused (never TKE's, never cleaned up).",
+            ["account", "region"],
+            registry=r,
+        )
+        self.leftover_age = Gauge(
+            "tke_orphans_leftover_age_seconds",
+            "How long each leftover has been one (since first seen).",
+            ["account", "region", "kind", "resource_id"],
+            registry=r,
+        )
+        self.leftover_cost = Gauge(
+            "tke_orphans_leftover_monthly_cost",
+            "What the leftovers cost a month at list price (priced ones only; reused CLBs never).",
+            ["account", "region", "kind", "currency"],
+            registry=r,
+        )
+        self.leftovers_checked = Gauge(
+            "tke_orphans_leftovers_checked",
+            "1 when the region's listing of that leftover kind succeeded (0: failed, so no count is shown).",
+            ["account", "region", "kind"],
+            registry=r,
         )
         self.region_up = Gauge(
             "tke_orphans_region_up", "1 when the region was scanned completely.", ["account", "region"], registry=r
@@ -64,6 +102,7 @@ class Metrics:
             self.last_success.set(finished_at)
         for gauge in (self.orphans, self.orphan_age, self.unverified, self.region_up, self.monthly_cost):
             gauge.clear()
+        self._observe_leftovers(job)
         for r in result.regions:
             self.region_up.labels(r.account, r.region).set(1 if r.status == "ok" else 0)
             self.unverified.labels(r.account, r.region).set(0)
@@ -81,6 +120,30 @@ class Metrics:
             self.notifications.labels(
                 d.platform, "ok" if d.ok else "gave_up" if d.code == "gave_up" else "failed"
             ).inc()
+
+    def _observe_leftovers(self, job: JobResult) -> None:
+        result = job.result
+        for gauge in (self.leftovers, self.reused_clbs, self.leftover_age, self.leftover_cost, self.leftovers_checked):
+            gauge.clear()
+        checked = {(s.account, s.region): s.leftover_kinds for s in result.snapshots}
+        for r in result.regions:
+            kinds = checked.get((r.account, r.region), frozenset())
+            for kind in self.leftover_kinds:
+                self.leftovers_checked.labels(r.account, r.region, kind.value).set(1 if kind in kinds else 0)
+                if kind in kinds:  # present at 0 where the listing found none
+                    self.leftovers.labels(r.account, r.region, kind.value).set(0)
+            if LeftoverKind.CLB in kinds:
+                self.reused_clbs.labels(r.account, r.region).set(0)
+        for x in result.leftovers:
+            if x.reused:
+                self.reused_clbs.labels(x.account, x.region).inc()
+                continue
+            self.leftovers.labels(x.account, x.region, x.kind.value).inc()
+            first = job.first_seen.get(x.resource_id, result.scanned_at)
+            age = (result.scanned_at - first).total_seconds()
+            self.leftover_age.labels(x.account, x.region, x.kind.value, x.resource_id).set(age)
+            if x.cost is not None and x.cost.monthly is not None:
+                self.leftover_cost.labels(x.account, x.region, x.kind.value, x.cost.currency).inc(x.cost.monthly)
 
     def failed(self, duration: float, finished_at: float) -> None:
         """A pass that raised (credentials, a bug): counted as an error, the last findings stay as they were."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
 from typing import Any, Literal
 
-from ..costs import money, top, totals
-from ..model import ScanResult
-from ..notify.i18n import CHARGE, EVIDENCE, REASONS, duration, when, zone
+from ..costs import leftover_totals, money, top, totals
+from ..model import Leftover, ScanResult
+from ..notify.i18n import CHARGE, EVIDENCE, KINDS, REASONS, duration, when, zone
 from ..records import parse_iso
 from ..sanitize import visible
 
@@ -41,6 +42,15 @@ WORDS: dict[str, dict[Lang, str]] = {
     "unpriced": {"zh-CN": "无法询价", "en": "Without a price"},
     "top_cost": {"zh-CN": "费用最高的 10 台", "en": "Top 10 by monthly cost"},
     "source": {"zh-CN": "来源", "en": "Source"},
+    "leftovers": {"zh-CN": "已删除集群遗留的资源", "en": "Left behind by deleted clusters"},
+    "reused": {
+        "zh-CN": "被已删除集群复用的用户自有 CLB（非 TKE 创建，勿清理）",
+        "en": "Users' own CLBs a deleted cluster reused (not made by TKE, never to clean up)",
+    },
+    "resource": {"zh-CN": "资源", "en": "Resource"},
+    "kind": {"zh-CN": "类型", "en": "Kind"},
+    "cluster": {"zh-CN": "集群（已删除）", "en": "Cluster (deleted)"},
+    "left_for": {"zh-CN": "遗留时长", "en": "Left over for"},
 }
 CSS = """
 body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
@@ -119,6 +129,41 @@ def _costs(last: ScanResult, first_seen: dict[str, datetime], lang: Lang) -> lis
     return out
 
 
+def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: Lang) -> list[str]:
+    """The open leftovers (from the state, with when each was first seen); the users' reused CLBs in a table apart,
+    without cost (not waste)."""
+    out: list[str] = []
+    for reused, key, table in ((False, "leftovers", "leftovers"), (True, "reused", "reused-clbs")):
+        group = sorted((p for p in items if p[0].reused is reused), key=lambda p: (p[0].kind, p[0].resource_id))
+        if not group:
+            continue
+        out.append(f"<h2>{_w(key, lang)} ({len(group)})</h2>")
+        first_seen = {x.resource_id: first for x, first in group}
+        total = None if reused else leftover_totals((x for x, _ in group), first_seen, now)
+        if total is not None:
+            cells = [f"{_w('monthly', lang)}: <b>{_text(money(total.monthly, total.currency))}</b>"]
+            cells.append(f"{_w('wasted', lang)}: {_text(money(total.wasted, total.currency))}")
+            if total.unpriced:
+                cells.append(f"{_w('unpriced', lang)}: {len(total.unpriced)}")
+            out.append("<p id='leftover-cost'>" + " · ".join(cells) + "</p>")
+        heads = ["resource", "kind", "where", "cluster", "status", "evidence", "left_for"]
+        heads += ["monthly"] if total is not None else []
+        out.append(f"<table id='{table}'><tr>" + "".join(f"<th>{_w(h, lang)}</th>" for h in heads) + "</tr>")
+        for x, first in group:
+            where = x.region if x.account == "default" else f"{x.account}/{x.region}"
+            cost = ""
+            if total is not None:
+                cost = f"<td>{_text(money(x.cost.monthly, x.cost.currency) if x.cost else '-')}</td>"
+            out.append(
+                f"<tr><td><code>{_text(x.resource_id)}</code><br>{_text(x.name)}</td>"
+                f"<td>{_text(KINDS[x.kind.value][lang])}</td><td>{_text(where)}</td><td>{_text(x.cluster_id)}</td>"
+                f"<td>{_text(x.state)}</td><td>{'<br>'.join(_text(e) for e in x.evidence)}</td>"
+                f"<td>{_text(duration(now - first, lang))}</td>{cost}</tr>"
+            )
+        out.append("</table>")
+    return out
+
+
 def render_page(
     orphans: list[dict[str, Any]],
     last: ScanResult | None,
@@ -126,8 +171,10 @@ def render_page(
     lang: Lang,
     now: datetime | None = None,
     timezone: str | None = None,
+    leftovers: Sequence[tuple[Leftover, datetime]] = (),
 ) -> str:
-    """`orphans`: the state's open orphan rows (record_json, first_seen); `scans`: recent scans, newest first.
+    """`orphans`: the state's open orphan rows (record_json, first_seen); `scans`: recent scans, newest first;
+    `leftovers`: the state's open leftovers, each with when it was first seen.
     Times are shown in `timezone` (webhook.timezone), else in the language's usual one, with their offset."""
     now = now or datetime.now(UTC)
     tz = zone(timezone, lang)
@@ -144,8 +191,11 @@ def render_page(
         f"<nav><a href='?lang={other}'>{_w('switch', lang)}</a></nav><h1>{_w('title', lang)}</h1>",
     ]
     updated = local(scans[0]["started_at"]) if scans else _w("never", lang)
+    made = sum(not x.reused for x, _ in leftovers)
+    left = f" · {_w('leftovers', lang)}: <b id='leftover-count'>{made}</b>" if leftovers else ""
     out.append(
-        f"<p><span class='count' id='orphan-count'>{len(orphans)}</span> · {_w('updated', lang)}: {_text(updated)}</p>"
+        f"<p><span class='count' id='orphan-count'>{len(orphans)}</span>{left} · {_w('updated', lang)}: "
+        f"{_text(updated)}</p>"
     )
     if last is not None:
         first_seen = {json.loads(r["record_json"])["instance_id"]: parse_iso(r["first_seen"]) for r in orphans}
@@ -174,6 +224,7 @@ def render_page(
                 f"<td>{_text(duration(now - first, lang))}</td><td>{_text(charge)}</td></tr>"
             )
         out.append("</table>")
+    out += _leftovers(leftovers, now, lang)
     if last is not None and last.unverified:
         out.append(f"<h2>{_w('unverified', lang)}</h2><table id='unverified'>")
         out.append(f"<tr><th>{_w('instance', lang)}</th><th>{_w('where', lang)}</th><th>{_w('why', lang)}</th></tr>")

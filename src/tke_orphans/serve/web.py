@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..config import ServeAuth
+from ..records import leftover_from_dict
 from ..state import StateDB
 from .auth import authorized, challenge, needs_auth
 from .metrics import Metrics
@@ -165,7 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
             lang_: Literal["zh-CN", "en"] = "en" if lang == "en" else "zh-CN"
             db = self.server.state
             rows, last, recent = db.orphans.open_rows(), db.scans.last(), db.scans.recent(50)
-            html = render_page(rows, last, recent, lang_, timezone=self.server.timezone)
+            leftovers = [(leftover_from_dict(dict(t.record)), t.first_seen) for t in db.leftovers.open()]
+            html = render_page(rows, last, recent, lang_, timezone=self.server.timezone, leftovers=leftovers)
             self._send(200, html.encode("utf-8"), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")

@@ -49,8 +49,11 @@ class Leftovers(Store):
                     (x.account, x.region, x.resource_id, x.kind.value, at, at, record),
                 )
                 if plan.first_seen.get(x.resource_id) == at_time:  # not one recorded before but never told
-                    events.write(conn, at, x.account, x.region, x.resource_id, "left_over",
-                                 f"{x.kind.value} of {x.cluster_id}")  # fmt: skip
+                    if x.reused:  # a user's CLB that a deleted cluster reused is no leftover of TKE's, here either
+                        kind, detail = "reused", f"a user's own CLB that {x.cluster_id} reused (not TKE's)"
+                    else:
+                        kind, detail = "left_over", f"{x.kind.value} of {x.cluster_id}"
+                    events.write(conn, at, x.account, x.region, x.resource_id, kind, detail)
             conn.executemany(
                 "UPDATE leftovers SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"
                 " AND resource_id = ?",
