@@ -56,7 +56,8 @@ def make_config(
         "tencentcloud": {"secret_id": cred["secret_id"], "secret_key": cred["secret_key"], "regions": "all",
                          "endpoint_url": emu_url, "retry": FAST, "request_timeout": 2},
         "webhook": {"enabled": True, "max_attempts": 2, "platforms": platforms, **webhook},
-        "detection": detection or {},
+        # These tests are about the orphans' lifecycle: leftovers (on by default) only where a test turns them on.
+        "detection": {"leftovers": []} if detection is None else detection,
     }  # fmt: skip
     return config_from_data(cfg, "test-config")
 
