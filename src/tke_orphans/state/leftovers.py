@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from ..model import Leftover
-from ..records import leftover_to_dict, parse_iso
+from ..records import leftover_to_dict
 from . import events
 from .lifecycle import Plan, Tracked
 from .store import Store, iso
@@ -17,17 +17,7 @@ from .store import Store, iso
 class Leftovers(Store):
     def open(self) -> list[Tracked]:
         rows = self.db.query("SELECT * FROM leftovers WHERE resolved_at IS NULL")
-        return [
-            Tracked(
-                r["account"],
-                r["region"],
-                r["resource_id"],
-                parse_iso(r["first_seen"]),
-                parse_iso(r["last_notified"]) if r["last_notified"] else None,
-                json.loads(r["record_json"]),
-            )
-            for r in rows
-        ]
+        return [Tracked.from_row(r, "resource_id") for r in rows]
 
     def first_seen(self) -> dict[tuple[str, str, str], datetime]:
         """When each open leftover was first seen, by (account, region, resource id): what cleanup's age rule needs."""

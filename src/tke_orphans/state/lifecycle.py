@@ -4,8 +4,11 @@ leftover, only a region whose cluster and resource listings of its kind succeede
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from ..model import (
     ExcludedWhy,
@@ -18,7 +21,15 @@ from ..model import (
     ResolvedLeftover,
     ScanResult,
 )
-from ..records import instance_from_dict, leftover_from_dict
+from ..records import instance_from_dict, leftover_from_dict, parse_iso
+
+T = TypeVar("T")
+
+
+class Row(Protocol):
+    """A database row read by column name (sqlite3.Row): the lifecycle stays free of the database itself."""
+
+    def __getitem__(self, key: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,14 @@ class Tracked:
     instance_id: str
     first_seen: datetime
     last_notified: datetime | None
-    record: dict[str, object]  # the orphan's record (records.py) when last seen
+    record: dict[str, object]  # the orphan's (or leftover's) record (records.py) when last seen
+
+    @classmethod
+    def from_row(cls, r: Row, id_column: str) -> Tracked:
+        """From an open row of the orphans or leftovers table (`id_column`: which id the table keys it by)."""
+        last = r["last_notified"]
+        return cls(r["account"], r["region"], r[id_column], parse_iso(r["first_seen"]),
+                   parse_iso(last) if last else None, json.loads(r["record_json"]))  # fmt: skip
 
 
 @dataclass
@@ -63,6 +81,37 @@ def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], 
     return resolved("ignored", why[1] if why is not None else "no longer carries TKE evidence")
 
 
+Key = tuple[str, str, str]  # account, region, instance or resource id
+
+
+def _seen(
+    items: Iterable[T],
+    key_of: Callable[[T], Key],
+    open_rows: Mapping[Key, Tracked],
+    first_seen: dict[str, datetime],
+    now: datetime,
+    remind_every: timedelta,
+) -> tuple[list[T], list[T], list[T], set[Key]]:
+    """What a scan found, against what is open: new, still there, due a reminder; and the keys it found."""
+    new: list[T] = []
+    still: list[T] = []
+    remind: list[T] = []
+    current: set[Key] = set()
+    for item in items:
+        key = key_of(item)
+        current.add(key)
+        row = open_rows.get(key)
+        first_seen[key[2]] = now if row is None else row.first_seen
+        if row is None or row.last_notified is None:
+            # Never told (recorded by a `scan --no-notify`, or while no bot was on): the team hears of it as new.
+            new.append(item)
+            continue
+        still.append(item)
+        if now - row.last_notified >= remind_every:
+            remind.append(item)
+    return new, still, remind, current
+
+
 def plan(
     result: ScanResult,
     tracked: list[Tracked],
@@ -76,19 +125,10 @@ def plan(
     snapshots = {(s.account, s.region): s for s in result.snapshots}
     excluded = {(e.account, e.region, e.instance_id): (e.why, e.detail) for e in result.excluded}
     unverified = {(u.account, u.region, u.instance.instance_id) for u in result.unverified}
-    current = set()
-    for o in result.orphans:
-        key = (o.account, o.region, o.instance.instance_id)
-        current.add(key)
-        row = open_rows.get(key)
-        out.first_seen[o.instance.instance_id] = now if row is None else row.first_seen
-        if row is None or row.last_notified is None:
-            # Never told (recorded by a `scan --no-notify`, or while no bot was on): the team hears of it as new.
-            out.new.append(o)
-            continue
-        out.still.append(o)
-        if now - row.last_notified >= remind_every:
-            out.remind.append(o)
+    out.new, out.still, out.remind, current = _seen(
+        result.orphans, lambda o: (o.account, o.region, o.instance.instance_id), open_rows, out.first_seen, now,
+        remind_every,
+    )  # fmt: skip
     for key, row in open_rows.items():
         if key in current or key in unverified:  # could not be checked: still open, not resolved
             continue
@@ -116,18 +156,9 @@ def _plan_leftovers(
 ) -> None:
     open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
     snapshots = {(s.account, s.region): s for s in result.snapshots}
-    current = set()
-    for x in result.leftovers:
-        key = (x.account, x.region, x.resource_id)
-        current.add(key)
-        row = open_rows.get(key)
-        out.first_seen[x.resource_id] = now if row is None else row.first_seen
-        if row is None or row.last_notified is None:
-            out.new_leftovers.append(x)
-            continue
-        out.still_leftovers.append(x)
-        if now - row.last_notified >= remind_every:
-            out.remind_leftovers.append(x)
+    out.new_leftovers, out.still_leftovers, out.remind_leftovers, current = _seen(
+        result.leftovers, lambda x: (x.account, x.region, x.resource_id), open_rows, out.first_seen, now, remind_every
+    )
     for key, row in open_rows.items():
         snap = snapshots.get((row.account, row.region))
         kind = LeftoverKind(str(row.record["kind"]))

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Orphan, ScanResult
-from ..records import candidate_to_dict, parse_iso
+from ..records import candidate_to_dict
 from . import events, nodes
 from .lifecycle import Plan, Tracked
 from .store import Store, iso
@@ -19,17 +19,7 @@ from .store import Store, iso
 class Orphans(Store):
     def open(self) -> list[Tracked]:
         rows = self.db.query("SELECT * FROM orphans WHERE resolved_at IS NULL")
-        return [
-            Tracked(
-                r["account"],
-                r["region"],
-                r["instance_id"],
-                parse_iso(r["first_seen"]),
-                parse_iso(r["last_notified"]) if r["last_notified"] else None,
-                json.loads(r["record_json"]),
-            )
-            for r in rows
-        ]
+        return [Tracked.from_row(r, "instance_id") for r in rows]
 
     def open_rows(self) -> list[dict[str, Any]]:
         rows = self.db.query(
