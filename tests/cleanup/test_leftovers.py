@@ -242,3 +242,19 @@ def test_a_kind_the_scan_does_not_look_for_is_bad_input(tmp_path: Path) -> None:
         with pytest.raises(CleanupError, match=r"--action readd is for --kind cvm only"):
             rig.cleanup(kind="cbs_disk", action="readd", cluster_id="cls-prodgz01")
         assert set(outcomes(rig.cleanup(kind="cbs_disk", action="mark"))) == {"disk-gzleft01"}
+
+
+def test_serve_marks_the_leftovers_too_once_old_enough(lrig: Rig) -> None:
+    """`serve --cleanup mark` marks each kind the scan looks for, with the same age rule: never a reused CLB."""
+    from tke_orphans.cleanup import serve_hook
+    from tke_orphans.serve import Service
+
+    service = Service(lrig.config, lrig.state, timedelta(minutes=10), ("127.0.0.1", 0),
+                      after_pass=serve_hook(lrig.config, lrig.state, "mark", None))  # fmt: skip
+    service.run_pass()
+    assert all(MARK_TAG not in tags_of(lrig, k, rid) for k, (rid, *_) in KINDS.items())  # too young yet
+    with lrig.state.transaction() as conn:
+        conn.execute("UPDATE leftovers SET first_seen = ?", ("2000-01-01T00:00:00Z",))
+    service.run_pass()
+    assert all(MARK_TAG in tags_of(lrig, k, rid) for k, (rid, *_) in KINDS.items())
+    assert MARK_TAG not in tags_of(lrig, "clb", "lb-gzreuse1")

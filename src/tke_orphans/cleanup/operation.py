@@ -14,7 +14,7 @@ from ..model import ActionLine, Notice
 from ..notify import Delivery, bot_specs
 from ..records import notice_to_dict
 from ..state import StateDB
-from .plan import Decision, Options
+from .plan import Decision, Kind, Options
 from .run import Report, actor, run_cleanup
 
 log = logging.getLogger(__name__)
@@ -58,21 +58,25 @@ def run_operation(
 
 
 def serve_hook(cfg: Config, state: StateDB, action: str, endpoint_url: str | None) -> Callable[[], None]:
-    """What `serve --cleanup mark` runs after each pass: the real run, with the config's age limits and cap."""
+    """What `serve --cleanup mark` runs after each pass: the real run, with the config's age limits and cap, for
+    the instances and then each kind of leftover the scan looks for (a mark is only a tag: each kind on its own)."""
     c = cfg.cleanup
-    opts = Options(action="mark", min_orphan_age=c.min_orphan_age, max=c.max, min_mark_age=c.min_mark_age,
-                   dry_run=False)  # fmt: skip
     if action != "mark":
         raise ValueError(f"serve runs cleanup --action mark only, not {action}")
+    kinds: list[Kind] = ["cvm", *(k.value for k in cfg.detection.policy().leftovers)]
 
     def after_pass() -> None:
-        with state.locked():
-            run = run_operation(cfg, state, opts, who=f"serve {actor()}", endpoint_url=endpoint_url)
-        counts: dict[str, int] = {}
-        for d in run.report.decisions:
-            counts[d.outcome] = counts.get(d.outcome, 0) + 1
-        if run.report.refused:
-            log.warning("cleanup (mark) refused: %s", run.report.refused)
-        log.info("cleanup (mark): %s", ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do")
+        for kind in kinds:
+            opts = Options(action="mark", min_orphan_age=c.min_orphan_age, max=c.max, min_mark_age=c.min_mark_age,
+                           dry_run=False, kind=kind)  # fmt: skip
+            with state.locked():
+                run = run_operation(cfg, state, opts, who=f"serve {actor()}", endpoint_url=endpoint_url)
+            counts: dict[str, int] = {}
+            for d in run.report.decisions:
+                counts[d.outcome] = counts.get(d.outcome, 0) + 1
+            if run.report.refused:
+                log.warning("cleanup (mark %s) refused: %s", kind, run.report.refused)
+            done = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do"
+            log.info("cleanup (mark %s): %s", kind, done)
 
     return after_pass
