@@ -77,6 +77,24 @@ def test_a_failed_listing_resolves_no_leftover(lrig: Rig, fault: dict[str, Any])
     assert not [e for e in lrig.state.events.read() if e["kind"].startswith("resolved")]
 
 
+@pytest.mark.parametrize(
+    ("table", "listing"),
+    [("disks", "DescribeDisks"), ("load_balancers", "DescribeLoadBalancers"), ("addresses", "DescribeAddresses")],
+)
+def test_a_short_answer_by_id_resolves_no_leftover(lrig: Rig, table: str, listing: str) -> None:
+    """A by-id answer missing its last item, TotalCount unchanged: that item is not "gone"."""
+    lrig.run()
+    items: dict[str, Any] = getattr(lrig.emulator.store.regions[GZ], table)
+    open_ids = {t.instance_id for t in lrig.state.leftovers.open()}
+    for rid in [r for r in items if r not in open_ids]:  # whatever the answer drops is then an open leftover
+        del items[rid]
+    lrig.emulator.faults = FaultPlan.from_data({"faults": [{"action": listing, "region": GZ, "effect": "short"}]})
+    failing = lrig.run(advance=timedelta(minutes=10))
+    assert all(not n.resolved_leftovers for n in failing.notices)
+    assert {t.instance_id for t in lrig.state.leftovers.open()} == open_ids
+    assert failing.result.status == "partial"
+
+
 def test_a_kind_turned_off_resolves_nothing_of_that_kind(demo_data: dict[str, Any], tmp_path: Path) -> None:
     with rig_for(demo_data, tmp_path, detection=ALL) as rig:
         rig.run()

@@ -87,6 +87,17 @@ _TO_RECORD: dict[LeftoverKind, Callable[[dict[str, Any]], CloudResource]] = {
 }
 
 
+def _answer(api: str, resp: dict[str, Any], key: str, asked: int) -> list[Any]:
+    """The answer's list, whole: a by-id answer that lists fewer than its TotalCount (a short or cut page) would
+    make a live cluster look deleted or a leftover look gone, so it fails the listing."""
+    items, total = resp.get(key), resp.get("TotalCount")
+    if not isinstance(items, list) or not isinstance(total, int) or isinstance(total, bool):
+        raise CloudError(api, "InvalidResponse", f"the answer has no {key} list or no TotalCount")
+    if len(items) != total or total > asked:
+        raise CloudError(api, "IncompleteListing", f"{len(items)} items listed, TotalCount says {total}")
+    return items
+
+
 def tagged_ids(session: Session, region: str, kinds: Collection[LeftoverKind]) -> dict[LeftoverKind, list[str]]:
     """The ids of this region's resources of these kinds that carry a cluster id tag, per kind."""
     api = "tag.GetResources"
@@ -124,9 +135,7 @@ def list_resources(session: Session, region: str, kinds: Collection[LeftoverKind
         api = f"{service}.{action}"
         for chunk in chunks(sorted(set(ids)), per_call):
             resp = session.call(service, action, region, {id_param: chunk, "Limit": 100})
-            items = resp.get(key)
-            if not isinstance(items, list):
-                raise CloudError(api, "InvalidResponse", f"the answer has no {key} list")
+            items = _answer(api, resp, key, len(chunk))
             found += [r for r in _convert(api, items, _TO_RECORD[kind]) if r.resource_id in chunk]
     return found
 
@@ -139,8 +148,6 @@ def other_live_clusters(session: Session, region: str, cluster_ids: Collection[s
         api = f"tke.{action}"
         for chunk in chunks(sorted(set(cluster_ids)), OTHER_PER_CALL):
             resp = session.call("tke", action, region, {"ClusterIds": chunk, "Limit": OTHER_PER_CALL})
-            items = resp.get("Clusters")
-            if not isinstance(items, list):
-                raise CloudError(api, "InvalidResponse", "the answer has no Clusters list")
+            items = _answer(api, resp, "Clusters", len(chunk))
             live |= {str(c.get("ClusterId")) for c in items if isinstance(c, dict)} & set(chunk)
     return frozenset(live)
