@@ -102,6 +102,12 @@ def recreate_cluster(rig: Rig) -> None:
     rs.cluster_by_id["cls-gone0001"] = rec
 
 
+def recreate_as_serverless(rig: Rig) -> None:
+    """The cluster id now names a live serverless cluster, which DescribeClusters does not list."""
+    other = rig.emulator.store.regions[GZ].other_clusters
+    other.append(other[0].model_copy(update={"ClusterId": "cls-gone0001"}))
+
+
 def attach_disk(rig: Rig) -> None:
     d = rig.emulator.store.regions[GZ].disks["disk-gzleft01"]
     d.update(DiskState="ATTACHED", Attached=True, InstanceId="ins-gzweb001", InstanceIdList=["ins-gzweb001"])
@@ -148,6 +154,8 @@ CHANGES: list[tuple[str, Callable[[Rig], None], str]] = [
     ("cbs_disk", recreate_cluster, "cluster cls-gone0001 is in ap-guangzhou again"),
     ("clb", recreate_cluster, "cluster cls-gone0001 is in ap-guangzhou again"),
     ("eip", recreate_cluster, "cluster cls-gone0001 is in ap-guangzhou again"),
+    ("cbs_disk", recreate_as_serverless, "cluster cls-gone0001 is in ap-guangzhou again"),
+    ("clb", recreate_as_serverless, "cluster cls-gone0001 is in ap-guangzhou again"),
     ("cbs_disk", delete_disk, "no longer exists"),
     ("cbs_disk", unreturnable_disk, "a prepaid disk the cloud will not take back: expired (IsReturnable false)"),
     ("cbs_disk", fixed_disk, "not an elastic disk: it can only go with its instance"),
@@ -166,7 +174,9 @@ def test_what_changed_since_the_scan_stops_the_action(lrig: Rig, kind: str, chan
 
 
 @pytest.mark.parametrize(
-    ("kind", "listing"), [*((k, LISTING[k]) for k in KINDS), ("clb", "DescribeClusters")]
+    ("kind", "listing"),
+    [*((k, LISTING[k]) for k in KINDS), ("clb", "DescribeClusters"), ("cbs_disk", "DescribeEKSClusters"),
+     ("eip", "DescribeTKEEdgeClusters")],
 )  # fmt: skip
 def test_a_failed_fresh_listing_skips_the_region(lrig: Rig, kind: str, listing: str) -> None:
     rid, _, _, give_back = KINDS[kind]

@@ -12,9 +12,10 @@ from datetime import datetime
 from ..cloud import CloudError, RegionLister, Session, leftover_actions
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import failure_of
+from ..cloud.leftovers import other_live_clusters
 from ..config import Config
 from ..costs import money
-from ..model import LeftoverKind, ScanResult
+from ..model import CLUSTER_TAG, LeftoverKind, ScanResult
 from ..state import StateDB
 from .accounts import by_region
 from .leftover_plan import NOUN, LeftoverTarget, leftover_decision, select_leftovers, still_leftover
@@ -69,6 +70,9 @@ def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Op
         fresh = leftover_actions.describe(session, region, kind, [t.resource_id for t in group])
         with ThreadPoolExecutor(concurrency, thread_name_prefix="recheck") as pool:
             live = {c.cluster_id for c in RegionLister(session, region, concurrency).clusters(pool)}
+        # A serverless or edge cluster is not in DescribeClusters: the tagged ones are asked of their own listings.
+        tagged = {f.resource.tag(CLUSTER_TAG) or "" for f in fresh.values()} - live - {""}
+        live |= other_live_clusters(session, region, tagged)
     except Exception as exc:
         why = f"fresh check of {region} failed, nothing done there: {failure_of(exc, 'recheck').describe()}"
         return [leftover_decision(t.leftover, opts, "skipped", why) for t in group]
