@@ -112,6 +112,12 @@ def test_tag_resources_and_caller_identity(api: Api) -> None:
     for key in ("qcloud:x", "tencent-owned", "Project"):
         reserved = {"ResourceList": [good], "Tags": [{"TagKey": key, "TagValue": "v"}]}
         assert code_of(api, *tag, reserved, "") == "InvalidParameterValue.ReservedTagKey"
+    # A key of at most 127 characters and a value of at most 255, as the tag API documents.
+    for key, value, code in (("k" * 128, "v", "TagKeyLengthExceeded"), ("k", "v" * 256, "TagValueLengthExceeded")):
+        long = {"ResourceList": [good], "Tags": [{"TagKey": key, "TagValue": value}]}
+        assert code_of(api, *tag, long, "") == f"InvalidParameterValue.{code}"
+    edge = {"ResourceList": [good], "Tags": [{"TagKey": "k" * 127, "TagValue": "v" * 255}]}
+    assert api.call(*tag, edge)["FailedResources"] == []
 
 
 def test_add_existed_instances(api: Api) -> None:

@@ -35,6 +35,10 @@ def tag_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
     for t in tags:
         if not isinstance(t, dict) or not isinstance(t.get("TagKey"), str) or not isinstance(t.get("TagValue"), str):
             raise ApiError("InvalidParameter.Tag", "Each tag needs a string `TagKey` and `TagValue`.")
+        if len(t["TagKey"]) > 127:
+            raise ApiError("InvalidParameterValue.TagKeyLengthExceeded", "A tag key has at most 127 characters.")
+        if len(t["TagValue"]) > 255:
+            raise ApiError("InvalidParameterValue.TagValueLengthExceeded", "A tag value has at most 255 characters.")
         if not _TAG_KEY.match(t["TagKey"]):
             raise ApiError("InvalidParameterValue.TagKeyCharacterIllegal", f"Tag key `{t['TagKey']}` is not valid.")
         if t["TagKey"].lower().startswith(_RESERVED):
