@@ -29,7 +29,11 @@ RUN_PARAMS = {
     "EnhancedService", "ClientToken", "HostName", "TagSpecification", "InstanceMarketOptions", "HpcClusterId",
     "CpuTopology", "LaunchTemplate", "Metadata", "NetworkInterfaces",
 }  # fmt: skip
-MAX_DATA_DISKS = 21
+# The DataDisks docstring: 21 at most, of which at most 1 local (LOCAL_BASIC or LOCAL_SSD) and 20 cloud disks.
+MAX_DATA_DISKS, MAX_LOCAL_DATA_DISKS, MAX_CLOUD_DATA_DISKS = 21, 1, 20
+_CLOUD_DISKS = ("CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_SSD", "CLOUD_HSSD", "CLOUD_TSSD", "CLOUD_BSSD")
+SYSTEM_DISK_TYPES = ("LOCAL_BASIC", "LOCAL_SSD", *_CLOUD_DISKS)  # SystemDisk.DiskType's documented values
+DATA_DISK_TYPES = (*SYSTEM_DISK_TYPES, "LOCAL_NVME", "LOCAL_PRO")  # DataDisk.DiskType's
 
 
 def _obj(params: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -80,9 +84,16 @@ def _prepaid(price: float) -> dict[str, Any]:
     return {"OriginalPrice": _money(price), "DiscountPrice": _money(price), "Discount": 100.0}
 
 
+def _disk_type(d: dict[str, Any], allowed: tuple[str, ...], what: str) -> str:
+    kind = d.get("DiskType") or "CLOUD_BSSD"
+    if kind not in allowed:
+        raise ApiError("InvalidParameterValue", f"The {what}'s `DiskType` {kind!r} is not valid.")
+    return str(kind)
+
+
 def _disks(params: dict[str, Any]) -> list[tuple[str, int]]:
     system = _obj(params, "SystemDisk") or {}
-    out = [(str(system.get("DiskType") or "CLOUD_BSSD"), _int(system, "DiskSize", 50))]
+    out = [(_disk_type(system, SYSTEM_DISK_TYPES, "system disk"), _int(system, "DiskSize", 50))]
     data = params.get("DataDisks") or []
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         raise ApiError("InvalidParameter", "The value type of parameter `DataDisks` is not valid: expected objects.")
@@ -92,7 +103,13 @@ def _disks(params: dict[str, Any]) -> list[tuple[str, int]]:
         size = _int(d, "DiskSize", 0)
         if size % 10:
             raise ApiError("InvalidParameterValue", f"A data disk's size must be a multiple of 10 GiB, got {size}.")
-        out.append((str(d.get("DiskType") or "CLOUD_BSSD"), size))
+        out.append((_disk_type(d, DATA_DISK_TYPES, "data disk"), size))
+    cloud = sum(kind in _CLOUD_DISKS for kind, _ in out[1:])
+    local = sum(kind in ("LOCAL_BASIC", "LOCAL_SSD") for kind, _ in out[1:])
+    if cloud > MAX_CLOUD_DATA_DISKS or local > MAX_LOCAL_DATA_DISKS:
+        raise ApiError("InvalidParameterValue.LimitExceeded",
+                       f"At most {MAX_CLOUD_DATA_DISKS} cloud and {MAX_LOCAL_DATA_DISKS} local data disks, got "
+                       f"{cloud} and {local}.")  # fmt: skip
     return out
 
 
