@@ -108,6 +108,11 @@ def recreate_as_serverless(rig: Rig) -> None:
     other.append(other[0].model_copy(update={"ClusterId": "cls-gone0001"}))
 
 
+def ignore_tag(rig: Rig) -> None:
+    """The team keeps it with detection.ignore.tags' default, as it keeps a VM."""
+    rig.emulator.store.regions[GZ].disks["disk-gzleft01"]["Tags"].append({"Key": "tke-orphans:ignore", "Value": "true"})
+
+
 def attach_disk(rig: Rig) -> None:
     d = rig.emulator.store.regions[GZ].disks["disk-gzleft01"]
     d.update(DiskState="ATTACHED", Attached=True, InstanceId="ins-gzweb001", InstanceIdList=["ins-gzweb001"])
@@ -155,6 +160,7 @@ CHANGES: list[tuple[str, Callable[[Rig], None], str]] = [
     ("clb", recreate_cluster, "cluster cls-gone0001 is in ap-guangzhou again"),
     ("eip", recreate_cluster, "cluster cls-gone0001 is in ap-guangzhou again"),
     ("cbs_disk", recreate_as_serverless, "cluster cls-gone0001 is in ap-guangzhou again"),
+    ("cbs_disk", ignore_tag, "ignored: tag tke-orphans:ignore=true"),
     ("clb", recreate_as_serverless, "cluster cls-gone0001 is in ap-guangzhou again"),
     ("cbs_disk", delete_disk, "no longer exists"),
     ("cbs_disk", unreturnable_disk, "a prepaid disk the cloud will not take back: expired (IsReturnable false)"),

@@ -10,7 +10,7 @@ from ..cloud.actions import MARK_TAG
 from ..cloud.leftover_actions import Fresh
 from ..config import format_duration
 from ..detect_leftovers import MADE_BY_TKE
-from ..model import CLUSTER_TAG, Leftover, LeftoverKind, ScanResult
+from ..model import CLUSTER_TAG, CloudResource, Leftover, LeftoverKind, ScanResult
 from ..render.text import human_duration
 from .plan import Decision, Options, Outcome, mark_too_young
 
@@ -81,11 +81,27 @@ def _in_use(fresh: Fresh) -> str | None:
     return f"bound now (AddressStatus {r.state})"
 
 
-def still_leftover(t: LeftoverTarget, fresh: Fresh | None, live: set[str], opts: Options, now: datetime) -> str | None:
+IgnoreTags = tuple[tuple[str, str | None], ...]
+
+
+def ignored(r: CloudResource, ignore_tags: IgnoreTags) -> str | None:
+    """detection.ignore.tags (by default tke-orphans:ignore=true): how a team keeps a resource, as for VMs."""
+    for key, value in ignore_tags:
+        have = r.tag(key)
+        if have is not None and (value is None or have == value):
+            return f"ignored: tag {key}={have}"
+    return None
+
+
+def still_leftover(t: LeftoverTarget, fresh: Fresh | None, live: set[str], opts: Options, now: datetime,
+                   ignore_tags: IgnoreTags = ()) -> str | None:  # fmt: skip
     """Why `t` must be left alone now (from a fresh look by id and a fresh cluster listing), or None to go ahead."""
     if fresh is None:
         return "no longer exists"
     r, x = fresh.resource, t.leftover
+    why_ignored = ignored(r, ignore_tags)
+    if why_ignored:
+        return why_ignored
     cluster = r.tag(CLUSTER_TAG)
     if cluster != x.cluster_id:
         return f"its tag {CLUSTER_TAG} is now {cluster or 'gone'}, not {x.cluster_id}"

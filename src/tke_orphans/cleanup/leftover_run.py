@@ -18,7 +18,7 @@ from ..costs import money
 from ..model import CLUSTER_TAG, LeftoverKind, ScanResult
 from ..state import StateDB
 from .accounts import by_region
-from .leftover_plan import NOUN, LeftoverTarget, leftover_decision, select_leftovers, still_leftover
+from .leftover_plan import NOUN, IgnoreTags, LeftoverTarget, leftover_decision, select_leftovers, still_leftover
 from .plan import CleanupError, Decision, Options, over_max
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,13 @@ def leftover_cleanup(cfg: Config, state: StateDB, opts: Options, last: ScanResul
             why = f"account {g.account} is not in the config any more"
             decided([leftover_decision(t.leftover, opts, "skipped", why) for t in g.targets])
             continue
-        decided(_region(g.session, g.region, g.targets, opts, cfg.tencentcloud.concurrency, g.credentials.uin, at))
+        decided(_region(g.session, g.region, g.targets, opts, cfg.tencentcloud.concurrency, g.credentials.uin, at,
+                        cfg.detection.policy().ignore_tags))  # fmt: skip
     return ""
 
 
 def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Options, concurrency: int,
-            uin: str | None, at: datetime) -> list[Decision]:  # fmt: skip
+            uin: str | None, at: datetime, ignore_tags: IgnoreTags) -> list[Decision]:  # fmt: skip
     """One region: a fresh look at each resource and at the clusters, then the action (or what it would be)."""
     kind = LeftoverKind(opts.kind)
     try:
@@ -79,7 +80,7 @@ def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Op
     out: list[Decision] = []
     go: list[LeftoverTarget] = []
     for t in group:
-        reason = still_leftover(t, fresh.get(t.resource_id), live, opts, at)
+        reason = still_leftover(t, fresh.get(t.resource_id), live, opts, at, ignore_tags)
         if reason is not None:
             out.append(leftover_decision(t.leftover, opts, "skipped", reason))
         else:
