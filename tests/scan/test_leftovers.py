@@ -77,8 +77,10 @@ def test_vm_orphans_are_unchanged(demo: dict[str, Any]) -> None:
         {"action": "DescribeTKEEdgeClusters", "region": GZ, "effect": "http_500"},
         # A short answer (the last item missing, TotalCount unchanged): a live serverless cluster missing from it
         # would make its disk a leftover; a leftover missing from a by-id answer would look gone (resolved).
-        *({"action": a, "region": GZ, "effect": "short"} for a in ("DescribeDisks", "DescribeLoadBalancers",
-          "DescribeAddresses", "DescribeEKSClusters")),
+        *(
+            {"action": a, "region": GZ, "effect": "short"}
+            for a in ("DescribeDisks", "DescribeLoadBalancers", "DescribeAddresses", "DescribeEKSClusters")
+        ),
     ],
 )
 def test_a_failed_listing_makes_nothing_a_leftover_and_the_region_partial(

@@ -131,12 +131,19 @@ def list_resources(session: Session, region: str, kinds: Collection[LeftoverKind
     A resource the tag API names but its product no longer lists is gone: not reported. Raises CloudError."""
     found: list[CloudResource] = []
     for kind, ids in tagged_ids(session, region, kinds).items():
-        service, action, id_param, key, per_call = _BY_ID[kind]
-        api = f"{service}.{action}"
-        for chunk in chunks(sorted(set(ids)), per_call):
-            resp = session.call(service, action, region, {id_param: chunk, "Limit": 100})
-            items = _answer(api, resp, key, len(chunk))
-            found += [r for r in _convert(api, items, _TO_RECORD[kind]) if r.resource_id in chunk]
+        found += by_id(session, region, kind, ids)
+    return found
+
+
+def by_id(session: Session, region: str, kind: LeftoverKind, ids: Collection[str]) -> list[CloudResource]:
+    """These resources of one kind as their product's own listing shows them now (a missing id is gone)."""
+    service, action, id_param, key, per_call = _BY_ID[kind]
+    api = f"{service}.{action}"
+    found: list[CloudResource] = []
+    for chunk in chunks(sorted(set(ids)), per_call):
+        resp = session.call(service, action, region, {id_param: chunk, "Limit": 100})
+        items = _answer(api, resp, key, len(chunk))
+        found += [r for r in _convert(api, items, _TO_RECORD[kind]) if r.resource_id in chunk]
     return found
 
 

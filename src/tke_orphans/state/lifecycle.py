@@ -139,11 +139,14 @@ def plan(
     return out
 
 
+GONE = "no longer listed with a cluster tag"  # what the tag API's listing says; job.py asks the product to confirm
+
+
 def _leftover_how(t: Tracked, snap: RegionSnapshot) -> ResolvedLeftover:
     x = leftover_from_dict(dict(t.record))
     r = snap.resources.get(t.instance_id)
     if r is None:
-        return ResolvedLeftover(x, "gone", "no longer listed with a cluster tag", t.first_seen)
+        return ResolvedLeftover(x, "gone", GONE, t.first_seen)
     if r.state == "TORECYCLE":  # a prepaid disk TerminateDisks returned: billing stopped, destroyed later
         return ResolvedLeftover(x, "gone", "in the recycle bin", t.first_seen)
     if r.attached:
