@@ -143,6 +143,16 @@ MUTATIONS = [
              "if kind in kinds:  # present at 0", "if True:  # present at 0", ("tests/serve/test_leftovers_shown.py",)),
     Mutation("the history never calls a reused CLB a leftover", "state/leftovers.py",
              "if x.reused:  # a user's CLB", "if False:  # a user's CLB", ("tests/state/test_leftovers_told.py",)),
+    # The review of issue 16: short answers, serverless clusters at cleanup, the ignore tag.
+    Mutation("a short by-id answer fails the leftover listing", "cloud/leftovers.py",
+             "if len(items) != total or total > asked:", "if False:",
+             ("tests/scan/test_leftovers.py", "tests/state/test_leftover_lifecycle.py")),
+    Mutation("a leftover the tag listing misses is looked up by id before it is gone", "job.py",
+             "        drop_still_listed(p, listed)\n", "", ("tests/state/test_leftover_lifecycle.py",)),
+    Mutation("leftover cleanup asks serverless and edge clusters too", "cleanup/leftover_run.py",
+             "live |= other_live_clusters(session, region, tagged)", "pass", ("tests/cleanup/test_leftovers.py",)),
+    Mutation("leftover cleanup honours the ignore tag", "cleanup/leftover_plan.py",
+             "    if why_ignored:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
 ]  # fmt: skip
 
 
