@@ -22,21 +22,25 @@ MAX_RESULTS = 200
 MAX_RESOURCE_LIST = 10
 
 
-def _resources(store: Store, uin: str) -> Iterator[tuple[str, list[dict[str, str]]]]:
-    """(six-segment name, tags as Key/Value) of every tagged resource, regions in the world's order."""
+Named = tuple[str, str, str, str]  # service, the region's part of the name, prefix, id
+
+
+def _resources(store: Store, uin: str) -> Iterator[tuple[Named, list[dict[str, str]]]]:
+    """(the parts of a six-segment name, tags as Key/Value) of every resource, regions in the world's order. Names
+    are made only for what a filter keeps: an XL world has 100,000 instances to pass over for each page."""
     for rname, rs in store.regions.items():
         head = f":{rname}:uin/{uin}:"
         for d in rs.instances:
-            yield f"qcs::cvm{head}instance/{d['InstanceId']}", d["Tags"]
+            yield ("cvm", head, "instance", d["InstanceId"]), d["Tags"]
         for d in rs.disks.values():
-            yield f"qcs::cvm{head}volume/{d['DiskId']}", d["Tags"]
+            yield ("cvm", head, "volume", d["DiskId"]), d["Tags"]
         for lb in rs.load_balancers.values():
             yield (
-                f"qcs::clb{head}clb/{lb['LoadBalancerId']}",
+                ("clb", head, "clb", lb["LoadBalancerId"]),
                 [{"Key": t["TagKey"], "Value": t["TagValue"]} for t in lb["Tags"]],
             )
         for a in rs.addresses.values():
-            yield f"qcs::cvm{head}eip/{a['AddressId']}", a["TagSet"]
+            yield ("cvm", head, "eip", a["AddressId"]), a["TagSet"]
 
 
 def _tag_filters(params: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
@@ -95,8 +99,12 @@ def get_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
     wanted = set(names) if names else None
     with ctx.store.lock:
         found = []
-        for name, tag_list in _resources(ctx.store, ctx.caller_uin or ""):
-            if not tag_list or (wanted is not None and name not in wanted):
+        first = groups[0][0] if groups else None  # a cheap look before the whole match
+        for (service, head, prefix, rid), tag_list in _resources(ctx.store, ctx.caller_uin or ""):
+            if not tag_list or (first is not None and all(t["Key"] != first for t in tag_list)):
+                continue
+            name = f"qcs::{service}{head}{prefix}/{rid}"
+            if wanted is not None and name not in wanted:
                 continue
             have: dict[str, str] = {t["Key"]: t["Value"] for t in tag_list}
             if all(k in have and (not vs or have[k] in vs) for k, vs in groups):
