@@ -69,21 +69,26 @@ def _tag_filters(params: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def _offset(token: str | None) -> int:
-    """The opaque token is the next offset, base64-encoded; anything else is refused as the cloud refuses it."""
+MAX_WALKS = 16  # listings remembered for their next pages
+
+
+def _offset(token: str | None) -> tuple[int, int | None]:
+    """The opaque token is the next offset and the walk it belongs to, base64-encoded; anything else is refused
+    as the cloud refuses it."""
     if not token:
-        return 0
+        return 0, None
     try:
         text = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         text = ""
-    if not text.startswith("o:") or not text[2:].isdigit():
+    parts = text[2:].split(":") if text.startswith("o:") else []
+    if not 1 <= len(parts) <= 2 or not all(p.isdigit() for p in parts):
         raise ApiError("InvalidParameter.PaginationTokenInvalid", "The `PaginationToken` is not valid.")
-    return int(text[2:])
+    return int(parts[0]), int(parts[1]) if len(parts) == 2 else None
 
 
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode("ascii")).decode("ascii")
+def _token(offset: int, walk: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}:{walk}".encode("ascii")).decode("ascii")
 
 
 def get_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
@@ -95,9 +100,15 @@ def get_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
     )
     groups = _tag_filters(params)
     limit = P.opt_int(params, "MaxResults", 50, lo=1, hi=MAX_RESULTS, over_code="InvalidParameter")
-    offset = _offset(P.opt_str(params, "PaginationToken"))
+    offset, walk = _offset(P.opt_str(params, "PaginationToken"))
     wanted = set(names) if names else None
+    walks = ctx.store.tag_walks
     with ctx.store.lock:
+        # A walk's later pages come from what its first page found, as a cursor does: the real service does not
+        # pass over every resource again for each page (an XL world holds 100,000 instances).
+        if wanted is None and walk in walks:
+            found = walks[walk]
+            return _page(found, offset, limit, walk)
         found = []
         first = groups[0][0] if groups else None  # a cheap look before the whole match
         for (service, head, prefix, rid), tag_list in _resources(ctx.store, ctx.caller_uin or ""):
@@ -109,8 +120,16 @@ def get_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
             have: dict[str, str] = {t["Key"]: t["Value"] for t in tag_list}
             if all(k in have and (not vs or have[k] in vs) for k, vs in groups):
                 found.append({"Resource": name, "Tags": [{"TagKey": k, "TagValue": v} for k, v in have.items()]})
-    if wanted is not None:
-        return {"PaginationToken": "", "ResourceTagMappingList": found}
-    page = found[offset : offset + limit]
+        if wanted is not None:
+            return {"PaginationToken": "", "ResourceTagMappingList": found}
+        walk = ctx.store.next_walk = ctx.store.next_walk + 1
+        walks[walk] = found
+        while len(walks) > MAX_WALKS:
+            del walks[next(iter(walks))]
+        return _page(found, offset, limit, walk)
+
+
+def _page(found: list[dict[str, Any]], offset: int, limit: int, walk: int) -> Answer:
     more = offset + limit < len(found)
-    return {"PaginationToken": _token(offset + limit) if more else "", "ResourceTagMappingList": page}
+    return {"PaginationToken": _token(offset + limit, walk) if more else "",
+            "ResourceTagMappingList": found[offset : offset + limit]}  # fmt: skip
