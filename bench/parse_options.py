@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-import requests
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
+from tencentcloud.common.http.request import ProxyConnection
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.common.sign import Sign
@@ -55,8 +55,8 @@ class Once(CommonClient):  # type: ignore[misc]
 
 class Lean:
     """The SDK's signer (`Sign.sign_tc3`) and credential object (`get_credential_info`, which refreshes temporary
-    ones), one plain keep-alive http.client connection (no proxies, no TLS setup: the floor of a lean path), one
-    orjson parse and the error check on it."""
+    ones), one orjson parse and the error check on it; sent over the SDK's own ProxyConnection (`via` "requests")
+    or one plain keep-alive http.client connection (no proxies, no TLS setup: the floor of a lean path)."""
 
     def __init__(self, url: str, cred: Any, service: str, version: str, region: str, via: str) -> None:
         self.host, self.cred, self.service, self.version, self.region = (
@@ -67,7 +67,7 @@ class Lean:
             region,
         )
         self.url = url.rstrip("/") + "/"
-        self.session = requests.Session() if via == "requests" else None
+        self.session = ProxyConnection(self.host, is_http=True) if via == "requests" else None
         self.conn = http.client.HTTPConnection(self.host, timeout=20) if via == "http.client" else None
 
     def call(self, action: str, params: dict[str, Any]) -> Any:
@@ -88,7 +88,7 @@ class Lean:
         if token:
             headers["X-TC-Token"] = token
         if self.session is not None:
-            content = self.session.post(self.url, data=body, headers=headers, timeout=20).content
+            content = self.session.request("POST", self.url, body, headers).content
         else:
             assert self.conn is not None
             self.conn.request("POST", "/", body=body, headers=headers)
@@ -99,7 +99,9 @@ class Lean:
         return response
 
 
-def options(client: CommonClient, once: Once, lean: Transport, leaner: Lean) -> dict[str, Callable[[], Any]]:
+def options(
+    client: CommonClient, once: Once, lean: Transport, leaner: Lean, pooled: Lean
+) -> dict[str, Callable[[], Any]]:
     return {
         "call() and no parse of ours (the floor: SDK signing, HTTP, its check)": lambda: (
             {"InstanceSet": [0] * 100} if client.call("DescribeInstances", PARAMS) else None
@@ -112,10 +114,13 @@ def options(client: CommonClient, once: Once, lean: Transport, leaner: Lean) -> 
         "subclass: the SDK's check parses once with orjson (private hook)": lambda: (
             once.call("DescribeInstances", PARAMS) and once.parsed["Response"]
         ),
-        "cloud/transport.py (chosen): SDK signer, credential and ProxyConnection, one orjson parse": lambda: lean.call(
-            "cvm", "2017-03-12", "DescribeInstances", REGION[0], PARAMS
+        "cloud/transport.py (chosen): SDK signer and credential, urllib3 pool, SDK proxies, one orjson parse": lambda: (
+            lean.call("cvm", "2017-03-12", "DescribeInstances", REGION[0], PARAMS)
         ),
         "SDK signer and credential, http.client keep-alive, one orjson parse (no proxies)": lambda: leaner.call(
+            "DescribeInstances", PARAMS
+        ),
+        "SDK signer and credential, the SDK's ProxyConnection (requests), one orjson parse": lambda: pooled.call(
             "DescribeInstances", PARAMS
         ),
     }
@@ -149,7 +154,8 @@ def main() -> int:
         REGION[:] = [region]
         lean = Transport(key, url=url, root_domain=None, timeout=20)
         leaner = Lean(url, key, "cvm", "2017-03-12", region, "http.client")
-        ways = options(client, once, lean, leaner)
+        pooled = Lean(url, key, "cvm", "2017-03-12", region, "requests")
+        ways = options(client, once, lean, leaner, pooled)
         per_call: dict[str, list[float]] = {name: [] for name in ways}
         for _ in range(args.rounds):
             for name, way in ways.items():

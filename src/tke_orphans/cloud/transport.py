@@ -3,25 +3,28 @@
 `CommonClient.call` parses every answer with the standard json to look for `Response.Error`, and we must parse it
 again to read it: two parses of up to 130 KB per page, and the SDK's request plumbing around them. Here the SDK
 still does what users rely on: its credential object gives the keys (`get_credential_info`, which refreshes
-temporary ones: CVM role, STS, OIDC), `Sign.sign_tc3` signs (TC3-HMAC-SHA256, as `AbstractClient` does for a JSON
-POST), and its `ProxyConnection` sends (a keep-alive requests session; `HTTPS_PROXY`/`HTTP_PROXY` and `NO_PROXY`
-as the SDK reads them; certifi's CA bundle); we parse the body once, with orjson, and check it for an error. The
-region breaker is not involved: calls go to the endpoint we chose. Measured in docs/benchmarks.md.
+temporary ones: CVM role, STS, OIDC) and `Sign.sign_tc3` signs (TC3-HMAC-SHA256, as `AbstractClient` does for a
+JSON POST). We send it over a keep-alive urllib3 pool (what requests, the SDK's client, runs on, without its
+per-request layers), with the proxies and CA bundle the SDK would use (`HTTPS_PROXY`, or `HTTP_PROXY` for an http
+endpoint, unless `NO_PROXY` names the host; certifi), parse the body once, with orjson, and check it for an error.
+The region breaker is not involved: calls go to the endpoint we chose. Measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 import uuid
 from typing import Any
 
+import certifi
 import orjson
 import tencentcloud
+import urllib3
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.http.request import ProxyConnection
 from tencentcloud.common.sign import Sign
 
 ROOT_DOMAIN = "tencentcloudapi.com"  # the SDK's default
@@ -39,6 +42,16 @@ def parse(body: bytes) -> Any:
         return json.loads(body)
 
 
+def proxy_for(host: str, https: bool) -> str | None:
+    """The proxy the SDK's ProxyConnection would take for this host: HTTPS_PROXY (HTTP_PROXY for an http endpoint),
+    either case, unless NO_PROXY (or no_proxy) names the host."""
+    no_proxy = os.environ.get("NO_PROXY") or os.environ.get("no_proxy")
+    if no_proxy and host in no_proxy:
+        return None
+    name = "https_proxy" if https else "http_proxy"
+    return os.environ.get(name) or os.environ.get(name.upper()) or None
+
+
 class Transport:
     """Thread-safe: each thread keeps its own connection per host (keep-alive), as each had its own SDK clients."""
 
@@ -53,12 +66,14 @@ class Transport:
         self._root = root_domain or ROOT_DOMAIN
         self._local = threading.local()
 
-    def _connection(self, host: str, scheme: str) -> ProxyConnection:
-        conns: dict[str, ProxyConnection] = self._local.__dict__.setdefault("conns", {})
-        conn = conns.get(host)
-        if conn is None:
-            conn = conns[host] = ProxyConnection(host, timeout=self._timeout, is_http=scheme == "http")
-        return conn
+    def _pool(self, host: str, scheme: str) -> urllib3.PoolManager:
+        pools: dict[str, urllib3.PoolManager] = self._local.__dict__.setdefault("pools", {})
+        pool = pools.get(host)
+        if pool is None:
+            proxy = proxy_for(host, scheme == "https")
+            kw: dict[str, Any] = {"maxsize": 1, "ca_certs": certifi.where()}
+            pool = pools[host] = urllib3.ProxyManager(proxy, **kw) if proxy else urllib3.PoolManager(**kw)
+        return pool
 
     def call(self, service: str, version: str, action: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
         """The `Response` object of one call; raises TencentCloudSDKException as the SDK would (the cloud's error,
@@ -82,7 +97,6 @@ class Transport:
             "X-TC-Timestamp": str(timestamp),
             "X-TC-RequestClient": REQUEST_CLIENT,
             "X-TC-TraceId": str(uuid.uuid4()),
-            "Connection": "Keep-Alive",
             "Authorization": f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, "
             f"Signature={Sign.sign_tc3(secret_key, date, service, signed)}",
         }
@@ -91,11 +105,13 @@ class Transport:
         if token:
             headers["X-TC-Token"] = token
         try:
-            resp = self._connection(host, scheme).request("POST", f"{scheme}://{host}/", body, headers)
-            content = resp.content
+            # No retries and no redirects here: the session retries, and only what it may.
+            resp = self._pool(host, scheme).request("POST", f"{scheme}://{host}/", body=body, headers=headers,
+                                                    timeout=self._timeout, retries=False)  # fmt: skip
+            content = resp.data
         except Exception as exc:  # as the SDK's ApiRequest.send_request: any failure to send or read
             raise TencentCloudSDKException("ClientNetworkError", str(exc)) from None
-        if resp.status_code != 200:
+        if resp.status != 200:
             raise TencentCloudSDKException("ServerNetworkError", content)
         response = parse(content)["Response"]
         if not isinstance(response, dict):
