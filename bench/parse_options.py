@@ -10,11 +10,14 @@ machine whose speed drifts (shared cores) affects them alike; the median of the 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import http.client
 import json
 import resource
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,15 +26,20 @@ from urllib.parse import urlsplit
 import orjson
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
+from tencentcloud.common.http.request import ProxyConnection
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.common.sign import Sign
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import CLI, world_file
 from worlds import WORLDS
 
+from tke_orphans.cloud.transport import Transport
+
 PARAMS = {"Offset": 0, "Limit": 100}
+REGION: list[str] = []
 
 
 class Once(CommonClient):  # type: ignore[misc]
@@ -45,7 +53,55 @@ class Once(CommonClient):  # type: ignore[misc]
             super()._check_error(resp)
 
 
-def options(client: CommonClient, once: Once) -> dict[str, Callable[[], Any]]:
+class Lean:
+    """The SDK's signer (`Sign.sign_tc3`) and credential object (`get_credential_info`, which refreshes temporary
+    ones), one orjson parse and the error check on it; sent over the SDK's own ProxyConnection (`via` "requests")
+    or one plain keep-alive http.client connection (no proxies, no TLS setup: the floor of a lean path)."""
+
+    def __init__(self, url: str, cred: Any, service: str, version: str, region: str, via: str) -> None:
+        self.host, self.cred, self.service, self.version, self.region = (
+            urlsplit(url).netloc,
+            cred,
+            service,
+            version,
+            region,
+        )
+        self.url = url.rstrip("/") + "/"
+        self.session = ProxyConnection(self.host, is_http=True) if via == "requests" else None
+        self.conn = http.client.HTTPConnection(self.host, timeout=20) if via == "http.client" else None
+
+    def call(self, action: str, params: dict[str, Any]) -> Any:
+        body = json.dumps(params).encode()
+        timestamp = int(time.time())
+        date = time.strftime("%Y-%m-%d", time.gmtime(timestamp))
+        secret_id, secret_key, token = self.cred.get_credential_info()
+        ctype = "application/json"
+        canonical = (f"POST\n/\n\ncontent-type:{ctype}\nhost:{self.host}\n\ncontent-type;host\n"
+                     f"{hashlib.sha256(body).hexdigest()}")  # fmt: skip
+        scope = f"{date}/{self.service}/tc3_request"
+        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        signature = Sign.sign_tc3(secret_key, date, self.service, to_sign)
+        headers = {"Content-Type": ctype, "Host": self.host, "X-TC-Action": action, "X-TC-Timestamp": str(timestamp),
+                   "X-TC-Version": self.version, "X-TC-Region": self.region,
+                   "Authorization": f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, "
+                                    f"SignedHeaders=content-type;host, Signature={signature}"}  # fmt: skip
+        if token:
+            headers["X-TC-Token"] = token
+        if self.session is not None:
+            content = self.session.request("POST", self.url, body, headers).content
+        else:
+            assert self.conn is not None
+            self.conn.request("POST", "/", body=body, headers=headers)
+            content = self.conn.getresponse().read()
+        response = orjson.loads(content)["Response"]
+        if "Error" in response:
+            raise RuntimeError(response["Error"]["Code"])
+        return response
+
+
+def options(
+    client: CommonClient, once: Once, lean: Transport, leaner: Lean, pooled: Lean
+) -> dict[str, Callable[[], Any]]:
     return {
         "call() and no parse of ours (the floor: SDK signing, HTTP, its check)": lambda: (
             {"InstanceSet": [0] * 100} if client.call("DescribeInstances", PARAMS) else None
@@ -57,6 +113,15 @@ def options(client: CommonClient, once: Once) -> dict[str, Callable[[], Any]]:
         "call() + orjson.loads": lambda: orjson.loads(client.call("DescribeInstances", PARAMS))["Response"],
         "subclass: the SDK's check parses once with orjson (private hook)": lambda: (
             once.call("DescribeInstances", PARAMS) and once.parsed["Response"]
+        ),
+        "cloud/transport.py (chosen): SDK signer and credential, urllib3 pool, SDK proxies, one orjson parse": lambda: (
+            lean.call("cvm", "2017-03-12", "DescribeInstances", REGION[0], PARAMS)
+        ),
+        "SDK signer and credential, http.client keep-alive, one orjson parse (no proxies)": lambda: leaner.call(
+            "DescribeInstances", PARAMS
+        ),
+        "SDK signer and credential, the SDK's ProxyConnection (requests), one orjson parse": lambda: pooled.call(
+            "DescribeInstances", PARAMS
         ),
     }
 
@@ -86,7 +151,11 @@ def main() -> int:
         client = CommonClient("cvm", "2017-03-12", key, region, profile)
         once = Once("cvm", "2017-03-12", key, region, profile)
         size = len(client.call("DescribeInstances", PARAMS))
-        ways = options(client, once)
+        REGION[:] = [region]
+        lean = Transport(key, url=url, root_domain=None, timeout=20)
+        leaner = Lean(url, key, "cvm", "2017-03-12", region, "http.client")
+        pooled = Lean(url, key, "cvm", "2017-03-12", region, "requests")
+        ways = options(client, once, lean, leaner, pooled)
         per_call: dict[str, list[float]] = {name: [] for name in ways}
         for _ in range(args.rounds):
             for name, way in ways.items():

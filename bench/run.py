@@ -29,19 +29,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline import original_scan
-from worlds import ORG, ORG_ACCOUNTS, WORLDS, WorldSpec, lower_bound, minimum_calls
+from worlds import ORG, ORG_ACCOUNTS, WORLDS, WorldSpec, leftover_calls, lower_bound, minimum_calls
 
 from tke_orphans_testkit.emulator.generate import generate_world, write_world
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / ".cache"
 CLI = [sys.executable, "-m", "tke_orphans"]
+LEFTOVER_KINDS = ["cbs_disk", "clb", "eip"]
 
 
 def world_file(spec: WorldSpec) -> tuple[Path, dict[str, Any]]:
     CACHE.mkdir(parents=True, exist_ok=True)
-    # -p: worlds with a price table (older cached files have none)
-    path = CACHE / f"{spec.regions}r-{spec.instances}i-{spec.clusters}c-s{spec.seed}-p.json"
+    # -p: worlds with a price table, -r: with disks, load balancers and addresses (older cached files have none)
+    path = CACHE / f"{spec.regions}r-{spec.instances}i-{spec.clusters}c-s{spec.seed}-p-r.json"
     if path.exists():
         return path, json.loads(path.read_text(encoding="utf-8"))
     data = generate_world(regions=spec.regions, instances=spec.instances, clusters=spec.clusters, seed=spec.seed)
@@ -82,8 +83,8 @@ def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True)
                                      # (--org), and their CPU is not this process's to measure.
                                      "workers": 1},
                     "pricing": {"enabled": pricing},
-                    # The VM scan as measured so far; the leftovers' extra calls are not in the lower bound yet.
-                    "detection": {"leftovers": []}}),
+                    # Every kind of leftover: their calls are in the minimum, the bound and the ideal client.
+                    "detection": {"leftovers": LEFTOVER_KINDS}}),
         encoding="utf-8",
     )  # fmt: skip
     out = tmp / f"result-{name}.json"
@@ -117,12 +118,24 @@ def run_ideal(url: str, data: dict[str, Any], tmp: Path) -> dict[str, Any]:
     answer = tmp / "ideal.json"
     started = time.monotonic()
     with answer.open("w") as fh:
-        cmd = [sys.executable, str(ROOT / "bench" / "ideal.py"), url, cred["secret_id"], cred["secret_key"], str(todo)]
+        cmd = [sys.executable, str(ROOT / "bench" / "ideal.py"), url, cred["secret_id"], cred["secret_key"], str(todo),
+               "--leftovers"]  # fmt: skip
         usage = measured(cmd, tmp, stdout=fh)
     wall = time.monotonic() - started
     if usage["exit"] != 0:
         raise RuntimeError("the ideal client failed")
     return {**usage, "wall_s": wall, **json.loads(answer.read_text(encoding="utf-8"))}
+
+
+def leftovers_right(result: dict[str, Any], data: dict[str, Any]) -> bool:
+    """TKE's leftovers and the reused CLBs, each exactly the answer key's."""
+    key = data["answer_key"]
+    made = {(x["region"], x["kind"], x["resource_id"], x["cluster_id"]) for x in key.get("leftovers", [])}
+    reused = {(x["region"], x["resource_id"]) for x in key.get("reused", [])}
+    listed = result.get("leftovers", [])
+    return made == {
+        (x["region"], x["kind"], x["resource_id"], x["cluster_id"]) for x in listed if not x["reused"]
+    } and (reused == {(x["region"], x["resource_id"]) for x in listed if x["reused"]})
 
 
 def compare(found: set[tuple[str, str]], data: dict[str, Any]) -> dict[str, int]:
@@ -139,6 +152,8 @@ def _lowest_shares(regions: list[dict[str, Any]]) -> dict[str, float]:
 
 
 PRICE_ACTIONS = ("InquiryPriceRunInstances", "InquiryPriceRenewInstances", "DescribeZoneInstanceConfigInfos")
+# The leftovers' prices: not in the listing's calls, nor in the VMs' pricing minimum (counted apart).
+LEFTOVER_PRICE_ACTIONS = ("InquiryPriceCreateDisks", "InquiryPriceCreateLoadBalancer", "InquiryPriceAllocateAddresses")
 
 
 def price_minimum(data: dict[str, Any]) -> int:
@@ -173,6 +188,7 @@ def _pricing(
     cost = priced["result"]["summary"].get("cost") or {}
     return {
         "price_calls": sum(per_region.values()),
+        "leftover_price_calls": sum(a["calls"] for a in after["actions"] if a["action"] in LEFTOVER_PRICE_ACTIONS),
         "price_calls_minimum": price_minimum(data),
         "pricing_bound_s": round(max(per_region.values(), default=0) / 10, 2),
         "wall_s_without_pricing": round(unpriced["wall_s"], 2),
@@ -233,7 +249,8 @@ def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True, ideal: bo
                 "throttle": spec.throttle,
             }
             calls: dict[str, int] = {}
-            listing = sum(a["calls"] for a in after["actions"] if a["action"] not in PRICE_ACTIONS)
+            listing = sum(a["calls"] for a in after["actions"]
+                          if a["action"] not in PRICE_ACTIONS + LEFTOVER_PRICE_ACTIONS)  # fmt: skip
             for a in after["actions"]:
                 key = f"{a['service']}.{a['action']}"
                 calls[key] = calls.get(key, 0) + a["calls"]
@@ -242,9 +259,16 @@ def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True, ideal: bo
                 for (s, a), n in per_region.items():
                     minimum[f"{s}.{a}"] = minimum.get(f"{s}.{a}", 0) + n
             minimum["region.DescribeRegions"] = 1
+            tag_pages, by_id = leftover_calls(data)
+            leftover_minimum = {"tag.GetResources": tag_pages}
+            for per_region in by_id.values():
+                for (s, a), n in per_region.items():
+                    leftover_minimum[f"{s}.{a}"] = leftover_minimum.get(f"{s}.{a}", 0) + n
+            for k, n in leftover_minimum.items():
+                minimum[k] = minimum.get(k, 0) + n
             real_throttled = after["totals"]["throttled"] - after["totals"]["faults"]
             found = {(o["region"], o["instance_id"]) for o in scan["result"]["orphans"]}
-            bound = lower_bound(data, spec.latency_ms / 1000)
+            bound = lower_bound(data, spec.latency_ms / 1000, leftovers=True)
             row |= {
                 "exit": scan["exit"],
                 "status": scan["result"]["status"],
@@ -264,7 +288,12 @@ def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True, ideal: bo
                 "throttled_share": round(real_throttled / max(1, after["totals"]["calls"]), 4),
                 # How far the adaptive pacer slowed each API down (lowest share of its rate, over all regions).
                 "rate_adapted": _lowest_shares(scan["result"]["regions"]),
-                "correct": found == {(o["region"], o["instance_id"]) for o in data["answer_key"]["orphans"]},
+                # The leftovers' calls: the account's tag pages, then each region's by id (in `calls` too).
+                "leftover_calls": sum(calls.get(k, 0) for k in leftover_minimum),
+                "leftover_calls_minimum": sum(leftover_minimum.values()),
+                "leftovers": len(scan["result"].get("leftovers", [])),
+                "correct": found == {(o["region"], o["instance_id"]) for o in data["answer_key"]["orphans"]}
+                and leftovers_right(scan["result"], data),
                 **compare(found, data),
             }
             if ideal or pricing:
@@ -294,7 +323,7 @@ def bench_world(spec: WorldSpec, baseline: bool, pricing: bool = True, ideal: bo
 
 
 def bench_org(workers: list[int], spec: WorldSpec = ORG, accounts: int = ORG_ACCOUNTS) -> dict[str, Any]:
-    """The organization-sized estate, scanned by `bench/org.py` with each number of worker processes, one after
+    """The organization-sized estate, scanned by `bench/organization.py` with each number of worker processes, one after
     another against one emulator: wall, the CPU of the parent and of the workers, the state's share of each pass."""
     path, data = world_file(spec)
     regions = sorted(data["regions"])
@@ -314,7 +343,7 @@ def bench_org(workers: list[int], spec: WorldSpec = ORG, accounts: int = ORG_ACC
             for n in workers:
                 stats(url, reset=True)
                 out = tmp / f"org-{n}.json"
-                proc = subprocess.run([sys.executable, str(ROOT / "bench" / "org.py"), str(plan), str(n),
+                proc = subprocess.run([sys.executable, str(ROOT / "bench" / "organization.py"), str(plan), str(n),
                                        str(tmp / f"state-{n}.db"), str(out)], check=False)  # fmt: skip
                 after = stats(url)
                 run = json.loads(out.read_text(encoding="utf-8"))
@@ -403,6 +432,19 @@ def ratios(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def leftover_table(rows: list[dict[str, Any]]) -> str:
+    """What listing the leftovers (every kind) adds to each scan: its calls, beside the VM listing's."""
+    lines = ["| world | leftover calls: tag pages + by id (minimum) | all calls (minimum) | leftovers found | right |",
+             "|" + "---|" * 5]  # fmt: skip
+    for r in rows:
+        by = r["calls_by_action"]
+        tags = by.get("tag.GetResources", 0)
+        lines.append(f"| {r['world']} | {r['leftover_calls']:,}: {tags} + {r['leftover_calls'] - tags:,} "
+                     f"({r['leftover_calls_minimum']:,}) | {r['calls']:,} ({r['calls_minimum']:,}) | "
+                     f"{r['leftovers']:,} | {'yes' if r['correct'] else 'NO'} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", default="S,M", help="comma-separated names, or 'all': " + ", ".join(WORLDS))
@@ -428,6 +470,8 @@ def main() -> int:
     if any("ideal" in r for r in rows):
         print(ratios(rows) + "\n")
     print(table(rows))
+    if rows:
+        print("\n" + leftover_table(rows))
     priced = [r for r in rows if "price_calls" in r]
     if priced:
         print(

@@ -66,12 +66,61 @@ def minimum_calls(world: dict[str, Any]) -> dict[str, dict[tuple[str, str], int]
     return out
 
 
-def lower_bound(world: dict[str, Any], latency_s: float) -> float:
+CLUSTER_TAG = "tke-clusterId"
+TAG_PAGE = 200  # GetResources' MaxResults at most
+OTHER_PER_CALL = 20  # cluster ids a DescribeEKSClusters / DescribeTKEEdgeClusters call (cloud/leftovers.py)
+# Each kind's listing by id: (service, action, ids a call), as the scan makes them (cloud/leftovers.py).
+BY_ID = {"disks": ("cbs", "DescribeDisks", 100), "load_balancers": ("clb", "DescribeLoadBalancers", 20),
+         "addresses": ("vpc", "DescribeAddresses", 100)}  # fmt: skip
+
+
+def _cluster_tagged(items: list[dict[str, Any]], tags_key: str) -> int:
+    return sum(any(t.get("Key", t.get("TagKey")) == CLUSTER_TAG for t in d.get(tags_key) or ()) for d in items)
+
+
+def _cluster_ids(items: list[dict[str, Any]], tags_key: str) -> set[str]:
+    return {t.get("Value", t.get("TagValue")) or "" for d in items for t in d.get(tags_key) or ()
+            if t.get("Key", t.get("TagKey")) == CLUSTER_TAG} - {""}  # fmt: skip
+
+
+def leftover_calls(world: dict[str, Any]) -> tuple[int, dict[str, dict[tuple[str, str], int]]]:
+    """The leftovers' listing (every kind): the account's GetResources pages (every resource with a cluster id
+    tag, TKE's nodes included, in pages of 200), and per region each product's calls by id, then the serverless
+    and edge clusters asked about the cluster ids the tags name and DescribeClusters lacks (20 a call)."""
+    tagged = 0
+    per_region: dict[str, dict[tuple[str, str], int]] = {}
+    for name, region in world["regions"].items():
+        tagged += _cluster_tagged(region["instances"], "Tags")
+        calls = per_region.setdefault(name, {})
+        named: set[str] = set()
+        for key, (service, action, per_call) in BY_ID.items():
+            tags_key = "TagSet" if key == "addresses" else "Tags"
+            n = _cluster_tagged(region.get(key, []), tags_key)
+            tagged += n
+            calls[(service, action)] = math.ceil(n / per_call)
+            named |= _cluster_ids(region.get(key, []), tags_key)
+        unknown = named - {c["ClusterId"] for c in region.get("clusters", [])}
+        for action in ("DescribeEKSClusters", "DescribeTKEEdgeClusters"):
+            calls[("tke", action)] = math.ceil(len(unknown) / OTHER_PER_CALL)
+    return max(1, math.ceil(tagged / TAG_PAGE)), per_region
+
+
+def lower_bound(world: dict[str, Any], latency_s: float, leftovers: bool = False) -> float:
     """Seconds no scan can beat: regions run in parallel with separate budgets, and so do actions; each action
     needs (calls - burst) / rate seconds beyond the one-second burst the limit allows; and four calls must
-    follow one another (clusters -> nodes -> native nodes -> existed instances), plus listing the regions."""
+    follow one another (clusters -> nodes -> native nodes -> existed instances), plus listing the regions.
+    With `leftovers`, the account's tag pages must follow one another (each names the next), at 20/s, and then
+    each region's calls by id: a chain of its own, beside the regions'."""
     per_region = []
     for calls in minimum_calls(world).values():
         busiest = max(max(0, n - limit(s, a)) / limit(s, a) for (s, a), n in calls.items())
         per_region.append(busiest + 4 * latency_s)
-    return max(per_region) + latency_s
+    bound = max(per_region) + latency_s
+    if leftovers:
+        pages, by_id = leftover_calls(world)
+        rate = limit("tag", "GetResources")
+        tags = max(pages * latency_s, max(0, pages - rate) / rate)
+        confirm = max((max(0, n - limit(s, a)) / limit(s, a) + latency_s for calls in by_id.values()
+                       for (s, a), n in calls.items() if n), default=0.0)  # fmt: skip
+        bound = max(bound, tags + confirm)
+    return bound

@@ -8,9 +8,9 @@ never as TKE's. If the cluster listing or the resource listing failed, nothing o
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from .model import CLUSTER_TAG, CloudResource, Leftover, LeftoverKind, RegionInventory
+from .model import CLUSTER_TAG, CloudResource, Leftover, LeftoverKind
 
 # The tags by which TKE marks what it made, per kind: (key, the value it must have, or None for any).
 MADE_BY_TKE: dict[LeftoverKind, tuple[str, str | None]] = {
@@ -21,18 +21,24 @@ MADE_BY_TKE: dict[LeftoverKind, tuple[str, str | None]] = {
 ALL_KINDS = tuple(LeftoverKind)
 
 
-def _leftover(inv: RegionInventory, r: CloudResource, cluster_id: str, evidence: list[str], reused: bool) -> Leftover:
-    return Leftover(inv.account, inv.region, r.kind, r.resource_id, r.name, cluster_id, tuple(evidence), r.state,
+def _leftover(where: tuple[str, str], r: CloudResource, cluster_id: str, evidence: list[str], reused: bool) -> Leftover:
+    return Leftover(*where, r.kind, r.resource_id, r.name, cluster_id, tuple(evidence), r.state,
                     r.created, r.attached, reused, billing=r.billing)  # fmt: skip
 
 
-def decide_leftovers(inv: RegionInventory, kinds: Collection[LeftoverKind] = ALL_KINDS) -> list[Leftover]:
-    """Leftovers (and reused CLBs, `reused=True`) of one region, sorted by kind and id."""
-    if inv.clusters is None or inv.resources is None:
+def decide_leftovers(
+    where: tuple[str, str],
+    live: Collection[str] | None,
+    resources: Sequence[CloudResource] | None,
+    kinds: Collection[LeftoverKind] = ALL_KINDS,
+) -> list[Leftover]:
+    """Leftovers (and reused CLBs, `reused=True`) of one region (`where`: account, region), sorted by kind and id.
+    `live`: the ids of the region's clusters, serverless and edge ones included; None when a listing of them failed,
+    as `resources` when theirs did."""
+    if live is None or resources is None:
         return []  # unverified: a cluster that failed to list is not a deleted one
-    live = {c.cluster_id for c in inv.clusters} | inv.other_clusters
     out: list[Leftover] = []
-    for r in inv.resources:
+    for r in resources:
         cluster_id = r.tag(CLUSTER_TAG)
         if r.kind not in kinds or not cluster_id or cluster_id in live:
             continue
@@ -43,7 +49,7 @@ def decide_leftovers(inv: RegionInventory, kinds: Collection[LeftoverKind] = ALL
         if made:
             evidence.insert(0, f"tag {key}={flag}")
         if r.kind is LeftoverKind.CLB and not made:
-            out.append(_leftover(inv, r, cluster_id, evidence, reused=True))
+            out.append(_leftover(where, r, cluster_id, evidence, reused=True))
         elif made and not r.attached:
-            out.append(_leftover(inv, r, cluster_id, evidence, reused=False))
+            out.append(_leftover(where, r, cluster_id, evidence, reused=False))
     return sorted(out, key=lambda x: (x.kind.value, x.resource_id))

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from . import fanout
 from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
 from .cloud.errors import as_text, redact_known
 from .cloud.inventory import failure_of
-from .cloud.leftovers import LEFTOVER_APIS, list_resources, other_live_clusters
+from .cloud.leftovers import confirm, other_live_clusters, tagged_ids
 from .cloud.session import CallListener, Cancel
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
@@ -22,6 +24,7 @@ from .detect_leftovers import decide_leftovers
 from .model import (
     CLUSTER_TAG,
     ApiFailure,
+    CloudResource,
     Leftover,
     LeftoverKind,
     RegionInventory,
@@ -86,6 +89,17 @@ def make_session(
 History = Callable[[str, str], dict[str, tuple[str, datetime]]]
 
 
+@dataclass(frozen=True)
+class RegionScan:
+    """What one region's scan hands back, decided where it was listed (in its worker process, with workers): the
+    verdicts, counts and the state's snapshot travel to the parent, never the region's whole inventory."""
+
+    result: RegionResult
+    verdict: RegionVerdict
+    snapshot: RegionSnapshot
+    live_clusters: frozenset[str] | None  # None: the cluster listing failed, so nothing can be a leftover
+
+
 def scan_region(
     session: Session, region: str, policy: Policy, now: datetime, concurrency: int, history: History | None = None
 ) -> RegionInventory:
@@ -97,31 +111,34 @@ def scan_region(
         ids = to_confirm(inv, policy, now)
         if ids:
             lister.confirm(inv, ids)
-        if policy.leftovers and inv.clusters is not None:  # without the clusters nothing could be a leftover
-            try:
-                resources = list_resources(session, region, policy.leftovers)
-                unknown = {r.tag(CLUSTER_TAG) or "" for r in resources} - {c.cluster_id for c in inv.clusters} - {""}
-                inv.other_clusters = other_live_clusters(session, region, unknown)
-                inv.resources = resources
-            except Exception as exc:  # an odd answer too: this listing fails, the region's orphans stand
-                inv.errors.append(failure_of(exc, "tag.GetResources"))
         return inv
     except Exception as exc:  # a bug or an answer nobody foresaw: this region fails, the others go on
         log.exception("scanning %s/%s failed", session.account, region)
         return RegionInventory(session.account, region, errors=[_internal(exc)])
 
 
-def _vm_complete(inv: RegionInventory) -> bool:
-    """Whether the region's VMs and nodes were listed completely: what resolving an orphan needs. A failed
-    listing of disks, load balancers or addresses makes the region `partial`, but must not hold the VMs back."""
-    if inv.instances is None:
-        return False
-    return all(e.api in LEFTOVER_APIS for e in inv.errors)
+def settle(inv: RegionInventory, policy: Policy, now: datetime) -> RegionScan:
+    """A region's inventory, decided and summed up (rate_adapted is filled in once its session is done)."""
+    try:
+        verdict = decide(inv, policy, now)
+    except Exception as exc:  # a bug: this region fails, the others go on
+        log.exception("deciding %s/%s failed", inv.account, inv.region)
+        return settle(RegionInventory(inv.account, inv.region, errors=[_internal(exc)]), policy, now)
+    listed = frozenset(i.instance_id for i in inv.instances or ())
+    return RegionScan(
+        RegionResult(inv.account, inv.region, _region_status(inv), len(listed), len(inv.clusters or ()),
+                     inv.node_count, tuple(inv.errors)),
+        verdict,
+        # Resolving an orphan needs the region's VMs and nodes listed completely; the leftovers' listing is apart.
+        RegionSnapshot(inv.account, inv.region, inv.instances is not None and not inv.errors, listed, inv.members),
+        None if inv.clusters is None else frozenset(c.cluster_id for c in inv.clusters),
+    )  # fmt: skip
 
 
-def _leftovers_checked(inv: RegionInventory, policy: Policy) -> frozenset[LeftoverKind]:
-    """The kinds whose leftovers this region's listings settled: none if its clusters or resources failed to list."""
-    return frozenset(policy.leftovers) if inv.clusters is not None and inv.resources is not None else frozenset()
+def _scan_and_settle(
+    session: Session, region: str, policy: Policy, now: datetime, concurrency: int, history: History | None
+) -> RegionScan:
+    return settle(scan_region(session, region, policy, now, concurrency, history), policy, now)
 
 
 def _internal(exc: BaseException) -> ApiFailure:
@@ -129,15 +146,29 @@ def _internal(exc: BaseException) -> ApiFailure:
     return ApiFailure("scan", "InternalError", redact_known(as_text(repr(exc))))
 
 
-def _rate_adapted(sessions: Iterable[Session]) -> dict[tuple[str, str], tuple[tuple[str, float], ...]]:
+def _rate_adapted(sessions: Iterable[Session], scans: list[RegionScan]) -> list[RegionScan]:
+    """The scans, each with how far its session slowed down in its region (the lowest share of each API's rate)."""
     out: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for session in sessions:
         for (api, region), share in sorted(session.pacer.lowest().items()):
             out.setdefault((session.account, region), []).append((api, round(share, 4)))
-    return {k: tuple(v) for k, v in out.items()}
+    return [
+        replace(s, result=replace(s.result, rate_adapted=tuple(out.get((s.result.account, s.result.region), ()))))
+        for s in scans
+    ]
 
 
-Scanned = tuple[RegionInventory, tuple[tuple[str, float], ...]]  # a region's inventory, how far it slowed down
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Young collections every 100,000 allocations instead of 700, while a scan runs: it allocates millions of
+    short-lived dicts (each page's answer) while it keeps 100,000 records, which the default collector walks over
+    and over (10-20% of an L scan's CPU, docs/benchmarks.md). Garbage cycles are still collected; restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def default_workers() -> int:
@@ -148,10 +179,11 @@ def default_workers() -> int:
 
 def _in_threads(
     regions: Sequence[tuple[Session, str, History | None]], policy: Policy, now: datetime, concurrency: int
-) -> list[RegionInventory]:
+) -> list[RegionScan]:
     with ThreadPoolExecutor(max(1, min(len(regions), 32)), thread_name_prefix="region") as pool:
-        futures = [pool.submit(scan_region, s, r, policy, now, concurrency, h) for s, r, h in regions]
-        return [fut.result() for fut in futures]
+        futures = [pool.submit(_scan_and_settle, s, r, policy, now, concurrency, h) for s, r, h in regions]
+        scans = [fut.result() for fut in futures]
+    return _rate_adapted({id(s): s for s, _, _ in regions}.values(), scans)
 
 
 Prefetched = dict[str, tuple[str, datetime]]  # one region's node history, read by the parent
@@ -162,7 +194,7 @@ def _given(history: Prefetched) -> History:
 
 
 def _scan_in_worker(jobs: Sequence[tuple[AccountPlan, str, Prefetched | None]], policy: Policy,
-                    now: datetime) -> list[Scanned]:  # fmt: skip
+                    now: datetime) -> list[RegionScan]:  # fmt: skip
     """A worker process's share of the regions, side by side in its threads as in one process, with its own session
     (and so pacer) per account: limits are per API per region per account, and a region never spans processes."""
     ctx = fanout.context()
@@ -172,14 +204,13 @@ def _scan_in_worker(jobs: Sequence[tuple[AccountPlan, str, Prefetched | None]], 
         if plan.name not in sessions:
             sessions[plan.name] = make_session(cfg, plan, endpoint_url, ctx.on_call, ctx.cancel)
     regions = [(sessions[p.name], r, None if h is None else _given(h)) for p, r, h in jobs]
-    invs = _in_threads(regions, policy, now, cfg.tencentcloud.concurrency)
-    adapted = _rate_adapted(sessions.values())
-    return [(inv, adapted.get((inv.account, inv.region), ())) for inv in invs]
+    with fewer_collections():
+        return _in_threads(regions, policy, now, cfg.tencentcloud.concurrency)
 
 
-def _failed(account: str, region: str, exc: BaseException) -> Scanned:
+def _failed(account: str, region: str, exc: BaseException, policy: Policy, now: datetime) -> RegionScan:
     log.error("scanning %s/%s failed in its worker process: %r", account, region, exc)
-    return RegionInventory(account, region, errors=[_internal(exc)]), ()
+    return settle(RegionInventory(account, region, errors=[_internal(exc)]), policy, now)
 
 
 def _scan_all(
@@ -192,26 +223,72 @@ def _scan_all(
     listener: CallListener | None,
     history: History | None,
     cancel: threading.Event | None,
-) -> list[Scanned]:
+) -> list[RegionScan]:
     """Every target region: in threads of this process, or (`tencentcloud.workers` > 1) dealt out to worker
-    processes, each scanning its regions in threads."""
+    processes, each scanning and deciding its regions in threads."""
     workers = min(cfg.tencentcloud.workers or default_workers(), len(targets))
     if workers <= 1:
-        invs = _in_threads([(s, r, history) for _, s, r in targets], policy, started, cfg.tencentcloud.concurrency)
-        adapted = _rate_adapted({id(s): s for _, s, _ in targets}.values())
-        return [(inv, adapted.get((inv.account, inv.region), ())) for inv in invs]
+        return _in_threads([(s, r, history) for _, s, r in targets], policy, started, cfg.tencentcloud.concurrency)
     # The state's connection stays here: each region's node history is read before it is sent out.
     jobs = [(p, r, None if history is None else history(p.name, r)) for p, _, r in targets]
     shares = [list(range(len(jobs)))[i::workers] for i in range(workers)]  # dealt like cards: sizes are unknown
     tasks = [([jobs[j] for j in share], policy, started) for share in shares]
     outcomes = fanout.run_in_workers(_scan_in_worker, tasks, workers=workers, payload=(cfg, endpoint_url),
                                      listener=listener, cancel=cancel)  # fmt: skip
-    out: list[Scanned | None] = [None] * len(targets)
+    out: list[RegionScan | None] = [None] * len(targets)
     for share, outcome in zip(shares, outcomes, strict=True):
         for n, j in enumerate(share):
             plan, _, region = targets[j]
-            out[j] = _failed(plan.name, region, outcome) if isinstance(outcome, BaseException) else outcome[n]
+            if isinstance(outcome, BaseException):
+                out[j] = _failed(plan.name, region, outcome, policy, started)
+            else:
+                out[j] = outcome[n]
     return [o for o in out if o is not None]
+
+
+Found = list[CloudResource] | ApiFailure  # a region's tagged resources, or why they could not be listed
+
+
+def _list_leftovers(session: Session, regions: Sequence[str], kinds: Collection[LeftoverKind]) -> dict[str, Found]:
+    """One account's leftover candidates: one tag listing for all its regions (GetResources is account-wide), then
+    each region's by id, side by side. A failed tag listing fails every region's."""
+    try:
+        tagged = tagged_ids(session, kinds)
+    except Exception as exc:  # an odd answer too: the leftovers are unverified, the regions' orphans stand
+        failure = failure_of(exc, "tag.GetResources")
+        return dict.fromkeys(regions, failure)
+
+    def one(region: str) -> Found:
+        try:
+            return confirm(session, region, tagged.get(region, {}))
+        except Exception as exc:
+            return failure_of(exc, "tag.GetResources")
+
+    with ThreadPoolExecutor(max(1, min(len(regions), 16)), thread_name_prefix="leftovers") as pool:
+        return dict(zip(regions, pool.map(one, regions), strict=True))
+
+
+def _with_leftovers(
+    scan: RegionScan, found: Found | None, kinds: Collection[LeftoverKind], session: Session
+) -> tuple[RegionScan, list[Leftover]]:
+    """A region's leftovers from its live clusters and its listing; a failed listing makes the region partial
+    (only where its clusters were listed: otherwise nothing was to be verified, and the region is partial anyway).
+    Cluster ids the tags name that DescribeClusters lacks are asked of the serverless and edge clusters first."""
+    if found is None or scan.live_clusters is None:
+        return scan, []
+    where = (scan.result.account, scan.result.region)
+    if not isinstance(found, ApiFailure):
+        unknown = {r.tag(CLUSTER_TAG) or "" for r in found} - scan.live_clusters - {""}
+        try:
+            live = scan.live_clusters | other_live_clusters(session, where[1], unknown)
+        except Exception as exc:  # an odd answer too: a cluster that could not be asked about is not a deleted one
+            found = failure_of(exc, "tke.DescribeEKSClusters")
+    if isinstance(found, ApiFailure):
+        status: Status = "error" if scan.result.status == "error" else "partial"
+        return replace(scan, result=replace(scan.result, status=status, errors=(*scan.result.errors, found))), []
+    # What resolving a leftover needs: the kinds checked completely here, and every tagged resource as listed now.
+    snapshot = replace(scan.snapshot, leftover_kinds=frozenset(kinds), resources={r.resource_id: r for r in found})
+    return replace(scan, snapshot=snapshot), decide_leftovers(where, live, found, kinds)
 
 
 def _region_status(inv: RegionInventory) -> Status:
@@ -260,43 +337,35 @@ def run_scan(
                 global_errors.append(exc.failure())
         else:
             targets += [(plan, session, r) for r in plan.regions]
+    kinds = policy.leftovers
+    regions_of: dict[str, list[str]] = {}
+    for plan, _, region in targets:
+        regions_of.setdefault(plan.name, []).append(region)
+    # The leftovers' listing is per account, not per region: the parent's own, beside the regions' scans.
+    with fewer_collections(), ThreadPoolExecutor(max(1, len(sessions)), thread_name_prefix="leftovers") as side:
+        pending = {plan.name: side.submit(_list_leftovers, session, regions_of[plan.name], kinds)
+                   for plan, session in sessions if kinds and plan.name in regions_of}  # fmt: skip
+        scanned = _scan_all(cfg, targets, policy, started, endpoint_url=endpoint_url, listener=listener,
+                            history=history, cancel=cancel)  # fmt: skip
+        found = {(name, region): x for name, fut in pending.items() for region, x in fut.result().items()}
     results: list[RegionResult] = []
     verdicts: list[RegionVerdict] = []
     snapshots: list[RegionSnapshot] = []
     leftovers: list[Leftover] = []
-    scanned = _scan_all(cfg, targets, policy, started, endpoint_url=endpoint_url, listener=listener, history=history,
-                        cancel=cancel)  # fmt: skip
-    for inv, adapted in scanned:
-        for api, share in adapted:
-            log.info("%s %s: %s was throttled; slowed down to %.0f%% of its rate", inv.account, inv.region, api,
+    by_account = {plan.name: session for plan, session in sessions}
+    for region_scan in scanned:
+        where = (region_scan.result.account, region_scan.result.region)
+        scan, found_here = _with_leftovers(region_scan, found.get(where), kinds, by_account[where[0]])
+        result = scan.result
+        for api, share in result.rate_adapted:
+            log.info("%s %s: %s was throttled; slowed down to %.0f%% of its rate", result.account, result.region, api,
                      share * 100)  # fmt: skip
-        verdicts.append(decide(inv, policy, started))
-        leftovers += decide_leftovers(inv, policy.leftovers)
-        results.append(
-            RegionResult(
-                inv.account,
-                inv.region,
-                _region_status(inv),
-                len(inv.instances or ()),
-                len(inv.clusters or ()),
-                inv.node_count,
-                tuple(inv.errors),
-                adapted,
-            )
-        )
-        snapshots.append(
-            RegionSnapshot(
-                inv.account,
-                inv.region,
-                _vm_complete(inv),
-                frozenset(i.instance_id for i in inv.instances or ()),
-                dict(inv.members),
-                _leftovers_checked(inv, policy),
-                {r.resource_id: r for r in inv.resources or ()},
-            )
-        )
-        for e in inv.errors:  # debug: the result carries them, and each command says them once (table, serve's log)
-            log.debug("%s %s: %s", inv.account, inv.region, e.describe())
+        verdicts.append(scan.verdict)
+        leftovers += found_here
+        results.append(result)
+        snapshots.append(scan.snapshot)
+        for e in result.errors:  # debug: the result carries them, and each command says them once (table, serve's log)
+            log.debug("%s %s: %s", result.account, result.region, e.describe())
 
     orphans = sorted(
         (o for v in verdicts for o in v.orphans), key=lambda o: (o.account, o.region, o.instance.instance_id)
@@ -306,7 +375,6 @@ def run_scan(
     )
     excluded = sorted((e for v in verdicts for e in v.excluded), key=lambda e: (e.account, e.region, e.instance_id))
     if cfg.pricing.enabled and (orphans or leftovers) and not (cancel is not None and cancel.is_set()):
-        by_account = {plan.name: session for plan, session in sessions}
         for session in by_account.values():
             session.restart_deadline()
         priced, _ = price_orphans(orphans, by_account, currency=cfg.pricing.currency, now=started,

@@ -8,8 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import bench_org, bench_world, org_table, ratios, table  # noqa: E402
-from worlds import WorldSpec, lower_bound, minimum_calls  # noqa: E402
+from run import bench_org, bench_world, leftover_table, org_table, ratios, table  # noqa: E402
+from worlds import WorldSpec, leftover_calls, lower_bound, minimum_calls  # noqa: E402
 
 from tke_orphans_testkit.emulator.generate import generate_world  # noqa: E402
 
@@ -22,6 +22,10 @@ def test_minimum_calls_and_bound_follow_the_world() -> None:
         assert calls[name][("cvm", "DescribeInstances")] == 3  # 225 instances: three pages
         assert calls[name][("tke", "DescribeNodePools")] == len(region["clusters"])
     assert lower_bound(world, 0.05) >= 0.05 * 5
+    pages, by_id = leftover_calls(world)
+    assert pages >= 1 and set(by_id) == set(calls)
+    assert all(n > 0 for region in by_id.values() for n in region.values())  # every region has tagged resources
+    assert lower_bound(world, 0.05, leftovers=True) >= max(lower_bound(world, 0.05), 0.05 * (pages + 1))
 
 
 def test_small_world_end_to_end() -> None:
@@ -40,6 +44,9 @@ def test_small_world_end_to_end() -> None:
     assert row["ideal"]["throttled"] == row["listing"]["throttled"] == 0
     assert row["wall_to_ideal"] > 0 and row["cpu_to_ideal"] > 0
     assert ratios([row]).splitlines()[2].startswith("| smoke |")
+    # Leftovers on: the answer key's, in exactly the minimum calls (one tag listing, then by id), counted apart.
+    assert row["leftovers"] > 0 and 0 < row["leftover_calls"] == row["leftover_calls_minimum"]
+    assert leftover_table([row]).splitlines()[2].startswith("| smoke |")
 
 
 def test_organization_with_one_and_two_workers() -> None:

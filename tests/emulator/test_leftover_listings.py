@@ -3,6 +3,7 @@ SDK: filters (tags included), paging, limits and the cloud's error codes, on the
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from typing import Any
@@ -234,6 +235,30 @@ def test_get_resources_is_limited_to_20_calls_a_second(serve: Any, demo_world: W
         except TencentCloudSDKException as exc:
             results.append(str(exc.get_code()))
     assert results == ["ok"] * 20 + ["RequestLimitExceeded"]
+
+
+def test_get_resources_walks_from_its_first_page_as_a_cursor(serve: Any, demo_world: World) -> None:
+    """A walk's later pages come from what its first page found (the real service does not pass over every resource
+    again per page); a new walk sees the world as it is now; a token from before cursors (no walk) still reads."""
+    api = serve(demo_world)
+    first = get_resources(api, {"MaxResults": 2})
+    everything = get_resources(api, {"MaxResults": 200})["ResourceTagMappingList"]
+    gone = everything[3]["Resource"].rsplit("/", 1)[1]
+    region = everything[3]["Resource"].split(":")[3]
+    with api.em.store.lock:
+        for kind in ("disks", "load_balancers", "addresses"):
+            getattr(api.em.store.regions[region], kind).pop(gone, None)
+        api.em.store.regions[region].instances[:] = [
+            d for d in api.em.store.regions[region].instances if d["InstanceId"] != gone
+        ]
+    later = get_resources(api, {"MaxResults": 2, "PaginationToken": first["PaginationToken"]})
+    assert [m["Resource"] for m in later["ResourceTagMappingList"]] == [m["Resource"] for m in everything[2:4]]
+    now = [m["Resource"] for m in get_resources(api, {"MaxResults": 200})["ResourceTagMappingList"]]
+    assert now == [m["Resource"] for m in everything if not m["Resource"].endswith("/" + gone)]
+    old_style = base64.urlsafe_b64encode(b"o:2").decode()
+    assert get_resources(api, {"MaxResults": 2, "PaginationToken": old_style})["ResourceTagMappingList"][0] == (
+        {"Resource": now[2], "Tags": everything[2]["Tags"]}
+    )
 
 
 # ---- tke DescribeEKSClusters and DescribeTKEEdgeClusters --------------------------------------------------------

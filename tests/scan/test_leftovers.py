@@ -89,6 +89,8 @@ def test_a_failed_listing_makes_nothing_a_leftover_and_the_region_partial(
     result = scan_world(demo, faults=[fault], detection=ALL)
     assert not [x for x in result.leftovers if x.region == GZ]
     assert {r.region: r.status for r in result.regions}[GZ] == "partial"
+    if fault["action"] == "GetResources":  # the account's one listing: every region's leftovers unverified
+        assert all(r.status == "partial" and r.errors[-1].api == "tag.GetResources" for r in result.regions)
     assert result.status == "partial"
     # Only a failed VM-side listing holds the region's orphans back from being resolved; a leftover listing's not.
     complete = {s.region: s.complete for s in result.snapshots}[GZ]
@@ -111,21 +113,47 @@ def _calls(stats: dict[str, Any], service: str, action: str) -> int:
     return sum(int(s["calls"]) for s in stats["actions"] if s["service"] == service and s["action"] == action)
 
 
-def test_call_counts_tag_first_then_by_id(demo: dict[str, Any]) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_call_counts_one_tag_listing_per_account_then_by_id(demo: dict[str, Any], workers: int) -> None:
     world = world_from_data(demo)
     with Emulator(world) as emu:
-        run_scan(config_for(world, emu.url, detection=ALL))
+        run_scan(config_for(world, emu.url, detection=ALL, tencentcloud={"workers": workers}))
         stats = emu.stats.snapshot()
         emu.stats.reset()
         run_scan(config_for(world, emu.url, detection={"leftovers": []}))
         off = emu.stats.snapshot()
-    regions = len(demo["regions"])
-    assert _calls(stats, "tag", "GetResources") == regions  # one page per region
+    assert len(demo["regions"]) == 2
+    # GetResources is account-wide: one page for the account, shared by both regions (never one per region).
+    assert _calls(stats, "tag", "GetResources") == 1
     # ap-guangzhou has tagged disks, CLBs and addresses (one call each); ap-shanghai none: no product calls.
     assert (_calls(stats, "cbs", "DescribeDisks"), _calls(stats, "clb", "DescribeLoadBalancers"),
             _calls(stats, "vpc", "DescribeAddresses")) == (1, 1, 1)  # fmt: skip
     # Turned off: no call at all.
     assert [a for a in off["actions"] if a["service"] in ("tag", "cbs", "clb", "vpc")] == []
+
+
+def test_each_account_lists_its_tags_once_over_pages(demo: dict[str, Any]) -> None:
+    """Two accounts (the same emulated one, configured twice, one region each), more than a page of tags: each
+    account walks the pages once, and each region keeps its own resources."""
+    gz = demo["regions"][GZ]
+    for n in range(250):  # user-tagged disks: candidates that are no leftovers (no createdBy flag)
+        gz["disks"].append({"DiskId": f"disk-pad{n:05d}", "DiskSize": 10, "CreateTime": "-1d",
+                            "Placement": {"Zone": "ap-guangzhou-3"},
+                            "Tags": [{"Key": "tke-clusterId", "Value": "cls-gone0001"}]})  # fmt: skip
+    world = world_from_data(demo)
+    cred = world.spec.credentials[0]
+    accounts = [{"name": f"acct-{r}", "secret_id": cred.secret_id, "secret_key": cred.secret_key, "regions": [r]}
+                for r in sorted(demo["regions"])]  # fmt: skip
+    with Emulator(world) as emu:
+        result = run_scan(config_for(world, emu.url, detection=ALL, accounts=accounts))
+        stats = emu.stats.snapshot()
+    assert _calls(stats, "tag", "GetResources") == 2 * 2  # two pages (200 a page), once per account
+    assert made(result) == {
+        "disk-gzleft01": (GZ, "cbs_disk", "cls-gone0001"),
+        "lb-gzleft01": (GZ, "clb", "cls-gone0001"),
+        "eip-gzleft01": (GZ, "eip", "cls-gone0001"),
+    }
+    assert {x.account for x in result.leftovers} == {f"acct-{GZ}"}
 
 
 def test_only_the_configured_kinds(demo: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The one parse of each answer (cloud/session.py: parse): orjson where it can, and exactly json's reading where not."""
+"""The one parse of each answer (cloud/transport.py: parse): orjson where it can, and json's reading where not."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from tke_orphans.cloud.session import parse
+from tke_orphans.cloud.transport import parse
 
 
 def test_a_body_reads_as_json_reads_it() -> None:

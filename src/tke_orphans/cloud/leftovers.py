@@ -1,8 +1,9 @@
-"""Listing one region's disks, load balancers and addresses that carry a cluster id: tag-first, then confirmed.
+"""Listing an account's disks, load balancers and addresses that carry a cluster id: tag-first, then confirmed.
 
-The tag API's GetResources finds the candidates of every product in few calls (account-wide: we keep the region's);
-each product's own API then gives their state by id. A failed call fails the whole listing: the caller records it
-and nothing of the region can be a leftover.
+The tag API's GetResources finds the candidates of every product in few calls. It is account-wide (each resource's
+six-segment name carries its region), so an account is listed once per pass and its regions share the answer; each
+product's own API then gives the state of a region's candidates by id. A failed call fails that listing: the caller
+records it, and nothing of the regions it covers can be a leftover.
 """
 
 from __future__ import annotations
@@ -98,10 +99,14 @@ def _answer(api: str, resp: dict[str, Any], key: str, asked: int) -> list[Any]:
     return items
 
 
-def tagged_ids(session: Session, region: str, kinds: Collection[LeftoverKind]) -> dict[LeftoverKind, list[str]]:
-    """The ids of this region's resources of these kinds that carry a cluster id tag, per kind."""
+Tagged = dict[str, dict[LeftoverKind, list[str]]]  # region -> kind -> ids
+
+
+def tagged_ids(session: Session, kinds: Collection[LeftoverKind]) -> Tagged:
+    """The ids of the account's resources of these kinds that carry a cluster id tag, per region and kind: one
+    paginated listing for every region (GetResources takes no region)."""
     api = "tag.GetResources"
-    out: dict[LeftoverKind, list[str]] = {k: [] for k in kinds}
+    out: Tagged = {}
     token = ""
     for _ in range(MAX_TAG_PAGES):
         params: dict[str, Any] = {"TagFilters": [{"TagKey": CLUSTER_TAG}], "MaxResults": TAG_PAGE}
@@ -113,25 +118,25 @@ def tagged_ids(session: Session, region: str, kinds: Collection[LeftoverKind]) -
             raise CloudError(api, "InvalidResponse", "the answer has no ResourceTagMappingList or PaginationToken")
         for item in items:
             parts = str(item.get("Resource") or "").split(":")
-            if len(parts) != 6 or parts[3] != region or "/" not in parts[5]:
+            if len(parts) != 6 or "/" not in parts[5]:
                 continue
             prefix, rid = parts[5].split("/", 1)
             kind = _PREFIX.get((parts[2], prefix))
-            if kind is not None and kind in out:
-                out[kind].append(rid)
+            if kind is not None and kind in kinds:
+                out.setdefault(parts[3], {}).setdefault(kind, []).append(rid)
         token = next_token
         if not token:
             return out
     raise CloudError(api, "IncompleteListing", f"more than {MAX_TAG_PAGES} pages: the listing did not end")
 
 
-def list_resources(session: Session, region: str, kinds: Collection[LeftoverKind]) -> list[CloudResource]:
-    """Every disk, load balancer and address of the region tagged with a cluster id, with its current state.
+def confirm(session: Session, region: str, ids: dict[LeftoverKind, list[str]]) -> list[CloudResource]:
+    """The current state of these resources of the region, by id, from each product's own API.
 
     A resource the tag API names but its product no longer lists is gone: not reported. Raises CloudError."""
     found: list[CloudResource] = []
-    for kind, ids in tagged_ids(session, region, kinds).items():
-        found += by_id(session, region, kind, ids)
+    for kind, kind_ids in ids.items():
+        found += by_id(session, region, kind, kind_ids)
     return found
 
 

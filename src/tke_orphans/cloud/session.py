@@ -1,9 +1,9 @@
 """One account's connection to Tencent Cloud: credentials, endpoints, pacing and retries around the official SDK.
 
-Every call goes through `CommonClient.call`: the official SDK signs and sends it and checks the answer for an error,
-and we parse the body once, into plain dicts (cheaper than model objects at 100,000 instances) that the inventory
-turns into records. (`call_json` would parse it a second time with the standard library: 1.3x the client's CPU per
-page of 100 instances, docs/benchmarks.md.)
+Every call is signed with the SDK's signer and credential object and sent through the SDK's HTTP connection
+(cloud/transport.py), and its body parsed once, into plain dicts (cheaper than model objects at 100,000 instances)
+that the inventory turns into records. `CommonClient.call` would parse each body a second time in its error check:
+the client's CPU per page of 100 instances is measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -11,25 +11,20 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
-import orjson
 from tencentcloud.common import credential as tc_credential
-from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
 
 from ..config import Credentials, Retry
 from ..retry import Backoff, full_jitter, retrying
 from . import credentials
 from .errors import CloudError, CredentialsError, as_text, is_retryable, is_throttled
 from .ratelimit import Pacer
+from .transport import Transport
 
 log = logging.getLogger(__name__)
 # At debug the SDK logs every request with its headers, temporary token (X-TC-Token) included.
@@ -72,26 +67,6 @@ class Endpoint:
     url: str | None = None
     root_domain: str | None = None
 
-    def profile(self, timeout: float) -> ClientProfile:
-        if self.url:
-            parts = urlsplit(self.url)
-            http = HttpProfile(endpoint=parts.netloc, protocol=parts.scheme, reqTimeout=timeout, keepAlive=True)
-        else:
-            http = HttpProfile(reqTimeout=timeout, keepAlive=True, rootDomain=self.root_domain)
-        # The region breaker would redirect calls to a backup public endpoint: never, when we chose the endpoint.
-        return ClientProfile(httpProfile=http, disable_region_breaker=True)
-
-
-def parse(body: bytes) -> Any:
-    """One parse of an answer the SDK has checked: orjson, a fraction of json's CPU; json for what orjson refuses
-    (NaN, lone surrogates, numbers beyond a double), so that every body reads, or fails, exactly as with json.
-    One difference: orjson reads an integer past 64 bits as a float; no field we read is one (ids, uins and
-    request ids are strings; counts and sizes are small)."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)
-
 
 CallListener = Callable[[str, str, str], None]  # (api, region, outcome: ok|retry|error)
 
@@ -133,28 +108,19 @@ class Session:
     ) -> None:
         self.account = account
         self._cancel = cancel
-        self._credential = credential
-        self._profile = endpoint.profile(timeout)
+        # The region breaker is never involved: calls go to the endpoint we chose (or <service>.<root domain>).
+        self._transport = Transport(credential, url=endpoint.url, root_domain=endpoint.root_domain, timeout=timeout)
         self._retry = retry or Retry()
         self.pacer = pacer or Pacer()
         self._listener = listener
         self._sleep, self._clock = sleep, clock
         self.deadline = 0.0  # the scan's budget for waiting on the quota
         self.restart_deadline()
-        self._local = threading.local()
 
     def restart_deadline(self) -> None:
         """Throttled calls are retried until this moment (monotonic): a new step (pricing after the listings) gets
         a budget of its own rather than what the listings left."""
         self.deadline = self._clock() + self._retry.throttle_deadline
-
-    def _client(self, service: str, version: str, region: str) -> CommonClient:
-        cache: dict[tuple[str, str, str], CommonClient] = self._local.__dict__.setdefault("clients", {})
-        key = (service, version, region)
-        client = cache.get(key)
-        if client is None:
-            client = cache[key] = CommonClient(service, version, self._credential, region, profile=self._profile)
-        return client
 
     def _notify(self, api: str, region: str, outcome: str) -> None:
         if self._listener:
@@ -184,7 +150,7 @@ class Session:
         or a 5xx it may have been carried out.
         """
         api = f"{service}.{action}"
-        client = self._client(service, version or VERSIONS[service], region)
+        version = version or VERSIONS[service]
         backoff = Backoff(self._retry.base_delay, self._retry.max_delay, full_jitter)
         failures = throttles = 0
 
@@ -193,10 +159,7 @@ class Session:
                 raise CloudError(api, "Cancelled", "the scan was stopped", cluster_id=cluster_id)
             self.pacer.acquire(api, region)
             try:
-                answer = parse(client.call(action, params))
-                response = answer["Response"]
-                if not isinstance(response, dict):
-                    raise TypeError("Response is not an object")
+                response = self._transport.call(service, version, action, region, params)
                 self.pacer.answered(api, region)
                 self._notify(api, region, "ok")
                 return response

@@ -34,29 +34,35 @@ class Orphans(Store):
         at = iso(result.scanned_at)
         with self.db.transaction() as conn:
             nodes.record(conn, result.snapshots, at)
+            # Every open orphan's record in one read, not one SELECT per orphan seen.
+            old = {
+                (r["account"], r["region"], r["instance_id"]): r["record_json"]
+                for r in conn.execute(
+                    "SELECT account, region, instance_id, record_json FROM orphans WHERE resolved_at IS NULL"
+                )
+            }
+            seen: list[tuple[str, str, str, str, str]] = []
             for o in [*plan.new, *plan.still]:
                 record = candidate_to_dict(o)
-                old = conn.execute(
-                    "SELECT record_json FROM orphans WHERE account = ? AND region = ? AND instance_id = ?"
-                    " AND resolved_at IS NULL",
-                    (o.account, o.region, o.instance.instance_id),
-                ).fetchone()
-                if old is None:  # newly orphaned (again, if it was resolved before)
+                text = json.dumps(record, ensure_ascii=False)
+                before = old.get((o.account, o.region, o.instance.instance_id))
+                if before is None:  # newly orphaned (again, if it was resolved before)
                     conn.execute(
                         "INSERT OR REPLACE INTO orphans (account, region, instance_id, first_seen, last_seen,"
                         " record_json) VALUES (?, ?, ?, ?, ?, ?)",
-                        (o.account, o.region, o.instance.instance_id, at, at, json.dumps(record, ensure_ascii=False)),
+                        (o.account, o.region, o.instance.instance_id, at, at, text),
                     )
                     _evidence(conn, o, record, at)
                     events.write(conn, at, o.account, o.region, o.instance.instance_id, "orphaned", o.reason.value)
                     continue
-                conn.execute(
-                    "UPDATE orphans SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"
-                    " AND instance_id = ?",
-                    (at, json.dumps(record, ensure_ascii=False), o.account, o.region, o.instance.instance_id),
-                )
-                if json.loads(old["record_json"]).get("evidence") != record["evidence"]:
+                seen.append((at, text, o.account, o.region, o.instance.instance_id))
+                if json.loads(before).get("evidence") != record["evidence"]:
                     _evidence(conn, o, record, at)
+            conn.executemany(
+                "UPDATE orphans SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"
+                " AND instance_id = ?",
+                seen,
+            )
             for r in plan.resolved if lifecycle else ():
                 conn.execute(
                     "UPDATE orphans SET resolved_at = ?, resolved_how = ?, resolved_detail = ? WHERE account = ?"

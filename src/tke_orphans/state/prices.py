@@ -18,14 +18,15 @@ class Prices(Store):
     def fresh(self, account: str, keys: list[str], now: datetime, ttl: timedelta) -> dict[str, Cost]:
         """Key -> cost, for the keys priced less than `ttl` before `now`."""
         out: dict[str, Cost] = {}
-        for key in keys:
-            rows = self.db.query("SELECT cost_json, fetched_at FROM price_cache WHERE account = ? AND key = ?",
-                                 (account, key))  # fmt: skip
-            if rows and now - parse_iso(rows[0]["fetched_at"]) < ttl:
-                try:
-                    out[key] = cost_from_dict(json.loads(rows[0]["cost_json"]))
-                except (ValueError, KeyError, TypeError):
-                    continue  # an unreadable row is asked again, and overwritten
+        wanted = set(keys)
+        # One read of the account's cache, not one SELECT per key: the keys of a pass are most of it.
+        for row in self.db.query("SELECT key, cost_json, fetched_at FROM price_cache WHERE account = ?", (account,)):
+            if row["key"] not in wanted or now - parse_iso(row["fetched_at"]) >= ttl:
+                continue
+            try:
+                out[row["key"]] = cost_from_dict(json.loads(row["cost_json"]))
+            except (ValueError, KeyError, TypeError):
+                continue  # an unreadable row is asked again, and overwritten
         return out
 
     def store(self, account: str, costs: Mapping[str, Cost], now: datetime) -> None:

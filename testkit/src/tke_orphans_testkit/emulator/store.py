@@ -146,6 +146,9 @@ class Store:
         self.lock = threading.RLock()
         self.task_seq = 0  # the TaskId of the last asynchronous action answered (vpc ReleaseAddresses)
         self.regions: dict[str, RegionStore] = {}
+        # GetResources' listings by walk, for their next pages (api/tag_resources.py).
+        self.tag_walks: dict[int, list[dict[str, Any]]] = {}
+        self.next_walk = 0
         for name, region in world.spec.regions.items():
             rs = RegionStore(name=name, display_name=region.RegionName or name, state=region.RegionState)
             for inst in region.instances:

@@ -22,21 +22,25 @@ MAX_RESULTS = 200
 MAX_RESOURCE_LIST = 10
 
 
-def _resources(store: Store, uin: str) -> Iterator[tuple[str, list[dict[str, str]]]]:
-    """(six-segment name, tags as Key/Value) of every tagged resource, regions in the world's order."""
+Named = tuple[str, str, str, str]  # service, the region's part of the name, prefix, id
+
+
+def _resources(store: Store, uin: str) -> Iterator[tuple[Named, list[dict[str, str]]]]:
+    """(the parts of a six-segment name, tags as Key/Value) of every resource, regions in the world's order. Names
+    are made only for what a filter keeps: an XL world has 100,000 instances to pass over for each page."""
     for rname, rs in store.regions.items():
         head = f":{rname}:uin/{uin}:"
         for d in rs.instances:
-            yield f"qcs::cvm{head}instance/{d['InstanceId']}", d["Tags"]
+            yield ("cvm", head, "instance", d["InstanceId"]), d["Tags"]
         for d in rs.disks.values():
-            yield f"qcs::cvm{head}volume/{d['DiskId']}", d["Tags"]
+            yield ("cvm", head, "volume", d["DiskId"]), d["Tags"]
         for lb in rs.load_balancers.values():
             yield (
-                f"qcs::clb{head}clb/{lb['LoadBalancerId']}",
+                ("clb", head, "clb", lb["LoadBalancerId"]),
                 [{"Key": t["TagKey"], "Value": t["TagValue"]} for t in lb["Tags"]],
             )
         for a in rs.addresses.values():
-            yield f"qcs::cvm{head}eip/{a['AddressId']}", a["TagSet"]
+            yield ("cvm", head, "eip", a["AddressId"]), a["TagSet"]
 
 
 def _tag_filters(params: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
@@ -65,21 +69,26 @@ def _tag_filters(params: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def _offset(token: str | None) -> int:
-    """The opaque token is the next offset, base64-encoded; anything else is refused as the cloud refuses it."""
+MAX_WALKS = 16  # listings remembered for their next pages
+
+
+def _offset(token: str | None) -> tuple[int, int | None]:
+    """The opaque token is the next offset and the walk it belongs to, base64-encoded; anything else is refused
+    as the cloud refuses it."""
     if not token:
-        return 0
+        return 0, None
     try:
         text = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         text = ""
-    if not text.startswith("o:") or not text[2:].isdigit():
+    parts = text[2:].split(":") if text.startswith("o:") else []
+    if not 1 <= len(parts) <= 2 or not all(p.isdigit() for p in parts):
         raise ApiError("InvalidParameter.PaginationTokenInvalid", "The `PaginationToken` is not valid.")
-    return int(text[2:])
+    return int(parts[0]), int(parts[1]) if len(parts) == 2 else None
 
 
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode("ascii")).decode("ascii")
+def _token(offset: int, walk: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}:{walk}".encode("ascii")).decode("ascii")
 
 
 def get_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
@@ -91,18 +100,36 @@ def get_resources(ctx: Ctx, params: dict[str, Any]) -> Answer:
     )
     groups = _tag_filters(params)
     limit = P.opt_int(params, "MaxResults", 50, lo=1, hi=MAX_RESULTS, over_code="InvalidParameter")
-    offset = _offset(P.opt_str(params, "PaginationToken"))
+    offset, walk = _offset(P.opt_str(params, "PaginationToken"))
     wanted = set(names) if names else None
+    walks = ctx.store.tag_walks
     with ctx.store.lock:
+        # A walk's later pages come from what its first page found, as a cursor does: the real service does not
+        # pass over every resource again for each page (an XL world holds 100,000 instances).
+        if wanted is None and walk in walks:
+            found = walks[walk]
+            return _page(found, offset, limit, walk)
         found = []
-        for name, tag_list in _resources(ctx.store, ctx.caller_uin or ""):
-            if not tag_list or (wanted is not None and name not in wanted):
+        first = groups[0][0] if groups else None  # a cheap look before the whole match
+        for (service, head, prefix, rid), tag_list in _resources(ctx.store, ctx.caller_uin or ""):
+            if not tag_list or (first is not None and all(t["Key"] != first for t in tag_list)):
+                continue
+            name = f"qcs::{service}{head}{prefix}/{rid}"
+            if wanted is not None and name not in wanted:
                 continue
             have: dict[str, str] = {t["Key"]: t["Value"] for t in tag_list}
             if all(k in have and (not vs or have[k] in vs) for k, vs in groups):
                 found.append({"Resource": name, "Tags": [{"TagKey": k, "TagValue": v} for k, v in have.items()]})
-    if wanted is not None:
-        return {"PaginationToken": "", "ResourceTagMappingList": found}
-    page = found[offset : offset + limit]
+        if wanted is not None:
+            return {"PaginationToken": "", "ResourceTagMappingList": found}
+        walk = ctx.store.next_walk = ctx.store.next_walk + 1
+        walks[walk] = found
+        while len(walks) > MAX_WALKS:
+            del walks[next(iter(walks))]
+        return _page(found, offset, limit, walk)
+
+
+def _page(found: list[dict[str, Any]], offset: int, limit: int, walk: int) -> Answer:
     more = offset + limit < len(found)
-    return {"PaginationToken": _token(offset + limit) if more else "", "ResourceTagMappingList": page}
+    return {"PaginationToken": _token(offset + limit, walk) if more else "",
+            "ResourceTagMappingList": found[offset : offset + limit]}  # fmt: skip

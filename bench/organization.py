@@ -1,7 +1,7 @@
 """One organization-sized pass after another, as `scan` runs them (run_job with a state), in one process: its wall,
 the CPU of this process and of its worker processes, and the time spent in the state (issue 15).
 
-    python bench/org.py SPEC.json WORKERS STATE.db OUT.json
+    python bench/organization.py SPEC.json WORKERS STATE.db OUT.json
 
 SPEC.json: the emulator's URL, the credentials, the accounts (name -> regions) and the expected orphans. The state
 functions are wrapped with timers here, in the benchmark; the product is run as it is.
