@@ -26,21 +26,26 @@ def _leftover(where: tuple[str, str], r: CloudResource, cluster_id: str, evidenc
                     r.created, r.attached, reused, billing=r.billing)  # fmt: skip
 
 
+def _ignored(r: CloudResource, ignore_tags: Collection[tuple[str, str | None]]) -> bool:
+    return any((have := r.tag(key)) is not None and (value is None or have == value) for key, value in ignore_tags)
+
+
 def decide_leftovers(
     where: tuple[str, str],
     live: Collection[str] | None,
     resources: Sequence[CloudResource] | None,
     kinds: Collection[LeftoverKind] = ALL_KINDS,
+    ignore_tags: Collection[tuple[str, str | None]] = (),
 ) -> list[Leftover]:
     """Leftovers (and reused CLBs, `reused=True`) of one region (`where`: account, region), sorted by kind and id.
     `live`: the ids of the region's clusters, serverless and edge ones included; None when a listing of them failed,
-    as `resources` when theirs did."""
+    as `resources` when theirs did. `ignore_tags` (detection.ignore.tags) keep a resource out, as they do instances."""
     if live is None or resources is None:
         return []  # unverified: a cluster that failed to list is not a deleted one
     out: list[Leftover] = []
     for r in resources:
         cluster_id = r.tag(CLUSTER_TAG)
-        if r.kind not in kinds or not cluster_id or cluster_id in live:
+        if r.kind not in kinds or not cluster_id or cluster_id in live or _ignored(r, ignore_tags):
             continue
         evidence = [f"tag {CLUSTER_TAG}={cluster_id}: a cluster the region no longer has"]
         key, want = MADE_BY_TKE[r.kind]

@@ -269,7 +269,7 @@ def _list_leftovers(session: Session, regions: Sequence[str], kinds: Collection[
 
 
 def _with_leftovers(
-    scan: RegionScan, found: Found | None, kinds: Collection[LeftoverKind], session: Session
+    scan: RegionScan, found: Found | None, policy: Policy, session: Session
 ) -> tuple[RegionScan, list[Leftover]]:
     """A region's leftovers from its live clusters and its listing; a failed listing makes the region partial
     (only where its clusters were listed: otherwise nothing was to be verified, and the region is partial anyway).
@@ -287,8 +287,9 @@ def _with_leftovers(
         status: Status = "error" if scan.result.status == "error" else "partial"
         return replace(scan, result=replace(scan.result, status=status, errors=(*scan.result.errors, found))), []
     # What resolving a leftover needs: the kinds checked completely here, and every tagged resource as listed now.
+    kinds = policy.leftovers
     snapshot = replace(scan.snapshot, leftover_kinds=frozenset(kinds), resources={r.resource_id: r for r in found})
-    return replace(scan, snapshot=snapshot), decide_leftovers(where, live, found, kinds)
+    return replace(scan, snapshot=snapshot), decide_leftovers(where, live, found, kinds, policy.ignore_tags)
 
 
 def _region_status(inv: RegionInventory) -> Status:
@@ -355,7 +356,7 @@ def run_scan(
     by_account = {plan.name: session for plan, session in sessions}
     for region_scan in scanned:
         where = (region_scan.result.account, region_scan.result.region)
-        scan, found_here = _with_leftovers(region_scan, found.get(where), kinds, by_account[where[0]])
+        scan, found_here = _with_leftovers(region_scan, found.get(where), policy, by_account[where[0]])
         result = scan.result
         for api, share in result.rate_adapted:
             log.info("%s %s: %s was throttled; slowed down to %.0f%% of its rate", result.account, result.region, api,

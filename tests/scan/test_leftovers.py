@@ -193,3 +193,13 @@ def test_serverless_and_edge_clusters_are_asked_only_about_unknown_cluster_ids(d
     # ap-guangzhou's tags name two clusters DescribeClusters lacks (one deleted, one serverless): one call each;
     # ap-shanghai's name none: no call.
     assert _calls(stats, "tke", "DescribeEKSClusters") == _calls(stats, "tke", "DescribeTKEEdgeClusters") == 1
+
+
+def test_an_ignore_tag_keeps_a_resource_out_as_it_does_an_instance(demo: dict[str, Any]) -> None:
+    gz = demo["regions"][GZ]
+    disk = next(d for d in gz["disks"] if d["DiskId"] == "disk-gzleft01")
+    disk["Tags"].append({"Key": "tke-orphans:ignore", "Value": "true"})
+    result = scan_world(demo, detection=ALL)
+    assert set(made(result)) == {"lb-gzleft01", "eip-gzleft01"}
+    # Only the configured tags: another value, or ignore rules turned off, and it is one again.
+    assert "disk-gzleft01" in made(scan_world(demo, detection={**ALL, "ignore": {"tags": {"keep": "*"}}}))
