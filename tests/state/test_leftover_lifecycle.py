@@ -144,3 +144,24 @@ def test_a_prepaid_disk_returned_to_the_recycle_bin_resolves_as_gone(lrig: Rig) 
     assert [(r.leftover.resource_id, r.how, r.detail) for r in resolved.resolved_leftovers] == [
         ("disk-gzleft01", "gone", "in the recycle bin")
     ]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"action": "DescribeClusters", "region": GZ, "code": "InternalError"},
+        {"action": "GetResources", "code": "InternalError"},
+    ],
+)
+def test_a_failed_listing_resolves_nothing_even_what_is_really_gone(lrig: Rig, fault: dict[str, Any]) -> None:
+    """The disk was deleted, but the pass that could have seen it failed: an error is never a resolution, even
+    where a look by id would find the disk gone (that look only ever keeps a leftover open, never closes one)."""
+    lrig.run()
+    del lrig.emulator.store.regions[GZ].disks["disk-gzleft01"]
+    lrig.emulator.faults = FaultPlan.from_data({"faults": [fault]})
+    failing = lrig.run(advance=timedelta(minutes=10))
+    assert all(not n.resolved_leftovers for n in failing.notices)
+    assert "disk-gzleft01" in {t.instance_id for t in lrig.state.leftovers.open()}
+    lrig.emulator.faults = FaultPlan.from_data({"faults": []})
+    healed = lrig.run(advance=timedelta(minutes=10))
+    assert [r.leftover.resource_id for n in healed.notices for r in n.resolved_leftovers] == ["disk-gzleft01"]
