@@ -354,9 +354,15 @@ def run_scan(
     snapshots: list[RegionSnapshot] = []
     leftovers: list[Leftover] = []
     by_account = {plan.name: session for plan, session in sessions}
-    for region_scan in scanned:
-        where = (region_scan.result.account, region_scan.result.region)
-        scan, found_here = _with_leftovers(region_scan, found.get(where), policy, by_account[where[0]])
+
+    def settled(s: RegionScan) -> tuple[RegionScan, list[Leftover]]:
+        where = (s.result.account, s.result.region)
+        return _with_leftovers(s, found.get(where), policy, by_account[where[0]])
+
+    # Regions side by side: those whose tags name unknown clusters ask the serverless and edge clusters about them.
+    with ThreadPoolExecutor(max(1, min(len(scanned), 16)), thread_name_prefix="leftovers") as pool:
+        decided = list(pool.map(settled, scanned))
+    for scan, found_here in decided:
         result = scan.result
         for api, share in result.rate_adapted:
             log.info("%s %s: %s was throttled; slowed down to %.0f%% of its rate", result.account, result.region, api,
