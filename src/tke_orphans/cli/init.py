@@ -43,7 +43,8 @@ detection:
   ignore:
     instance_ids: []
     tags:
-      "tke-orphans:ignore": "true"
+      "tke-orphans:ignore": "true"   # on an instance, disk, load balancer or EIP: never reported
+  leftovers: [cbs_disk, clb, eip]   # what deleted clusters leave besides VMs; [] looks for none
 
 state:
   path: "tke-orphans.db"        # what was seen and sent, between runs
