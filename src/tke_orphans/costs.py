@@ -7,11 +7,14 @@ Shared by every output (JSON, table, messages, status page, metrics), so that th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from .model import Leftover, Orphan
+
+T = TypeVar("T", Orphan, Leftover)
 
 
 def hours_orphaned(o: Orphan, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
@@ -40,36 +43,52 @@ def _rounded(c: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 2) for k, v in sorted(c.items())}
 
 
-def totals(orphans: Iterable[Orphan], first_seen: Mapping[str, datetime] | None, at: datetime) -> Totals | None:
-    """None when no orphan was priced at all (pricing off); else the sums and the unpriced with their reason."""
-    orphans = [o for o in orphans if o.cost is not None]
-    if not orphans:
-        return None
-    out = Totals()
-    by_region: defaultdict[str, float] = defaultdict(float)
-    by_reason: defaultdict[str, float] = defaultdict(float)
-    by_account: defaultdict[str, float] = defaultdict(float)
-    for o in orphans:
-        cost = o.cost
+@dataclass
+class _Sums(Generic[T]):
+    currency: str | None = None
+    monthly: float = 0.0
+    wasted: float | None = None
+    by: dict[str, dict[str, float]] = field(default_factory=dict)
+    unpriced: list[tuple[T, str]] = field(default_factory=list)
+
+
+def _sum(items: Iterable[T], dims: Mapping[str, Callable[[T], str]], lost: Callable[[T], float | None]) -> _Sums[T]:
+    """The one way costs add up: in the first priced item's currency (another is counted as unpriced), by each
+    dimension, with what was wasted so far; every item here has a `cost`."""
+    out: _Sums[T] = _Sums()
+    by: dict[str, defaultdict[str, float]] = {name: defaultdict(float) for name in dims}
+    for item in items:
+        cost = item.cost
         assert cost is not None
         if cost.monthly is None:
-            out.unpriced.append((o, cost.detail))
+            out.unpriced.append((item, cost.detail))
             continue
         out.currency = out.currency or cost.currency
         if cost.currency != out.currency:
-            out.unpriced.append((o, f"priced in {cost.currency}, the totals are in {out.currency}"))
+            out.unpriced.append((item, f"priced in {cost.currency}, the totals are in {out.currency}"))
             continue
         out.monthly += cost.monthly
-        by_region[o.region] += cost.monthly
-        by_reason[o.reason.value] += cost.monthly
-        by_account[o.account] += cost.monthly
-        lost = wasted(o, first_seen, at)
-        if lost is not None:
-            out.wasted = (out.wasted or 0.0) + lost
+        for name, key in dims.items():
+            by[name][key(item)] += cost.monthly
+        spent = lost(item)
+        if spent is not None:
+            out.wasted = (out.wasted or 0.0) + spent
     out.monthly = round(out.monthly, 2)
     out.wasted = None if out.wasted is None else round(out.wasted, 2)
-    out.by_region, out.by_reason, out.by_account = _rounded(by_region), _rounded(by_reason), _rounded(by_account)
+    out.by = {name: _rounded(sums) for name, sums in by.items()}
     return out
+
+
+def totals(orphans: Iterable[Orphan], first_seen: Mapping[str, datetime] | None, at: datetime) -> Totals | None:
+    """None when no orphan was priced at all (pricing off); else the sums and the unpriced with their reason."""
+    priced = [o for o in orphans if o.cost is not None]
+    if not priced:
+        return None
+    dims: dict[str, Callable[[Orphan], str]] = {
+        "region": lambda o: o.region, "reason": lambda o: o.reason.value, "account": lambda o: o.account,
+    }  # fmt: skip
+    s = _sum(priced, dims, lambda o: wasted(o, first_seen, at))
+    return Totals(s.currency, s.monthly, s.wasted, s.by["region"], s.by["reason"], s.by["account"], s.unpriced)
 
 
 def top(orphans: Iterable[Orphan], n: int = 10) -> list[Orphan]:
@@ -123,34 +142,15 @@ def leftover_totals(
     priced = [x for x in leftovers if x.cost is not None]
     if not priced:
         return None
-    out = LeftoverTotals()
-    sums: dict[str, defaultdict[str, float]] = {k: defaultdict(float) for k in ("kind", "region", "account")}
-    for x in priced:
-        cost = x.cost
-        assert cost is not None
-        if cost.monthly is None:
-            if not x.reused:
-                out.unpriced.append((x, cost.detail))
-            continue
-        out.currency = out.currency or cost.currency
-        if cost.currency != out.currency:
-            if not x.reused:
-                out.unpriced.append((x, f"priced in {cost.currency}, the totals are in {out.currency}"))
-            continue
-        if x.reused:
-            out.reused_monthly += cost.monthly
-            continue
-        out.monthly += cost.monthly
-        sums["kind"][x.kind.value] += cost.monthly
-        sums["region"][x.region] += cost.monthly
-        sums["account"][x.account] += cost.monthly
-        lost = leftover_wasted(x, first_seen, at)
-        if lost is not None:
-            out.wasted = (out.wasted or 0.0) + lost
-    out.monthly, out.reused_monthly = round(out.monthly, 2), round(out.reused_monthly, 2)
-    out.wasted = None if out.wasted is None else round(out.wasted, 2)
-    out.by_kind, out.by_region = _rounded(sums["kind"]), _rounded(sums["region"])
-    out.by_account = _rounded(sums["account"])
+    dims: dict[str, Callable[[Leftover], str]] = {
+        "kind": lambda x: x.kind.value, "region": lambda x: x.region, "account": lambda x: x.account,
+    }  # fmt: skip
+    s = _sum([x for x in priced if not x.reused], dims, lambda x: leftover_wasted(x, first_seen, at))
+    out = LeftoverTotals(s.currency, s.monthly, s.wasted, s.by["kind"], s.by["region"], s.by["account"], s.unpriced)
+    reused = [x.cost for x in priced if x.reused and x.cost is not None and x.cost.monthly is not None]
+    currency = out.currency or next((c.currency for c in reused), None)
+    out.currency = currency
+    out.reused_monthly = round(sum(c.monthly or 0.0 for c in reused if c.currency == currency), 2)
     return out
 
 
