@@ -157,12 +157,12 @@ def run_job(
         cancel=cancel,
         prices=state.prices,
     )
+    # A leftover the tag listing no longer names is looked up by id first (outside the transaction: calls).
+    early = plan(result, [], cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
+    listed = still_listed(cfg, early, endpoint_url, listener, cancel) if notify else set()
     if cancel is not None and cancel.is_set():
         raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     channels = cfg.webhook.enabled and bool(bot_specs(cfg))
-    # A leftover the tag listing no longer names is looked up by id first (outside the transaction: calls).
-    early = plan(result, [], cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
-    listed = still_listed(cfg, early, endpoint_url) if notify else set()
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
         p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())

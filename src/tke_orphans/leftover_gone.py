@@ -9,6 +9,7 @@ import logging
 from collections import defaultdict
 
 from .cloud.leftovers import by_id
+from .cloud.session import CallListener, Cancel
 from .config import Config
 from .model import CLUSTER_TAG, LeftoverKind
 from .scan import make_session, plan_accounts
@@ -29,8 +30,11 @@ def gone_candidates(p: Plan) -> dict[tuple[str, str, LeftoverKind], list[str]]:
     return out
 
 
-def still_listed(cfg: Config, p: Plan, endpoint_url: str | None) -> set[Key]:
-    """Which of the plan's "gone" leftovers their product still lists with a cluster tag, or could not tell."""
+def still_listed(
+    cfg: Config, p: Plan, endpoint_url: str | None, listener: CallListener | None = None, cancel: Cancel | None = None
+) -> set[Key]:
+    """Which of the plan's "gone" leftovers their product still lists with a cluster tag, or could not tell. Its
+    calls are counted (`listener`) and stopped (`cancel`) as the scan's are."""
     groups = gone_candidates(p)
     if not groups:
         return set()
@@ -38,7 +42,7 @@ def still_listed(cfg: Config, p: Plan, endpoint_url: str | None) -> set[Key]:
     out: set[Key] = set()
     for (account, region, kind), ids in sorted(groups.items()):
         try:
-            session = make_session(cfg, plans[account], endpoint_url, None)
+            session = make_session(cfg, plans[account], endpoint_url, listener, cancel)
             found = by_id(session, region, kind, ids)
         except Exception as exc:  # cannot tell: not resolved this time
             log.warning("%s/%s: could not confirm that %d %s are gone: %s", account, region, len(ids), kind.value, exc)
