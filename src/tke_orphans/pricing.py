@@ -18,7 +18,7 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from .cloud import Session
-from .cloud.errors import as_text, redact_known
+from .cloud.errors import as_text
 from .cloud.leftover_pricing import leftover_key, quote_leftover
 from .cloud.pricing import Quote, config_key, quote
 from .model import Cost, Leftover, Orphan
@@ -86,7 +86,7 @@ def _price_groups(
                 q = fut.result()
             except Exception as exc:  # an answer nobody foresaw: this price is unknown, the scan goes on
                 log.warning("pricing %s in %s failed: %r", g[2], g[1], exc)
-                costs[g] = Cost(currency, None, None, None, redact_known(as_text(f"pricing failed: {exc!r}")))
+                costs[g] = Cost(currency, None, None, None, as_text(f"pricing failed: {exc!r}"))
                 continue
             costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail)
     if cache is not None and todo:

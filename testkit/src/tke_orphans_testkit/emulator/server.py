@@ -30,6 +30,12 @@ from .world import World
 JSON = "application/json"
 
 
+def _utf8(text: str) -> bytes:
+    """A lone surrogate (a world may hold one: the cloud lets names have them) goes out as the JSON escape the cloud
+    sends, `\\ud800`: it can only be inside a JSON string, where `backslashreplace` writes exactly that."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def encode(answer: dict[str, Any], request_id: str) -> bytes:
     """`{"Response": {...}}`, splicing pre-encoded item lists in as they are."""
     parts = []
@@ -37,14 +43,15 @@ def encode(answer: dict[str, Any], request_id: str) -> bytes:
         body = "[" + ",".join(value.items) + "]" if isinstance(value, Raw) else json.dumps(value, ensure_ascii=False)
         parts.append(f"{json.dumps(key)}:{body}")
     parts.append(f'"RequestId":"{request_id}"')
-    return ('{"Response":{' + ",".join(parts) + "}}").encode("utf-8")
+    return _utf8('{"Response":{' + ",".join(parts) + "}}")
 
 
 def error_body(code: str, message: str, request_id: str) -> bytes:
-    return json.dumps(
-        {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}},
-        ensure_ascii=False,
-    ).encode("utf-8")
+    return _utf8(
+        json.dumps(
+            {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}, ensure_ascii=False
+        )
+    )
 
 
 class _Server(ThreadingHTTPServer):
