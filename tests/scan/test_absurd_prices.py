@@ -70,9 +70,10 @@ def test_absurd_prices_are_unknown_with_the_reason_and_json_stays_strict(tmp_pat
         for rid in (f"ins-{k.lower()}0001", f"disk-{k.lower()}01"):
             cost = costs[rid]
             assert cost["monthly"] is None and cost["hourly"] is None and cost["source"] is None, rid
-            assert "not a price" in cost["detail"] and repr(value * (100 if rid.startswith("disk") else 1)) in cost[
-                "detail"
-            ], cost["detail"]
+            assert (
+                "not a price" in cost["detail"]
+                and repr(value * (100 if rid.startswith("disk") else 1)) in cost["detail"]
+            ), cost["detail"]
     assert costs["ins-sane0001"]["monthly"] == pytest.approx(0.32 * 730)
     assert costs["disk-sane01"]["monthly"] == pytest.approx(0.1 * 730)
     summary = doc["summary"]["cost"]

@@ -57,7 +57,8 @@ def strict(text: str) -> Any:
 
 def test_the_emulator_sends_a_lone_surrogate_as_the_cloud_does() -> None:
     assert b'"boom \\ud800 at the gateway"' in error_body("InternalError", MESSAGE, "r-1")
-    assert encode({"InstanceName": NAME}, "r-1").startswith(b'{"Response":{"InstanceName":"tke_cls-gone0001_worker \\ud800')
+    body = encode({"InstanceName": NAME}, "r-1")
+    assert body.startswith(b'{"Response":{"InstanceName":"tke_cls-gone0001_worker \\ud800 zero\xe2\x80\x8bwidth"')
 
 
 def test_a_scan_with_invalid_text_ends_as_usual_and_shows_the_escapes(tmp_path: Path) -> None:
