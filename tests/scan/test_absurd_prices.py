@@ -23,9 +23,11 @@ from ..cli.test_hostile_cloud_text import run
 from .test_leftover_pricing import GZ, disk
 from .test_pricing import orphan
 
-BAD = {"NEG": -5.0, "HUGE": 1e300, "NOTNUM": math.nan, "ENDLESS": math.inf}
+# DEAR: a believable hourly figure whose month (x 730) is beyond the bound of 1,000,000.
+BAD = {"NEG": -5.0, "HUGE": 1e300, "NOTNUM": math.nan, "ENDLESS": math.inf, "DEAR": 2000.0}
 # A disk type per bad rate (a leftover disk's price is its type's rate x its size), and one sane.
-DISK_TYPES = {"NEG": "CLOUD_SSD", "HUGE": "CLOUD_HSSD", "NOTNUM": "CLOUD_PREMIUM", "ENDLESS": "CLOUD_BSSD"}
+DISK_TYPES = {"NEG": "CLOUD_SSD", "HUGE": "CLOUD_HSSD", "NOTNUM": "CLOUD_PREMIUM", "ENDLESS": "CLOUD_BSSD",
+              "DEAR": "CLOUD_TSSD"}  # fmt: skip
 
 
 def absurd_world() -> dict[str, Any]:
@@ -34,11 +36,15 @@ def absurd_world() -> dict[str, Any]:
     instances = [orphan(f"ins-{k.lower()}0001", InstanceType=f"S5.{k}") for k in BAD]
     instances.append(orphan("ins-sane0001", InstanceType="S5.MEDIUM4"))
     disks = [disk(f"disk-{k.lower()}01", DiskType=t) for k, t in DISK_TYPES.items()]
-    disks.append(disk("disk-sane01", DiskType="CLOUD_TSSD"))
+    disks.append(disk("disk-sane01", DiskType="CLOUD_TSSD", DiskChargeType="PREPAID", DeadlineTime="+20d"))
     return {
         "credentials": [{"secret_id": "AKIDabsurd", "secret_key": "absurd-price-key"}],
         "regions": {GZ: {"instances": instances, "disks": disks}},
-        "prices": {"types": types, "disk_hourly": {t: BAD[k] for k, t in DISK_TYPES.items()} | {"CLOUD_TSSD": 0.001}},
+        "prices": {
+            "types": types,
+            "disk_hourly": {t: BAD[k] for k, t in DISK_TYPES.items()},
+            "disk_monthly": {"CLOUD_TSSD": 0.73},
+        },  # fmt: skip
     }
 
 
@@ -70,10 +76,8 @@ def test_absurd_prices_are_unknown_with_the_reason_and_json_stays_strict(tmp_pat
         for rid in (f"ins-{k.lower()}0001", f"disk-{k.lower()}01"):
             cost = costs[rid]
             assert cost["monthly"] is None and cost["hourly"] is None and cost["source"] is None, rid
-            assert (
-                "not a price" in cost["detail"]
-                and repr(value * (100 if rid.startswith("disk") else 1)) in cost["detail"]
-            ), cost["detail"]
+            figure = value * (100 if rid.startswith("disk") else 1) * (730 if k == "DEAR" else 1)  # as answered
+            assert f"is {figure!r}: not a price" in cost["detail"], cost["detail"]
     assert costs["ins-sane0001"]["monthly"] == pytest.approx(0.32 * 730)
     assert costs["disk-sane01"]["monthly"] == pytest.approx(0.1 * 730)
     summary = doc["summary"]["cost"]

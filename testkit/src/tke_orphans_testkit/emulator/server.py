@@ -266,14 +266,16 @@ class Emulator:
             answer = handler(ctx, params)
         except ApiError as exc:
             return 200, error_body(exc.code, exc.message, request_id), JSON
-        if rule.effect == "short":
-            # A valid answer missing its last item, TotalCount unchanged: what paging sees when the list moves.
+        if rule.effect in ("short", "omit"):
+            # A valid answer missing its last item. short: TotalCount unchanged, what paging sees when the list
+            # moves; omit: TotalCount one less, an answer that adds up and still lacks it (only another listing
+            # can tell).
             for key, value in answer.items():
-                if isinstance(value, Raw) and value.items:
-                    answer[key] = Raw(value.items[:-1])
-                    break
-                if isinstance(value, list) and value:
-                    answer[key] = value[:-1]
+                items = value.items if isinstance(value, Raw) else value if isinstance(value, list) else None
+                if items:
+                    answer[key] = Raw(items[:-1]) if isinstance(value, Raw) else items[:-1]
+                    if rule.effect == "omit" and isinstance(answer.get("TotalCount"), int):
+                        answer["TotalCount"] -= 1
                     break
             self._wait(self.latency)
             return 200, encode(answer, request_id), JSON
