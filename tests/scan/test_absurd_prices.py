@@ -44,7 +44,7 @@ def absurd_world() -> dict[str, Any]:
             "types": types,
             "disk_hourly": {t: BAD[k] for k, t in DISK_TYPES.items()},
             "disk_monthly": {"CLOUD_TSSD": 0.73},
-        },  # fmt: skip
+        },
     }
 
 

@@ -17,7 +17,7 @@ from .test_failures import EXPECTED
 from .test_leftover_pricing import GONE, disk
 from .test_pricing import PRICES, orphan
 
-IN_PROCESS = {"tencentcloud": {"workers": 1}}
+IN_PROCESS: dict[str, Any] = {"workers": 1}
 NATIVE_2022 = {"ClusterId": "cls-prodgz01", "Filters": [{"Name": "InstanceType", "Values": ["Native"]}]}
 LIVE_NODES = {
     "ins-gzweb001",
@@ -58,7 +58,7 @@ def test_an_unforeseen_exception_is_told_like_a_cloud_error(
         raise RuntimeError(f"unexpected: signed with {key} \ud800 " + "x" * 5000)
 
     monkeypatch.setattr(target, bug)
-    result = scan_world(demo, **IN_PROCESS)
+    result = scan_world(demo, tencentcloud=IN_PROCESS)
     errors = [e for r in result.regions for e in r.errors if e.api == api]
     assert errors and result.status != "ok"
     for e in errors:
@@ -83,7 +83,7 @@ def test_a_pricing_crash_leaves_the_price_unknown_never_0(monkeypatch: pytest.Mo
         "prices": PRICES | {"disk_hourly": {"CLOUD_PREMIUM": 0.0005}},
     }
     assert GONE == "cls-gone0001"
-    result = scan_world(data, detection={"leftovers": ["cbs_disk"]}, **IN_PROCESS)
+    result = scan_world(data, detection={"leftovers": ["cbs_disk"]}, tencentcloud=IN_PROCESS)
     assert result.status == "ok" and orphan_ids(result) == {"ins-crash001"}
     (x,) = result.leftovers
     for cost in (result.orphans[0].cost, x.cost):
