@@ -75,7 +75,7 @@ def _price_groups(
             keys = [f"{r}|{k}" for a, r, k in groups if a == account]
             for rk, cost in cache.fresh(account, keys, now, ttl).items():
                 region, key = rk.split("|", 1)
-                if believed(cost):  # a price an older version kept that is none is asked again
+                if believed(cost):  # what an older version kept without checking it is asked again
                     costs[(account, region, key)] = cost
     todo = _interleaved([g for g in groups if g not in costs])
     regions = len({(a, r) for a, r, _ in todo})
@@ -92,8 +92,7 @@ def _price_groups(
             costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail)
     if cache is not None and todo:
         for account in sorted({g[0] for g in todo}):
-            cache.store(account, {f"{g[1]}|{g[2]}": costs[g] for g in todo if g[0] == account and believed(costs[g])},
-                        now)  # fmt: skip
+            cache.store(account, {f"{g[1]}|{g[2]}": costs[g] for g in todo if g[0] == account}, now)
     return costs, len(todo)
 
 
