@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import unicodedata
 
 import pytest
 from rich.console import Console
 from rich.table import Table
 
 from tke_orphans.config import ServeAuth
-from tke_orphans.sanitize import csv_cell, labelled, plain, visible
+from tke_orphans.sanitize import csv_cell, labelled, plain, valid, visible
 from tke_orphans.serve.auth import authorized, needs_auth
 
 
@@ -28,6 +29,25 @@ from tke_orphans.serve.auth import authorized, needs_auth
 )
 def test_visible(raw: str, shown: str) -> None:
     assert visible(raw) == shown
+
+
+def test_every_format_character_and_invalid_code_point_is_shown() -> None:
+    """The rule's list against this Python's Unicode database: every Cf (zero-width, BOM, tags, bidi), every lone
+    surrogate and noncharacter; nothing else of the letters, marks and symbols."""
+    hidden = [c for c in map(chr, range(0x110000)) if unicodedata.category(c) in ("Cf", "Cs")]
+    hidden += [chr(p << 16 | low) for p in range(17) for low in (0xFFFE, 0xFFFF)]
+    hidden += list(map(chr, range(0xFDD0, 0xFDF0)))
+    text = "".join(hidden)
+    shown = visible(text)
+    assert shown.isascii() and shown.count("\\") == len(hidden)
+    assert visible("\u200b\ufeff\u2060\U000e0041") == "\\u200b\\ufeff\\u2060\\U000e0041"
+    assert visible("名字 é ñ 😀 \u0301") == "名字 é ñ 😀 \u0301"
+
+
+def test_valid_shows_only_what_cannot_be_written() -> None:
+    assert valid("a\ud800b\udfff\ufffe\U0010ffff\ufdd0") == "a\\ud800b\\udfff\\ufffe\\U0010ffff\\ufdd0"
+    assert valid("zero\u200bwidth \x1b 😀") == "zero\u200bwidth \x1b 😀"  # the sinks' business
+    assert valid("\ud800").encode("utf-8") == b"\\ud800"
 
 
 def test_visible_keeps_what_it_is_told() -> None:

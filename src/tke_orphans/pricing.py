@@ -18,9 +18,9 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from .cloud import Session
-from .cloud.errors import as_text, redact_known
+from .cloud.errors import as_text
 from .cloud.leftover_pricing import leftover_key, quote_leftover
-from .cloud.pricing import Quote, config_key, quote
+from .cloud.pricing import Quote, config_key, is_price, quote
 from .model import Cost, Leftover, Orphan
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ def _price_groups(
             keys = [f"{r}|{k}" for a, r, k in groups if a == account]
             for rk, cost in cache.fresh(account, keys, now, ttl).items():
                 region, key = rk.split("|", 1)
-                costs[(account, region, key)] = cost
+                if believed(cost):  # what an older version kept without checking it is asked again
+                    costs[(account, region, key)] = cost
     todo = _interleaved([g for g in groups if g not in costs])
     regions = len({(a, r) for a, r, _ in todo})
     workers = max(1, min(len(todo), WORKERS_PER_REGION * regions, MAX_WORKERS))
@@ -86,13 +87,18 @@ def _price_groups(
                 q = fut.result()
             except Exception as exc:  # an answer nobody foresaw: this price is unknown, the scan goes on
                 log.warning("pricing %s in %s failed: %r", g[2], g[1], exc)
-                costs[g] = Cost(currency, None, None, None, redact_known(as_text(f"pricing failed: {exc!r}")))
+                costs[g] = Cost(currency, None, None, None, as_text(f"pricing failed: {exc!r}"))
                 continue
             costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail)
     if cache is not None and todo:
         for account in sorted({g[0] for g in todo}):
             cache.store(account, {f"{g[1]}|{g[2]}": costs[g] for g in todo if g[0] == account}, now)
     return costs, len(todo)
+
+
+def believed(cost: Cost) -> bool:
+    """A known price that could be one: what every price answer is checked for (cloud/pricing.py)."""
+    return cost.source is not None and is_price(cost.hourly) and is_price(cost.monthly)
 
 
 T = TypeVar("T", Orphan, Leftover)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from . import fanout
 from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
-from .cloud.errors import as_text, redact_known
+from .cloud.errors import as_text
 from .cloud.inventory import failure_of
 from .cloud.leftovers import confirm, other_live_clusters, tagged_ids
 from .cloud.session import CallListener, Cancel
@@ -143,7 +143,7 @@ def _scan_and_settle(
 
 def _internal(exc: BaseException) -> ApiFailure:
     """A bug or an answer nobody foresaw, as a failure of the region: bounded text, no credential in it."""
-    return ApiFailure("scan", "InternalError", redact_known(as_text(repr(exc))))
+    return ApiFailure("scan", "InternalError", as_text(repr(exc)))
 
 
 def _rate_adapted(sessions: Iterable[Session], scans: list[RegionScan]) -> list[RegionScan]:

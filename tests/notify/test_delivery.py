@@ -7,22 +7,28 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from tke_orphans.config import config_from_data
-from tke_orphans.model import Leftover, LeftoverKind
+from tke_orphans.model import Cost, Leftover, LeftoverKind
 from tke_orphans.notify import Notice
+from tke_orphans.notify.generic import GenericWebhook
+from tke_orphans.notify.model import BotSpec
+from tke_orphans.render.json import dumps
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
 
-from .conftest import BOTS, FEISHU, NOW, WECOM, FakeClock, deliver, notice, result_with, webhook_config
+from .conftest import BOTS, FEISHU, NOW, WECOM, FakeClock, deliver, notice, orphan, result_with, webhook_config
 
 
 def test_throttling_and_server_errors_are_retried(clock: FakeClock) -> None:
@@ -157,6 +163,47 @@ def test_generic_webhook_carries_the_leftovers_with_the_orphans(
     ]
     assert doc["summary"]["leftovers"] == {"total": 1, "by_kind": {"eip": 1}, "by_region": {"ap-guangzhou": 1},
                                            "reused": 1}  # fmt: skip
+
+
+def _refuse(token: str) -> None:
+    raise ValueError(f"{token} is not JSON")
+
+
+def test_generic_webhook_wasted_is_known_only_from_a_first_seen_time(
+    capture: tuple[str, type[_Capture]], clock: FakeClock
+) -> None:
+    """`wasted` needs the time an orphan was first seen (the state's): the body has it where known, null where
+    not (never 0), and the summary sums the known ones only."""
+    url, handler = capture
+    cfg = config_from_data({"webhook": {"enabled": True, "generic": [{"name": "siem", "url": f"{url}/hook"}]}})
+    cost = Cost("CNY", 0.5, 365.0, "inquiry", "quoted")
+    seen, unseen = (dataclasses.replace(orphan(n), cost=cost) for n in (1, 2))
+    result = result_with((seen, unseen))
+    first = {seen.instance.instance_id: NOW - timedelta(hours=10)}
+    for first_seen in (first, {}):
+        n = Notice(kind="new", scanned_at=NOW, orphans=result.orphans, result=result, first_seen=first_seen)
+        assert [d.ok for d in deliver(cfg, n, clock)] == [True]
+    known, none = (json.loads(body, parse_constant=_refuse) for _, body in handler.received)
+    assert {o["instance_id"]: o["cost"]["wasted"] for o in known["orphans"]} == {
+        seen.instance.instance_id: 5.0,
+        unseen.instance.instance_id: None,
+    }
+    assert known["summary"]["cost"]["wasted"] == 5.0
+    assert [o["cost"]["wasted"] for o in none["orphans"]] == [None, None]
+    assert none["summary"]["cost"]["wasted"] is None and none["summary"]["cost"]["monthly"] == 730.0
+
+
+def test_generic_webhook_never_sends_nan(capture: tuple[str, type[_Capture]]) -> None:
+    """A figure that is no number (prices are checked where they are read: only a bug gets one this far) stops the
+    body from being made, rather than going out as the bare NaN strict parsers refuse."""
+    url, handler = capture
+    bad = dataclasses.replace(orphan(1), cost=Cost("CNY", math.nan, math.inf, "inquiry", "a bug"))
+    hook = GenericWebhook(BotSpec("generic", "siem", f"{url}/hook"), httpx.Client())
+    with pytest.raises(ValueError, match="JSON compliant"):
+        hook.send(Notice(kind="new", scanned_at=NOW, orphans=(bad,), result=result_with((bad,))))
+    assert handler.received == []
+    with pytest.raises(ValueError, match="JSON compliant"):
+        dumps({"monthly": math.nan})
 
 
 def test_apprise_channel(capture: tuple[str, type[_Capture]], clock: FakeClock) -> None:

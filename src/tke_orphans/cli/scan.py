@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
@@ -18,6 +17,7 @@ from ..job import JobResult, run_job
 from ..notify import Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
+from ..render.json import dumps
 from ..render.table import failure_lines, say
 from ..sanitize import labelled
 from ..state import StateDB
@@ -112,7 +112,7 @@ def show(job: JobResult, output: Output, cfg: Config, wide: bool = False, sort: 
             say(err, line)
     if output is Output.json:
         doc = to_json(result, job.first_seen) | {"notifications": [delivery_json(d) for d in job.deliveries]}
-        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        typer.echo(dumps(doc))
         return
     if output is Output.csv:
         typer.echo(render_csv(result), nl=False)

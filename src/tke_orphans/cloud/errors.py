@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import ApiFailure
+from ..sanitize import valid
 
 # Codes worth another try: throttling, transport, server-side trouble, a body cut short.
 _RETRYABLE_PREFIXES = ("RequestLimitExceeded", "InternalError", "ServerNetworkError", "ClientNetworkError")
@@ -19,12 +20,14 @@ MAX_TEXT = 500
 
 
 def as_text(value: Any, limit: int = MAX_TEXT) -> str:
-    """Any field of an SDK error as bounded text: the SDK puts an HTTP error's body in the message as bytes."""
+    """Any field of an SDK error, or an exception's words, as text fit for every sink: no credential of ours in it
+    (masked before the cut, which could leave half of one), no code point that cannot be written (sanitize.valid),
+    bounded. The SDK puts an HTTP error's body in the message as bytes."""
     if value is None:
         return ""
     if isinstance(value, bytes | bytearray):
         value = bytes(value).decode("utf-8", "replace")
-    text = value if isinstance(value, str) else str(value)
+    text = valid(redact_known(value if isinstance(value, str) else str(value)))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -67,7 +70,6 @@ class CloudError(Exception):
         # Whatever the SDK handed over (bytes, None, a huge page) leaves the adapter as short text, and no
         # credential of ours is in it (a token with a stray newline ends up in the HTTP library's error).
         code, message = as_text(code, 100) or "ClientError", as_text(message)
-        message = redact_known(message)
         super().__init__(f"{api}: {code}: {message}")
         self.api, self.code, self.message = api, code, message
         self.cluster_id = cluster_id

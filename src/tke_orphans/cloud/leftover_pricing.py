@@ -20,7 +20,7 @@ from typing import Any
 
 from ..model import HOURS_A_MONTH, Billing, Leftover, LeftoverKind
 from .errors import CloudError
-from .pricing import Quote, bad_answer, number
+from .pricing import Quote, bad_answer, number, priced
 from .session import Session
 
 
@@ -40,15 +40,11 @@ def leftover_key(x: Leftover) -> str:
     return f"{x.kind.value}:" + json.dumps(parts, separators=(",", ":"))
 
 
-def _quote(hourly: float | None, monthly: float | None, parts: list[str]) -> Quote:
-    """From an hourly figure (x 730 for the month) or a monthly one (/ 730 for the hour)."""
-    if monthly is None and hourly is not None:
-        monthly = hourly * HOURS_A_MONTH
-    elif hourly is None and monthly is not None:
-        hourly = monthly / HOURS_A_MONTH
-    if hourly is None or monthly is None:
+def _quote(api: str, hourly: float | None, monthly: float | None, parts: list[str]) -> Quote:
+    """A quote from an hourly or a monthly figure; unknown (with what was found) when neither."""
+    if hourly is None and monthly is None:
         return Quote(None, None, None, ", ".join(parts))
-    return Quote(round(hourly, 5), round(monthly, 2), "inquiry", ", ".join(parts))
+    return priced(api, hourly, monthly, "inquiry", ", ".join(parts))
 
 
 def disk(session: Session, region: str, b: Billing) -> Quote:
@@ -60,14 +56,14 @@ def disk(session: Session, region: str, b: Billing) -> Quote:
     price = session.call("cbs", "InquiryPriceCreateDisks", region, params).get("DiskPrice")
     parts = [f"{b.disk_type} {b.size_gb} GB"]
     if prepaid:
-        monthly = number(price, "DiscountPrice", "OriginalPrice")
+        monthly = number(api, price, "DiscountPrice", "OriginalPrice")
         if monthly is None:
             raise bad_answer(api, "the answer has no DiskPrice.DiscountPrice")
-        return _quote(None, monthly, [*parts, "one month prepaid"])
-    hourly = number(price, "UnitPriceDiscount", "UnitPrice")
+        return _quote(api, None, monthly, [*parts, "one month prepaid"])
+    hourly = number(api, price, "UnitPriceDiscount", "UnitPrice")
     if hourly is None:
         raise bad_answer(api, "the answer has no DiskPrice.UnitPrice")
-    return _quote(hourly, None, parts)
+    return _quote(api, hourly, None, parts)
 
 
 def _clb_params(b: Billing, charge: str) -> dict[str, Any]:
@@ -93,7 +89,7 @@ def load_balancer(session: Session, region: str, b: Billing) -> Quote:
         raise bad_answer(api, "the answer has no Price")
     parts = [f"{(b.lb_type or 'OPEN').lower()} load balancer"]
     prepaid = charge == "PREPAID"
-    amount = number(price.get("InstancePrice"), *(("DiscountPrice", "OriginalPrice") if prepaid else
+    amount = number(api, price.get("InstancePrice"), *(("DiscountPrice", "OriginalPrice") if prepaid else
                                                     ("UnitPriceDiscount", "UnitPrice")))  # fmt: skip
     if amount is None:
         raise bad_answer(api, "the answer has no Price.InstancePrice")
@@ -101,18 +97,20 @@ def load_balancer(session: Session, region: str, b: Billing) -> Quote:
     if b.internet_charge_type == "BANDWIDTH_PACKAGE":
         parts.append("bandwidth billed by its package (not included)")
     elif isinstance(band, dict) and band.get("ChargeUnit") == "GB":
-        per_gb = number(band, "UnitPriceDiscount", "UnitPrice")
+        per_gb = number(api, band, "UnitPriceDiscount", "UnitPrice")
         parts.append(f"traffic {per_gb if per_gb is not None else '?'}/GB not included")
     elif isinstance(band, dict):
-        share = number(band, *(("DiscountPrice", "OriginalPrice") if prepaid else ("UnitPriceDiscount", "UnitPrice")))
+        share = number(
+            api, band, *(("DiscountPrice", "OriginalPrice") if prepaid else ("UnitPriceDiscount", "UnitPrice"))
+        )
         if share:
             amount += share
             parts.append(f"bandwidth {b.bandwidth_mbps} Mbps")
     if isinstance(price.get("LcuPrice"), dict):
         parts.append("LCU usage not included")
     if prepaid:
-        return _quote(None, amount, [*parts, "one month prepaid"])
-    return _quote(amount, None, parts)
+        return _quote(api, None, amount, [*parts, "one month prepaid"])
+    return _quote(api, amount, None, parts)
 
 
 IDLE_FEE = "the idle IP fee of an unbound address is not quoted by vpc.InquiryPriceAllocateAddresses"
@@ -136,21 +134,21 @@ def address(session: Session, region: str, b: Billing) -> Quote:
     parts: list[str] = []
     net = price.get("AddressPrice")
     if prepaid:
-        amount = number(price, "DiscountPrice", "OriginalPrice")
-        amount = amount if amount is not None else number(net, "DiscountPrice", "OriginalPrice")
+        amount = number(api, price, "DiscountPrice", "OriginalPrice")
+        amount = amount if amount is not None else number(api, net, "DiscountPrice", "OriginalPrice")
         if amount is None:
             raise bad_answer(api, "the answer has no Price.DiscountPrice")
         monthly += amount
         parts.append(f"bandwidth {b.bandwidth_mbps} Mbps, one month prepaid")
     elif b.internet_charge_type == "BANDWIDTH_POSTPAID_BY_HOUR":
-        amount = number(net, "UnitPrice", "DiscountPrice")
+        amount = number(api, net, "UnitPrice", "DiscountPrice")
         if amount is None:
             raise bad_answer(api, "the answer has no Price.AddressPrice.UnitPrice")
         hourly += amount
         parts.append(f"bandwidth {b.bandwidth_mbps} Mbps")
     else:
         parts.append("traffic billed per GB (an idle address moves none)")
-    ip_fee = number(price.get("IPPrice"), "UnitPrice", "DiscountPrice")
+    ip_fee = number(api, price.get("IPPrice"), "UnitPrice", "DiscountPrice")
     if ip_fee is not None:
         hourly += ip_fee
         parts.append("IP fee")
@@ -158,7 +156,7 @@ def address(session: Session, region: str, b: Billing) -> Quote:
         parts.append(IDLE_FEE)
     if not parts[0].startswith("bandwidth") and ip_fee is None:
         return Quote(None, None, None, "; ".join(parts))
-    return _quote(hourly + monthly / HOURS_A_MONTH, hourly * HOURS_A_MONTH + monthly, parts)
+    return _quote(api, hourly + monthly / HOURS_A_MONTH, hourly * HOURS_A_MONTH + monthly, parts)
 
 
 def quote_leftover(session: Session, region: str, x: Leftover) -> Quote:

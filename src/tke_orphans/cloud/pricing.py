@@ -4,11 +4,15 @@ Postpaid and spot: `InquiryPriceRunInstances` quotes the full configuration (typ
 Prepaid: `InquiryPriceRenewInstances` for one month of this very instance, then the same inquiry as a one-month
 purchase. When a quote fails (the type is sold out, the image is gone), `DescribeZoneInstanceConfigInfos` gives the
 machine type's price alone (`type_only`). When nothing answers, the price is unknown, with the reasons: never 0.
+
+A figure in an answer is believed only when it could be a price (`believable`, for the leftovers' prices too): not
+negative, finite, and at most MAX_MONTHLY. Otherwise the answer is a bad one, and the price unknown with the reason.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +21,9 @@ from .errors import CloudError
 from .session import Session
 
 POSTPAID = ("POSTPAID_BY_HOUR", "SPOTPAID")
+# One resource priced above this a month is an answer gone wrong, not a price: the dearest single machine (8 GPUs)
+# lists at a few hundred thousand CNY a month. In the account's currency; a bad answer gives the price unknown.
+MAX_MONTHLY = 1_000_000.0
 # The spot price is what the quote answers; a bid is required, and this one is high enough never to be the answer.
 SPOT_BID = "1000"
 
@@ -47,15 +54,46 @@ def config_key(inst: Instance) -> str:
     )
 
 
-def number(item: Any, *names: str) -> float | None:
-    """The first of `names` a price item has as a number (the cloud omits the ones that do not apply)."""
+def number(api: str, item: Any, *names: str) -> float | None:
+    """The first of `names` a price item has as a number (the cloud omits the ones that do not apply); raises
+    CloudError for one that is no price."""
     if not isinstance(item, dict):
         return None
     for name in names:
         value = item.get(name)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+            return believable(api, float(value), name)
     return None
+
+
+def is_price(value: object) -> bool:
+    """Whether a figure could be a price: a number, finite (json reads NaN and Infinity), from 0 to MAX_MONTHLY."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (0 <= value <= MAX_MONTHLY)
+    )
+
+
+def believable(api: str, value: float, what: str) -> float:
+    """`value` when it could be a price, else a CloudError saying why not (the price is then unknown)."""
+    if is_price(value):
+        return value
+    raise bad_answer(api, f"{what} is {value!r}: not a price (one must be a number from 0 to {MAX_MONTHLY:,.0f})")
+
+
+def priced(api: str, hourly: float | None, monthly: float | None, source: CostSource, detail: str) -> Quote:
+    """A quote from an hourly figure (x 730 for the month) or a monthly one (/ 730 for the hour), checked as a whole
+    (an hourly price can be believable and its month not)."""
+    if monthly is None:
+        monthly = None if hourly is None else hourly * HOURS_A_MONTH
+    elif hourly is None:
+        hourly = monthly / HOURS_A_MONTH
+    if hourly is None or monthly is None:
+        raise bad_answer(api, "the answer has no price")
+    believable(api, monthly, "the month's price")
+    return Quote(round(hourly, 5), round(monthly, 2), source, detail)
 
 
 def bad_answer(api: str, why: str) -> CloudError:
@@ -95,7 +133,7 @@ def _run_params(inst: Instance, charge: str) -> dict[str, Any]:
     return params
 
 
-def _bandwidth(price: dict[str, Any], inst: Instance, prepaid: bool, parts: list[str]) -> float:
+def _bandwidth(api: str, price: dict[str, Any], inst: Instance, prepaid: bool, parts: list[str]) -> float:
     """The bandwidth's share (per hour, or per month when `prepaid`); traffic billed per GB is named, not added."""
     net = inst.internet
     if net is None or net.max_bandwidth_out == 0:
@@ -105,11 +143,13 @@ def _bandwidth(price: dict[str, Any], inst: Instance, prepaid: bool, parts: list
         return 0.0
     item = price.get("BandwidthPrice")
     if isinstance(item, dict) and item.get("ChargeUnit") == "GB":
-        per_gb = number(item, "UnitPriceDiscount", "UnitPrice")
+        per_gb = number(api, item, "UnitPriceDiscount", "UnitPrice")
         parts.append(f"traffic {per_gb if per_gb is not None else '?'}/GB not included")
         return 0.0
     amount = (
-        number(item, "DiscountPrice", "OriginalPrice") if prepaid else number(item, "UnitPriceDiscount", "UnitPrice")
+        number(api, item, "DiscountPrice", "OriginalPrice")
+        if prepaid
+        else number(api, item, "UnitPriceDiscount", "UnitPrice")
     )
     parts.append(f"bandwidth {net.max_bandwidth_out} Mbps")
     return amount or 0.0
@@ -124,18 +164,18 @@ def inquiry(session: Session, region: str, inst: Instance) -> Quote:
     parts = _describe(inst)
     prepaid = inst.charge_type == "PREPAID"
     if prepaid:
-        monthly = number(price.get("InstancePrice"), "DiscountPrice", "OriginalPrice")
+        monthly = number(api, price.get("InstancePrice"), "DiscountPrice", "OriginalPrice")
         if monthly is None:
             raise bad_answer(api, "the answer has no InstancePrice.DiscountPrice")
-        monthly += _bandwidth(price, inst, True, parts)
-        return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "inquiry", ", ".join(parts))
-    hourly = number(price.get("InstancePrice"), "UnitPriceDiscount", "UnitPrice")
+        monthly += _bandwidth(api, price, inst, True, parts)
+        return priced(api, None, monthly, "inquiry", ", ".join(parts))
+    hourly = number(api, price.get("InstancePrice"), "UnitPriceDiscount", "UnitPrice")
     if hourly is None:
         raise bad_answer(api, "the answer has no InstancePrice.UnitPrice")
-    hourly += _bandwidth(price, inst, False, parts)
+    hourly += _bandwidth(api, price, inst, False, parts)
     if inst.charge_type == "SPOTPAID":
         parts.append("spot price now")
-    return Quote(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "inquiry", ", ".join(parts))
+    return priced(api, hourly, None, "inquiry", ", ".join(parts))
 
 
 def renew(session: Session, region: str, inst: Instance) -> Quote:
@@ -144,12 +184,14 @@ def renew(session: Session, region: str, inst: Instance) -> Quote:
     params = {"InstanceIds": [inst.instance_id], "InstanceChargePrepaid": {"Period": 1}}
     resp = session.call("cvm", "InquiryPriceRenewInstances", region, params)
     price = resp.get("Price")
-    monthly = number(price.get("InstancePrice") if isinstance(price, dict) else None, "DiscountPrice", "OriginalPrice")
+    monthly = number(
+        api, price.get("InstancePrice") if isinstance(price, dict) else None, "DiscountPrice", "OriginalPrice"
+    )
     if monthly is None or not isinstance(price, dict):
         raise bad_answer(api, "the answer has no Price.InstancePrice.DiscountPrice")
     parts = [*_describe(inst), "one month's renewal"]
-    monthly += _bandwidth(price, inst, True, parts)
-    return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "renew", ", ".join(parts))
+    monthly += _bandwidth(api, price, inst, True, parts)
+    return priced(api, None, monthly, "renew", ", ".join(parts))
 
 
 def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
@@ -177,13 +219,13 @@ def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
             continue
         detail = f"type only ({inst.instance_type}; the full quote failed: {why})"
         if inst.charge_type == "PREPAID":
-            monthly = number(item.get("Price"), "DiscountPrice", "OriginalPrice")
+            monthly = number(api, item.get("Price"), "DiscountPrice", "OriginalPrice")
             if monthly is not None:
-                return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "type_only", detail)
+                return priced(api, None, monthly, "type_only", detail)
         else:
-            hourly = number(item.get("Price"), "UnitPriceDiscount", "UnitPrice")
+            hourly = number(api, item.get("Price"), "UnitPriceDiscount", "UnitPrice")
             if hourly is not None:
-                return Quote(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "type_only", detail)
+                return priced(api, hourly, None, "type_only", detail)
     raise CloudError(api, "NotFound", f"no price for {inst.instance_type} ({inst.charge_type}) in {inst.zone}")
 
 

@@ -27,19 +27,34 @@ import urllib3
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.sign import Sign
 
+from ..sanitize import valid
+
 ROOT_DOMAIN = "tencentcloudapi.com"  # the SDK's default
 _JSON = "application/json"
 REQUEST_CLIENT = f"SDK_PYTHON_{tencentcloud.__version__}; tke-orphans"
 
 
 def parse(body: bytes) -> Any:
-    """One parse: orjson, a fraction of json's CPU; json for what orjson refuses (NaN, lone surrogates, numbers
-    beyond a double), so that every body reads, or fails, exactly as with json. One difference: orjson reads an
-    integer past 64 bits as a float; no field we read is one (ids, uins and request ids are strings)."""
+    """One parse: orjson, a fraction of json's CPU; json for what orjson refuses (NaN, numbers beyond a double, lone
+    surrogates), so that every body reads as with json, or fails. One difference: orjson reads an integer past 64
+    bits as a float; no field we read is one (ids, uins and request ids are strings).
+
+    A lone surrogate (`"\\ud800"`, a valid JSON escape) can be read but never written, to the state or anywhere: what
+    json read is made valid text here, each one shown as its escape (sanitize.valid). orjson reads none."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return json.loads(body)
+        return _valid(json.loads(body.decode("utf-8", "replace")))
+
+
+def _valid(value: Any) -> Any:
+    if isinstance(value, str):
+        return valid(value)
+    if isinstance(value, dict):
+        return {valid(k): _valid(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid(v) for v in value]
+    return value
 
 
 def proxy_for(host: str, https: bool) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -12,7 +11,7 @@ from dataclasses import asdict
 import httpx
 
 from ..config import mask_url
-from ..render.json import to_json
+from ..render.json import dumps, to_json
 from ..retry import Backoff, no_jitter, retrying
 from .model import BotSpec, Delivery, Notice, OnResult, Owes
 
@@ -42,7 +41,8 @@ class GenericWebhook:
             return [{"event": "cleanup", "at": at, "actions": [asdict(a) for a in notice.actions]}]
         if notice.result is None:  # a test message
             return [{"event": "test", "scanned_at": at}]
-        return [{**to_json(notice.result), "event": notice.kind}]
+        # With the state's first-seen times, as `scan --output json`: `wasted` is known where they are, null elsewhere.
+        return [{**to_json(notice.result, notice.first_seen), "event": notice.kind}]
 
     def send(self, notice: Notice, owes: Owes | None = None, on_result: OnResult | None = None) -> list[Delivery]:
         if owes is not None and not owes(1):
@@ -53,7 +53,7 @@ class GenericWebhook:
         return [d]
 
     def _post(self, notice: Notice) -> Delivery:
-        body = json.dumps(self.messages(notice)[0], ensure_ascii=False).encode("utf-8")
+        body = dumps(self.messages(notice)[0], indent=None).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self.spec.secret:
             headers[self.spec.signature_header] = body_signature(self.spec.secret, body)

@@ -127,8 +127,15 @@ def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None
     }
 
 
+def dumps(doc: Any, indent: int | None = 2) -> str:
+    """The text of a document other programs parse (`--output json`, the generic webhook's body): strict JSON, so a
+    NaN or Infinity that reached a figure (prices are checked where they are read) raises here rather than going
+    out as the bare `NaN` strict parsers refuse."""
+    return json.dumps(doc, ensure_ascii=False, indent=indent, allow_nan=False)
+
+
 def render_json(result: ScanResult) -> str:
-    return json.dumps(to_json(result), ensure_ascii=False, indent=2)
+    return dumps(to_json(result))
 
 
 def from_json(doc: dict[str, Any]) -> ScanResult:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .world import WorldError, _format_loc
 
-Effect = Literal["error", "http_500", "hang", "reset", "truncate", "short"]
+Effect = Literal["error", "http_500", "hang", "reset", "truncate", "short", "omit"]
 
 
 class FaultRule(BaseModel):

@@ -30,6 +30,12 @@ from .world import World
 JSON = "application/json"
 
 
+def _utf8(text: str) -> bytes:
+    """A lone surrogate (a world may hold one: the cloud lets names have them) goes out as the JSON escape the cloud
+    sends, `\\ud800`: it can only be inside a JSON string, where `backslashreplace` writes exactly that."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def encode(answer: dict[str, Any], request_id: str) -> bytes:
     """`{"Response": {...}}`, splicing pre-encoded item lists in as they are."""
     parts = []
@@ -37,14 +43,15 @@ def encode(answer: dict[str, Any], request_id: str) -> bytes:
         body = "[" + ",".join(value.items) + "]" if isinstance(value, Raw) else json.dumps(value, ensure_ascii=False)
         parts.append(f"{json.dumps(key)}:{body}")
     parts.append(f'"RequestId":"{request_id}"')
-    return ('{"Response":{' + ",".join(parts) + "}}").encode("utf-8")
+    return _utf8('{"Response":{' + ",".join(parts) + "}}")
 
 
 def error_body(code: str, message: str, request_id: str) -> bytes:
-    return json.dumps(
-        {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}},
-        ensure_ascii=False,
-    ).encode("utf-8")
+    return _utf8(
+        json.dumps(
+            {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}, ensure_ascii=False
+        )
+    )
 
 
 class _Server(ThreadingHTTPServer):
@@ -259,14 +266,16 @@ class Emulator:
             answer = handler(ctx, params)
         except ApiError as exc:
             return 200, error_body(exc.code, exc.message, request_id), JSON
-        if rule.effect == "short":
-            # A valid answer missing its last item, TotalCount unchanged: what paging sees when the list moves.
+        if rule.effect in ("short", "omit"):
+            # A valid answer missing its last item. short: TotalCount unchanged, what paging sees when the list
+            # moves; omit: TotalCount one less, an answer that adds up and still lacks it (only another listing
+            # can tell).
             for key, value in answer.items():
-                if isinstance(value, Raw) and value.items:
-                    answer[key] = Raw(value.items[:-1])
-                    break
-                if isinstance(value, list) and value:
-                    answer[key] = value[:-1]
+                items = value.items if isinstance(value, Raw) else value if isinstance(value, list) else None
+                if items:
+                    answer[key] = Raw(items[:-1]) if isinstance(value, Raw) else items[:-1]
+                    if rule.effect == "omit" and isinstance(answer.get("TotalCount"), int):
+                        answer["TotalCount"] -= 1
                     break
             self._wait(self.latency)
             return 200, encode(answer, request_id), JSON

@@ -169,7 +169,9 @@ class TypePrice(_Strict):
     Zone: Annotated[str, Field(min_length=1)] = "*"
     InstanceType: Annotated[str, Field(min_length=1)]
     InstanceChargeType: PricedChargeType
-    Price: Annotated[float, Field(ge=0)]
+    # Any float, as an answer can hold: a negative, huge, NaN or infinite price (`.nan`, `.inf` in YAML) goes out as
+    # json writes it (`NaN`, `Infinity`: not JSON, but what json reads), to test that no such price is believed.
+    Price: float
     Status: Literal["SELL", "SOLD_OUT"] = "SELL"
 
 
@@ -179,8 +181,8 @@ class Prices(_Strict):
     postpaid and spot instances, monthly ones to prepaid."""
 
     types: list[TypePrice] = []
-    disk_hourly: dict[DiskType, Annotated[float, Field(ge=0)]] = {}
-    disk_monthly: dict[DiskType, Annotated[float, Field(ge=0)]] = {}
+    disk_hourly: dict[DiskType, float] = {}  # any float, as TypePrice.Price
+    disk_monthly: dict[DiskType, float] = {}
     bandwidth_hourly: Annotated[float, Field(ge=0)] = 0.063
     bandwidth_monthly: Annotated[float, Field(ge=0)] = 20.0
     traffic_per_gb: Annotated[float, Field(ge=0)] = 0.8
