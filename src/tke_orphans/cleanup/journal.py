@@ -45,7 +45,7 @@ class Journal:
         """The decisions no call has written: skipped, refused, dry runs, a failure before any call was sent."""
         rest = [d for d in decisions if (d.account, d.region, d.instance_id) not in self.written]
         if rest:
-            self.state.actions.record(rest, self.actor, self.opts.dry_run, self.now())
+            self.state.actions.record(rest, self.actor, self.opts.dry_run, self.now(), self.run_id)
 
 
 @dataclass

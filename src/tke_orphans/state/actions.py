@@ -42,16 +42,16 @@ def _event(conn: sqlite3.Connection, at: str, actor: str, account: str, region: 
 
 
 class Actions(Store):
-    def record(self, decisions: Iterable[Any], actor: str, dry_run: bool, at: datetime) -> None:
+    def record(self, decisions: Iterable[Any], actor: str, dry_run: bool, at: datetime, run_id: str = "") -> None:
         """Cleanup decisions (plan.Decision); real ones also go to the events, which `history` shows."""
         when = iso(at)
         with self.db.transaction() as conn:
             for d in decisions:
                 conn.execute(
                     "INSERT INTO actions (at, actor, action, dry_run, account, region, instance_id, outcome, detail,"
-                    " request_id, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " request_id, kind, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (when, actor, d.action, int(dry_run), d.account, d.region, d.instance_id, d.outcome, d.detail,
-                     d.request_id, d.kind),
+                     d.request_id, d.kind, run_id),
                 )  # fmt: skip
                 if not dry_run:
                     _event(conn, when, actor, d.account, d.region, d.instance_id, d.action, d.outcome, d.detail)
