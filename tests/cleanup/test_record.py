@@ -102,7 +102,9 @@ def test_a_call_carried_out_after_the_kill_is_recorded_and_told_by_the_next_run(
         _kill_at_first_terminate(rig, args, tmp_path)
         _until("the emulator to carry the call out", lambda: bool(_gone(rig)))
         gone = _gone(rig)
-        # Written before the call was sent: who, which run, which call; no outcome yet.
+        # On record though the run never saw the answer: written before the call was sent.
+        assert {r["instance_id"] for r in _rows(tmp_path, "SELECT instance_id FROM actions WHERE dry_run = 0")} == gone
+        # Who, which run, which call; no outcome yet.
         pending = _rows(tmp_path, "SELECT instance_id, actor, run_id, call FROM actions WHERE outcome = 'pending'")
         assert {r["instance_id"] for r in pending} == gone, pending
         assert all(r["run_id"] and r["call"] == "cvm.TerminateInstances" and "@" in r["actor"] for r in pending)
