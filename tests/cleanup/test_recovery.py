@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tke_orphans.cleanup import serve_hook
 from tke_orphans.cloud.actions import MARK_TAG
 
 from .conftest import DAY, Rig, demo_data, rig_for
@@ -31,6 +32,13 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, str, str]] = [
      "returned: it is gone"),
     ("eip", "mark", "TagResources", {}, "eip-gzleft01", "ap-guangzhou", f"tagged {MARK_TAG}="),
 ]  # fmt: skip
+
+
+def _wait_for_change(rig: Rig, kind: str, region: str, rid: str, before: str) -> None:
+    end = time.monotonic() + 30
+    while _seen(rig, kind, region, rid) == before:  # the emulator carries it out late
+        assert time.monotonic() < end
+        time.sleep(0.02)
 
 
 def _seen(rig: Rig, kind: str, region: str, rid: str) -> str:
@@ -55,10 +63,7 @@ def test_a_call_answered_too_late_is_looked_up_by_the_next_run(tmp_path: Path, k
         assert d.outcome == "failed" and "the outcome is unknown: it may have been carried out" in d.detail, d
         [row] = rig.state.query("SELECT outcome, call FROM actions WHERE instance_id = ?", (rid,))
         assert row["outcome"] == "pending" and row["call"].endswith(f".{call}")
-        end = time.monotonic() + 30
-        while _seen(rig, kind, region, rid) == before:  # the emulator carries it out late
-            assert time.monotonic() < end
-            time.sleep(0.02)
+        _wait_for_change(rig, kind, region, rid, before)
         rig.faults()
 
         later = rig.cleanup(after=DAY + timedelta(hours=1), kind="cvm", action="mark")  # any run, a dry run too
@@ -72,3 +77,16 @@ def test_a_call_answered_too_late_is_looked_up_by_the_next_run(tmp_path: Path, k
         assert events[-1]["kind"] == f"action:{action}" and events[-1]["detail"].startswith(f"done: {found}")
         assert "(by test)" in events[-1]["detail"]
         assert rig.cleanup(after=DAY + timedelta(hours=2), kind="cvm", action="mark").recovered == 0
+
+
+def test_serve_cleanup_looks_up_an_interrupted_call_too(tmp_path: Path) -> None:
+    with rig_for(demo_data(), tmp_path) as rig:
+        rig.scan()
+        before = _seen(rig, "cvm", "ap-guangzhou", "ins-gzorp001")
+        rig.faults({"action": "TagResources", "effect": "delay", "delay_seconds": 3})
+        rig.cleanup(action="mark", dry_run=False, only=frozenset({"ins-gzorp001"}))
+        _wait_for_change(rig, "cvm", "ap-guangzhou", "ins-gzorp001", before)
+        rig.faults()
+        serve_hook(rig.config, rig.state, "mark", None)()  # what serve --cleanup mark runs after each pass
+        [row] = rig.state.query("SELECT outcome, detail FROM actions WHERE instance_id = 'ins-gzorp001' AND call != ''")
+        assert row["outcome"] == "done" and row["detail"].startswith(f"tagged {MARK_TAG}="), dict(row)
