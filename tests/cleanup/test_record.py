@@ -98,11 +98,11 @@ def test_a_call_carried_out_after_the_kill_is_recorded_and_told_by_the_next_run(
     with rig_for(data, tmp_path) as rig, ChatSinks([bot]) as sinks:
         rig.scan()
         args = _setup(rig, tmp_path, data, sinks.bot_url(bot))
-        # Guangzhou's postpaid batch answers at once; its prepaid one reaches the emulator and is carried out 2 s
+        # Guangzhou's postpaid batch answers at once; its prepaid one reaches the emulator and is carried out 4 s
         # later, whether or not anyone still listens: the run is killed in between.
         late = ["ins-gzorp002"]
         rig.faults({"action": "TerminateInstances", "params": {"InstanceIds": late}, "effect": "delay",
-                    "delay_seconds": 2})  # fmt: skip
+                    "delay_seconds": 4})  # fmt: skip
         _kill_at_terminate(rig, args, tmp_path, 2)
         _until("the emulator to carry the late call out", lambda: "ins-gzorp002" in _gone(rig))
         gone = _gone(rig)

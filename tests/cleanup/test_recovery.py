@@ -55,8 +55,8 @@ def test_a_call_answered_too_late_is_looked_up_by_the_next_run(tmp_path: Path, k
     with rig_for(demo_data(), tmp_path, **ALL_KINDS) as rig:
         rig.scan()
         before = _seen(rig, kind, region, rid)
-        # The rig's client gives up after 2 s; the cloud carries the call out after 3.
-        rig.faults({"action": call, "effect": "delay", "delay_seconds": 3})
+        # The rig's client gives up after 2 s; the cloud carries the call out after 4.
+        rig.faults({"action": call, "effect": "delay", "delay_seconds": 4})
         opts = {"kind": kind, "action": action, "only": frozenset({rid}), **extra}
         first = rig.cleanup(dry_run=False, **opts)
         [d] = first.decisions
@@ -83,7 +83,7 @@ def test_serve_cleanup_looks_up_an_interrupted_call_too(tmp_path: Path) -> None:
     with rig_for(demo_data(), tmp_path) as rig:
         rig.scan()
         before = _seen(rig, "cvm", "ap-guangzhou", "ins-gzorp001")
-        rig.faults({"action": "TagResources", "effect": "delay", "delay_seconds": 3})
+        rig.faults({"action": "TagResources", "effect": "delay", "delay_seconds": 4})
         rig.cleanup(action="mark", dry_run=False, only=frozenset({"ins-gzorp001"}))
         _wait_for_change(rig, "cvm", "ap-guangzhou", "ins-gzorp001", before)
         rig.faults()
