@@ -241,6 +241,13 @@ def test_reset_is_a_client_network_error(serve):
     assert describe(client).TotalCount == 3
 
 
+def test_delay_is_the_real_answer_late_and_no_error(serve):
+    api = serve(SMALL, faults=FaultPlan.from_data({"faults": [{"effect": "delay", "delay_seconds": 0.2, "times": 1}]}))
+    assert describe(api.cvm(GZ)).TotalCount == 3
+    stat = api.stat("cvm", "DescribeInstances", GZ)
+    assert (stat["calls"], stat["errors"], stat["faults"]) == (1, 0, 0)
+
+
 def test_truncate_breaks_json_decoding(serve):
     """What really happens: model clients wrap the decode error in an SDK exception, call_json lets it through."""
     api = serve(SMALL, faults=FaultPlan.from_data({"faults": [{"effect": "truncate", "times": 2}]}))

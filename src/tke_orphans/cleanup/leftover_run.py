@@ -18,6 +18,7 @@ from ..costs import money
 from ..model import CLUSTER_TAG, LeftoverKind, ScanResult
 from ..state import StateDB
 from .accounts import by_region
+from .journal import Journal, RegionCalls, unexpected
 from .leftover_plan import NOUN, IgnoreTags, LeftoverTarget, leftover_decision, select_leftovers, still_leftover
 from .plan import CleanupError, Decision, Options, over_max
 
@@ -45,7 +46,8 @@ def check_kind(cfg: Config, opts: Options) -> None:
 
 
 def leftover_cleanup(cfg: Config, state: StateDB, opts: Options, last: ScanResult, at: datetime,
-                     endpoint_url: str | None, decided: Callable[[list[Decision]], None]) -> str:  # fmt: skip
+                     endpoint_url: str | None, decided: Callable[[list[Decision]], None],
+                     journal: Journal) -> str:  # fmt: skip
     """Every decision goes to `decided` as it is made; returns the cap's refusal ("" if none)."""
     targets, skipped = select_leftovers(last, state.leftovers.first_seen(), opts, at)
     decided(skipped)
@@ -59,12 +61,12 @@ def leftover_cleanup(cfg: Config, state: StateDB, opts: Options, last: ScanResul
             decided([leftover_decision(t.leftover, opts, "skipped", why) for t in g.targets])
             continue
         decided(_region(g.session, g.region, g.targets, opts, cfg.tencentcloud.concurrency, g.credentials.uin, at,
-                        cfg.detection.policy().ignore_tags))  # fmt: skip
+                        cfg.detection.policy().ignore_tags, journal.calls(g.account, g.region)))  # fmt: skip
     return ""
 
 
 def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Options, concurrency: int,
-            uin: str | None, at: datetime, ignore_tags: IgnoreTags) -> list[Decision]:  # fmt: skip
+            uin: str | None, at: datetime, ignore_tags: IgnoreTags, calls: RegionCalls) -> list[Decision]:  # fmt: skip
     """One region: a fresh look at each resource and at the clusters, then the action (or what it would be)."""
     kind = LeftoverKind(opts.kind)
     try:
@@ -91,11 +93,10 @@ def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Op
     if opts.dry_run:  # the one place the dry run differs: it stops at the mutating call
         return out + [leftover_decision(t.leftover, opts, "dry-run", _would(t, kind, charge, opts)) for t in go]
     try:
-        outcomes = _act(session, region, kind, go, opts, uin, at, charge)
+        outcomes = _act(session, region, kind, go, opts, uin, at, charge, calls)
     except Exception as exc:  # an answer we could not read: the call may have happened
         log.exception("cleanup of %s in %s", opts.kind, region)
-        why = f"unexpected answer ({type(exc).__name__}: {exc}): the outcome is unknown, check the console"
-        return out + [leftover_decision(t.leftover, opts, "failed", why) for t in go]
+        return out + [leftover_decision(t.leftover, opts, "failed", unexpected(exc)) for t in go]
     by_id = {o.instance_id: o for o in outcomes}
     for t in go:
         o = by_id[t.resource_id]
@@ -104,15 +105,16 @@ def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Op
 
 
 def _act(session: Session, region: str, kind: LeftoverKind, go: list[LeftoverTarget], opts: Options,
-         uin: str | None, at: datetime, charge: dict[str, str]) -> list[cloud_actions.Outcome]:  # fmt: skip
+         uin: str | None, at: datetime, charge: dict[str, str],
+         calls: RegionCalls) -> list[cloud_actions.Outcome]:  # fmt: skip
     ids = [t.resource_id for t in go]
     if opts.action == "terminate":
-        return leftover_actions.give_back(session, region, kind, charge)
+        return leftover_actions.give_back(session, region, kind, charge, calls)
     try:
         owner = cloud_actions.owner_uin(session, uin, region)
     except CloudError as exc:
         return [cloud_actions.Outcome(i, False, f"cannot name the resources: {exc.failure().describe()}") for i in ids]
-    return leftover_actions.mark_resources(session, region, owner, kind, ids, at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return leftover_actions.mark_resources(session, region, owner, kind, ids, at.strftime("%Y-%m-%dT%H:%M:%SZ"), calls)
 
 
 def _would(t: LeftoverTarget, kind: LeftoverKind, charge: dict[str, str], opts: Options) -> str:

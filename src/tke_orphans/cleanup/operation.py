@@ -14,7 +14,8 @@ from ..model import ActionLine, Notice
 from ..notify import Delivery, bot_specs
 from ..records import notice_to_dict
 from ..state import StateDB
-from .plan import Decision, Kind, Options
+from .journal import Journal
+from .plan import Kind, Options
 from .run import Report, actor, run_cleanup
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,8 @@ def run_operation(
 ) -> CleanupRun:
     """Raises CleanupError or CredentialsError before anything is done; everything later is in the report."""
     by = who or actor()
-
-    def record(decisions: list[Decision]) -> None:
-        state.actions.record(decisions, by, opts.dry_run, now())
-
-    run = CleanupRun(by, run_cleanup(cfg, state, opts, endpoint_url=endpoint_url, now=now, record=record))
+    journal = Journal(state, by, opts, now)
+    run = CleanupRun(by, run_cleanup(cfg, state, opts, journal, endpoint_url=endpoint_url, now=now))
     acted = [d for d in run.report.decisions if d.outcome in ("done", "failed")]
     if acted and cfg.webhook.enabled and bot_specs(cfg):
         lines = tuple(ActionLine(d.account, d.region, d.instance_id, d.name, d.action, d.outcome, d.detail, by, d.kind)

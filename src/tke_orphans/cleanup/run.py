@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 
 from ..cloud import CloudError, RegionLister, Session
 from ..cloud import actions as cloud_actions
-from ..cloud.inventory import describe_instances, failure_of
+from ..cloud.inventory import failure_of
 from ..config import Config, Credentials
 from ..costs import money
 from ..detect import Policy
 from ..state import StateDB
 from .accounts import by_region
+from .journal import Journal, RegionCalls, recover, unexpected
 from .leftover_run import check_kind, leftover_cleanup
 from .plan import CleanupError, Decision, Options, Target, decision, over_max, select, still_qualifies
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 class Report:
     decisions: list[Decision] = field(default_factory=list)
     refused: str = ""
+    recovered: int = 0  # the first decisions: calls of an interrupted run, looked up before anything else
 
     @property
     def failed(self) -> bool:
@@ -53,7 +55,7 @@ def _members(lister: RegionLister) -> tuple[set[str], dict[str, str]]:
 
 
 def _act(session: Session, region: str, targets: list[Target], opts: Options, uin: str | None,
-         now: datetime, refunds: dict[str, float]) -> list[Decision]:  # fmt: skip
+         now: datetime, refunds: dict[str, float], calls: cloud_actions.Journal) -> list[Decision]:  # fmt: skip
     ids = [t.instance.instance_id for t in targets]
     if opts.action == "mark":
         try:
@@ -62,12 +64,12 @@ def _act(session: Session, region: str, targets: list[Target], opts: Options, ui
             return [
                 decision(t, opts, "failed", f"cannot name the resources: {exc.failure().describe()}") for t in targets
             ]
-        outcomes = cloud_actions.mark(session, region, owner, ids, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        outcomes = cloud_actions.mark(session, region, owner, ids, now.strftime("%Y-%m-%dT%H:%M:%SZ"), journal=calls)
     elif opts.action == "terminate":
-        return _terminate(session, region, targets, opts, refunds)
+        return _terminate(session, region, targets, opts, refunds, calls)
     else:
         assert opts.cluster_id is not None
-        outcomes = cloud_actions.add_existed(session, region, opts.cluster_id, opts.node_pool_id, ids)
+        outcomes = cloud_actions.add_existed(session, region, opts.cluster_id, opts.node_pool_id, ids, calls)
     by_id = {o.instance_id: o for o in outcomes}
     out = []
     for t in targets:
@@ -81,13 +83,13 @@ def _refund_text(refund: float | None) -> str:
 
 
 def _terminate(session: Session, region: str, targets: list[Target], opts: Options,
-               refunds: dict[str, float]) -> list[Decision]:  # fmt: skip
+               refunds: dict[str, float], calls: cloud_actions.Journal) -> list[Decision]:  # fmt: skip
     charge = {t.instance.instance_id: t.instance.charge_type for t in targets}
-    first = {o.instance_id: o for o in cloud_actions.terminate(session, region, charge)}
+    first = {o.instance_id: o for o in cloud_actions.terminate(session, region, charge, calls)}
     recycled = [i for i, o in first.items() if o.ok and o.detail == cloud_actions.RECYCLED]
     second = {}
     if opts.destroy_recycled and recycled:
-        second = {o.instance_id: o for o in cloud_actions.destroy_recycled(session, region, recycled)}
+        second = {o.instance_id: o for o in cloud_actions.destroy_recycled(session, region, recycled, calls)}
     out = []
     for t in targets:
         iid = t.instance.instance_id
@@ -133,12 +135,14 @@ def run_cleanup(
     cfg: Config,
     state: StateDB,
     opts: Options,
+    journal: Journal,
     *,
     endpoint_url: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    record: Callable[[list[Decision]], None] | None = None,
 ) -> Report:
-    """`record` gets the decisions as they are made, so that what was done is on record even if a later step fails."""
+    """Each call is on record before it is sent and as soon as it answers (`journal`), the other decisions as they
+    are made: what was done is on record even if a later step fails or the process is killed. First of all, calls
+    of an interrupted run whose outcome is not on record are looked up (and reported first)."""
     if opts.action == "readd" and not opts.cluster_id:
         raise CleanupError("--action readd needs --cluster (and optionally --node-pool)")
     check_kind(cfg, opts)
@@ -146,15 +150,15 @@ def run_cleanup(
     if last is None:
         raise CleanupError("no scan in the state yet: run `tke-orphans scan` first")
     at = now()
-    result = Report()
+    result = Report(decisions=recover(cfg, state, endpoint_url, at))
+    result.recovered = len(result.decisions)
 
     def decided(decisions: list[Decision]) -> None:
         result.decisions += decisions
-        if record is not None and decisions:
-            record(decisions)
+        journal.record(decisions)
 
     if opts.kind != "cvm":
-        result.refused = leftover_cleanup(cfg, state, opts, last, at, endpoint_url, decided)
+        result.refused = leftover_cleanup(cfg, state, opts, last, at, endpoint_url, decided, journal)
         return result
 
     first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.orphans.open()}
@@ -170,7 +174,8 @@ def run_cleanup(
             decided([decision(t, opts, "skipped", f"account {g.account} is not in the config any more")
                      for t in g.targets])  # fmt: skip
             continue
-        decided(_region(g.session, g.region, g.targets, opts, policy, cfg, g.credentials, at))
+        calls = journal.calls(g.account, g.region)
+        decided(_region(g.session, g.region, g.targets, opts, policy, cfg, g.credentials, at, calls))
     return result
 
 
@@ -190,12 +195,12 @@ def _refunds(session: Session, region: str, go: list[Target], opts: Options) -> 
 
 
 def _region(session: Session, region: str, group: list[Target], opts: Options, policy: Policy, cfg: Config,
-            creds: Credentials, at: datetime) -> list[Decision]:  # fmt: skip
+            creds: Credentials, at: datetime, calls: RegionCalls) -> list[Decision]:  # fmt: skip
     """One region: a fresh look at everything, then the action (or, in a dry run, what it would be)."""
     lister = RegionLister(session, region, cfg.tencentcloud.concurrency)
     ids = [t.instance.instance_id for t in group]
     try:
-        fresh = describe_instances(session, region, ids)
+        fresh = cloud_actions.instances_by_id(session, region, ids)
         clusters, members = _members(lister)
         existed = lister.existed_owners(ids)
     except Exception as exc:
@@ -220,9 +225,13 @@ def _region(session: Session, region: str, group: list[Target], opts: Options, p
         return out
     if opts.dry_run:  # the one place the dry run differs: it stops at the mutating call
         return out + [_would(t, opts, refunds) for t in go]
+
+    def recycled(o: cloud_actions.Outcome) -> str:  # the record of a prepaid instance's first call has its refund
+        return o.detail + _refund_text(refunds.get(o.instance_id)) if o.detail == cloud_actions.RECYCLED else o.detail
+
+    calls.detail = recycled
     try:
-        return out + _act(session, region, go, opts, creds.uin, at, refunds)
+        return out + _act(session, region, go, opts, creds.uin, at, refunds, calls)
     except Exception as exc:  # an answer we could not read: the call may have happened
         log.exception("cleanup in %s", region)
-        why = f"unexpected answer ({type(exc).__name__}: {exc}): the outcome is unknown, check the console"
-        return out + [decision(t, opts, "failed", why) for t in go]
+        return out + [decision(t, opts, "failed", unexpected(exc)) for t in go]

@@ -132,7 +132,8 @@ def cleanup(
     report = run.report
     if output is CleanupOutput.json:
         doc = {"dry_run": opts.dry_run, "kind": opts.kind, "action": opts.action, "actor": run.actor,
-               "refused": report.refused, "decisions": [asdict(d) for d in report.decisions],
+               "refused": report.refused, "recovered": report.recovered,
+               "decisions": [asdict(d) for d in report.decisions],
                "notifications": [delivery_json(d) for d in run.deliveries]}  # fmt: skip
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     elif output is CleanupOutput.csv:
@@ -172,6 +173,10 @@ def show_table(run: CleanupRun, opts: Options) -> None:
     mode = "DRY-RUN: nothing is changed (add --yes to act)" if opts.dry_run else f"acting as {run.actor}"
     kind = "" if opts.kind == "cvm" else f" --kind {opts.kind}"
     out.print(Text(visible(f"cleanup{kind} --action {opts.action}: {mode}"), style="bold"))
+    if report.recovered:  # before anything this run did: its rows come first
+        n = report.recovered
+        say(out, labelled("looked up first:", "yellow", f"{n} call{'s' if n > 1 else ''} of an interrupted run had"
+                          " no outcome on record; what was found is in the first rows"))  # fmt: skip
     if report.refused:  # said once, before the rows it is about
         say(out, labelled("refused:", "red", report.refused))
     if not report.decisions:

@@ -343,16 +343,6 @@ def chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[i : i + size]
 
 
-def describe_instances(session: Session, region: str, ids: list[str]) -> dict[str, Instance]:
-    """These instances as the cloud sees them right now, by id; one missing from the answer is gone."""
-    out: dict[str, Instance] = {}
-    for chunk in chunks(ids, PAGE):
-        resp = session.call("cvm", "DescribeInstances", region, {"InstanceIds": chunk, "Limit": PAGE})
-        for inst in _convert("cvm.DescribeInstances", resp.get("InstanceSet") or [], to_instance):
-            out[inst.instance_id] = inst
-    return out
-
-
 def list_regions(session: Session) -> list[str]:
     """Every region where CVM is available, from the region service."""
     resp = session.call("region", "DescribeRegions", "", {"Product": "cvm"})

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import CloudResource, LeftoverKind
-from .actions import Outcome, all_failed, mark
-from .errors import CloudError
+from .actions import NO_JOURNAL, Journal, Outcome, _mutate, mark
 from .inventory import _convert, chunks
-from .leftovers import _BY_ID, _TO_RECORD
+from .leftovers import _BY_ID, _TO_RECORD, _answer
 from .session import Session
 
 # The six-segment resource name's product and prefix, per kind: qcs::<service>:<region>:uin/<uin>:<prefix>/<id>.
@@ -68,24 +67,22 @@ def _fresh(kind: LeftoverKind, d: dict[str, Any]) -> Fresh:
 
 
 def describe(session: Session, region: str, kind: LeftoverKind, ids: list[str]) -> dict[str, Fresh]:
-    """These resources by id, through their own product's listing; a missing id is gone. Raises CloudError."""
+    """These resources by id, through their own product's listing; one missing from a whole answer is gone. Raises
+    CloudError, also for an answer short of its TotalCount (IncompleteListing): a resource must never look gone."""
     service, action, id_param, key, per_call = _BY_ID[kind]
     api = f"{service}.{action}"
     out: dict[str, Fresh] = {}
     for chunk in chunks(sorted(set(ids)), per_call):
         resp = session.call(service, action, region, {id_param: chunk, "Limit": 100})
-        items = resp.get(key)
-        if not isinstance(items, list):
-            raise CloudError(api, "InvalidResponse", f"the answer has no {key} list")
-        for f in _convert(api, items, lambda d: _fresh(kind, d)):
+        for f in _convert(api, _answer(api, resp, key, len(chunk)), lambda d: _fresh(kind, d)):
             if f.resource.resource_id in chunk:
                 out[f.resource.resource_id] = f
     return out
 
 
-def mark_resources(session: Session, region: str, uin: str, kind: LeftoverKind, ids: list[str], value: str
-                   ) -> list[Outcome]:  # fmt: skip
-    return mark(session, region, uin, ids, value, RESOURCE_NAME[kind])
+def mark_resources(session: Session, region: str, uin: str, kind: LeftoverKind, ids: list[str], value: str,
+                   journal: Journal = NO_JOURNAL) -> list[Outcome]:  # fmt: skip
+    return mark(session, region, uin, ids, value, RESOURCE_NAME[kind], journal)
 
 
 def _done(kind: LeftoverKind, charge_type: str, resp: dict[str, Any]) -> str:
@@ -97,17 +94,17 @@ def _done(kind: LeftoverKind, charge_type: str, resp: dict[str, Any]) -> str:
     return f"released (task {task})" if task else "released"
 
 
-def give_back(session: Session, region: str, kind: LeftoverKind, charge_types: dict[str, str]) -> list[Outcome]:
+def give_back(session: Session, region: str, kind: LeftoverKind, charge_types: dict[str, str],
+              journal: Journal = NO_JOURNAL) -> list[Outcome]:  # fmt: skip
     """Return these resources (id -> a disk's charge type, or ""): TerminateDisks, DeleteLoadBalancer (never
     forced: the cloud's own refusals stand) or ReleaseAddresses. Mutating: never retried after a 5xx or time-out."""
     service, action, id_param, per_call = _RETURN[kind]
     out: list[Outcome] = []
     for chunk in chunks(list(charge_types), per_call):
-        try:
-            resp = session.call(service, action, region, {id_param: chunk}, mutating=True)
-        except CloudError as exc:
-            out += all_failed(chunk, exc)
-            continue
-        rid = str(resp.get("RequestId", ""))
-        out += [Outcome(i, True, _done(kind, charge_types[i], resp), rid) for i in chunk]
+
+        def read(resp: dict[str, Any], chunk: list[str] = chunk) -> list[Outcome]:
+            rid = str(resp.get("RequestId", ""))
+            return [Outcome(i, True, _done(kind, charge_types[i], resp), rid) for i in chunk]
+
+        out += _mutate(session, journal, f"{service}.{action}", region, {id_param: chunk}, chunk, read)
     return out

@@ -183,4 +183,15 @@ MIGRATIONS += [
         ALTER TABLE actions ADD COLUMN kind TEXT NOT NULL DEFAULT 'cvm';
         """,
     ),
+    (
+        "0008_cleanup_calls",
+        """
+        -- Each mutating call of cleanup is written before it is sent (outcome 'pending') and settled as soon as it
+        -- answers: a run killed in between leaves the pending row, which the next run looks up by id and settles.
+        -- run_id ties the rows of one run; call is the API (a second TerminateInstances of the recycle bin says so).
+        ALTER TABLE actions ADD COLUMN run_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE actions ADD COLUMN call TEXT NOT NULL DEFAULT '';
+        CREATE INDEX actions_outcome ON actions (outcome);
+        """,
+    ),
 ]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .world import WorldError, _format_loc
 
-Effect = Literal["error", "http_500", "hang", "reset", "truncate", "short", "omit"]
+Effect = Literal["error", "http_500", "hang", "reset", "truncate", "short", "omit", "delay"]
 
 
 class FaultRule(BaseModel):
@@ -33,6 +33,7 @@ class FaultRule(BaseModel):
     times: Annotated[int, Field(ge=1)] | None = None
     probability: Annotated[float, Field(ge=0, le=1)] | None = None
     hang_seconds: Annotated[float, Field(gt=0)] = 600.0
+    delay_seconds: Annotated[float, Field(gt=0)] = 0.3  # `delay`: the real answer, this late
 
     def matches(self, service: str, action: str, region: str, params: dict[str, Any]) -> bool:
         if self.service not in (None, service) or self.action not in (None, action):

@@ -100,7 +100,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, payload, content_type = self.server.emulator.handle(headers, body, self)
         if status:
-            self._send(status, payload, content_type)
+            try:
+                self._send(status, payload, content_type)
+            except (BrokenPipeError, ConnectionResetError):  # the client went away (killed) while it was handled
+                self.close_connection = True
 
     def reset_connection(self) -> None:
         """Abort with a TCP RST: SO_LINGER 0 then close."""
@@ -198,6 +201,9 @@ class Emulator:
                     self.stats.mark(counter, throttled=True, error=True)
                     raise ApiError("RequestLimitExceeded", f"Your request frequency of `{action}` exceeds the limit.")
                 rule = self.faults.pick(signed.service, action, region, handler_params)
+                if rule is not None and rule.effect == "delay":  # latency on this call only; then the real answer
+                    self._wait(rule.delay_seconds)
+                    rule = None
                 if rule is not None:
                     self.stats.mark(counter, fault=True, error=True, throttled=rule.code.startswith("RequestLimit"))
                     return self._fault(rule, conn, request_id, handler, Ctx(self.store, region or None), handler_params)
