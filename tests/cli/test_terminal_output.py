@@ -199,10 +199,14 @@ def test_history_fits_the_width_without_breaking_a_word(
 ) -> None:
     """Issue 20 item 1: at 80 columns the detail was broken inside words (`removed_fr`/`om_cluster`). A real
     history: orphans, leftovers, a user's CLB, a failed delivery (a long detail), and each way one is resolved."""
-    hook = {"enabled": True, "max_attempts": 1, "timeout": 5,
-            "platforms": {"wecom": {"enabled": True, "url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=x"}}}
-    cfg = str(write_config(tmp_path / "c.yaml", world, emulator.url, detection={"leftovers": ["cbs_disk", "clb", "eip"]},
-                           webhook=hook))  # fmt: skip
+    hook = {
+        "enabled": True,
+        "max_attempts": 1,
+        "timeout": 5,
+        "platforms": {"wecom": {"enabled": True, "url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=x"}},
+    }
+    detection = {"leftovers": ["cbs_disk", "clb", "eip"]}
+    cfg = str(write_config(tmp_path / "c.yaml", world, emulator.url, detection=detection, webhook=hook))
     state = ["-c", cfg, "--state", str(tmp_path / "s.db")]
     assert run(tmp_path, "scan", *state).returncode == 3  # the bot is unreachable: told as a failed delivery
     gz = emulator.store.regions["ap-guangzhou"]

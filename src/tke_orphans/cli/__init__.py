@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from .. import __version__
-from . import cleanup, init, notify, scan, serve, state
+from . import cleanup, doctor, init, notify, scan, serve, state
 from .common import UNLIMITED
 from .completion import completion, enable
 from .kit import add_kit_commands
@@ -49,7 +49,7 @@ def _root(
 app.command()(init.init)
 app.command()(scan.scan)
 app.command("check-config")(scan.check_config)
-app.command()(scan.doctor)
+app.command()(doctor.doctor)
 app.command("notify-test")(notify.notify_test)
 app.command()(notify.preview)
 app.command()(serve.serve)

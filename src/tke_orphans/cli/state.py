@@ -67,7 +67,13 @@ def history_lines(rows: list[list[str]], width: int | None) -> list[str]:
     the scan table names it only then), and a detail that cannot stand beside its row without a word broken under
     it."""
     multi_account = len({account for _, account, *_ in rows if account}) > 1
-    columns = [Column("TIME"), Column("WHERE"), Column("ID"), Column("EVENT"), Column("DETAIL", wrap=True, min_width=20)]
+    columns = [
+        Column("TIME"),
+        Column("WHERE"),
+        Column("ID"),
+        Column("EVENT"),
+        Column("DETAIL", wrap=True, min_width=20),
+    ]
     cells = [
         [at, "/".join(x for x in (account if multi_account else "", region) if x), iid, kind, detail]
         for at, account, region, iid, kind, detail in rows
