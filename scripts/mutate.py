@@ -155,6 +155,21 @@ MUTATIONS = [
              "live |= other_live_clusters(session, region, tagged)", "pass", ("tests/cleanup/test_leftovers.py",)),
     Mutation("leftover cleanup honours the ignore tag", "cleanup/leftover_plan.py",
              "    if why_ignored:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
+    # h-cli
+    Mutation("a region name the account lacks is a usage error with the closest names", "cli/regions.py",
+             "            if name not in known:", "            if False:", ("tests/cli/test_regions.py",)),
+    Mutation("a failed region listing is no usage error", "cli/regions.py",
+             "        except Exception as exc:", "        except ZeroDivisionError as exc:",
+             ("tests/cli/test_regions.py",)),
+    Mutation("history breaks no word: a detail that does not fit goes under its row", "render/columns.py",
+             "and not _fits(parts[last], lead, widths[last], width):", "and False:",
+             ("tests/cli/test_terminal_output.py::test_history_fits_the_width_without_breaking_a_word",)),
+    Mutation("the AuthFailure hint names the environment variables the keys came from", "cloud/credentials.py",
+             'return credential(sid, key, None, (*ENV_VARS, "")), ENVIRONMENT_SOURCE',
+             'return credential(sid, key, None, (*ENV_VARS, "")), config_source("tencentcloud", "the config")',
+             ("tests/cli/test_doctor_and_hints.py",)),
+    Mutation("the top-level help shows each command's first sentence whole", "cli/__init__.py",
+             "    whole_first_sentences(command)\n", "", ("tests/cli/test_help.py",)),
 ]  # fmt: skip
 
 

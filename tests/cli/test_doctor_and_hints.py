@@ -13,7 +13,7 @@ import yaml
 
 from tke_orphans_testkit.emulator import Emulator, World
 
-from .conftest import write_config
+from .conftest import ROOT, write_config
 from .test_terminal_output import assert_fits, run
 
 ROW = re.compile(r"(?P<region>\S+)  +(?P<api>\S+(?: \S+)*)  +(?P<status>\S+)(?:  +(?P<detail>.+))?")
@@ -48,6 +48,11 @@ def test_doctor_says_one_status_word_then_the_detail(
     [clusters] = [c for c in checks if c["api"] == "tke.DescribeClusters" and c["region"] == "ap-guangzhou"]
     assert clusters["detail"] == "2 found"
     assert all(re.fullmatch(r"\d+ (found|regions)", c["detail"]) for c in checks), checks
+    if width == 80:  # the README's sample is lines of this output, in order
+        readme = (ROOT / "README.md").read_text(encoding="utf-8").split("`tke-orphans doctor` prints one line", 1)[1]
+        sample = readme.split("```\n", 2)[1].splitlines()
+        lines = good.stdout.splitlines()
+        assert [line for line in lines if line in sample] == sample, good.stdout
     bad = write_config(tmp_path / "bad.yaml", world, emulator.url, tencentcloud={"secret_key": "wrong-key-0000"})
     failed = run(tmp_path, "doctor", "-c", str(bad), columns=width)
     assert failed.returncode == 3
