@@ -215,6 +215,21 @@ MUTATIONS = [
              ("tests/cleanup/test_short_answers.py",)),
     Mutation("a cleanup re-check of leftovers short of its TotalCount skips the region", "cloud/leftover_actions.py",
              "_answer(api, resp, key, len(chunk))", "resp.get(key) or []", ("tests/cleanup/test_short_answers.py",)),
+    # h-cli
+    Mutation("a region name the account lacks is a usage error with the closest names", "cli/regions.py",
+             "            if name not in known:", "            if False:", ("tests/cli/test_regions.py",)),
+    Mutation("a failed region listing is no usage error", "cli/regions.py",
+             "        except Exception as exc:", "        except ZeroDivisionError as exc:",
+             ("tests/cli/test_regions.py",)),
+    Mutation("history breaks no word: a detail that does not fit goes under its row", "render/columns.py",
+             "and not _fits(parts[last], lead, widths[last], width):", "and False:",
+             ("tests/cli/test_terminal_output.py::test_history_fits_the_width_without_breaking_a_word",)),
+    Mutation("the AuthFailure hint names the environment variables the keys came from", "cloud/credentials.py",
+             'return credential(sid, key, None, (*ENV_VARS, "")), ENVIRONMENT_SOURCE',
+             'return credential(sid, key, None, (*ENV_VARS, "")), config_source("tencentcloud", "the config")',
+             ("tests/cli/test_doctor_and_hints.py",)),
+    Mutation("the top-level help shows each command's first sentence whole", "cli/__init__.py",
+             "    whole_first_sentences(command)\n", "", ("tests/cli/test_help.py",)),
 ]  # fmt: skip
 
 

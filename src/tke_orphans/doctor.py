@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from .cloud import PERMISSION_CODES, CloudError, Session, list_regions
 from .cloud import probe as probes
+from .cloud.errors import check_keys, is_auth_failure
 from .model import LeftoverKind
 
 
@@ -24,11 +25,11 @@ def _not_tried(session: Session, region: str, api: str, why: str) -> Check:
     return Check(session.account, region, api, False, f"not tried: {why}", tried=False)
 
 
-def _hint(exc: CloudError, cam_action: str) -> str:
+def _hint(session: Session, exc: CloudError, cam_action: str) -> str:
     if exc.code.startswith(PERMISSION_CODES):
         return f"{exc.code}: the CAM policy lacks {cam_action}"
-    if exc.code.startswith("AuthFailure"):
-        return f"{exc.code}: check the SecretId/SecretKey ({exc.message})"
+    if is_auth_failure(exc.code):
+        return f"{exc.code}: {check_keys([session.credentials_from])} ({exc.message})"
     return f"{exc.code}: {exc.message}"
 
 
@@ -36,8 +37,8 @@ def _try(session: Session, region: str, probe: probes.Probe) -> Check:
     try:
         found = probe.run(session, region)
     except CloudError as exc:
-        return Check(session.account, region, probe.api, False, _hint(exc, probe.cam_action))
-    return Check(session.account, region, probe.api, True, f"ok ({found} found)")
+        return Check(session.account, region, probe.api, False, _hint(session, exc, probe.cam_action))
+    return Check(session.account, region, probe.api, True, f"{found} found")
 
 
 def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collection[LeftoverKind] = ()) -> list[Check]:
@@ -45,11 +46,11 @@ def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collecti
     checks: list[Check] = []
     try:
         available = list_regions(session)
-        checks.append(Check(session.account, "-", "region.DescribeRegions", True, f"ok ({len(available)} regions)"))
+        checks.append(Check(session.account, "-", "region.DescribeRegions", True, f"{len(available)} regions"))
     except CloudError as exc:
         available = []
         checks.append(
-            Check(session.account, "-", "region.DescribeRegions", False, _hint(exc, "region:DescribeRegions"))
+            Check(session.account, "-", "region.DescribeRegions", False, _hint(session, exc, "region:DescribeRegions"))
         )
     chosen = available if regions == "all" else list(regions)
     if leftovers and chosen:
@@ -58,11 +59,13 @@ def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collecti
         checks.append(_try(session, region, probes.INSTANCES))
         checks += [_try(session, region, p) for p in probes.leftover_probes(leftovers)]
         try:
-            cluster_id = probes.first_cluster(session, region)
-            checks.append(Check(session.account, region, probes.CLUSTERS_API, True, "ok"))
+            cluster_id, found = probes.first_cluster(session, region)
+            checks.append(Check(session.account, region, probes.CLUSTERS_API, True, f"{found} found"))
         except CloudError as exc:
             cluster_id = ""
-            checks.append(Check(session.account, region, probes.CLUSTERS_API, False, _hint(exc, probes.CLUSTERS_CAM)))
+            checks.append(
+                Check(session.account, region, probes.CLUSTERS_API, False, _hint(session, exc, probes.CLUSTERS_CAM))
+            )
         checks.append(_try(session, region, probes.EXISTED))
         if not cluster_id:
             why = "no cluster in the region" if cluster_id is None else f"{probes.CLUSTERS_API} failed"

@@ -329,6 +329,8 @@ class ScanResult:
     snapshots: tuple[RegionSnapshot, ...] = field(default=(), compare=False, repr=False)
     # Disks, CLBs, EIPs of deleted clusters, and (reused=True) users' CLBs a deleted cluster used.
     leftovers: tuple[Leftover, ...] = ()
+    # (account, where its keys came from): what an AuthFailure's hint tells to check. Not stored, not in the JSON.
+    credentials_from: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def by_region(self) -> dict[str, int]:

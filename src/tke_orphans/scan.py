@@ -74,9 +74,11 @@ def make_session(
     cancel: Cancel | None = None,
 ) -> Session:
     tc = cfg.tencentcloud
+    credential, credentials_from = resolve_credentials(plan.credentials, plan.where, cfg.source)
     return Session(
         plan.name,
-        resolve_credentials(plan.credentials, plan.where),
+        credential,
+        credentials_from=credentials_from,
         endpoint=Endpoint(url=endpoint_url or tc.endpoint_url, root_domain=tc.root_domain),
         timeout=tc.request_timeout,
         retry=tc.retry,
@@ -399,4 +401,5 @@ def run_scan(
         errors=tuple(global_errors),
         snapshots=tuple(snapshots),
         leftovers=tuple(leftovers),
+        credentials_from=tuple((plan.name, session.credentials_from) for plan, session in sessions),
     )

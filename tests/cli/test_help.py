@@ -104,3 +104,25 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
     assert (tmp_path / "config.yaml").read_text(encoding="utf-8") == "mine: true\n"
     assert cli(["init", "-c", "other.yaml"], tmp_path).returncode == 0
     assert (tmp_path / "other.yaml").exists()
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_command_list_shows_each_first_sentence_whole(tmp_path: Path, width: int) -> None:
+    """Issue 20 item 10: click cut each description to one line ("(never over..."); each is whole, wrapped to the
+    terminal, and a wider terminal is used (not click's 80-column cap)."""
+    import typer
+
+    from tke_orphans.cli import app
+
+    proc = cli(["-h"], tmp_path, {"COLUMNS": str(width)})
+    assert proc.returncode == 0, proc.stderr
+    assert max(map(len, proc.stdout.splitlines())) <= width, proc.stdout
+    listed = " ".join(proc.stdout.split("Commands:", 1)[1].split())  # wrapped lines joined
+    assert "..." not in listed and "…" not in listed, proc.stdout
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name, command in commands.items():
+        first = " ".join(command.help.split("\n\n")[0].split())
+        first = re.split(r"(?<=[.?!])\s", first)[0]
+        assert f"{name} {first}" in listed, (name, first, proc.stdout)
+    if width == 120:  # a description longer than 80 columns' room is on one line when the terminal has room
+        assert any(len(line) > 80 for line in proc.stdout.splitlines()), proc.stdout

@@ -191,3 +191,41 @@ def test_demo_cleans_up_and_says_why_a_rerun_is_quiet(runner: CliRunner, tmp_pat
     assert again.exit_code == 0 and "accepted" not in again.stdout
     assert "No message sent: nothing new to tell" in again.stdout and "pass another --keep DIR" in again.stdout
     assert (kept / "config.yaml").exists()  # kept
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_history_fits_the_width_without_breaking_a_word(
+    tmp_path: Path, world: World, emulator: Emulator, width: int
+) -> None:
+    """Issue 20 item 1: at 80 columns the detail was broken inside words (`removed_fr`/`om_cluster`). A real
+    history: orphans, leftovers, a user's CLB, a failed delivery (a long detail), and each way one is resolved."""
+    hook = {
+        "enabled": True,
+        "max_attempts": 1,
+        "timeout": 5,
+        "platforms": {"wecom": {"enabled": True, "url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=x"}},
+    }
+    detection = {"leftovers": ["cbs_disk", "clb", "eip"]}
+    cfg = str(write_config(tmp_path / "c.yaml", world, emulator.url, detection=detection, webhook=hook))
+    state = ["-c", cfg, "--state", str(tmp_path / "s.db")]
+    assert run(tmp_path, "scan", *state).returncode == 3  # the bot is unreachable: told as a failed delivery
+    gz = emulator.store.regions["ap-guangzhou"]
+    del gz.disks["disk-gzleft01"]  # resolved:gone
+    lb = gz.load_balancers["lb-gzleft01"]  # resolved:not_leftover: its cluster tag now names a live cluster
+    lb["Tags"] = [{**t, "TagValue": "cls-prodgz01"} if t["TagKey"] == "tke-clusterId" else t for t in lb["Tags"]]
+    emulator.store.remove_instance("ap-guangzhou", "ins-gzorp001")  # resolved:terminated
+    run(tmp_path, "scan", *state)
+    events = json.loads(run(tmp_path, "history", *state, "-o", "json").stdout)
+    kinds = {e["kind"] for e in events}
+    assert {"orphaned", "left_over", "reused", "delivery_failed", "resolved:gone", "resolved:not_leftover",
+            "resolved:terminated"} <= kinds, kinds  # fmt: skip
+    assert max(len(e["detail"]) for e in events) > 60  # a detail that must wrap (or go under its row)
+    table = run(tmp_path, "history", *state, columns=width)
+    assert table.returncode == 0, table.stderr
+    assert_fits(table.stdout, width)
+    lines = [line.split() for line in table.stdout.splitlines()]
+    words = {w for line in lines for w in line}
+    for e in events:
+        # The row names the id and the event, whole, on one line; every word of the detail is there whole.
+        assert any(e["kind"] in line and (e["instance_id"] or "-") in line for line in lines), e
+        assert set(e["detail"].split()) <= words, (e["detail"], table.stdout)

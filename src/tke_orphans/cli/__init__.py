@@ -2,7 +2,7 @@
 
 Each module holds a few commands; `demo`, `emulator` and `sinks` come from the test kit when it is installed (kit.py).
 Help is plain text, as gh, kubectl and ruff print it: our help strings are prose (`[default: ...]` is text, not rich
-markup), it fits 80 columns, and it reads the same piped into `less` or `grep`.
+markup), it fits the terminal (80 columns when piped), and it reads the same piped into `less` or `grep`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from .. import __version__
-from . import cleanup, init, notify, scan, serve, state
+from . import cleanup, doctor, init, notify, scan, serve, state
+from .common import UNLIMITED
 from .completion import completion, enable
 from .kit import add_kit_commands
 
@@ -24,7 +25,8 @@ app = typer.Typer(
     add_completion=False,  # `tke-orphans completion SHELL` instead, as gh, kubectl and ruff do
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # click wraps help at min(terminal, max_content_width) columns; its default cap, 80, wastes a wide terminal.
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": UNLIMITED},
 )
 
 
@@ -47,7 +49,7 @@ def _root(
 app.command()(init.init)
 app.command()(scan.scan)
 app.command("check-config")(scan.check_config)
-app.command()(scan.doctor)
+app.command()(doctor.doctor)
 app.command("notify-test")(notify.notify_test)
 app.command()(notify.preview)
 app.command()(serve.serve)
@@ -56,6 +58,15 @@ app.command()(state.history)
 app.add_typer(state.state_app, name="state")
 app.command()(completion)
 add_kit_commands(app)
+
+
+def whole_first_sentences(command: object) -> None:
+    """A group lists each command with its help's first sentence, whole (wrapped to the width), where click would
+    cut it to fit one line ("Write a commented config.yaml to start from (never over...")."""
+    for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:
+            sub.short_help = sub.get_short_help_str(limit=UNLIMITED)
+        whole_first_sentences(sub)
 
 
 def name_metavars(command: object) -> None:
@@ -73,5 +84,6 @@ def name_metavars(command: object) -> None:
 def main() -> None:
     command = typer.main.get_command(app)
     name_metavars(command)
+    whole_first_sentences(command)
     enable()
     command(prog_name="tke-orphans")

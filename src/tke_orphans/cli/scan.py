@@ -35,6 +35,7 @@ from .common import (
     load,
     open_state,
 )
+from .regions import check_region_names
 
 
 def delivery_json(d: Delivery) -> dict[str, object]:
@@ -157,6 +158,7 @@ def scan(
         except ValueError as exc:
             raise UsageError(f"--region: {exc}") from None
     check_regions(cfg, region or [])
+    check_region_names(cfg, region or [], url)
     with open_state(cfg, state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
@@ -174,28 +176,3 @@ def check_config(config: ConfigOpt = None) -> None:
         typer.echo(f"note: no config file: {cfg.source}", err=True)
         typer.echo("# no config file: the built-in defaults")
     typer.echo(yaml.safe_dump(masked_dict(cfg), sort_keys=False, allow_unicode=True), nl=False)
-
-
-@command
-def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> int:
-    """Call each API once per configured region: do the credentials and CAM permissions work?"""
-    from rich.table import Table
-
-    from ..doctor import diagnose
-    from ..scan import make_session, plan_accounts
-
-    cfg = load(config)
-    url = endpoint(endpoint_url)
-    table = Table("Account", "Region", "API", "Result")
-    ok = True
-    for plan in plan_accounts(cfg):
-        session = make_session(cfg, plan, url, None)
-        for check in diagnose(session, plan.regions, cfg.detection.policy().leftovers):
-            ok &= check.ok or not check.tried
-            if not check.tried:
-                result = labelled("SKIPPED", "yellow", check.detail)
-            else:
-                result = labelled("OK", "green", check.detail) if check.ok else labelled("FAIL", "red", check.detail)
-            table.add_row(check.account, check.region, check.api, result)
-    console().print(table)
-    return 0 if ok else EXIT_INCOMPLETE

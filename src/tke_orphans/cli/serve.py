@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from .common import ConfigOpt, EndpointOpt, StateOpt, UsageError, command, duration, endpoint, load, open_state
+from .regions import check_region_names
 
 
 class ServeCleanup(StrEnum):
@@ -60,6 +61,7 @@ def serve(
     if every.total_seconds() < 1:
         raise UsageError("--interval must be at least 1s")
     address = _listen(listen or cfg.serve.listen)
+    check_region_names(cfg, (), endpoint(endpoint_url))  # at start-up: a typo is not an outage of every pass
     with open_state(cfg, state, lock=False) as db:  # locked pass by pass (Service.run_pass)
         try:
             hook = serve_hook(cfg, db, cleanup.value, endpoint(endpoint_url)) if cleanup else None

@@ -58,14 +58,27 @@ def history(
         return
     out = console()
     out.print(Text(f"History since {start:%Y-%m-%d %H:%M} UTC ({len(events)} event(s))", style="bold"))
-    columns = [Column("TIME"), Column("WHERE"), Column("ID"), Column("EVENT"), Column("DETAIL", wrap=True)]
-    lines = layout(
-        columns,
-        [[visible(x or "-") for x in (at, "/".join(x for x in (a, r) if x), i, k, d)] for at, a, r, i, k, d in rows],
-        out.width,
-    )
-    for line in lines if rows else []:
+    for line in history_lines(rows, out.width) if rows else []:
         out.print(Text(line), soft_wrap=True)
+
+
+def history_lines(rows: list[list[str]], width: int | None) -> list[str]:
+    """The events as the scan table shows orphans: ids and event names whole, the account only with several (as
+    the scan table names it only then), and a detail that cannot stand beside its row without a word broken under
+    it."""
+    multi_account = len({account for _, account, *_ in rows if account}) > 1
+    columns = [
+        Column("TIME"),
+        Column("WHERE"),
+        Column("ID"),
+        Column("EVENT"),
+        Column("DETAIL", wrap=True, min_width=20),
+    ]
+    cells = [
+        [at, "/".join(x for x in (account if multi_account else "", region) if x), iid, kind, detail]
+        for at, account, region, iid, kind, detail in rows
+    ]
+    return layout(columns, [[visible(x or "-") for x in row] for row in cells], width)
 
 
 @state_app.command("export")

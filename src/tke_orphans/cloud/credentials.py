@@ -19,6 +19,20 @@ from .errors import CredentialsError, remember_secrets
 
 PROFILE_PATHS = ("~/.tencentcloud/credentials", "/etc/tencentcloud/credentials")  # the SDK's order
 METADATA = "http://metadata.tencentyun.com (the CVM metadata service)"
+ENV_VARS = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY")
+
+# Where an account's keys came from, as the thing to check when the cloud refuses them (AuthFailure): the file
+# and keys, the variables or the role a user would look at. Never the values.
+ENVIRONMENT_SOURCE = f"the {ENV_VARS[0]} and {ENV_VARS[1]} environment variables"
+TKE_POD_IDENTITY_SOURCE = "the TKE pod identity (TKE_ROLE_ARN and its web identity token)"
+
+
+def config_source(where: str, config_file: str) -> str:
+    return f"{where}.secret_id and secret_key in {config_file}"
+
+
+def cvm_role_source(role_name: str | None) -> str:
+    return f"the CVM's CAM role{f' {role_name}' if role_name else ''} ({METADATA})"
 
 
 def _clean(value: str, where: str) -> str:
@@ -41,15 +55,16 @@ def credential(secret_id: str, secret_key: str, token: str | None, names: tuple[
     return tc_credential.Credential(sid, key, tok)
 
 
-def from_environment() -> Any | None:
-    sid, key = os.environ.get("TENCENTCLOUD_SECRET_ID"), os.environ.get("TENCENTCLOUD_SECRET_KEY")
+def from_environment() -> tuple[Any, str] | None:
+    sid, key = os.environ.get(ENV_VARS[0]), os.environ.get(ENV_VARS[1])
     if not (sid and key):
         return None
-    return credential(sid, key, None, ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", ""))
+    return credential(sid, key, None, (*ENV_VARS, "")), ENVIRONMENT_SOURCE
 
 
-def from_profile() -> Any | None:
-    """`[default]` of ~/.tencentcloud/credentials (else /etc/tencentcloud/credentials), as the SDK reads it."""
+def from_profile() -> tuple[Any, str] | None:
+    """`[default]` of ~/.tencentcloud/credentials (else /etc/tencentcloud/credentials), as the SDK reads it, and
+    the file's name."""
     path = next((p for p in (Path(c).expanduser() for c in PROFILE_PATHS) if p.exists()), None)
     if path is None:
         return None
@@ -67,7 +82,8 @@ def from_profile() -> Any | None:
     sid, key = section.get("secret_id"), section.get("secret_key")
     if not (sid and key):
         return None
-    return credential(sid, key, None, (f"{path}: secret_id", f"{path}: secret_key", ""))
+    cred = credential(sid, key, None, (f"{path}: secret_id", f"{path}: secret_key", ""))
+    return cred, f"secret_id and secret_key in {path}"
 
 
 def from_cvm_role(role_name: str | None, where: str) -> Any:

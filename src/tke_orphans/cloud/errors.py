@@ -31,6 +31,17 @@ def as_text(value: Any, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def is_auth_failure(code: str) -> bool:
+    """The cloud refused the keys themselves (unknown id, bad signature, token), not a permission of theirs."""
+    return code.startswith("AuthFailure") and not code.startswith(PERMISSION_CODES)
+
+
+def check_keys(sources: Iterable[str]) -> str:
+    """What to do after an AuthFailure: check the keys where they came from (credentials.*_SOURCE), not where a
+    user might think (the config file, when the keys came from the environment)."""
+    return "check " + ("; ".join(dict.fromkeys(s for s in sources if s)) or "the SecretId and SecretKey")
+
+
 def is_throttled(code: str) -> bool:
     return code.startswith("RequestLimitExceeded")
 

@@ -37,11 +37,11 @@ EXISTED = _probe("tke", "DescribeExistedInstances", {})
 CLUSTERS_API, CLUSTERS_CAM = "tke.DescribeClusters", "tke:DescribeClusters"
 
 
-def first_cluster(session: Session, region: str) -> str | None:
-    """The id of one cluster of the region (None: it has none); raises CloudError."""
+def first_cluster(session: Session, region: str) -> tuple[str | None, object]:
+    """The id of one cluster of the region (None: it has none) and how many it has; raises CloudError."""
     resp = session.call("tke", "DescribeClusters", region, {"Limit": 1})
     ids = [c["ClusterId"] for c in resp.get("Clusters") or []]
-    return ids[0] if ids else None
+    return (ids[0] if ids else None), resp.get("TotalCount", len(ids))
 
 
 def cluster_probes(cluster_id: str) -> list[Probe]:

@@ -35,10 +35,12 @@ VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25", "t
 _OIDC_ENV = ("TKE_REGION", "TKE_PROVIDER_ID", "TKE_WEB_IDENTITY_TOKEN_FILE", "TKE_ROLE_ARN")
 
 
-def resolve_credentials(creds: Credentials, where: str) -> Any:
-    """An SDK credential object, by the documented order; a CredentialsError names what to set."""
+def resolve_credentials(creds: Credentials, where: str, config_file: str = "the config") -> tuple[Any, str]:
+    """An SDK credential object, by the documented order, and where it came from (credentials.*_SOURCE: what an
+    AuthFailure hint tells to check); a CredentialsError names what to set."""
     if creds.credential_source == "cvm_role":
-        return credentials.from_cvm_role(creds.cvm_role_name, where)
+        role = credentials.from_cvm_role(creds.cvm_role_name, where)
+        return role, credentials.cvm_role_source(creds.cvm_role_name)
     key = creds.secret_key.get_secret_value() if creds.secret_key else None
     if creds.secret_id or key:
         if not (creds.secret_id and key):
@@ -46,13 +48,14 @@ def resolve_credentials(creds: Credentials, where: str) -> Any:
             raise CredentialsError(f"{where}.{missing} is missing: set both secret_id and secret_key, or neither.")
         token = creds.token.get_secret_value() if creds.token else None
         names = (f"{where}.secret_id", f"{where}.secret_key", f"{where}.token")
-        return credentials.credential(creds.secret_id, key, token, names)
+        cred = credentials.credential(creds.secret_id, key, token, names)
+        return cred, credentials.config_source(where, config_file)
     for provider in (credentials.from_environment, credentials.from_profile):
         found = provider()
         if found is not None:
             return found
     if all(os.environ.get(name) for name in _OIDC_ENV):
-        return tc_credential.DefaultTkeOIDCRoleArnProvider().get_credentials()
+        return tc_credential.DefaultTkeOIDCRoleArnProvider().get_credentials(), credentials.TKE_POD_IDENTITY_SOURCE
     raise CredentialsError(
         "No Tencent Cloud credentials found: set tencentcloud.secret_id and secret_key in the config, "
         "or TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or write ~/.tencentcloud/credentials, "
@@ -97,6 +100,7 @@ class Session:
         account: str,
         credential: Any,
         *,
+        credentials_from: str = "",
         endpoint: Endpoint = Endpoint(),
         timeout: float = 20.0,
         retry: Retry | None = None,
@@ -107,6 +111,7 @@ class Session:
         cancel: Cancel | None = None,
     ) -> None:
         self.account = account
+        self.credentials_from = credentials_from  # credentials.*_SOURCE: named by the AuthFailure hint
         self._cancel = cancel
         # The region breaker is never involved: calls go to the endpoint we chose (or <service>.<root domain>).
         self._transport = Transport(credential, url=endpoint.url, root_domain=endpoint.root_domain, timeout=timeout)

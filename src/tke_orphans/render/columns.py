@@ -1,6 +1,7 @@
 """Aligned columns as kubectl and gh print them: no borders, two spaces between columns, no trailing spaces, one
 line per row. Fitted to a width by cutting the flexible columns with "…" (as gh cuts titles) and wrapping the last
-column when it is marked `wrap`; never by cutting an id.
+column when it is marked `wrap`; never by cutting an id. A `wrap` cell that would have to break a word (an id, an
+event name) where it stands goes under its row instead, indented, as a paragraph of its own.
 
 Widths are terminal cells (rich's `cell_len`), so Chinese names line up. Cells must already be `visible` text.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len, chop_cells, set_cell_size
 
 GAP = "  "
+BELOW = GAP * 2  # the indent of a last cell moved under its row
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,11 @@ def _cut(text: str, width: int) -> str:
     return set_cell_size(text, width - 1).rstrip() + "…"
 
 
+def _fits(text: str, lead: str, room: int, width: int) -> bool:
+    """Whether a wrapped last cell can stand beside its row: the row leaves it `room` and no word is cut."""
+    return cell_len(lead) + len(GAP) + room <= width and all(cell_len(w) <= room for w in text.split(" "))
+
+
 def layout(columns: Sequence[Column], rows: Sequence[Row], width: int | None = None) -> list[str]:
     """The header and the rows as lines, each at most `width` cells when that is possible (None: no limit)."""
     cells = [r for r in rows if not isinstance(r, str)]
@@ -75,8 +82,10 @@ def layout(columns: Sequence[Column], rows: Sequence[Row], width: int | None = N
 
     def lines_of(row: Sequence[str]) -> list[str]:
         parts = [_cut(v, widths[j]) if j < last or not columns[j].wrap else v for j, v in enumerate(row)]
-        tail = _wrap(parts[last], widths[last]) if columns[last].wrap else [parts[last]]
         lead = GAP.join(set_cell_size(p, widths[j]) for j, p in enumerate(parts[:last]))
+        if columns[last].wrap and width is not None and last and not _fits(parts[last], lead, widths[last], width):
+            return [lead.rstrip()] + [(BELOW + t).rstrip() for t in _wrap(parts[last], width - len(BELOW))]
+        tail = _wrap(parts[last], widths[last]) if columns[last].wrap else [parts[last]]
         indent = " " * (cell_len(lead) + len(GAP)) if last else ""
         first = (lead + GAP if last else "") + tail[0]
         return [first.rstrip()] + [(indent + t).rstrip() for t in tail[1:]]

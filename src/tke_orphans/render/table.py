@@ -19,6 +19,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from ..cloud.errors import PERMISSION_CODES, check_keys, is_auth_failure
 from ..cloud.leftovers import LEFTOVER_APIS
 from ..costs import leftover_totals, money, monthly_label, totals
 from ..model import ApiFailure, Leftover, Orphan, ScanResult
@@ -95,11 +96,10 @@ LEFTOVER_FIELDS: tuple[LeftoverField, ...] = (
 )
 ACCOUNT = Field(Column("ACCOUNT"), lambda o, now: o.account)
 
-# What to do about a failure, by the start of its code.
+# What to do about a failure, by the start of its code (a refused key: `_hint`, which names where it came from).
 HINTS = (
-    ("AuthFailure", "check tencentcloud.secret_id and secret_key; `tke-orphans doctor` tests each API"),
-    ("UnauthorizedOperation", "the key lacks a CAM permission: `tke-orphans doctor` shows which API"),
-    ("ClientNetworkError", "the endpoint did not answer: check the network, the proxy or --endpoint-url"),
+    (PERMISSION_CODES, "the key lacks a CAM permission: `tke-orphans doctor` shows which API"),
+    (("ClientNetworkError",), "the endpoint did not answer: check the network, the proxy or --endpoint-url"),
 )
 
 # A leftover listing that fails (most often a CAM policy from before leftovers were looked for) holds nothing of the
@@ -176,6 +176,19 @@ def failures(result: ScanResult) -> list[tuple[ApiFailure, list[str], list[str]]
     return list(seen.values())
 
 
+def _hint(e: ApiFailure, result: ScanResult) -> str | None:
+    if is_auth_failure(e.code):
+        # The keys of the accounts it came from (one not tied to a region, listing the regions: every account's).
+        failed = {
+            r.account for r in result.regions if any((x.code, x.message) == (e.code, e.message) for x in r.errors)
+        }
+        sources = dict(result.credentials_from)
+        named = len(sources) > 1
+        keys = [f"{a}'s {s}" if named else s for a, s in sources.items() if a in failed or not failed]
+        return f"{check_keys(keys)}; `tke-orphans doctor` tests each API"
+    return next((h for prefixes, h in HINTS if e.code.startswith(prefixes)), None)
+
+
 def failure_lines(result: ScanResult) -> list[Text]:
     """The scan's failure, said first: that it failed, then each distinct error once, where, and what to do."""
     if result.status == "ok":
@@ -192,7 +205,7 @@ def failure_lines(result: ScanResult) -> list[Text]:
         out.append(Text.assemble(("error", "yellow"), " ", visible(f"{e.code}: {e.message}")))
         where = f"in {', '.join(regions)}: " if regions else ""
         out.append(Text(visible(f"  {where}{', '.join(apis)}")))
-        hint = next((h for prefix, h in HINTS if e.code.startswith(prefix)), None)
+        hint = _hint(e, result)
         if hint:
             out.append(Text(f"  {hint}"))
         if all(api in LEFTOVER_APIS for api in apis):
