@@ -21,6 +21,7 @@ from .cloud import Session
 from .cloud.errors import as_text, redact_known
 from .cloud.leftover_pricing import leftover_key, quote_leftover
 from .cloud.pricing import Quote, config_key, quote
+from .facts import english, fact
 from .model import Cost, Leftover, Orphan
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,10 @@ def _price_groups(
                 q = fut.result()
             except Exception as exc:  # an answer nobody foresaw: this price is unknown, the scan goes on
                 log.warning("pricing %s in %s failed: %r", g[2], g[1], exc)
-                costs[g] = Cost(currency, None, None, None, redact_known(as_text(f"pricing failed: {exc!r}")))
+                crashed = fact("price.crashed", redact_known(as_text(repr(exc))))
+                costs[g] = Cost(currency, None, None, None, english(crashed), (crashed,))
                 continue
-            costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail)
+            costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail, q.facts)
     if cache is not None and todo:
         for account in sorted({g[0] for g in todo}):
             cache.store(account, {f"{g[1]}|{g[2]}": costs[g] for g in todo if g[0] == account}, now)

@@ -15,11 +15,12 @@ from ..cloud.inventory import failure_of
 from ..cloud.leftovers import other_live_clusters
 from ..config import Config
 from ..costs import money
+from ..facts import english
 from ..model import CLUSTER_TAG, LeftoverKind, ScanResult
 from ..state import StateDB
 from .accounts import by_region
 from .leftover_plan import NOUN, IgnoreTags, LeftoverTarget, leftover_decision, select_leftovers, still_leftover
-from .plan import CleanupError, Decision, Options, over_max
+from .plan import CleanupError, Decision, Options, no_names, over_max, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +95,11 @@ def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Op
         outcomes = _act(session, region, kind, go, opts, uin, at, charge)
     except Exception as exc:  # an answer we could not read: the call may have happened
         log.exception("cleanup of %s in %s", opts.kind, region)
-        why = f"unexpected answer ({type(exc).__name__}: {exc}): the outcome is unknown, check the console"
-        return out + [leftover_decision(t.leftover, opts, "failed", why) for t in go]
+        return out + [leftover_decision(t.leftover, opts, "failed", unexpected(exc)) for t in go]
     by_id = {o.instance_id: o for o in outcomes}
     for t in go:
         o = by_id[t.resource_id]
-        out.append(leftover_decision(t.leftover, opts, "done" if o.ok else "failed", o.detail, o.request_id))
+        out.append(leftover_decision(t.leftover, opts, "done" if o.ok else "failed", o.fact or o.detail, o.request_id))
     return out
 
 
@@ -111,7 +111,8 @@ def _act(session: Session, region: str, kind: LeftoverKind, go: list[LeftoverTar
     try:
         owner = cloud_actions.owner_uin(session, uin, region)
     except CloudError as exc:
-        return [cloud_actions.Outcome(i, False, f"cannot name the resources: {exc.failure().describe()}") for i in ids]
+        said = no_names(exc)
+        return [cloud_actions.Outcome(i, False, english(said), fact=said) for i in ids]
     return leftover_actions.mark_resources(session, region, owner, kind, ids, at.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 

@@ -17,10 +17,22 @@ from ..cloud.inventory import describe_instances, failure_of
 from ..config import Config, Credentials
 from ..costs import money
 from ..detect import Policy
+from ..facts import fact
 from ..state import StateDB
 from .accounts import by_region
 from .leftover_run import check_kind, leftover_cleanup
-from .plan import CleanupError, Decision, Options, Target, decision, over_max, select, still_qualifies
+from .plan import (
+    CleanupError,
+    Decision,
+    Options,
+    Target,
+    decision,
+    no_names,
+    over_max,
+    select,
+    still_qualifies,
+    unexpected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +65,16 @@ def _members(lister: RegionLister) -> tuple[set[str], dict[str, str]]:
 
 
 def _act(session: Session, region: str, targets: list[Target], opts: Options, uin: str | None,
-         now: datetime, refunds: dict[str, float]) -> list[Decision]:  # fmt: skip
+         now: datetime, refunds: dict[str, float], currency: str) -> list[Decision]:  # fmt: skip
     ids = [t.instance.instance_id for t in targets]
     if opts.action == "mark":
         try:
             owner = cloud_actions.owner_uin(session, uin, region)
         except CloudError as exc:
-            return [
-                decision(t, opts, "failed", f"cannot name the resources: {exc.failure().describe()}") for t in targets
-            ]
+            return [decision(t, opts, "failed", no_names(exc)) for t in targets]
         outcomes = cloud_actions.mark(session, region, owner, ids, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     elif opts.action == "terminate":
-        return _terminate(session, region, targets, opts, refunds)
+        return _terminate(session, region, targets, opts, refunds, currency)
     else:
         assert opts.cluster_id is not None
         outcomes = cloud_actions.add_existed(session, region, opts.cluster_id, opts.node_pool_id, ids)
@@ -76,12 +86,13 @@ def _act(session: Session, region: str, targets: list[Target], opts: Options, ui
     return out
 
 
-def _refund_text(refund: float | None) -> str:
-    return "" if refund is None else f" (refund {refund:.2f})"
+def _refund_text(refund: float | None, currency: str) -> str:
+    """What returning a prepaid instance refunds, in the pricing currency (the API does not name one either)."""
+    return "" if refund is None else f" (refund {money(refund, currency)})"
 
 
 def _terminate(session: Session, region: str, targets: list[Target], opts: Options,
-               refunds: dict[str, float]) -> list[Decision]:  # fmt: skip
+               refunds: dict[str, float], currency: str) -> list[Decision]:  # fmt: skip
     charge = {t.instance.instance_id: t.instance.charge_type for t in targets}
     first = {o.instance_id: o for o in cloud_actions.terminate(session, region, charge)}
     recycled = [i for i, o in first.items() if o.ok and o.detail == cloud_actions.RECYCLED]
@@ -94,14 +105,16 @@ def _terminate(session: Session, region: str, targets: list[Target], opts: Optio
         o, refund = first[iid], refunds.get(iid)
         if not o.ok:
             out.append(decision(t, opts, "failed", o.detail, o.request_id, refund))
-        elif iid in second and not second[iid].ok:
-            why = f"{o.detail}{_refund_text(refund)}, but the second call to destroy it failed: {second[iid].detail}"
-            out.append(decision(t, opts, "failed", why, second[iid].request_id, refund))
+        elif iid in second and not second[iid].ok:  # recycled: the first call moved it to the recycle bin
+            said = (fact("cleanup.destroy_failed", second[iid].detail) if refund is None else
+                    fact("cleanup.destroy_failed_refund", money(refund, currency), second[iid].detail))  # fmt: skip
+            out.append(decision(t, opts, "failed", said, second[iid].request_id, refund))
         elif iid in second:
-            why = f"{o.detail}{_refund_text(refund)}, then destroyed (--destroy-recycled)"
+            why = f"{o.detail}{_refund_text(refund, currency)}, then destroyed (--destroy-recycled)"
             out.append(decision(t, opts, "done", why, second[iid].request_id, refund))
         elif o.detail == cloud_actions.RECYCLED:
-            why = f"{o.detail}{_refund_text(refund)}; the platform destroys it later (--destroy-recycled: at once)"
+            refund_text = _refund_text(refund, currency)
+            why = f"{o.detail}{refund_text}; the platform destroys it later (--destroy-recycled: at once)"
             out.append(decision(t, opts, "done", why, o.request_id, refund))
         else:
             out.append(decision(t, opts, "done", o.detail, o.request_id, refund))
@@ -115,7 +128,7 @@ def _saves(t: Target) -> str:
     return f"; saves about {money(t.cost.monthly, t.cost.currency)} a month"
 
 
-def _would(t: Target, opts: Options, refunds: dict[str, float]) -> Decision:
+def _would(t: Target, opts: Options, refunds: dict[str, float], currency: str) -> Decision:
     if opts.action == "mark":
         return decision(t, opts, "dry-run", f"would tag {cloud_actions.MARK_TAG}")
     if opts.action == "readd":
@@ -125,7 +138,7 @@ def _would(t: Target, opts: Options, refunds: dict[str, float]) -> Decision:
         return decision(t, opts, "dry-run", "would terminate: destroyed at once" + _saves(t))
     refund = refunds.get(t.instance.instance_id)
     then = ", then destroy it (--destroy-recycled)" if opts.destroy_recycled else ""
-    why = f"would terminate: prepaid, moved to the recycle bin{_refund_text(refund)}{then}{_saves(t)}"
+    why = f"would terminate: prepaid, moved to the recycle bin{_refund_text(refund, currency)}{then}{_saves(t)}"
     return decision(t, opts, "dry-run", why, refund=refund)
 
 
@@ -218,11 +231,11 @@ def _region(session: Session, region: str, group: list[Target], opts: Options, p
     go = [t for t in go if t.instance.instance_id not in unknown]
     if not go:
         return out
+    currency = cfg.pricing.currency
     if opts.dry_run:  # the one place the dry run differs: it stops at the mutating call
-        return out + [_would(t, opts, refunds) for t in go]
+        return out + [_would(t, opts, refunds, currency) for t in go]
     try:
-        return out + _act(session, region, go, opts, creds.uin, at, refunds)
+        return out + _act(session, region, go, opts, creds.uin, at, refunds, currency)
     except Exception as exc:  # an answer we could not read: the call may have happened
         log.exception("cleanup in %s", region)
-        why = f"unexpected answer ({type(exc).__name__}: {exc}): the outcome is unknown, check the console"
-        return out + [decision(t, opts, "failed", why) for t in go]
+        return out + [decision(t, opts, "failed", unexpected(exc)) for t in go]

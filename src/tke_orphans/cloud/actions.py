@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..facts import Fact
 from .errors import CloudError
 from .inventory import chunks
 from .session import Session
@@ -21,6 +22,7 @@ class Outcome:
     ok: bool
     detail: str
     request_id: str = ""
+    fact: Fact | None = None  # `detail` as data, where it is more than the cloud's own words
 
 
 def owner_uin(session: Session, configured: str | None, region: str) -> str:

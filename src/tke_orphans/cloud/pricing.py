@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..facts import Fact, english, fact
 from ..model import HOURS_A_MONTH, CostSource, Instance
 from .errors import CloudError
 from .session import Session
@@ -27,6 +28,13 @@ class Quote:
     monthly: float | None
     source: CostSource | None
     detail: str
+    facts: tuple[Fact, ...] = ()  # `detail` as data (facts.py), for every language
+
+
+def quoted(hourly: float | None, monthly: float | None, source: CostSource | None, facts: list[Fact],
+           sep: str = ", ") -> Quote:  # fmt: skip
+    """A quote whose detail is its facts in English."""
+    return Quote(hourly, monthly, source, english(facts, sep), tuple(facts))
 
 
 def config_key(inst: Instance) -> str:
@@ -62,12 +70,12 @@ def bad_answer(api: str, why: str) -> CloudError:
     return CloudError(api, "InvalidResponse", why)
 
 
-def _describe(inst: Instance) -> list[str]:
-    parts = [inst.instance_type]
+def _describe(inst: Instance) -> list[Fact]:
+    parts = [fact("text", inst.instance_type)]
     if inst.system_disk is not None:
-        parts.append(f"system disk {inst.system_disk.size_gb} GB")
+        parts.append(fact("price.system_disk", inst.system_disk.size_gb))
     if inst.data_disks:
-        parts.append(f"{len(inst.data_disks)} data disk(s) {sum(d.size_gb for d in inst.data_disks)} GB")
+        parts.append(fact("price.data_disks", len(inst.data_disks), sum(d.size_gb for d in inst.data_disks)))
     return parts
 
 
@@ -95,23 +103,23 @@ def _run_params(inst: Instance, charge: str) -> dict[str, Any]:
     return params
 
 
-def _bandwidth(price: dict[str, Any], inst: Instance, prepaid: bool, parts: list[str]) -> float:
+def _bandwidth(price: dict[str, Any], inst: Instance, prepaid: bool, parts: list[Fact]) -> float:
     """The bandwidth's share (per hour, or per month when `prepaid`); traffic billed per GB is named, not added."""
     net = inst.internet
     if net is None or net.max_bandwidth_out == 0:
         return 0.0
     if net.bandwidth_package_id:
-        parts.append("bandwidth billed by its package (not included)")
+        parts.append(fact("price.bandwidth_package"))
         return 0.0
     item = price.get("BandwidthPrice")
     if isinstance(item, dict) and item.get("ChargeUnit") == "GB":
         per_gb = number(item, "UnitPriceDiscount", "UnitPrice")
-        parts.append(f"traffic {per_gb if per_gb is not None else '?'}/GB not included")
+        parts.append(fact("price.traffic", per_gb if per_gb is not None else "?"))
         return 0.0
     amount = (
         number(item, "DiscountPrice", "OriginalPrice") if prepaid else number(item, "UnitPriceDiscount", "UnitPrice")
     )
-    parts.append(f"bandwidth {net.max_bandwidth_out} Mbps")
+    parts.append(fact("price.bandwidth", net.max_bandwidth_out))
     return amount or 0.0
 
 
@@ -128,14 +136,14 @@ def inquiry(session: Session, region: str, inst: Instance) -> Quote:
         if monthly is None:
             raise bad_answer(api, "the answer has no InstancePrice.DiscountPrice")
         monthly += _bandwidth(price, inst, True, parts)
-        return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "inquiry", ", ".join(parts))
+        return quoted(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "inquiry", parts)
     hourly = number(price.get("InstancePrice"), "UnitPriceDiscount", "UnitPrice")
     if hourly is None:
         raise bad_answer(api, "the answer has no InstancePrice.UnitPrice")
     hourly += _bandwidth(price, inst, False, parts)
     if inst.charge_type == "SPOTPAID":
-        parts.append("spot price now")
-    return Quote(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "inquiry", ", ".join(parts))
+        parts.append(fact("price.spot"))
+    return quoted(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "inquiry", parts)
 
 
 def renew(session: Session, region: str, inst: Instance) -> Quote:
@@ -147,9 +155,9 @@ def renew(session: Session, region: str, inst: Instance) -> Quote:
     monthly = number(price.get("InstancePrice") if isinstance(price, dict) else None, "DiscountPrice", "OriginalPrice")
     if monthly is None or not isinstance(price, dict):
         raise bad_answer(api, "the answer has no Price.InstancePrice.DiscountPrice")
-    parts = [*_describe(inst), "one month's renewal"]
+    parts = [*_describe(inst), fact("price.renewal")]
     monthly += _bandwidth(price, inst, True, parts)
-    return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "renew", ", ".join(parts))
+    return quoted(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "renew", parts)
 
 
 def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
@@ -175,31 +183,31 @@ def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
             inst.charge_type,
         ):
             continue
-        detail = f"type only ({inst.instance_type}; the full quote failed: {why})"
+        detail = [fact("price.type_only", inst.instance_type, why)]
         if inst.charge_type == "PREPAID":
             monthly = number(item.get("Price"), "DiscountPrice", "OriginalPrice")
             if monthly is not None:
-                return Quote(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "type_only", detail)
+                return quoted(round(monthly / HOURS_A_MONTH, 5), round(monthly, 2), "type_only", detail)
         else:
             hourly = number(item.get("Price"), "UnitPriceDiscount", "UnitPrice")
             if hourly is not None:
-                return Quote(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "type_only", detail)
+                return quoted(round(hourly, 5), round(hourly * HOURS_A_MONTH, 2), "type_only", detail)
     raise CloudError(api, "NotFound", f"no price for {inst.instance_type} ({inst.charge_type}) in {inst.zone}")
 
 
 def quote(session: Session, region: str, inst: Instance) -> Quote:
     """The best price there is for this instance; never raises: an unknown price says why."""
     if inst.charge_type not in (*POSTPAID, "PREPAID"):
-        return Quote(None, None, None, f"{inst.charge_type} instances are billed with their host or cluster")
-    failed: list[str] = []
+        return quoted(None, None, None, [fact("price.host_billed", inst.charge_type)])
+    failed: list[Fact] = []
     steps = (renew, inquiry) if inst.charge_type == "PREPAID" else (inquiry,)
     for step in steps:
         try:
             return step(session, region, inst)
         except CloudError as exc:
-            failed.append(f"{exc.api}: {exc.code}: {exc.message}")
+            failed.append(fact("api.error", exc.api, exc.code, exc.message))
     try:
-        return type_only(session, region, inst, failed[-1])
+        return type_only(session, region, inst, english(failed[-1]))
     except CloudError as exc:
-        failed.append(f"{exc.api}: {exc.code}: {exc.message}")
-    return Quote(None, None, None, "; ".join(failed))
+        failed.append(fact("api.error", exc.api, exc.code, exc.message))
+    return quoted(None, None, None, failed, "; ")
