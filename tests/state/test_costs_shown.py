@@ -23,8 +23,8 @@ def test_the_new_orphans_message_tells_the_monthly_cost_in_its_header_and_per_in
     [text] = rig.texts("wecom")
     header, _, rest = text.partition("**1. ")
     assert "费用: 每月约 ¥1,654" in header
-    assert "费用: 每月约 ¥416.10 (¥0.57/小时)" in rest  # ins-gzorp001, postpaid
-    assert "费用: 每月约 ¥817.00" in rest  # ins-gzorp002, prepaid: its renewal
+    assert "费用: 每月约 ¥416 (¥0.57/小时)" in rest  # ins-gzorp001, postpaid
+    assert "费用: 每月约 ¥817" in rest.splitlines()  # ins-gzorp002, prepaid: its renewal
 
 
 def test_a_reminder_tells_what_was_wasted_since_first_seen(rig: Rig) -> None:
@@ -67,4 +67,4 @@ def test_the_table_has_a_monthly_column_and_sorts_by_cost(demo_data: dict[str, A
         order = [i for line in out.stdout.splitlines() for i in ("ins-gzorp001", "ins-gzorp002", "ins-shorp001")
                  if i in line]  # fmt: skip
         assert order == ["ins-gzorp002", "ins-gzorp001", "ins-shorp001"]
-        assert "¥817.00" in out.stdout and "Cost: about ¥1,654 a month" in out.stdout
+        assert any(line.endswith(" ¥817") for line in out.stdout.splitlines()) and "Cost: about ¥1,654 a month" in out.stdout

@@ -58,7 +58,7 @@ WORDS: dict[str, dict[Lang, str]] = {
     "error": {"zh-CN": "失败", "en": "error"},
     "inquiry": {"zh-CN": "整机询价", "en": "inquiry"},
     "type_only": {"zh-CN": "仅机型价格", "en": "type_only"},
-    "renew": {"zh-CN": "续费一个月", "en": "renew"},
+    "renew": {"zh-CN": "续费价", "en": "renew"},
 }
 CSS = """
 body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
