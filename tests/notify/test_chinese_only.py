@@ -20,6 +20,8 @@ import pytest
 import yaml
 
 from tke_orphans.cleanup import Options, run_operation
+from tke_orphans.facts import ENGLISH
+from tke_orphans.notify.i18n import FACTS_ZH
 from tke_orphans.records import leftover_from_dict
 from tke_orphans.serve.page import render_page
 
@@ -66,6 +68,15 @@ def test_the_allow_list_lets_english_through() -> None:
     failed = "tke.DescribeClusterInstances（cls-x）调用失败：InternalError: An internal error has occurred."
     assert english_words(failed) == []
     assert english_words("`tke-orphans cleanup --only ins-1` · UNATTACHED · S5.MEDIUM4 · 10 GB · ¥35.04") == []
+
+
+def test_every_fact_has_its_chinese_with_the_same_blanks() -> None:
+    # A fact the core can say and Chinese cannot would fall back to English (or fail) in a Chinese message.
+    assert FACTS_ZH.keys() == ENGLISH.keys()
+    blanks = re.compile(r"\{\d\}")
+    assert {k: sorted(blanks.findall(v)) for k, v in FACTS_ZH.items()} == {
+        k: sorted(blanks.findall(v)) for k, v in ENGLISH.items()
+    }
 
 
 @pytest.fixture
