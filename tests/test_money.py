@@ -9,7 +9,6 @@ import math
 import pytest
 
 from tke_orphans.costs import money
-from tke_orphans.notify.i18n import amount
 
 
 @pytest.mark.parametrize(
@@ -40,5 +39,7 @@ def test_the_one_rule(value: float | None, currency: str | None, shown: str) -> 
 
 
 def test_an_unknown_amount_is_said_in_the_readers_language() -> None:
+    from tke_orphans.notify.i18n import amount
+
     assert amount(None, "CNY", "zh-CN") == "未知" and amount(None, "CNY", "en") == "unknown"
     assert amount(1654.3, "CNY", "zh-CN") == amount(1654.3, "CNY", "en") == "¥1,654"

@@ -20,8 +20,6 @@ import pytest
 import yaml
 
 from tke_orphans.cleanup import Options, run_operation
-from tke_orphans.facts import ENGLISH
-from tke_orphans.notify.i18n import FACTS_ZH
 from tke_orphans.records import leftover_from_dict
 from tke_orphans.serve.page import render_page
 
@@ -72,6 +70,9 @@ def test_the_allow_list_lets_english_through() -> None:
 
 def test_every_fact_has_its_chinese_with_the_same_blanks() -> None:
     # A fact the core can say and Chinese cannot would fall back to English (or fail) in a Chinese message.
+    from tke_orphans.facts import ENGLISH
+    from tke_orphans.notify.i18n import FACTS_ZH
+
     assert FACTS_ZH.keys() == ENGLISH.keys()
     blanks = re.compile(r"\{\d\}")
     assert {k: sorted(blanks.findall(v)) for k, v in FACTS_ZH.items()} == {
