@@ -75,6 +75,7 @@ ENGLISH: dict[str, str] = {
         "moved to the recycle bin (refund {0}), but the second call to destroy it failed: {1}"
     ),
     "cleanup.unexpected": "unexpected answer ({0}): the outcome is unknown, check the console",
+    "cleanup.no_reason": "not added (no reason given)",
 }
 
 

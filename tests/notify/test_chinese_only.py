@@ -29,7 +29,7 @@ GZ, SH = "ap-guangzhou", "ap-shanghai"
 # The cloud's own words in the failures this world is given: shown as the cloud wrote them, in any language.
 CLOUD_WORDS = ("An internal error has occurred.", "The instance type is sold out.", "No permission to do this.",
                "InternalError", "ResourceInsufficient", "UnauthorizedOperation")  # fmt: skip
-FAULTS = [
+FAULTS: list[dict[str, Any]] = [
     {"action": "DescribeClusterInstances", "region": SH, "code": "InternalError", "message": CLOUD_WORDS[0]},
     {"action": "DescribeExistedInstances", "region": SH, "code": "InternalError", "message": CLOUD_WORDS[0]},
     {"action": "InquiryPriceRunInstances", "params": {"InstanceType": "S5.MEDIUM4"}, "code": "ResourceInsufficient",

@@ -82,7 +82,7 @@ def _act(session: Session, region: str, targets: list[Target], opts: Options, ui
     out = []
     for t in targets:
         o = by_id[t.instance.instance_id]
-        out.append(decision(t, opts, "done" if o.ok else "failed", o.detail, o.request_id))
+        out.append(decision(t, opts, "done" if o.ok else "failed", o.fact or o.detail, o.request_id))
     return out
 
 

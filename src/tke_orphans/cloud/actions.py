@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..facts import Fact
+from ..facts import Fact, english, fact
 from .errors import CloudError
 from .inventory import chunks
 from .session import Session
 
 MARK_TAG = "tke-orphans:marked-at"
+NO_REASON = fact("cleanup.no_reason")
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,13 @@ def add_existed(
             continue
         reasons = dict(zip(resp.get("FailedInstanceIds") or [], resp.get("FailedReasons") or [], strict=False))
         succ = set(resp.get("SuccInstanceIds") or [])
+        rid = str(resp.get("RequestId", ""))
+        added = f"added to {cluster_id}" + (f"/{node_pool_id}" if node_pool_id else "")
         for i in chunk:
-            detail = f"added to {cluster_id}" + (f"/{node_pool_id}" if node_pool_id else "")
-            out.append(Outcome(i, i in succ, detail if i in succ else reasons.get(i, "not added (no reason given)"),
-                               str(resp.get("RequestId", ""))))  # fmt: skip
+            if i in succ:
+                out.append(Outcome(i, True, added, rid))
+            elif i in reasons:  # the cloud's own words
+                out.append(Outcome(i, False, reasons[i], rid))
+            else:
+                out.append(Outcome(i, False, english(NO_REASON), rid, NO_REASON))
     return out

@@ -207,6 +207,7 @@ FACTS_ZH: dict[str, str] = {
     "cleanup.destroy_failed": "已移入回收站，但第二次调用销毁失败：{0}",
     "cleanup.destroy_failed_refund": "已移入回收站（退款 {0}），但第二次调用销毁失败：{1}",
     "cleanup.unexpected": "无法解读的应答（{0}）：结果未知，请在控制台确认",
+    "cleanup.no_reason": "未加入（云端未给出原因）",
 }
 
 
