@@ -140,7 +140,8 @@ MUTATIONS = [
              "s = _sum([x for x in priced if not x.reused], dims,", "s = _sum(priced, dims,",
              ("tests/notify/test_leftover_wording.py", "tests/scan/test_leftover_pricing.py")),
     Mutation("a leftover's cloud text is escaped in messages", "notify/leftover_text.py",
-             "_clean('; '.join(x.evidence))", "'; '.join(x.evidence)", ("tests/state/test_leftovers_told.py",)),
+             "_clean(words('; '.join(x.evidence), x.facts, lang))", "words('; '.join(x.evidence), x.facts, lang)",
+             ("tests/state/test_leftovers_told.py",)),
     Mutation("a leftover kind whose listing failed has no count, not 0", "serve/metrics.py",
              "if kind in kinds:  # present at 0", "if True:  # present at 0", ("tests/serve/test_leftovers_shown.py",)),
     Mutation("the history never calls a reused CLB a leftover", "state/leftovers.py",
@@ -155,6 +156,18 @@ MUTATIONS = [
              "live |= other_live_clusters(session, region, tagged)", "pass", ("tests/cleanup/test_leftovers.py",)),
     Mutation("leftover cleanup honours the ignore tag", "cleanup/leftover_plan.py",
              "    if why_ignored:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
+    # h-words
+    Mutation("a zh-CN reader sees the core's facts in Chinese", "notify/i18n.py",
+             'if lang == "en" or not items:', "if True:", ("tests/notify/test_chinese_only.py",)),
+    Mutation("the English of a fact stays the JSON's very words", "facts.py",
+             '"tag {0}={1}: a cluster the region no longer has"', '"tag {0}={1}: its cluster is gone"',
+             ("tests/notify/test_chinese_only.py", "tests/scan/test_leftovers.py")),
+    Mutation("money: whole units from 100 up, cents below", "costs.py",
+             "whole = cents >= WHOLE_FROM", "whole = cents >= 1000", ("tests/test_money.py",)),
+    Mutation("a total with nothing priced is unknown, never 0", "notify/leftover_text.py",
+             "    if total.currency is None:\n", "    if False:\n", ("tests/state/test_costs_shown.py",)),
+    Mutation("the dry run's refund carries its currency", "cleanup/run.py",
+             'f" (refund {money(refund, currency)})"', 'f" (refund {refund:.2f})"', ("tests/cleanup/test_stages.py",)),
 ]  # fmt: skip
 
 
