@@ -94,7 +94,7 @@ MUTATIONS = [
              "if not self._slots.acquire(blocking=False):", "if not self._slots.acquire():",
              ("tests/serve/test_exposed.py",)),
     Mutation("a price that cannot be had is null, never 0", "cloud/pricing.py",
-             'return Quote(None, None, None, "; ".join(failed))', 'return Quote(0.0, 0.0, None, "; ".join(failed))',
+             'return quoted(None, None, None, failed, "; ")', 'return quoted(0.0, 0.0, None, failed, "; ")',
              ("tests/scan/test_pricing.py",)),
     Mutation("a cached price is asked again after pricing.cache_ttl", "pricing.py",
              "cache.fresh(account, keys, now, ttl)", "cache.fresh(account, keys, now, ttl * 1000)",
