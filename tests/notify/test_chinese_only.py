@@ -10,6 +10,7 @@ words left once the allow-list below has taken out what is meant to stay as it i
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,6 +22,7 @@ import yaml
 
 from tke_orphans.cleanup import Options, run_operation
 from tke_orphans.records import leftover_from_dict
+from tke_orphans.render.json import to_json
 from tke_orphans.serve.page import render_page
 
 from ..state.conftest import DEMO, Rig, rig_for
@@ -152,3 +154,9 @@ def test_english_stays_as_it_was(told: tuple[Rig, list[str], str]) -> None:
                        leftovers=leftovers)  # fmt: skip
     assert "renew: S5.2XLARGE16, system disk 50 GB, 1 data disk(s) 200 GB, one month&#x27;s renewal, bandwidth" in page
     assert "tag tke-createdBy-flag=yes<br>tag tke-clusterId=cls-gone0001: a cluster the region no longer has" in page
+    # The JSON contract shows the sentences, not the facts kept behind them.
+    last = db.scans.last()
+    assert last is not None
+    doc = json.dumps(to_json(last), ensure_ascii=False)
+    assert '"fact' not in doc and '"why_facts"' not in doc
+    assert '"evidence": ["tag tke-cbs-provisioner-createBy-flag=yes", "tag tke-clusterId=cls-gone0001: a cluster' in doc
