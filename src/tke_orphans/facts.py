@@ -91,11 +91,6 @@ def english(facts: Fact | Iterable[Fact], sep: str = ", ") -> str:
     return sep.join(ENGLISH[f.key].format(*f.args) for f in items)
 
 
-def as_text(detail: str) -> tuple[Fact, ...]:
-    """A sentence kept only in English (a record written before facts were kept): shown as it is."""
-    return (Fact("text", (detail,)),) if detail else ()
-
-
 def fact_to_dict(f: Fact) -> dict[str, Any]:
     return {"key": f.key, "args": list(f.args)}
 

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from .cloud import Session
-from .cloud.errors import as_text, redact_known
+from .cloud.errors import MAX_TEXT, as_text, redact_known
 from .cloud.leftover_pricing import leftover_key, quote_leftover
 from .cloud.pricing import Quote, config_key, quote
 from .facts import english, fact
@@ -87,7 +87,8 @@ def _price_groups(
                 q = fut.result()
             except Exception as exc:  # an answer nobody foresaw: this price is unknown, the scan goes on
                 log.warning("pricing %s in %s failed: %r", g[2], g[1], exc)
-                crashed = fact("price.crashed", redact_known(as_text(repr(exc))))
+                room = MAX_TEXT - len(english(fact("price.crashed", "")))  # the sentence, as bounded as before
+                crashed = fact("price.crashed", redact_known(as_text(repr(exc), room)))
                 costs[g] = Cost(currency, None, None, None, english(crashed), (crashed,))
                 continue
             costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail, q.facts)
