@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tke_orphans import records
+from tke_orphans.facts import ENGLISH, Fact
 from tke_orphans.model import (
     ActionLine,
     ApiFailure,
@@ -70,12 +71,17 @@ instances = st.builds(
     renew_flag=text,
 )
 money = st.none() | st.floats(0, 1e9, allow_nan=False)
+# The sentences as data behind the English (facts.py): kept by the records, for the messages' other languages.
+facts = st.builds(Fact, st.sampled_from(sorted(ENGLISH)), st.lists(text, max_size=4).map(tuple))
+some_facts = st.lists(facts, max_size=3).map(tuple)
 costs = st.none() | st.builds(
-    Cost, text, money, money, st.none() | st.sampled_from(["inquiry", "type_only", "renew"]), text
+    Cost, text, money, money, st.none() | st.sampled_from(["inquiry", "type_only", "renew"]), text, some_facts
 )
-evidence = st.lists(st.builds(Evidence, st.sampled_from(EvidenceKind), text, text), max_size=3).map(tuple)
+evidence = st.lists(st.builds(Evidence, st.sampled_from(EvidenceKind), text, text, st.none() | facts), max_size=3).map(
+    tuple
+)
 orphans = st.builds(Orphan, text, text, instances, st.sampled_from(Reason), evidence, maybe_text, maybe_text, costs)
-unverified = st.builds(Unverified, text, text, instances, evidence, text, maybe_text, maybe_text)
+unverified = st.builds(Unverified, text, text, instances, evidence, text, maybe_text, maybe_text, some_facts)
 failures = st.builds(ApiFailure, text, text, text, maybe_text)
 regions = st.builds(
     RegionResult,
@@ -88,7 +94,7 @@ regions = st.builds(
     st.lists(failures, max_size=2).map(tuple),
     st.dictionaries(text, st.floats(0, 1), max_size=3).map(lambda d: tuple(d.items())),
 )
-excluded = st.builds(Excluded, text, text, text, st.sampled_from(ExcludedWhy), text)
+excluded = st.builds(Excluded, text, text, text, st.sampled_from(ExcludedWhy), text, st.none() | facts)
 leftovers = st.builds(
     Leftover,
     text,
@@ -102,6 +108,7 @@ leftovers = st.builds(
     st.none() | times,
     st.booleans(),
     st.booleans(),
+    facts=some_facts,
 )
 scans = st.builds(
     ScanResult,
@@ -115,7 +122,14 @@ scans = st.builds(
     leftovers=st.lists(leftovers, max_size=3).map(tuple),
 )
 resolved = st.builds(
-    Resolved, text, text, instances, st.sampled_from(["terminated", "rejoined", "ignored"]), text, st.none() | times
+    Resolved,
+    text,
+    text,
+    instances,
+    st.sampled_from(["terminated", "rejoined", "ignored"]),
+    text,
+    st.none() | times,
+    st.none() | facts,
 )
 notices = st.builds(
     Notice,
@@ -127,7 +141,9 @@ notices = st.builds(
     errors=st.lists(st.tuples(text, failures), max_size=2).map(tuple),
     first_seen=st.dictionaries(text, times, max_size=3),
     status_url=maybe_text,
-    actions=st.lists(st.builds(ActionLine, text, text, text, text, text, text, text), max_size=2).map(tuple),
+    actions=st.lists(
+        st.builds(ActionLine, text, text, text, text, text, text, text, fact=st.none() | facts), max_size=2
+    ).map(tuple),
 )
 
 

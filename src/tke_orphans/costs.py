@@ -6,10 +6,12 @@ Shared by every output (JSON, table, messages, status page, metrics), so that th
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
 from .model import Leftover, Orphan
@@ -99,15 +101,22 @@ def top(orphans: Iterable[Orphan], n: int = 10) -> list[Orphan]:
 
 
 SYMBOLS = {"CNY": "¥", "USD": "$"}
+WHOLE_FROM = Decimal(100)  # from here up, cents are noise beside the amount: whole units
 
 
-def money(amount: float | None, currency: str | None) -> str:
-    """`¥12,345` (whole units from 1,000 up, cents below), `-` for an unknown amount."""
-    if amount is None:
-        return "-"
-    number = f"{amount:,.0f}" if abs(amount) >= 1000 else f"{amount:,.2f}"
-    symbol = SYMBOLS.get(currency or "")
-    return f"{symbol}{number}" if symbol else f"{number} {currency or ''}".rstrip()
+def money(amount: float | None, currency: str | None, unknown: str = "unknown") -> str:
+    """The one way an amount is written, in every human output (README, "What each orphan costs"): whole units
+    with thousands separators from 100 up (`¥1,654`, `¥990`), two decimals below (`¥35.04`, `¥0.50`), rounded half
+    up; the currency always shown (`¥` for CNY, `$` for USD, else its code first: `EUR 12.50`). An amount that is not
+    known (None, no currency, not a finite number) is `unknown`, never 0: the caller words it in its language."""
+    if amount is None or not currency or not math.isfinite(amount):
+        return unknown
+    cents = abs(Decimal(repr(amount))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    whole = cents >= WHOLE_FROM
+    number = f"{cents.quantize(Decimal(1), ROUND_HALF_UP):,}" if whole else f"{cents:,.2f}"
+    sign = "-" if amount < 0 and cents else ""
+    symbol = SYMBOLS.get(currency)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{currency} {number}"
 
 
 def monthly_label(o: Orphan | Leftover) -> str:

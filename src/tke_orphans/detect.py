@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .facts import Fact, english, fact
 from .model import (
     ApiFailure,
     Evidence,
@@ -63,15 +64,15 @@ class _Claim:
     pool: NodePool | None = None
 
 
-def _legacy_match(inst: Instance) -> str | None:
+def _legacy_match(inst: Instance) -> Fact | None:
     name = inst.name.lower()
     for word in _LEGACY_NAME:
         if word in name:
-            return f'name contains "{word}"'
+            return fact("legacy.name", word)
     for key, value in inst.tags:
         for word in _LEGACY_TAG:
             if word in key.lower() or word in value.lower():
-                return f'tag {key}={value} contains "{word}"'
+                return fact("legacy.tag", key, value, word)
     return None
 
 
@@ -127,28 +128,29 @@ def claim(
             c.evidence.append(Evidence(EvidenceKind.OWNER_TAG, f"tag {key}={value}", f"{key}={value}"))
             c.cluster_ids.append(value)
     if not c.evidence and policy.legacy_heuristics:
-        why = _legacy_match(inst)
-        if why:
-            c.evidence.append(Evidence(EvidenceKind.LEGACY_HEURISTIC, why, why))
+        matched = _legacy_match(inst)
+        if matched:
+            why = english(matched)
+            c.evidence.append(Evidence(EvidenceKind.LEGACY_HEURISTIC, why, why, matched))
     return c if c.evidence else None
 
 
-def excluded_reason(inst: Instance, policy: Policy, now: datetime) -> tuple[ExcludedWhy, str] | None:
+def excluded_reason(inst: Instance, policy: Policy, now: datetime) -> tuple[ExcludedWhy, Fact] | None:
     """Why a candidate is left out (ignore rules, its state, too young), or None."""
     if inst.instance_id in policy.ignore_ids:
-        return ExcludedWhy.IGNORED, "listed in detection.ignore.instance_ids"
+        return ExcludedWhy.IGNORED, fact("excluded.id")
     for key, value in policy.ignore_tags:
         have = inst.tag(key)
         if have is not None and (value is None or have == value):
-            return ExcludedWhy.IGNORED, f"tag {key}={have}"
+            return ExcludedWhy.IGNORED, fact("excluded.tag", key, have)
     for pattern in policy.ignore_names:
         if pattern.search(inst.name):
-            return ExcludedWhy.IGNORED, f"name matches /{pattern.pattern}/"
+            return ExcludedWhy.IGNORED, fact("excluded.name", pattern.pattern)
     if inst.state in policy.skip_states:
-        return ExcludedWhy.SKIP_STATE, f"state {inst.state}"
+        return ExcludedWhy.SKIP_STATE, fact("excluded.state", inst.state)
     age = now - inst.created
     if age < policy.grace_period:
-        return ExcludedWhy.GRACE_PERIOD, f"created {int(age.total_seconds() // 60)} min ago"
+        return ExcludedWhy.GRACE_PERIOD, fact("excluded.young", int(age.total_seconds() // 60))
     return None
 
 
@@ -167,7 +169,7 @@ class _Index:
 
 def _open_candidates(
     inv: RegionInventory, policy: Policy, now: datetime, idx: _Index
-) -> Iterable[tuple[Instance, _Claim, tuple[ExcludedWhy, str] | None]]:
+) -> Iterable[tuple[Instance, _Claim, tuple[ExcludedWhy, Fact] | None]]:
     """Candidates that are not known nodes, with their claim and exclusion (if any)."""
     for inst in inv.instances or ():
         if inst.instance_id in inv.members:
@@ -176,6 +178,10 @@ def _open_candidates(
         if c is None:
             continue
         yield inst, c, excluded_reason(inst, policy, now)
+
+
+def _excluded(inv: RegionInventory, inst: Instance, excl: tuple[ExcludedWhy, Fact]) -> Excluded:
+    return Excluded(inv.account, inv.region, inst.instance_id, excl[0], english(excl[1]), excl[1])
 
 
 def to_confirm(inv: RegionInventory, policy: Policy, now: datetime) -> list[str]:
@@ -200,14 +206,16 @@ def _reason(c: _Claim, idx: _Index) -> tuple[Reason, str | None, str | None]:
     return Reason.UNKNOWN_OWNER, None, None
 
 
-def _unverified_why(inv: RegionInventory) -> str:
+def _unverified_why(inv: RegionInventory) -> tuple[Fact, ...]:
     existed_errors = [e for e in inv.errors if e.api == EXISTED_API]
-    parts = [f.describe() for f in inv.failed_clusters.values()]
-    if existed_errors:
-        parts.append(existed_errors[0].describe())
-    else:
-        parts.append("membership was not confirmed by tke.DescribeExistedInstances")
-    return "; ".join(parts)
+    parts = [f.fact for f in inv.failed_clusters.values()]
+    parts.append(existed_errors[0].fact if existed_errors else fact("unverified.not_confirmed", EXISTED_API))
+    return tuple(parts)
+
+
+def _unverified(inv: RegionInventory, inst: Instance, c: _Claim, why: tuple[Fact, ...], idx: _Index) -> Unverified:
+    _, cluster_id, pool_id = _reason(c, idx)
+    return Unverified(inv.account, inv.region, inst, tuple(c.evidence), english(why, "; "), cluster_id, pool_id, why)
 
 
 def decide(inv: RegionInventory, policy: Policy, now: datetime) -> RegionVerdict:
@@ -219,19 +227,17 @@ def decide(inv: RegionInventory, policy: Policy, now: datetime) -> RegionVerdict
     clusters_failure: ApiFailure | None = next((e for e in inv.errors if e.api == "tke.DescribeClusters"), None)
     for inst, c, excl in _open_candidates(inv, policy, now, idx):
         if excl is not None:
-            excluded.append(Excluded(inv.account, inv.region, inst.instance_id, excl[0], excl[1]))
+            excluded.append(_excluded(inv, inst, excl))
             continue
-        reason, cluster_id, pool_id = _reason(c, idx)
-        evidence = tuple(c.evidence)
         if inv.clusters is None:
-            why = clusters_failure.describe() if clusters_failure else "the clusters of this region were not listed"
-            unverified.append(Unverified(inv.account, inv.region, inst, evidence, why, cluster_id, pool_id))
+            why = clusters_failure.fact if clusters_failure else fact("unverified.no_clusters")
+            unverified.append(_unverified(inv, inst, c, (why,), idx))
             continue
         owner = inv.existed.get(inst.instance_id)
         if owner is None:
-            why = _unverified_why(inv)
-            unverified.append(Unverified(inv.account, inv.region, inst, evidence, why, cluster_id, pool_id))
+            unverified.append(_unverified(inv, inst, c, _unverified_why(inv), idx))
         elif owner == "":
-            orphans.append(Orphan(inv.account, inv.region, inst, reason, evidence, cluster_id, pool_id))
+            reason, cluster_id, pool_id = _reason(c, idx)
+            orphans.append(Orphan(inv.account, inv.region, inst, reason, tuple(c.evidence), cluster_id, pool_id))
         # else: TKE says it is a node of `owner` (a listing we could not complete, or it just joined): not an orphan
     return RegionVerdict(tuple(orphans), tuple(unverified), tuple(excluded))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from .facts import Fact, english, fact
 from .model import CLUSTER_TAG, CloudResource, Leftover, LeftoverKind
 
 # The tags by which TKE marks what it made, per kind: (key, the value it must have, or None for any).
@@ -21,9 +22,10 @@ MADE_BY_TKE: dict[LeftoverKind, tuple[str, str | None]] = {
 ALL_KINDS = tuple(LeftoverKind)
 
 
-def _leftover(where: tuple[str, str], r: CloudResource, cluster_id: str, evidence: list[str], reused: bool) -> Leftover:
-    return Leftover(*where, r.kind, r.resource_id, r.name, cluster_id, tuple(evidence), r.state,
-                    r.created, r.attached, reused, billing=r.billing)  # fmt: skip
+def _leftover(where: tuple[str, str], r: CloudResource, cluster_id: str, evidence: list[Fact],
+              reused: bool) -> Leftover:  # fmt: skip
+    return Leftover(*where, r.kind, r.resource_id, r.name, cluster_id, tuple(english(e) for e in evidence), r.state,
+                    r.created, r.attached, reused, billing=r.billing, facts=tuple(evidence))  # fmt: skip
 
 
 def _ignored(r: CloudResource, ignore_tags: Collection[tuple[str, str | None]]) -> bool:
@@ -47,12 +49,12 @@ def decide_leftovers(
         cluster_id = r.tag(CLUSTER_TAG)
         if r.kind not in kinds or not cluster_id or cluster_id in live or _ignored(r, ignore_tags):
             continue
-        evidence = [f"tag {CLUSTER_TAG}={cluster_id}: a cluster the region no longer has"]
+        evidence = [fact("leftover.cluster_gone", CLUSTER_TAG, cluster_id)]
         key, want = MADE_BY_TKE[r.kind]
         flag = r.tag(key)
         made = flag is not None and (want is None or flag == want)
         if made:
-            evidence.insert(0, f"tag {key}={flag}")
+            evidence.insert(0, fact("leftover.tag", key, flag))
         if r.kind is LeftoverKind.CLB and not made:
             out.append(_leftover(where, r, cluster_id, evidence, reused=True))
         elif made and not r.attached:

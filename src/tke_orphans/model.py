@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from .facts import Fact, english
+
 Status = Literal["ok", "partial", "error"]
 
 
@@ -148,6 +150,7 @@ class Leftover:
     # None when pricing is off (or was not asked); a Cost with source None when no price could be had.
     cost: Cost | None = None
     billing: Billing = Billing()  # what its price depends on (kept in the records, not shown in the JSON)
+    facts: tuple[Fact, ...] = ()  # `evidence` as data, for every language (none in records kept before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +180,14 @@ class ApiFailure:
     message: str
     cluster_id: str | None = None
 
+    @property
+    def fact(self) -> Fact:
+        if self.cluster_id:
+            return Fact("api.failed_for", (self.api, self.cluster_id, self.code, self.message))
+        return Fact("api.failed", (self.api, self.code, self.message))
+
     def describe(self) -> str:
-        where = f" for {self.cluster_id}" if self.cluster_id else ""
-        return f"{self.api}{where} failed: {self.code}: {self.message}"
+        return english(self.fact)
 
 
 @dataclass
@@ -212,11 +220,13 @@ class RegionInventory:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """Why an instance is taken for TKE's: `detail` says it in a sentence, `subject` names what it points to."""
+    """Why an instance is taken for TKE's: `detail` says it in a sentence, `subject` names what it points to;
+    `fact`: the subject as data where it takes words (a legacy rule), for every language."""
 
     kind: EvidenceKind
     detail: str
     subject: str = ""
+    fact: Fact | None = None
 
 
 HOURS_A_MONTH = 730
@@ -236,6 +246,7 @@ class Cost:
     monthly: float | None
     source: CostSource | None
     detail: str
+    facts: tuple[Fact, ...] = ()  # `detail` as data, for every language (none in records kept before)
 
     def wasted(self, hours: float | None) -> float | None:
         """What it cost over `hours` (how long it has been an orphan), at the hourly figure."""
@@ -268,6 +279,7 @@ class Unverified:
     why: str
     cluster_id: str | None = None
     node_pool_id: str | None = None
+    facts: tuple[Fact, ...] = ()  # `why` as data, for every language
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +289,7 @@ class Excluded:
     instance_id: str
     why: ExcludedWhy
     detail: str = ""
+    fact: Fact | None = None  # `detail` as data
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +370,7 @@ class Resolved:
     how: ResolvedHow
     detail: str = ""
     first_seen: datetime | None = None
+    fact: Fact | None = None  # `detail` as data, where it is a sentence
 
 
 LeftoverResolvedHow = Literal["gone", "in_use", "not_leftover"]
@@ -385,6 +399,7 @@ class ActionLine:
     detail: str
     actor: str = ""  # who ran the cleanup (user@host, or serve)
     kind: str = "cvm"  # instance_id holds a resource of this kind: cvm, cbs_disk, clb, eip
+    fact: Fact | None = None  # `detail` as data, where it is more than the cloud's own words
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from .cloud import Session
-from .cloud.errors import as_text
+from .cloud.errors import MAX_TEXT, as_text
 from .cloud.leftover_pricing import leftover_key, quote_leftover
 from .cloud.pricing import Quote, config_key, is_price, quote
+from .facts import english, fact
 from .model import Cost, Leftover, Orphan
 
 log = logging.getLogger(__name__)
@@ -87,9 +88,11 @@ def _price_groups(
                 q = fut.result()
             except Exception as exc:  # an answer nobody foresaw: this price is unknown, the scan goes on
                 log.warning("pricing %s in %s failed: %r", g[2], g[1], exc)
-                costs[g] = Cost(currency, None, None, None, as_text(f"pricing failed: {exc!r}"))
+                room = MAX_TEXT - len(english(fact("price.crashed", "")))  # the sentence, as bounded as before
+                crashed = fact("price.crashed", as_text(repr(exc), room))
+                costs[g] = Cost(currency, None, None, None, english(crashed), (crashed,))
                 continue
-            costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail)
+            costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail, q.facts)
     if cache is not None and todo:
         for account in sorted({g[0] for g in todo}):
             cache.store(account, {f"{g[1]}|{g[2]}": costs[g] for g in todo if g[0] == account}, now)

@@ -14,6 +14,7 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any, overload
 
+from .facts import Fact, fact_from_dict, fact_to_dict
 from .model import (
     ActionLine,
     ApiFailure,
@@ -94,12 +95,25 @@ def internet_from_dict(d: Doc) -> Internet:
     return Internet(d["charge_type"], d["max_bandwidth_out"], d.get("bandwidth_package_id", ""))
 
 
+def facts_to_list(facts: tuple[Fact, ...]) -> list[Doc]:
+    return [fact_to_dict(f) for f in facts]
+
+
+def facts_from_list(items: list[Doc] | None) -> tuple[Fact, ...]:
+    return tuple(fact_from_dict(f) for f in items or ())
+
+
+def _fact(d: Doc | None) -> Fact | None:
+    return None if d is None else fact_from_dict(d)
+
+
 def cost_to_dict(c: Cost) -> Doc:
-    return {"currency": c.currency, "hourly": c.hourly, "monthly": c.monthly, "source": c.source, "detail": c.detail}
+    return {"currency": c.currency, "hourly": c.hourly, "monthly": c.monthly, "source": c.source, "detail": c.detail,
+            "facts": facts_to_list(c.facts)}  # fmt: skip
 
 
 def cost_from_dict(d: Doc) -> Cost:
-    return Cost(d["currency"], d["hourly"], d["monthly"], d["source"], d["detail"])
+    return Cost(d["currency"], d["hourly"], d["monthly"], d["source"], d["detail"], facts_from_list(d.get("facts")))
 
 
 def instance_to_dict(inst: Instance) -> Doc:
@@ -153,7 +167,14 @@ def instance_from_dict(d: Doc) -> Instance:
 
 
 def _evidence(d: Doc) -> tuple[Evidence, ...]:
-    return tuple(Evidence(EvidenceKind(e["kind"]), e["detail"], e.get("subject", "")) for e in d["evidence"])
+    return tuple(Evidence(EvidenceKind(e["kind"]), e["detail"], e.get("subject", ""), _fact(e.get("fact")))
+                 for e in d["evidence"])  # fmt: skip
+
+
+def _evidence_to_dict(e: Evidence) -> Doc:
+    """The fact only where there is one (a legacy rule's): the JSON output leaves it out (render/json.py)."""
+    out: Doc = {"kind": e.kind.value, "detail": e.detail, "subject": e.subject}
+    return out if e.fact is None else out | {"fact": fact_to_dict(e.fact)}
 
 
 def candidate_to_dict(c: Orphan | Unverified) -> Doc:
@@ -163,10 +184,11 @@ def candidate_to_dict(c: Orphan | Unverified) -> Doc:
         "cluster_id": c.cluster_id,
         "node_pool_id": c.node_pool_id,
         "reason": c.reason.value if isinstance(c, Orphan) else None,
-        "evidence": [{"kind": e.kind.value, "detail": e.detail, "subject": e.subject} for e in c.evidence],
+        "evidence": [_evidence_to_dict(e) for e in c.evidence],
     }
     if isinstance(c, Unverified):
         out["why"] = c.why
+        out["why_facts"] = facts_to_list(c.facts)
     else:
         out["cost"] = None if c.cost is None else cost_to_dict(c.cost)
     return out
@@ -181,18 +203,18 @@ def orphan_from_dict(d: Doc) -> Orphan:
 
 
 def unverified_from_dict(d: Doc) -> Unverified:
-    return Unverified(
-        d["account"], d["region"], instance_from_dict(d), _evidence(d), d["why"], d["cluster_id"], d["node_pool_id"]
-    )
+    return Unverified(d["account"], d["region"], instance_from_dict(d), _evidence(d), d["why"], d["cluster_id"],
+                      d["node_pool_id"], facts_from_list(d.get("why_facts")))  # fmt: skip
 
 
 def excluded_to_dict(e: Excluded) -> Doc:
     return {"account": e.account, "region": e.region, "instance_id": e.instance_id, "why": e.why.value,
-            "detail": e.detail}  # fmt: skip
+            "detail": e.detail, "fact": None if e.fact is None else fact_to_dict(e.fact)}  # fmt: skip
 
 
 def excluded_from_dict(d: Doc) -> Excluded:
-    return Excluded(d.get("account", ""), d["region"], d["instance_id"], ExcludedWhy(d["why"]), d.get("detail", ""))
+    return Excluded(d.get("account", ""), d["region"], d["instance_id"], ExcludedWhy(d["why"]), d.get("detail", ""),
+                    _fact(d.get("fact")))  # fmt: skip
 
 
 def region_to_dict(r: RegionResult) -> Doc:
@@ -229,14 +251,15 @@ def leftover_to_dict(x: Leftover) -> Doc:
     return {"account": x.account, "region": x.region, "kind": x.kind.value, "resource_id": x.resource_id,
             "name": x.name, "cluster_id": x.cluster_id, "evidence": list(x.evidence), "state": x.state,
             "created_time": iso(x.created), "attached": x.attached, "reused": x.reused,
-            "cost": cost_to_dict(x.cost) if x.cost else None, "billing": billing_to_dict(x.billing)}  # fmt: skip
+            "cost": cost_to_dict(x.cost) if x.cost else None, "billing": billing_to_dict(x.billing),
+            "facts": facts_to_list(x.facts)}  # fmt: skip
 
 
 def leftover_from_dict(d: Doc) -> Leftover:
     return Leftover(d["account"], d["region"], LeftoverKind(d["kind"]), d["resource_id"], d["name"], d["cluster_id"],
                     tuple(d["evidence"]), d["state"], parse_iso(d["created_time"]), bool(d.get("attached", False)),
                     bool(d["reused"]), cost_from_dict(d["cost"]) if d.get("cost") else None,
-                    billing_from_dict(d.get("billing") or {}))  # fmt: skip
+                    billing_from_dict(d.get("billing") or {}), facts_from_list(d.get("facts")))  # fmt: skip
 
 
 # ---- a whole scan -----------------------------------------------------------------------------------------------
@@ -280,11 +303,21 @@ def scan_from_dict(doc: Doc) -> ScanResult:
 
 def resolved_to_dict(r: Resolved) -> Doc:
     return {"account": r.account, "region": r.region, "how": r.how, "detail": r.detail,
-            "first_seen": iso(r.first_seen), **instance_to_dict(r.instance)}  # fmt: skip
+            "first_seen": iso(r.first_seen), "fact": None if r.fact is None else fact_to_dict(r.fact),
+            **instance_to_dict(r.instance)}  # fmt: skip
 
 
 def resolved_from_dict(d: Doc) -> Resolved:
-    return Resolved(d["account"], d["region"], instance_from_dict(d), d["how"], d["detail"], parse_iso(d["first_seen"]))
+    return Resolved(d["account"], d["region"], instance_from_dict(d), d["how"], d["detail"], parse_iso(d["first_seen"]),
+                    _fact(d.get("fact")))  # fmt: skip
+
+
+def action_to_dict(a: ActionLine) -> Doc:
+    return asdict(a) | {"fact": None if a.fact is None else fact_to_dict(a.fact)}
+
+
+def action_from_dict(d: Doc) -> ActionLine:
+    return ActionLine(**(d | {"fact": _fact(d.get("fact"))}))
 
 
 def resolved_leftover_to_dict(r: ResolvedLeftover) -> Doc:
@@ -307,7 +340,7 @@ def notice_to_dict(n: Notice, scan_id: int | None = None) -> Doc:
         "errors": [{"where": where, **failure_to_dict(f)} for where, f in n.errors],
         "first_seen": {k: iso(v) for k, v in n.first_seen.items()},
         "status_url": n.status_url,
-        "actions": [asdict(a) for a in n.actions],
+        "actions": [action_to_dict(a) for a in n.actions],
         "leftovers": [leftover_to_dict(x) for x in n.leftovers],
         "resolved_leftovers": [resolved_leftover_to_dict(r) for r in n.resolved_leftovers],
     }
@@ -324,7 +357,7 @@ def notice_from_dict(d: Doc, result: ScanResult | None = None) -> Notice:
         first_seen={k: t for k, v in d["first_seen"].items() if (t := parse_iso(v)) is not None},
         status_url=d.get("status_url"),
         result=result,
-        actions=tuple(ActionLine(**a) for a in d.get("actions", [])),
+        actions=tuple(action_from_dict(a) for a in d.get("actions", [])),
         leftovers=tuple(leftover_from_dict(x) for x in d.get("leftovers", [])),
         resolved_leftovers=tuple(resolved_leftover_from_dict(r) for r in d.get("resolved_leftovers", [])),
     )

@@ -14,9 +14,9 @@ def test_dry_run_changes_nothing_and_says_what_it_would_do(rig: Rig) -> None:
     assert {i for i, (o, _) in got.items() if o == "dry-run"} == ORPHANS
     # What terminating saves at list price (the demo world's price table) and, for prepaid, what it refunds.
     assert got["ins-gzorp002"][1] == (
-        "would terminate: prepaid, moved to the recycle bin (refund 640.00); saves about ¥817.00 a month"
+        "would terminate: prepaid, moved to the recycle bin (refund ¥640); saves about ¥817 a month"
     )
-    assert got["ins-gzorp001"][1] == "would terminate: destroyed at once; saves about ¥416.10 a month"
+    assert got["ins-gzorp001"][1] == "would terminate: destroyed at once; saves about ¥416 a month"
     assert rig.calls("TerminateInstances") == 0
     for region, iid in [("ap-guangzhou", "ins-gzorp001"), ("ap-shanghai", "ins-shorp001")]:
         assert rig.instance(region, iid)["InstanceState"] == "RUNNING"
@@ -32,7 +32,7 @@ def test_terminate_batches_by_charge_type_and_says_what_happened(rig: Rig) -> No
     assert got["ins-gzorp001"][1] == "destroyed"
     assert not rig.listed("ap-guangzhou", "ins-gzorp001")
     assert got["ins-gzorp002"][1] == (
-        "moved to the recycle bin (refund 640.00); the platform destroys it later (--destroy-recycled: at once)"
+        "moved to the recycle bin (refund ¥640); the platform destroys it later (--destroy-recycled: at once)"
     )
     prepaid = rig.instance("ap-guangzhou", "ins-gzorp002")
     assert (prepaid["InstanceState"], prepaid["IsolatedSource"]) == ("SHUTDOWN", "MANMADE")
@@ -41,7 +41,7 @@ def test_terminate_batches_by_charge_type_and_says_what_happened(rig: Rig) -> No
     assert {d["InstanceId"] for d in gz if d["InstanceState"] != "RUNNING"} == {"ins-gzorp002", "ins-gzdown01"}
     # Recorded with the refund; the next scan resolves them.
     details = [r["detail"] for r in rig.state.query("SELECT detail FROM actions WHERE instance_id = 'ins-gzorp002'")]
-    assert details and "refund 640.00" in details[0]
+    assert details and "refund ¥640" in details[0]
     rig.scan(rig.t0 + DAY + timedelta(minutes=5))
     assert rig.state.orphans.open() == []
 
@@ -52,12 +52,12 @@ def test_destroy_recycled_makes_the_second_call_only_when_asked(rig: Rig) -> Non
     then = "then destroy it (--destroy-recycled)"
     assert dry["ins-shorp001"] == (
         "dry-run",
-        f"would terminate: prepaid, moved to the recycle bin (refund 40.00), {then}; saves about ¥173.00 a month",
+        f"would terminate: prepaid, moved to the recycle bin (refund ¥40.00), {then}; saves about ¥173 a month",
     )
     got = outcomes(rig.cleanup(action="terminate", dry_run=False, unmarked=True, destroy_recycled=True, only=only))
     assert got["ins-gzorp002"] == (
         "done",
-        "moved to the recycle bin (refund 640.00), then destroyed (--destroy-recycled)",
+        "moved to the recycle bin (refund ¥640), then destroyed (--destroy-recycled)",
     )
     assert not rig.listed("ap-guangzhou", "ins-gzorp002") and not rig.listed("ap-shanghai", "ins-shorp001")
     assert rig.calls("TerminateInstances", "ap-guangzhou") == 2

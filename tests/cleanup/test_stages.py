@@ -88,9 +88,9 @@ def test_readd_is_capped(rig: Rig) -> None:
 def test_the_refund_is_in_the_dry_run_and_the_record(rig: Rig) -> None:
     report = rig.cleanup(action="terminate", unmarked=True, only=frozenset({"ins-gzorp002"}))
     [d] = report.decisions
-    assert (d.outcome, d.refund) == ("dry-run", 640.0) and "refund 640.00" in d.detail
+    assert (d.outcome, d.refund) == ("dry-run", 640.0) and "refund ¥640" in d.detail
     rows = rig.state.query("SELECT dry_run, detail FROM actions WHERE instance_id = 'ins-gzorp002'")
-    assert [(r["dry_run"], "refund 640.00" in r["detail"]) for r in rows] == [(1, True)]
+    assert [(r["dry_run"], "refund ¥640" in r["detail"]) for r in rows] == [(1, True)]
     assert rig.calls("InquiryPriceTerminateInstances", "ap-guangzhou") == 1
     # Without the refund, a prepaid instance is not returned; postpaid ones go on.
     rig.faults({"action": "InquiryPriceTerminateInstances", "code": "InternalError"})

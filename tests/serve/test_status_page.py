@@ -49,7 +49,7 @@ def test_status_page_in_chromium(service: Service) -> None:
         assert instance_id in dom
     assert "ins-gzmst001" not in dom and "ins-gzredis1" not in dom
     assert "集群已删除" in dom and "伸缩组标签" in dom and "<svg" in dom
-    assert '<td class="ok">ok</td>' in dom
+    assert '<td class="ok">完整</td>' in dom
     english = chromium("--dump-dom", url + "?lang=en")
     assert "Orphaned CVM instances" in english and "cluster deleted" in english
     ARTIFACTS.mkdir(exist_ok=True)

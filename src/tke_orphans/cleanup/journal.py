@@ -71,12 +71,6 @@ class RegionCalls:
         self.run.state.actions.settle(self.run.run_id, self.run.now(), answers)
 
 
-def unexpected(exc: Exception) -> str:
-    """An answer that could not be read: the call may have happened, and its record stays pending."""
-    return (f"unexpected answer ({type(exc).__name__}: {exc}): the outcome is unknown; its record stays pending and"
-            " the next run looks it up")  # fmt: skip
-
-
 # What a look-up by id found: the outcome to record, and what is there now.
 Found = tuple[str, str]
 

@@ -10,9 +10,10 @@ from ..cloud.actions import MARK_TAG
 from ..cloud.leftover_actions import Fresh
 from ..config import format_duration
 from ..detect_leftovers import MADE_BY_TKE
+from ..facts import Fact
 from ..model import CLUSTER_TAG, CloudResource, Leftover, LeftoverKind, ScanResult
 from ..render.text import human_duration
-from .plan import Decision, Options, Outcome, mark_too_young
+from .plan import Decision, Options, Outcome, mark_too_young, worded
 
 NOUN = {"cvm": "instances", "cbs_disk": "disks", "clb": "load balancers", "eip": "addresses"}
 
@@ -35,9 +36,12 @@ class LeftoverTarget:
         return self.leftover.resource_id
 
 
-def leftover_decision(x: Leftover, opts: Options, outcome: Outcome, detail: str, request_id: str = "") -> Decision:
-    return Decision(x.account, x.region, x.resource_id, x.name, opts.action, outcome, detail, request_id,
-                    kind=opts.kind)  # fmt: skip
+def leftover_decision(
+    x: Leftover, opts: Options, outcome: Outcome, detail: str | Fact, request_id: str = ""
+) -> Decision:
+    text, said = worded(detail)
+    return Decision(x.account, x.region, x.resource_id, x.name, opts.action, outcome, text, request_id, kind=opts.kind,
+                    fact=said)  # fmt: skip
 
 
 def select_leftovers(

@@ -15,12 +15,13 @@ from ..cloud.inventory import failure_of
 from ..cloud.leftovers import other_live_clusters
 from ..config import Config
 from ..costs import money
+from ..facts import english
 from ..model import CLUSTER_TAG, LeftoverKind, ScanResult
 from ..state import StateDB
 from .accounts import by_region
-from .journal import Journal, RegionCalls, unexpected
+from .journal import Journal, RegionCalls
 from .leftover_plan import NOUN, IgnoreTags, LeftoverTarget, leftover_decision, select_leftovers, still_leftover
-from .plan import CleanupError, Decision, Options, over_max
+from .plan import CleanupError, Decision, Options, no_names, over_max, unexpected
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Op
     by_id = {o.instance_id: o for o in outcomes}
     for t in go:
         o = by_id[t.resource_id]
-        out.append(leftover_decision(t.leftover, opts, "done" if o.ok else "failed", o.detail, o.request_id))
+        out.append(leftover_decision(t.leftover, opts, "done" if o.ok else "failed", o.fact or o.detail, o.request_id))
     return out
 
 
@@ -113,7 +114,8 @@ def _act(session: Session, region: str, kind: LeftoverKind, go: list[LeftoverTar
     try:
         owner = cloud_actions.owner_uin(session, uin, region)
     except CloudError as exc:
-        return [cloud_actions.Outcome(i, False, f"cannot name the resources: {exc.failure().describe()}") for i in ids]
+        said = no_names(exc)
+        return [cloud_actions.Outcome(i, False, english(said), fact=said) for i in ids]
     return leftover_actions.mark_resources(session, region, owner, kind, ids, at.strftime("%Y-%m-%dT%H:%M:%SZ"), calls)
 
 

@@ -47,8 +47,8 @@ def run_operation(
     run = CleanupRun(by, run_cleanup(cfg, state, opts, journal, endpoint_url=endpoint_url, now=now))
     acted = [d for d in run.report.decisions if d.outcome in ("done", "failed")]
     if acted and cfg.webhook.enabled and bot_specs(cfg):
-        lines = tuple(ActionLine(d.account, d.region, d.instance_id, d.name, d.action, d.outcome, d.detail, by, d.kind)
-                      for d in acted)  # fmt: skip
+        lines = tuple(ActionLine(d.account, d.region, d.instance_id, d.name, d.action, d.outcome, d.detail, by, d.kind,
+                                 d.fact) for d in acted)  # fmt: skip
         notice = Notice("cleanup", now().replace(microsecond=0), actions=lines)
         state.outbox.enqueue("cleanup", notice_to_dict(notice))
         run.deliveries = deliver_outbox(state, cfg, None, None)

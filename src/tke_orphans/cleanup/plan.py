@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from ..cloud import CloudError
 from ..cloud.actions import MARK_TAG
 from ..config import format_duration
 from ..detect import Policy, excluded_reason
+from ..facts import Fact, english, fact
 from ..model import Cost, Instance, ScanResult
 from ..records import parse_iso
 from ..render.text import human_duration
@@ -65,13 +67,32 @@ class Decision:
     # terminate, prepaid: what InquiryPriceTerminateInstances said returning it refunds.
     refund: float | None = None
     kind: Kind = "cvm"  # instance_id holds the id of a resource of this kind (disk-, lb-, eip-)
+    fact: Fact | None = None  # `detail` as data, where the summary message tells it (facts.py)
 
 
 def decision(
-    t: Target, opts: Options, outcome: Outcome, detail: str, request_id: str = "", refund: float | None = None
+    t: Target, opts: Options, outcome: Outcome, detail: str | Fact, request_id: str = "", refund: float | None = None
 ) -> Decision:
     i = t.instance
-    return Decision(t.account, t.region, i.instance_id, i.name, opts.action, outcome, detail, request_id, refund)
+    text, said = worded(detail)
+    return Decision(t.account, t.region, i.instance_id, i.name, opts.action, outcome, text, request_id, refund,
+                    fact=said)  # fmt: skip
+
+
+def no_names(exc: CloudError) -> Fact:
+    """Resource names need the account's uin: what failed asking for it."""
+    failure = exc.failure()
+    return fact("cleanup.no_names", failure.api, failure.code, failure.message)
+
+
+def unexpected(exc: Exception) -> Fact:
+    """An answer we could not read: the call may have happened."""
+    return fact("cleanup.unexpected", f"{type(exc).__name__}: {exc}")
+
+
+def worded(detail: str | Fact) -> tuple[str, Fact | None]:
+    """A decision's detail in English, and as a Fact where the summary message may tell it in another language."""
+    return (english(detail), detail) if isinstance(detail, Fact) else (detail, None)
 
 
 def over_max(n: int, noun: str, opts: Options) -> str:
@@ -141,7 +162,7 @@ def still_qualifies(
         return f"TKE says it is in cluster {existed_in}"
     excluded = excluded_reason(fresh, policy, now)
     if excluded is not None:
-        return f"{excluded[0].value}: {excluded[1]}"
+        return f"{excluded[0].value}: {english(excluded[1])}"
     if opts.action == "mark" and fresh.tag(MARK_TAG):
         return f"already marked {fresh.tag(MARK_TAG)}"  # a new mark would restart the clock of terminate
     if opts.action == "terminate":

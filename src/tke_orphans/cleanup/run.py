@@ -17,11 +17,23 @@ from ..cloud.inventory import failure_of
 from ..config import Config, Credentials
 from ..costs import money
 from ..detect import Policy
+from ..facts import fact
 from ..state import StateDB
 from .accounts import by_region
-from .journal import Journal, RegionCalls, recover, unexpected
+from .journal import Journal, RegionCalls, recover
 from .leftover_run import check_kind, leftover_cleanup
-from .plan import CleanupError, Decision, Options, Target, decision, over_max, select, still_qualifies
+from .plan import (
+    CleanupError,
+    Decision,
+    Options,
+    Target,
+    decision,
+    no_names,
+    over_max,
+    select,
+    still_qualifies,
+    unexpected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +67,17 @@ def _members(lister: RegionLister) -> tuple[set[str], dict[str, str]]:
 
 
 def _act(session: Session, region: str, targets: list[Target], opts: Options, uin: str | None,
-         now: datetime, refunds: dict[str, float], calls: cloud_actions.Journal) -> list[Decision]:  # fmt: skip
+         now: datetime, refunds: dict[str, float], currency: str, calls: cloud_actions.Journal
+         ) -> list[Decision]:  # fmt: skip
     ids = [t.instance.instance_id for t in targets]
     if opts.action == "mark":
         try:
             owner = cloud_actions.owner_uin(session, uin, region)
         except CloudError as exc:
-            return [
-                decision(t, opts, "failed", f"cannot name the resources: {exc.failure().describe()}") for t in targets
-            ]
+            return [decision(t, opts, "failed", no_names(exc)) for t in targets]
         outcomes = cloud_actions.mark(session, region, owner, ids, now.strftime("%Y-%m-%dT%H:%M:%SZ"), journal=calls)
     elif opts.action == "terminate":
-        return _terminate(session, region, targets, opts, refunds, calls)
+        return _terminate(session, region, targets, opts, refunds, currency, calls)
     else:
         assert opts.cluster_id is not None
         outcomes = cloud_actions.add_existed(session, region, opts.cluster_id, opts.node_pool_id, ids, calls)
@@ -74,16 +85,17 @@ def _act(session: Session, region: str, targets: list[Target], opts: Options, ui
     out = []
     for t in targets:
         o = by_id[t.instance.instance_id]
-        out.append(decision(t, opts, "done" if o.ok else "failed", o.detail, o.request_id))
+        out.append(decision(t, opts, "done" if o.ok else "failed", o.fact or o.detail, o.request_id))
     return out
 
 
-def _refund_text(refund: float | None) -> str:
-    return "" if refund is None else f" (refund {refund:.2f})"
+def _refund_text(refund: float | None, currency: str) -> str:
+    """What returning a prepaid instance refunds, in the pricing currency (the API does not name one either)."""
+    return "" if refund is None else f" (refund {money(refund, currency)})"
 
 
 def _terminate(session: Session, region: str, targets: list[Target], opts: Options,
-               refunds: dict[str, float], calls: cloud_actions.Journal) -> list[Decision]:  # fmt: skip
+               refunds: dict[str, float], currency: str, calls: cloud_actions.Journal) -> list[Decision]:  # fmt: skip
     charge = {t.instance.instance_id: t.instance.charge_type for t in targets}
     first = {o.instance_id: o for o in cloud_actions.terminate(session, region, charge, calls)}
     recycled = [i for i, o in first.items() if o.ok and o.detail == cloud_actions.RECYCLED]
@@ -96,14 +108,16 @@ def _terminate(session: Session, region: str, targets: list[Target], opts: Optio
         o, refund = first[iid], refunds.get(iid)
         if not o.ok:
             out.append(decision(t, opts, "failed", o.detail, o.request_id, refund))
-        elif iid in second and not second[iid].ok:
-            why = f"{o.detail}{_refund_text(refund)}, but the second call to destroy it failed: {second[iid].detail}"
-            out.append(decision(t, opts, "failed", why, second[iid].request_id, refund))
+        elif iid in second and not second[iid].ok:  # recycled: the first call moved it to the recycle bin
+            said = (fact("cleanup.destroy_failed", second[iid].detail) if refund is None else
+                    fact("cleanup.destroy_failed_refund", money(refund, currency), second[iid].detail))  # fmt: skip
+            out.append(decision(t, opts, "failed", said, second[iid].request_id, refund))
         elif iid in second:
-            why = f"{o.detail}{_refund_text(refund)}, then destroyed (--destroy-recycled)"
+            why = f"{o.detail}{_refund_text(refund, currency)}, then destroyed (--destroy-recycled)"
             out.append(decision(t, opts, "done", why, second[iid].request_id, refund))
         elif o.detail == cloud_actions.RECYCLED:
-            why = f"{o.detail}{_refund_text(refund)}; the platform destroys it later (--destroy-recycled: at once)"
+            refund_text = _refund_text(refund, currency)
+            why = f"{o.detail}{refund_text}; the platform destroys it later (--destroy-recycled: at once)"
             out.append(decision(t, opts, "done", why, o.request_id, refund))
         else:
             out.append(decision(t, opts, "done", o.detail, o.request_id, refund))
@@ -117,7 +131,7 @@ def _saves(t: Target) -> str:
     return f"; saves about {money(t.cost.monthly, t.cost.currency)} a month"
 
 
-def _would(t: Target, opts: Options, refunds: dict[str, float]) -> Decision:
+def _would(t: Target, opts: Options, refunds: dict[str, float], currency: str) -> Decision:
     if opts.action == "mark":
         return decision(t, opts, "dry-run", f"would tag {cloud_actions.MARK_TAG}")
     if opts.action == "readd":
@@ -127,7 +141,7 @@ def _would(t: Target, opts: Options, refunds: dict[str, float]) -> Decision:
         return decision(t, opts, "dry-run", "would terminate: destroyed at once" + _saves(t))
     refund = refunds.get(t.instance.instance_id)
     then = ", then destroy it (--destroy-recycled)" if opts.destroy_recycled else ""
-    why = f"would terminate: prepaid, moved to the recycle bin{_refund_text(refund)}{then}{_saves(t)}"
+    why = f"would terminate: prepaid, moved to the recycle bin{_refund_text(refund, currency)}{then}{_saves(t)}"
     return decision(t, opts, "dry-run", why, refund=refund)
 
 
@@ -223,15 +237,18 @@ def _region(session: Session, region: str, group: list[Target], opts: Options, p
     go = [t for t in go if t.instance.instance_id not in unknown]
     if not go:
         return out
+    currency = cfg.pricing.currency
     if opts.dry_run:  # the one place the dry run differs: it stops at the mutating call
-        return out + [_would(t, opts, refunds) for t in go]
+        return out + [_would(t, opts, refunds, currency) for t in go]
 
     def recycled(o: cloud_actions.Outcome) -> str:  # the record of a prepaid instance's first call has its refund
-        return o.detail + _refund_text(refunds.get(o.instance_id)) if o.detail == cloud_actions.RECYCLED else o.detail
+        if o.detail != cloud_actions.RECYCLED:
+            return o.detail
+        return o.detail + _refund_text(refunds.get(o.instance_id), currency)
 
     calls.detail = recycled
     try:
-        return out + _act(session, region, go, opts, creds.uin, at, refunds, calls)
+        return out + _act(session, region, go, opts, creds.uin, at, refunds, currency, calls)
     except Exception as exc:  # an answer we could not read: the call may have happened
         log.exception("cleanup in %s", region)
         return out + [decision(t, opts, "failed", unexpected(exc)) for t in go]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..facts import Fact, english, fact
 from ..model import Instance
 from .errors import CloudError, is_retryable, is_throttled
 from .inventory import PAGE, _convert, chunks, to_instance
@@ -18,6 +19,7 @@ from .leftovers import _answer
 from .session import Session
 
 MARK_TAG = "tke-orphans:marked-at"
+NO_REASON = fact("cleanup.no_reason")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Outcome:
     ok: bool
     detail: str
     request_id: str = ""
+    fact: Fact | None = None  # `detail` as data, where it is more than the cloud's own words
     # The call failed in a way that does not say whether it was carried out (a time-out, a 5xx, a cut answer).
     unsure: bool = False
 
@@ -94,7 +97,7 @@ def all_failed(ids: list[str], exc: CloudError) -> list[Outcome]:
     detail = f"{exc.code}: {exc.message}" + (
         " (the outcome is unknown: it may have been carried out)" if unsure else ""
     )
-    return [Outcome(i, False, detail, exc.request_id, unsure) for i in ids]
+    return [Outcome(i, False, detail, exc.request_id, unsure=unsure) for i in ids]
 
 
 def mark(session: Session, region: str, uin: str, ids: list[str], value: str,
@@ -175,8 +178,9 @@ def add_existed(session: Session, region: str, cluster_id: str, node_pool_id: st
         def read(resp: dict[str, Any], chunk: list[str] = chunk) -> list[Outcome]:
             reasons = dict(zip(resp.get("FailedInstanceIds") or [], resp.get("FailedReasons") or [], strict=False))
             succ, rid = set(resp.get("SuccInstanceIds") or []), str(resp.get("RequestId", ""))
-            return [Outcome(i, i in succ, detail if i in succ else reasons.get(i, "not added (no reason given)"), rid)
-                    for i in chunk]  # fmt: skip
+            return [Outcome(i, True, detail, rid) if i in succ
+                    else Outcome(i, False, reasons[i], rid) if i in reasons  # the cloud's own words
+                    else Outcome(i, False, english(NO_REASON), rid, NO_REASON) for i in chunk]  # fmt: skip
 
         out += _mutate(session, journal, "tke.AddExistedInstances", region, params, chunk, read, cluster_id=cluster_id)
     return out

@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..facts import Fact, fact
 from ..model import HOURS_A_MONTH, Billing, Leftover, LeftoverKind
 from .errors import CloudError
-from .pricing import Quote, bad_answer, number, priced
+from .pricing import Quote, bad_answer, number, priced, quoted
 from .session import Session
 
 
@@ -40,11 +41,11 @@ def leftover_key(x: Leftover) -> str:
     return f"{x.kind.value}:" + json.dumps(parts, separators=(",", ":"))
 
 
-def _quote(api: str, hourly: float | None, monthly: float | None, parts: list[str]) -> Quote:
+def _quote(api: str, hourly: float | None, monthly: float | None, parts: list[Fact], sep: str = ", ") -> Quote:
     """A quote from an hourly or a monthly figure; unknown (with what was found) when neither."""
     if hourly is None and monthly is None:
-        return Quote(None, None, None, ", ".join(parts))
-    return priced(api, hourly, monthly, "inquiry", ", ".join(parts))
+        return quoted(None, None, None, parts, sep)
+    return priced(api, hourly, monthly, "inquiry", parts, sep)
 
 
 def disk(session: Session, region: str, b: Billing) -> Quote:
@@ -54,12 +55,12 @@ def disk(session: Session, region: str, b: Billing) -> Quote:
     if prepaid:
         params["DiskChargePrepaid"] = {"Period": 1}
     price = session.call("cbs", "InquiryPriceCreateDisks", region, params).get("DiskPrice")
-    parts = [f"{b.disk_type} {b.size_gb} GB"]
+    parts = [fact("price.disk", b.disk_type, b.size_gb)]
     if prepaid:
         monthly = number(api, price, "DiscountPrice", "OriginalPrice")
         if monthly is None:
             raise bad_answer(api, "the answer has no DiskPrice.DiscountPrice")
-        return _quote(api, None, monthly, [*parts, "one month prepaid"])
+        return _quote(api, None, monthly, [*parts, fact("price.prepaid_month")])
     hourly = number(api, price, "UnitPriceDiscount", "UnitPrice")
     if hourly is None:
         raise bad_answer(api, "the answer has no DiskPrice.UnitPrice")
@@ -87,7 +88,8 @@ def load_balancer(session: Session, region: str, b: Billing) -> Quote:
     price = session.call("clb", "InquiryPriceCreateLoadBalancer", region, _clb_params(b, charge)).get("Price")
     if not isinstance(price, dict):
         raise bad_answer(api, "the answer has no Price")
-    parts = [f"{(b.lb_type or 'OPEN').lower()} load balancer"]
+    lb = {"OPEN": fact("price.lb_open"), "INTERNAL": fact("price.lb_internal")}
+    parts = [lb.get(b.lb_type or "OPEN") or fact("price.lb", b.lb_type.lower())]
     prepaid = charge == "PREPAID"
     amount = number(api, price.get("InstancePrice"), *(("DiscountPrice", "OriginalPrice") if prepaid else
                                                     ("UnitPriceDiscount", "UnitPrice")))  # fmt: skip
@@ -95,31 +97,31 @@ def load_balancer(session: Session, region: str, b: Billing) -> Quote:
         raise bad_answer(api, "the answer has no Price.InstancePrice")
     band = price.get("BandwidthPrice")
     if b.internet_charge_type == "BANDWIDTH_PACKAGE":
-        parts.append("bandwidth billed by its package (not included)")
+        parts.append(fact("price.bandwidth_package"))
     elif isinstance(band, dict) and band.get("ChargeUnit") == "GB":
         per_gb = number(api, band, "UnitPriceDiscount", "UnitPrice")
-        parts.append(f"traffic {per_gb if per_gb is not None else '?'}/GB not included")
+        parts.append(fact("price.traffic", per_gb if per_gb is not None else "?"))
     elif isinstance(band, dict):
         share = number(
             api, band, *(("DiscountPrice", "OriginalPrice") if prepaid else ("UnitPriceDiscount", "UnitPrice"))
         )
         if share:
             amount += share
-            parts.append(f"bandwidth {b.bandwidth_mbps} Mbps")
+            parts.append(fact("price.bandwidth", b.bandwidth_mbps))
     if isinstance(price.get("LcuPrice"), dict):
-        parts.append("LCU usage not included")
+        parts.append(fact("price.lcu"))
     if prepaid:
-        return _quote(api, None, amount, [*parts, "one month prepaid"])
+        return _quote(api, None, amount, [*parts, fact("price.prepaid_month")])
     return _quote(api, amount, None, parts)
 
 
-IDLE_FEE = "the idle IP fee of an unbound address is not quoted by vpc.InquiryPriceAllocateAddresses"
+IDLE_FEE = fact("price.idle_fee", "vpc.InquiryPriceAllocateAddresses")
 
 
 def address(session: Session, region: str, b: Billing) -> Quote:
     api = "vpc.InquiryPriceAllocateAddresses"
     if b.internet_charge_type == "BANDWIDTH_PACKAGE":
-        return Quote(None, None, None, f"billed by its bandwidth package; {IDLE_FEE}")
+        return quoted(None, None, None, [fact("price.eip_package"), IDLE_FEE], "; ")
     params: dict[str, Any] = {"InternetChargeType": b.internet_charge_type or "TRAFFIC_POSTPAID_BY_HOUR",
                               "AddressType": b.address_type or "EIP"}  # fmt: skip
     if b.bandwidth_mbps:
@@ -131,7 +133,7 @@ def address(session: Session, region: str, b: Billing) -> Quote:
     if not isinstance(price, dict):
         raise bad_answer(api, "the answer has no Price")
     hourly = monthly = 0.0
-    parts: list[str] = []
+    parts: list[Fact] = []
     net = price.get("AddressPrice")
     if prepaid:
         amount = number(api, price, "DiscountPrice", "OriginalPrice")
@@ -139,23 +141,23 @@ def address(session: Session, region: str, b: Billing) -> Quote:
         if amount is None:
             raise bad_answer(api, "the answer has no Price.DiscountPrice")
         monthly += amount
-        parts.append(f"bandwidth {b.bandwidth_mbps} Mbps, one month prepaid")
+        parts += [fact("price.bandwidth", b.bandwidth_mbps), fact("price.prepaid_month")]
     elif b.internet_charge_type == "BANDWIDTH_POSTPAID_BY_HOUR":
         amount = number(api, net, "UnitPrice", "DiscountPrice")
         if amount is None:
             raise bad_answer(api, "the answer has no Price.AddressPrice.UnitPrice")
         hourly += amount
-        parts.append(f"bandwidth {b.bandwidth_mbps} Mbps")
+        parts.append(fact("price.bandwidth", b.bandwidth_mbps))
     else:
-        parts.append("traffic billed per GB (an idle address moves none)")
+        parts.append(fact("price.eip_traffic"))
     ip_fee = number(api, price.get("IPPrice"), "UnitPrice", "DiscountPrice")
     if ip_fee is not None:
         hourly += ip_fee
-        parts.append("IP fee")
+        parts.append(fact("price.ip_fee"))
     else:
         parts.append(IDLE_FEE)
-    if not parts[0].startswith("bandwidth") and ip_fee is None:
-        return Quote(None, None, None, "; ".join(parts))
+    if parts[0].key != "price.bandwidth" and ip_fee is None:
+        return quoted(None, None, None, parts, "; ")
     return _quote(api, hourly + monthly / HOURS_A_MONTH, hourly * HOURS_A_MONTH + monthly, parts)
 
 
@@ -163,11 +165,12 @@ def quote_leftover(session: Session, region: str, x: Leftover) -> Quote:
     """The price of keeping this leftover, or an unknown price with the reason; never raises for the cloud's no."""
     b = x.billing
     if x.kind is LeftoverKind.CBS_DISK and b.charge_type not in ("PREPAID", "POSTPAID_BY_HOUR"):
-        return Quote(None, None, None, f"a disk charged as {b.charge_type or 'unknown'} has no price inquiry")
+        charge = fact("price.disk_charge", b.charge_type) if b.charge_type else fact("price.disk_charge_unknown")
+        return quoted(None, None, None, [charge])
     if x.kind is LeftoverKind.CLB and b.charge_type not in ("PREPAID", "POSTPAID_BY_HOUR", ""):
-        return Quote(None, None, None, f"a load balancer charged as {b.charge_type} has no price inquiry")
+        return quoted(None, None, None, [fact("price.lb_charge", b.charge_type)])
     step = {LeftoverKind.CBS_DISK: disk, LeftoverKind.CLB: load_balancer, LeftoverKind.EIP: address}[x.kind]
     try:
         return step(session, region, b)
     except CloudError as exc:
-        return Quote(None, None, None, f"{exc.api}: {exc.code}: {exc.message}")
+        return quoted(None, None, None, [fact("api.error", exc.api, exc.code, exc.message)])

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..facts import Fact, english, fact
 from ..model import HOURS_A_MONTH, CostSource, Instance
 from .errors import CloudError
 from .session import Session
@@ -34,6 +35,13 @@ class Quote:
     monthly: float | None
     source: CostSource | None
     detail: str
+    facts: tuple[Fact, ...] = ()  # `detail` as data (facts.py), for every language
+
+
+def quoted(hourly: float | None, monthly: float | None, source: CostSource | None, facts: list[Fact],
+           sep: str = ", ") -> Quote:  # fmt: skip
+    """A quote whose detail is its facts in English."""
+    return Quote(hourly, monthly, source, english(facts, sep), tuple(facts))
 
 
 def config_key(inst: Instance) -> str:
@@ -83,7 +91,8 @@ def believable(api: str, value: float, what: str) -> float:
     raise bad_answer(api, f"{what} is {value!r}: not a price (one must be a number from 0 to {MAX_MONTHLY:,.0f})")
 
 
-def priced(api: str, hourly: float | None, monthly: float | None, source: CostSource, detail: str) -> Quote:
+def priced(api: str, hourly: float | None, monthly: float | None, source: CostSource, facts: list[Fact],
+           sep: str = ", ") -> Quote:  # fmt: skip
     """A quote from an hourly figure (x 730 for the month) or a monthly one (/ 730 for the hour), checked as a whole
     (an hourly price can be believable and its month not)."""
     if monthly is None:
@@ -93,19 +102,19 @@ def priced(api: str, hourly: float | None, monthly: float | None, source: CostSo
     if hourly is None or monthly is None:
         raise bad_answer(api, "the answer has no price")
     believable(api, monthly, "the month's price")
-    return Quote(round(hourly, 5), round(monthly, 2), source, detail)
+    return quoted(round(hourly, 5), round(monthly, 2), source, facts, sep)
 
 
 def bad_answer(api: str, why: str) -> CloudError:
     return CloudError(api, "InvalidResponse", why)
 
 
-def _describe(inst: Instance) -> list[str]:
-    parts = [inst.instance_type]
+def _describe(inst: Instance) -> list[Fact]:
+    parts = [fact("text", inst.instance_type)]
     if inst.system_disk is not None:
-        parts.append(f"system disk {inst.system_disk.size_gb} GB")
+        parts.append(fact("price.system_disk", inst.system_disk.size_gb))
     if inst.data_disks:
-        parts.append(f"{len(inst.data_disks)} data disk(s) {sum(d.size_gb for d in inst.data_disks)} GB")
+        parts.append(fact("price.data_disks", len(inst.data_disks), sum(d.size_gb for d in inst.data_disks)))
     return parts
 
 
@@ -133,25 +142,25 @@ def _run_params(inst: Instance, charge: str) -> dict[str, Any]:
     return params
 
 
-def _bandwidth(api: str, price: dict[str, Any], inst: Instance, prepaid: bool, parts: list[str]) -> float:
+def _bandwidth(api: str, price: dict[str, Any], inst: Instance, prepaid: bool, parts: list[Fact]) -> float:
     """The bandwidth's share (per hour, or per month when `prepaid`); traffic billed per GB is named, not added."""
     net = inst.internet
     if net is None or net.max_bandwidth_out == 0:
         return 0.0
     if net.bandwidth_package_id:
-        parts.append("bandwidth billed by its package (not included)")
+        parts.append(fact("price.bandwidth_package"))
         return 0.0
     item = price.get("BandwidthPrice")
     if isinstance(item, dict) and item.get("ChargeUnit") == "GB":
         per_gb = number(api, item, "UnitPriceDiscount", "UnitPrice")
-        parts.append(f"traffic {per_gb if per_gb is not None else '?'}/GB not included")
+        parts.append(fact("price.traffic", per_gb if per_gb is not None else "?"))
         return 0.0
     amount = (
         number(api, item, "DiscountPrice", "OriginalPrice")
         if prepaid
         else number(api, item, "UnitPriceDiscount", "UnitPrice")
     )
-    parts.append(f"bandwidth {net.max_bandwidth_out} Mbps")
+    parts.append(fact("price.bandwidth", net.max_bandwidth_out))
     return amount or 0.0
 
 
@@ -168,14 +177,14 @@ def inquiry(session: Session, region: str, inst: Instance) -> Quote:
         if monthly is None:
             raise bad_answer(api, "the answer has no InstancePrice.DiscountPrice")
         monthly += _bandwidth(api, price, inst, True, parts)
-        return priced(api, None, monthly, "inquiry", ", ".join(parts))
+        return priced(api, None, monthly, "inquiry", parts)
     hourly = number(api, price.get("InstancePrice"), "UnitPriceDiscount", "UnitPrice")
     if hourly is None:
         raise bad_answer(api, "the answer has no InstancePrice.UnitPrice")
     hourly += _bandwidth(api, price, inst, False, parts)
     if inst.charge_type == "SPOTPAID":
-        parts.append("spot price now")
-    return priced(api, hourly, None, "inquiry", ", ".join(parts))
+        parts.append(fact("price.spot"))
+    return priced(api, hourly, None, "inquiry", parts)
 
 
 def renew(session: Session, region: str, inst: Instance) -> Quote:
@@ -189,9 +198,9 @@ def renew(session: Session, region: str, inst: Instance) -> Quote:
     )
     if monthly is None or not isinstance(price, dict):
         raise bad_answer(api, "the answer has no Price.InstancePrice.DiscountPrice")
-    parts = [*_describe(inst), "one month's renewal"]
+    parts = [*_describe(inst), fact("price.renewal")]
     monthly += _bandwidth(api, price, inst, True, parts)
-    return priced(api, None, monthly, "renew", ", ".join(parts))
+    return priced(api, None, monthly, "renew", parts)
 
 
 def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
@@ -217,7 +226,7 @@ def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
             inst.charge_type,
         ):
             continue
-        detail = f"type only ({inst.instance_type}; the full quote failed: {why})"
+        detail = [fact("price.type_only", inst.instance_type, why)]
         if inst.charge_type == "PREPAID":
             monthly = number(api, item.get("Price"), "DiscountPrice", "OriginalPrice")
             if monthly is not None:
@@ -232,16 +241,16 @@ def type_only(session: Session, region: str, inst: Instance, why: str) -> Quote:
 def quote(session: Session, region: str, inst: Instance) -> Quote:
     """The best price there is for this instance; never raises: an unknown price says why."""
     if inst.charge_type not in (*POSTPAID, "PREPAID"):
-        return Quote(None, None, None, f"{inst.charge_type} instances are billed with their host or cluster")
-    failed: list[str] = []
+        return quoted(None, None, None, [fact("price.host_billed", inst.charge_type)])
+    failed: list[Fact] = []
     steps = (renew, inquiry) if inst.charge_type == "PREPAID" else (inquiry,)
     for step in steps:
         try:
             return step(session, region, inst)
         except CloudError as exc:
-            failed.append(f"{exc.api}: {exc.code}: {exc.message}")
+            failed.append(fact("api.error", exc.api, exc.code, exc.message))
     try:
-        return type_only(session, region, inst, failed[-1])
+        return type_only(session, region, inst, english(failed[-1]))
     except CloudError as exc:
-        failed.append(f"{exc.api}: {exc.code}: {exc.message}")
-    return Quote(None, None, None, "; ".join(failed))
+        failed.append(fact("api.error", exc.api, exc.code, exc.message))
+    return quoted(None, None, None, failed, "; ")

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
-from ..costs import money, totals, wasted
-from ..model import Orphan, Unverified
-from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, zone
-from .leftover_text import cleanup_commands, leftover_blocks, leftover_header, leftovers_of
+from ..costs import totals, wasted
+from ..model import ActionLine, Orphan, Unverified
+from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, words, zone
+from .leftover_text import cleanup_commands, cost_text, leftover_blocks, leftover_header, leftovers_of, total_line
 from .markup import Block, Style
 from .markup import clean as _clean
 from .model import Notice, Resolved
@@ -75,29 +75,15 @@ def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]
 def _cost_header(notice: Notice, lang: Lang) -> list[str]:
     """`费用: 每月约 ¥12,345`, what is already wasted when known, and how many have no price."""
     total = totals(notice.orphans, notice.first_seen, notice.scanned_at)
-    if total is None:
-        return []
-    parts = [t("cost.monthly", lang, amount=money(total.monthly, total.currency))] if total.currency else []
-    if total.wasted:
-        parts.append(t("cost.wasted", lang, amount=money(total.wasted, total.currency)))
-    if total.unpriced:
-        parts.append(t("cost.unpriced", lang, n=len(total.unpriced)))
-    return [f"{t('cost', lang)}: " + ", ".join(parts)]
+    return [] if total is None else [total_line("cost", total, "cost.unpriced", lang)]
 
 
 def _cost_line(o: Orphan, notice: Notice, lang: Lang) -> list[str]:
     cost = o.cost
     if cost is None:
         return []
-    if cost.monthly is None:
-        return [f"{t('cost', lang)}: {t('cost.none', lang)} ({_clean(cost.detail[:200])})"]
-    text = t("cost.monthly", lang, amount=money(cost.monthly, cost.currency))
-    if cost.hourly is not None and cost.source != "renew":
-        text += f" ({t('cost.hourly', lang, amount=money(cost.hourly, cost.currency))})"
-    lost = wasted(o, notice.first_seen, notice.scanned_at)
-    if lost:
-        text += ", " + t("cost.wasted", lang, amount=money(lost, cost.currency))
-    if cost.source == "type_only":
+    text = cost_text(cost, wasted(o, notice.first_seen, notice.scanned_at), lang, hourly=cost.source != "renew")
+    if cost.monthly is not None and cost.source == "type_only":
         text += f" · {t('cost.type_only', lang)}"
     return [f"{t('cost', lang)}: {text}"]
 
@@ -118,7 +104,8 @@ def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -
     lines.append(f"{t('owner', lang)}: " + (" · ".join(x for x in owner if x) or t("unknown", lang)))
     lines.append(f"{t('reason', lang)}: {REASONS[o.reason.value][lang]}")
     evidence = "; ".join(
-        f"{EVIDENCE.get(e.kind.value, {}).get(lang, e.kind.value)} {_clean(e.subject or e.detail)}" for e in o.evidence
+        f"{EVIDENCE.get(e.kind.value, {}).get(lang, e.kind.value)} {_clean(words(e.subject or e.detail, e.fact, lang))}"
+        for e in o.evidence
     )
     lines.append(f"{t('evidence', lang)}: {evidence}")
     first = notice.first_seen.get(i.instance_id)
@@ -139,9 +126,19 @@ def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -
     return Block(lines, i.instance_id)
 
 
+def _action_block(a: ActionLine, n: int, style: Style, lang: Lang) -> Block:
+    # What failed is the API's own words, or a sentence around them; what was done the action and outcome say.
+    failed = f" ({_clean(words(a.detail, a.fact, lang))})" if a.outcome == "failed" else ""
+    return Block(
+        [f"{style.bold(f'{n}. {a.instance_id}')} {style.code(_clean(a.name) or '-')} {a.region}: "
+         f"{t('action.' + a.action, lang)} {t('outcome.' + a.outcome, lang)}{failed}"],
+        a.instance_id,
+    )  # fmt: skip
+
+
 def _resolved_block(r: Resolved, n: int, style: Style, lang: Lang) -> Block:
     i = r.instance
-    how = t(f"resolved.{r.how}", lang, detail=_clean(r.detail))
+    how = t(f"resolved.{r.how}", lang, detail=_clean(words(r.detail, r.fact, lang)))
     return Block(
         [f"{style.bold(f'{n}. {i.instance_id}')} {style.code(_clean(i.name) or '-')} {r.region}: {how}"], i.instance_id
     )
@@ -156,7 +153,7 @@ def _unverified_blocks(items: tuple[Unverified, ...], style: Style, lang: Lang) 
         return []
     groups: dict[tuple[str, str, str], list[str]] = {}
     for u in items:
-        groups.setdefault((u.account, u.region, u.why), []).append(u.instance.instance_id)
+        groups.setdefault((u.account, u.region, words(u.why, u.facts, lang)), []).append(u.instance.instance_id)
     blocks = [Block([style.bold(f"{t('unverified', lang)} ({len(items)})")])]
     for (account, region, why), ids in groups.items():
         where = region if account == "default" else f"{_clean(account)}/{region}"
@@ -173,7 +170,7 @@ def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
         return []
     blocks = [Block([style.bold(t("errors", lang))])]
     for where, failure in notice.errors:
-        what = _clean(failure.describe())
+        what = _clean(words(failure.describe(), failure.fact, lang))
         blocks.append(Block([t("could_not_check", lang, where=_clean(where) or "-", what=what)]))
     return blocks
 
@@ -182,16 +179,7 @@ def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     if notice.kind == "test":
         return []
     if notice.kind == "cleanup":
-        return [
-            Block(
-                [f"{style.bold(f'{n}. {a.instance_id}')} {style.code(_clean(a.name) or '-')} {a.region}: "
-                 f"{t('action.' + a.action, lang)} {t('outcome.' + a.outcome, lang)}"
-                 # What failed is the API's own words; what was done the action and outcome already say.
-                 + (f" ({_clean(a.detail)})" if a.outcome == "failed" else "")],
-                a.instance_id,
-            )
-            for n, a in enumerate(notice.actions, 1)
-        ]  # fmt: skip
+        return [_action_block(a, n, style, lang) for n, a in enumerate(notice.actions, 1)]
     if notice.kind == "resolved":
         out = [_resolved_block(r, n, style, lang) for n, r in enumerate(notice.resolved, 1)]
     else:

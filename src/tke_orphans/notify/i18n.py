@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from ..costs import money
+from ..facts import Fact
 
 Lang = Literal["zh-CN", "en"]
 
@@ -47,6 +51,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "cost.hourly": {"zh-CN": "{amount}/小时", "en": "{amount}/hour"},
     "cost.wasted": {"zh-CN": "已浪费约 {amount}", "en": "about {amount} wasted so far"},
     "cost.unpriced": {"zh-CN": "{n} 台无法询价", "en": "{n} without a price"},
+    # Nothing priced: the total is not known, never 0.
+    "cost.unknown": {"zh-CN": "未知（{why}）", "en": "unknown ({why})"},
     "cost.type_only": {"zh-CN": "仅机型价格", "en": "machine type only"},
     "cost.none": {"zh-CN": "无法询价", "en": "no price available"},
     "region": {"zh-CN": "地域/可用区", "en": "Region/zone"},
@@ -155,8 +161,72 @@ CHARGE: dict[str, dict[Lang, str]] = {
 }
 
 
+# The core's facts (tke_orphans/facts.py, where their English is) in Chinese: whole sentences, the ids, tag keys,
+# types, API names and the cloud's words in them as they are.
+FACTS_ZH: dict[str, str] = {
+    "text": "{0}",
+    "api.failed": "{0} 调用失败：{1}: {2}",
+    "api.failed_for": "{0}（{1}）调用失败：{2}: {3}",
+    "api.error": "{0}: {1}: {2}",
+    "unverified.not_confirmed": "未经 {0} 确认不在任何集群中",
+    "unverified.no_clusters": "未能列出该地域的集群",
+    "legacy.name": "名称含 “{0}”",
+    "legacy.tag": "标签 {0}={1} 含 “{2}”",
+    "excluded.id": "在 detection.ignore.instance_ids 中",
+    "excluded.tag": "标签 {0}={1}",
+    "excluded.name": "名称匹配 /{0}/",
+    "excluded.state": "状态 {0}",
+    "excluded.young": "创建于 {0} 分钟前",
+    "resolved.no_evidence": "不再带有 TKE 证据",
+    "leftover.tag": "标签 {0}={1}",
+    "leftover.cluster_gone": "标签 {0}={1}：该地域已无此集群",
+    "price.system_disk": "系统盘 {0} GB",
+    "price.data_disks": "{0} 块数据盘共 {1} GB",
+    "price.bandwidth": "带宽 {0} Mbps",
+    "price.bandwidth_package": "带宽按共享带宽包计费（未计入）",
+    "price.traffic": "流量费 {0}/GB 未计入",
+    "price.spot": "当前竞价",
+    "price.renewal": "续费一个月",
+    "price.type_only": "仅机型价格（{0}；完整询价失败：{1}）",
+    "price.host_billed": "{0} 实例随其宿主机或集群计费",
+    "price.crashed": "询价出错：{0}",
+    "price.disk": "{0} {1} GB",
+    "price.prepaid_month": "包月一个月",
+    "price.lb_open": "公网负载均衡",
+    "price.lb_internal": "内网负载均衡",
+    "price.lb": "负载均衡（{0}）",
+    "price.lcu": "LCU 用量未计入",
+    "price.eip_package": "按共享带宽包计费",
+    "price.eip_traffic": "按流量计费（闲置地址没有流量）",
+    "price.ip_fee": "IP 费",
+    "price.idle_fee": "{0} 不报价未绑定地址的闲置 IP 费",
+    "price.disk_charge_unknown": "计费方式未知的云硬盘无法询价",
+    "price.disk_charge": "计费方式为 {0} 的云硬盘无法询价",
+    "price.lb_charge": "计费方式为 {0} 的负载均衡无法询价",
+    "cleanup.no_names": "无法生成资源六段式名称：{0} 调用失败：{1}: {2}",
+    "cleanup.destroy_failed": "已移入回收站，但第二次调用销毁失败：{0}",
+    "cleanup.destroy_failed_refund": "已移入回收站（退款 {0}），但第二次调用销毁失败：{1}",
+    "cleanup.unexpected": "无法解读的应答（{0}）：结果未知；记录保持待定，下次运行会按 ID 查明",
+    "cleanup.no_reason": "未加入（云端未给出原因）",
+}
+
+
 def t(key: str, lang: Lang, **kw: object) -> str:
     return TEXT[key][lang].format(**kw)
+
+
+def words(english: str, facts: Fact | Iterable[Fact] | None, lang: Lang) -> str:
+    """A record's sentence in a language: in English as the record has it (the JSON's very words), in Chinese from
+    its facts, joined with "；" (as it is when a record kept before facts were has none)."""
+    items = () if facts is None else (facts,) if isinstance(facts, Fact) else tuple(facts)
+    if lang == "en" or not items:
+        return english
+    return "；".join(FACTS_ZH[f.key].format(*f.args) for f in items)
+
+
+def amount(value: float | None, currency: str | None, lang: Lang) -> str:
+    """An amount by the one rule (costs.money), `未知`/`unknown` when it is not known."""
+    return money(value, currency, TEXT["unknown"][lang])
 
 
 def duration(td: timedelta, lang: Lang) -> str:

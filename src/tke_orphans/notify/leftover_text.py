@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from ..costs import leftover_totals, leftover_wasted, money
+from ..costs import LeftoverTotals, Totals, leftover_totals, leftover_wasted
 from ..model import Cost, Leftover, ResolvedLeftover
-from .i18n import KINDS, Lang, duration, t
+from .i18n import KINDS, Lang, amount, duration, t, words
 from .markup import Block, Style
 from .markup import clean as _clean
 from .model import Notice
@@ -41,28 +41,40 @@ def leftover_header(notice: Notice, lang: Lang) -> list[str]:
     # A user's reused CLB is not waste: TKE's leftovers only.
     total = leftover_totals([x for x in items if not x.reused], notice.first_seen, notice.scanned_at)
     if total is not None:
-        parts = [t("cost.monthly", lang, amount=money(total.monthly, total.currency))] if total.currency else []
-        if total.wasted:
-            parts.append(t("cost.wasted", lang, amount=money(total.wasted, total.currency)))
-        if total.unpriced:
-            parts.append(t("cost.unpriced.leftovers", lang, n=len(total.unpriced)))
-        lines.append(f"{t('leftovers.cost', lang)}: " + ", ".join(parts))
+        lines.append(total_line("leftovers.cost", total, "cost.unpriced.leftovers", lang))
     return lines
+
+
+def total_line(label: str, total: Totals | LeftoverTotals, unpriced: str, lang: Lang) -> str:
+    """`费用: 每月约 ¥1,654, 已浪费约 ¥56.65, 1 台无法询价`; with nothing priced `费用: 未知（4 台无法询价）`:
+    an unknown total is never 0."""
+    without = t(unpriced, lang, n=len(total.unpriced)) if total.unpriced else ""
+    if total.currency is None:
+        return f"{t(label, lang)}: " + t("cost.unknown", lang, why=without)
+    parts = [t("cost.monthly", lang, amount=amount(total.monthly, total.currency, lang))]
+    if total.wasted:
+        parts.append(t("cost.wasted", lang, amount=amount(total.wasted, total.currency, lang)))
+    return f"{t(label, lang)}: " + ", ".join([*parts, without] if without else parts)
+
+
+def cost_text(cost: Cost, lost: float | None, lang: Lang, *, hourly: bool = True) -> str:
+    """One item's cost (`每月约 ¥416 (¥0.57/小时), 已浪费约 ¥27.36`), or that it has none and why, never 0."""
+    if cost.monthly is None:
+        return f"{t('cost.none', lang)} ({_clean(words(cost.detail, cost.facts, lang)[:200])})"
+    text = t("cost.monthly", lang, amount=amount(cost.monthly, cost.currency, lang))
+    if hourly and cost.hourly is not None:
+        text += f" ({t('cost.hourly', lang, amount=amount(cost.hourly, cost.currency, lang))})"
+    if lost:
+        text += ", " + t("cost.wasted", lang, amount=amount(lost, cost.currency, lang))
+    return text
 
 
 def _leftover_cost(x: Leftover, notice: Notice, lang: Lang) -> list[str]:
     cost: Cost | None = x.cost
     if cost is None or x.reused:  # a user's own CLB costs what the user chose: not waste
         return []
-    if cost.monthly is None:
-        return [f"{t('cost', lang)}: {t('cost.none', lang)} ({_clean(cost.detail[:200])})"]
-    text = t("cost.monthly", lang, amount=money(cost.monthly, cost.currency))
-    if cost.hourly is not None:
-        text += f" ({t('cost.hourly', lang, amount=money(cost.hourly, cost.currency))})"
     lost = leftover_wasted(x, notice.first_seen, notice.scanned_at)
-    if lost:
-        text += ", " + t("cost.wasted", lang, amount=money(lost, cost.currency))
-    return [f"{t('cost', lang)}: {text}"]
+    return [f"{t('cost', lang)}: {cost_text(cost, lost, lang)}"]
 
 
 def _where(x: Leftover) -> str:
@@ -73,7 +85,7 @@ def _leftover_block(x: Leftover, n: int, notice: Notice, style: Style, lang: Lan
     what = t("leftover.what", lang, kind=KINDS[x.kind.value][lang], where=_where(x), cluster=_clean(x.cluster_id),
              state=_clean(x.state))  # fmt: skip
     lines = [f"{style.bold(f'{n}. {_clean(x.resource_id)}')} {style.code(_clean(x.name) or '-')}", what]
-    lines.append(f"{t('evidence', lang)}: {_clean('; '.join(x.evidence))}")
+    lines.append(f"{t('evidence', lang)}: {_clean(words('; '.join(x.evidence), x.facts, lang))}")
     # How long it has been left over (since first seen, as orphans' ages are), and how old it is.
     first = notice.first_seen.get(x.resource_id)
     ages = [t("age.left_for", lang, left=duration(notice.scanned_at - first, lang))

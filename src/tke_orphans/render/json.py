@@ -20,12 +20,17 @@ SCHEMA_VERSION = 1
 Doc = dict[str, Any]
 # Stored with each instance, not part of schema_version 1's output (adding them is allowed, but not done unasked).
 NOT_SHOWN = frozenset(
-    {"vpc_id", "disable_api_termination", "image_id", "system_disk", "data_disks", "internet_accessible", "renew_flag"}
-)
+    {"vpc_id", "disable_api_termination", "image_id", "system_disk", "data_disks", "internet_accessible", "renew_flag",
+     "why_facts"}
+)  # fmt: skip
+# The facts behind the English sentences (for the messages' other languages): the sentences are the contract.
+FACTS = ("fact", "facts")
 
 
 def _shown(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if k not in NOT_SHOWN}
+    out = {k: v for k, v in d.items() if k not in NOT_SHOWN}
+    out["evidence"] = [{k: v for k, v in e.items() if k not in FACTS} for e in d["evidence"]]
+    return out
 
 
 def candidate_json(c: Orphan | Unverified) -> dict[str, Any]:
@@ -54,7 +59,7 @@ def _aged(c: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, date
 def _leftover_json(x: dict[str, Any], scanned_at: datetime, first_seen: Mapping[str, datetime] | None) -> Doc:
     """A leftover as shown: not whether it is attached (never, for a leftover) nor what its price depends on.
     `first_seen` is by resource id (ids of disks, CLBs and addresses never look like a CVM's)."""
-    out = {k: v for k, v in x.items() if k not in ("attached", "billing")}
+    out = {k: v for k, v in x.items() if k not in ("attached", "billing", *FACTS)}
     out["cost"] = _cost_json(x.get("cost"), (first_seen or {}).get(x["resource_id"]), scanned_at)
     return out
 
@@ -114,7 +119,7 @@ def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None
         "regions": doc["regions"],
         "orphans": [_aged(_shown(o), result.scanned_at, first_seen) for o in doc["orphans"]],
         "unverified": [_shown(u) for u in doc["unverified"]],
-        "excluded": doc["excluded"],
+        "excluded": [{k: v for k, v in e.items() if k not in FACTS} for e in doc["excluded"]],
         "leftovers": [_leftover_json(x, result.scanned_at, first_seen) for x in doc["leftovers"]],
         "summary": {
             "orphans": len(result.orphans),

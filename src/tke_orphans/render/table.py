@@ -21,7 +21,7 @@ from rich.text import Text
 
 from ..cloud.errors import PERMISSION_CODES, check_keys, is_auth_failure
 from ..cloud.leftovers import LEFTOVER_APIS
-from ..costs import leftover_totals, money, monthly_label, totals
+from ..costs import LeftoverTotals, Totals, leftover_totals, money, monthly_label, totals
 from ..model import ApiFailure, Leftover, Orphan, ScanResult
 from ..sanitize import plain, visible
 from .columns import Column, Row, layout
@@ -213,6 +213,14 @@ def failure_lines(result: ScanResult) -> list[Text]:
     return out
 
 
+def _total(label: str, t: Totals | LeftoverTotals) -> str:
+    """`Cost: about ¥1,654 a month; 1 without a price`; with nothing priced `Cost: unknown (4 without a price)`."""
+    without = f"{len(t.unpriced)} without a price" if t.unpriced else ""
+    if t.currency is None:
+        return f"{label}: unknown ({without})"
+    return f"{label}: about {money(t.monthly, t.currency)} a month" + (f"; {without}" if without else "")
+
+
 def render_table(result: ScanResult, console: Console, *, wide: bool = False, grouped: bool = True) -> None:
     for line in failure_lines(result):
         say(console, line)
@@ -234,12 +242,10 @@ def render_table(result: ScanResult, console: Console, *, wide: bool = False, gr
     _render_leftovers(result, console)
     cost = totals(result.orphans, None, result.scanned_at)
     if cost is not None:
-        total = f"Cost: about {money(cost.monthly, cost.currency)} a month"
-        console.print(plain(total + (f"; {len(cost.unpriced)} without a price" if cost.unpriced else "")))
+        console.print(plain(_total("Cost", cost)))
     left = leftover_totals(result.leftovers, None, result.scanned_at)
     if left is not None and any(not x.reused for x in result.leftovers):
-        total = f"Leftovers cost: about {money(left.monthly, left.currency)} a month"
-        console.print(plain(total + (f"; {len(left.unpriced)} without a price" if left.unpriced else "")))
+        console.print(plain(_total("Leftovers cost", left)))
     failed = sum(1 for r in result.regions if r.status != "ok")
     console.print(
         summary_line(result.status, len(result.orphans), len(result.unverified), len(result.regions), failed),

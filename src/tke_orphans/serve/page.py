@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any, Literal
 
-from ..costs import leftover_totals, money, top, totals
+from ..costs import leftover_totals, top, totals
+from ..facts import fact_from_dict
 from ..model import Leftover, ScanResult
-from ..notify.i18n import CHARGE, EVIDENCE, KINDS, REASONS, duration, when, zone
+from ..notify.i18n import CHARGE, EVIDENCE, KINDS, REASONS, amount, duration, when, words, zone
 from ..records import parse_iso
 from ..sanitize import visible
 
@@ -51,6 +52,13 @@ WORDS: dict[str, dict[Lang, str]] = {
     "kind": {"zh-CN": "类型", "en": "Kind"},
     "cluster": {"zh-CN": "集群（已删除）", "en": "Cluster (deleted)"},
     "left_for": {"zh-CN": "遗留时长", "en": "Left over for"},
+    # A scan's status, and where a price came from (Cost.source): the English is the JSON's word.
+    "ok": {"zh-CN": "完整", "en": "ok"},
+    "partial": {"zh-CN": "部分失败", "en": "partial"},
+    "error": {"zh-CN": "失败", "en": "error"},
+    "inquiry": {"zh-CN": "整机询价", "en": "inquiry"},
+    "type_only": {"zh-CN": "仅机型价格", "en": "type_only"},
+    "renew": {"zh-CN": "续费价", "en": "renew"},
 }
 CSS = """
 body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
@@ -68,6 +76,11 @@ def _text(s: str) -> str:
 
 def _w(key: str, lang: Lang) -> str:
     return WORDS[key][lang]
+
+
+def _word(key: str, lang: Lang) -> str:
+    """A word the page has in both languages (a scan's status, a price's source), else the value as it is."""
+    return WORDS[key][lang] if key in WORDS else key
 
 
 def _plot(points: list[tuple[str, int]], lang: Lang) -> str:
@@ -102,8 +115,8 @@ def _costs(last: ScanResult, first_seen: dict[str, datetime], lang: Lang) -> lis
     if t is None:
         return []
     cur = t.currency
-    cells = [f"{_w('monthly', lang)}: <b>{_text(money(t.monthly, cur))}</b>"]
-    cells.append(f"{_w('wasted', lang)}: {_text(money(t.wasted, cur))}")
+    cells = [f"{_w('monthly', lang)}: <b>{_text(amount(t.monthly, cur, lang))}</b>"]
+    cells.append(f"{_w('wasted', lang)}: {_text(amount(t.wasted, cur, lang))}")
     if t.unpriced:
         cells.append(f"{_w('unpriced', lang)}: {len(t.unpriced)}")
     out = [f"<h2>{_w('cost', lang)}</h2><p id='cost-total'>" + " · ".join(cells) + "</p>"]
@@ -112,7 +125,7 @@ def _costs(last: ScanResult, first_seen: dict[str, datetime], lang: Lang) -> lis
         if key == "owner" and len(sums) < 2:
             continue
         label = (lambda k: REASONS[k][lang]) if key == "reason" else (lambda k: k)
-        items = ", ".join(f"{_text(label(k))} {_text(money(v, cur))}" for k, v in sums.items())
+        items = ", ".join(f"{_text(label(k))} {_text(amount(v, cur, lang))}" for k, v in sums.items())
         out.append(f"<p class='muted'>{_w(key, lang)}: {items}</p>")
     costly = top(last.orphans, 10)
     if costly:
@@ -122,11 +135,19 @@ def _costs(last: ScanResult, first_seen: dict[str, datetime], lang: Lang) -> lis
             assert o.cost is not None
             out.append(
                 f"<tr><td><code>{_text(o.instance.instance_id)}</code><br>{_text(o.instance.name)}</td>"
-                f"<td>{_text(o.region)}</td><td>{_text(money(o.cost.monthly, o.cost.currency))}</td>"
-                f"<td>{_text(o.cost.source or '-')}: {_text(o.cost.detail)}</td></tr>"
+                f"<td>{_text(o.region)}</td><td>{_text(amount(o.cost.monthly, o.cost.currency, lang))}</td>"
+                f"<td>{_text(_word(o.cost.source or '-', lang))}: {_text(words(o.cost.detail, o.cost.facts, lang))}"
+                "</td></tr>"
             )
         out.append("</table>")
     return out
+
+
+def _evidence(x: Leftover, lang: Lang) -> list[str]:
+    """A leftover's evidence, a line each: as the record has it in English, from its facts in Chinese."""
+    if lang == "en" or len(x.facts) != len(x.evidence):
+        return list(x.evidence)
+    return [words(e, f, lang) for e, f in zip(x.evidence, x.facts, strict=True)]
 
 
 def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: Lang) -> list[str]:
@@ -141,8 +162,8 @@ def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: 
         first_seen = {x.resource_id: first for x, first in group}
         total = None if reused else leftover_totals((x for x, _ in group), first_seen, now)
         if total is not None:
-            cells = [f"{_w('monthly', lang)}: <b>{_text(money(total.monthly, total.currency))}</b>"]
-            cells.append(f"{_w('wasted', lang)}: {_text(money(total.wasted, total.currency))}")
+            cells = [f"{_w('monthly', lang)}: <b>{_text(amount(total.monthly, total.currency, lang))}</b>"]
+            cells.append(f"{_w('wasted', lang)}: {_text(amount(total.wasted, total.currency, lang))}")
             if total.unpriced:
                 cells.append(f"{_w('unpriced', lang)}: {len(total.unpriced)}")
             out.append("<p id='leftover-cost'>" + " · ".join(cells) + "</p>")
@@ -153,15 +174,20 @@ def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: 
             where = x.region if x.account == "default" else f"{x.account}/{x.region}"
             cost = ""
             if total is not None:
-                cost = f"<td>{_text(money(x.cost.monthly, x.cost.currency) if x.cost else '-')}</td>"
+                cost = f"<td>{_text(amount(x.cost.monthly, x.cost.currency, lang) if x.cost else '-')}</td>"
             out.append(
                 f"<tr><td><code>{_text(x.resource_id)}</code><br>{_text(x.name)}</td>"
                 f"<td>{_text(KINDS[x.kind.value][lang])}</td><td>{_text(where)}</td><td>{_text(x.cluster_id)}</td>"
-                f"<td>{_text(x.state)}</td><td>{'<br>'.join(_text(e) for e in x.evidence)}</td>"
+                f"<td>{_text(x.state)}</td><td>{'<br>'.join(_text(e) for e in _evidence(x, lang))}</td>"
                 f"<td>{_text(duration(now - first, lang))}</td>{cost}</tr>"
             )
         out.append("</table>")
     return out
+
+
+def _subject(e: dict[str, Any], lang: Lang) -> str:
+    """An orphan's evidence from its stored record: what it points to, in words where it takes some."""
+    return words(e.get("subject") or e["detail"], fact_from_dict(e["fact"]) if e.get("fact") else None, lang)
 
 
 def render_page(
@@ -211,7 +237,7 @@ def render_page(
             first = parse_iso(row["first_seen"])
             owner = " / ".join(x for x in (rec.get("cluster_id"), rec.get("node_pool_id")) if x) or "-"
             evidence = "<br>".join(
-                f"{_text(EVIDENCE.get(e['kind'], {}).get(lang, e['kind']))}: {_text(e.get('subject') or e['detail'])}"
+                f"{_text(EVIDENCE.get(e['kind'], {}).get(lang, e['kind']))}: {_text(_subject(e, lang))}"
                 for e in rec["evidence"]
             )
             charge = CHARGE.get(rec["charge_type"], {}).get(lang, rec["charge_type"])
@@ -231,7 +257,7 @@ def render_page(
         for u in last.unverified:
             out.append(
                 f"<tr><td><code>{_text(u.instance.instance_id)}</code></td><td>{_text(u.region)}</td>"
-                f"<td>{_text(u.why)}</td></tr>"
+                f"<td>{_text(words(u.why, u.facts, lang))}</td></tr>"
             )
         out.append("</table>")
     out.append(f"<h2>{_w('trend', lang)}</h2>")
@@ -247,7 +273,8 @@ def render_page(
             for e in s["errors"]
         )
         out.append(
-            f"<tr><td>{_text(local(s['started_at']))}</td><td class='{_text(s['status'])}'>{_text(s['status'])}</td>"
+            f"<tr><td>{_text(local(s['started_at']))}</td><td class='{_text(s['status'])}'>"
+            f"{_text(_word(s['status'], lang))}</td>"
             f"<td>{s['orphans']}</td><td>{s['unverified']}</td><td>{errors}</td></tr>"
         )
     out.append("</table></body></html>")

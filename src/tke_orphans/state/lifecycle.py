@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from ..facts import Fact, english, fact
 from ..model import (
+    Excluded,
     ExcludedWhy,
     Leftover,
     LeftoverKind,
@@ -65,20 +67,23 @@ class Plan:
     resolved_leftovers: list[ResolvedLeftover] = field(default_factory=list)
 
 
-def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], tuple[ExcludedWhy, str]]) -> Resolved:
+def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], Excluded]) -> Resolved:
     inst = instance_from_dict(dict(t.record))
 
-    def resolved(how: ResolvedHow, detail: str) -> Resolved:
-        return Resolved(t.account, t.region, inst, how, detail, t.first_seen)
+    def resolved(how: ResolvedHow, detail: str, said: Fact | None = None) -> Resolved:
+        return Resolved(t.account, t.region, inst, how, detail, t.first_seen, said)
 
     if t.instance_id not in snap.listed:
         return resolved("terminated", "no longer listed")
     if t.instance_id in snap.members:
         return resolved("rejoined", snap.members[t.instance_id])
-    why = excluded.get((t.account, t.region, t.instance_id))
-    if why is not None and why[0] is ExcludedWhy.SKIP_STATE:
-        return resolved("terminated", why[1])
-    return resolved("ignored", why[1] if why is not None else "no longer carries TKE evidence")
+    excl = excluded.get((t.account, t.region, t.instance_id))
+    if excl is not None and excl.why is ExcludedWhy.SKIP_STATE:
+        return resolved("terminated", excl.detail, excl.fact)
+    if excl is not None:
+        return resolved("ignored", excl.detail, excl.fact)
+    gone = fact("resolved.no_evidence")
+    return resolved("ignored", english(gone), gone)
 
 
 Key = tuple[str, str, str]  # account, region, instance or resource id
@@ -123,7 +128,7 @@ def plan(
     _plan_leftovers(out, result, tracked_leftovers or [], remind_every, now)
     open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
     snapshots = {(s.account, s.region): s for s in result.snapshots}
-    excluded = {(e.account, e.region, e.instance_id): (e.why, e.detail) for e in result.excluded}
+    excluded = {(e.account, e.region, e.instance_id): e for e in result.excluded}
     unverified = {(u.account, u.region, u.instance.instance_id) for u in result.unverified}
     out.new, out.still, out.remind, current = _seen(
         result.orphans, lambda o: (o.account, o.region, o.instance.instance_id), open_rows, out.first_seen, now,
