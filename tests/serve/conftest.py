@@ -38,6 +38,17 @@ def get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode("utf-8")
 
 
+def bulk_data(orphans: int) -> dict[str, Any]:
+    """The demo world with `orphans` more workers of the deleted cluster cls-gone0001 (about 8 fill a WeCom part)."""
+    data: dict[str, Any] = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data["regions"]["ap-guangzhou"]["instances"] += [
+        {"InstanceId": f"ins-b{n:07d}", "InstanceName": "tke_cls-gone0001_worker", "CreatedTime": "-5d",
+         "PrivateIpAddresses": [f"10.9.{n // 250}.{n % 250}"], "Placement": {"Zone": "ap-guangzhou-3"}}
+        for n in range(orphans)
+    ]  # fmt: skip
+    return data
+
+
 def config_data(emu_url: str, sinks: ChatSinks | None = None, **extra: Any) -> dict[str, Any]:
     cred = load_world(DEMO).spec.credentials[0]
     data: dict[str, Any] = {
