@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
@@ -27,7 +28,8 @@ from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, world_from_data
 from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
 
-from ..serve.conftest import bulk_data, config_data, write_yaml
+from ..serve.conftest import DEMO, bulk_data, config_data, write_yaml
+from ..state.conftest import rig_for
 from .conftest import BOTS, FEISHU, NOW, WECOM, FakeClock, deliver, notice, result_with, webhook_config
 
 
@@ -245,3 +247,24 @@ def test_a_bot_refusing_for_good_is_tried_once_a_run_and_never_paced(tmp_path: P
                 assert len(owed) == 2 and all(e.attempts == run for e in owed)  # still owed, counted to give-up
             assert max(int(n) for n in re.findall(r"wecom \(\d+/(\d+)\)", result.output)) > 5  # many parts
     assert {r.code for r in sinks.requests()} == {93000}
+
+
+@pytest.mark.parametrize("off", [{"enabled": False}, {"enabled": True, "platforms": {}}])
+def test_nothing_is_queued_or_told_while_no_bot_is_enabled(tmp_path: Path, off: dict[str, Any]) -> None:
+    """Runs without a bot (webhook off, or on with none enabled) record what they see but queue nothing and mark
+    nothing as told: the first run with a bot announces every orphan and the failed listing as new."""
+    fault = {"action": "DescribeClusterInstances", "params": {"ClusterId": "cls-opsgz002"}, "code": "InternalError"}
+    with rig_for(yaml.safe_load(DEMO.read_text(encoding="utf-8")), tmp_path, faults=[fault]) as rig:
+        told = rig.config
+        rig.config = told.model_copy(update={"webhook": told.webhook.model_validate(off)})
+        for _ in range(2):
+            assert rig.run().result.orphans
+        assert rig.state.query("SELECT count(*) AS n FROM outbox")[0]["n"] == 0
+        assert rig.state.query("SELECT count(*) AS n FROM orphans WHERE last_notified IS NOT NULL")[0]["n"] == 0
+        assert not rig.state.orphans.told_issues()
+        rig.config = told
+        job = rig.run()
+        assert [n.kind for n in job.notices] == ["new"] and len(job.notices[0].orphans) == 4
+        assert job.notices[0].errors  # the failed listing, never told before
+        (text,) = rig.texts()
+        assert all(i in text for i in ("ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"))
