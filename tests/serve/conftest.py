@@ -72,7 +72,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
         try:
             yield svc
         finally:
-            svc.server.stop()
+            svc.close()
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:

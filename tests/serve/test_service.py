@@ -39,6 +39,7 @@ def test_metrics_after_a_pass(service: Service) -> None:
     assert get(url + "/readyz")[0] == 503  # no scan yet
     service.run_pass()
     assert get(url + "/readyz")[0] == 200
+    assert service.deliverer.wait_idle(60)  # the notice goes in the background
     status, text = get(url + "/metrics")
     assert status == 200
     assert metric(text, "tke_orphans_orphans", region="ap-guangzhou", reason="removed_from_cluster") == 1

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from ..job import JobResult
 from ..model import LeftoverKind
+from ..notify import Delivery
 
 
 class Metrics:
@@ -115,7 +116,10 @@ class Metrics:
                 self.monthly_cost.labels(o.account, o.region, o.reason.value, o.cost.currency).inc(o.cost.monthly)
         for u in result.unverified:
             self.unverified.labels(u.account, u.region).inc()
-        for d in job.deliveries:
+        self.delivered(job.deliveries)
+
+    def delivered(self, deliveries: Iterable[Delivery]) -> None:
+        for d in deliveries:
             # A notice given up (webhook.outbox) is counted apart: platform "outbox", outcome "gave_up".
             self.notifications.labels(
                 d.platform, "ok" if d.ok else "gave_up" if d.code == "gave_up" else "failed"

@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -45,10 +46,12 @@ BUSY = (
 
 
 class Health:
-    """When a pass last finished; ready means one finished within `window` seconds."""
+    """When a pass last finished; ready means one finished within `window` seconds. `delivering` says whether the
+    outbox is being drained: ready all the same (the passes go on beside it), and /readyz says so."""
 
-    def __init__(self, window: float) -> None:
+    def __init__(self, window: float, delivering: Callable[[], bool] = lambda: False) -> None:
         self.window = window
+        self.delivering = delivering
         self.last_finished: float | None = None
 
     def ready(self) -> bool:
@@ -159,8 +162,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/healthz":
             self._send(200, b"ok\n", "text/plain; charset=utf-8")
         elif url.path == "/readyz":
-            ready = self.server.health.ready()
-            self._send(200 if ready else 503, b"ready\n" if ready else b"no recent scan\n", "text/plain; charset=utf-8")
+            health = self.server.health
+            ready = health.ready()
+            body = (b"ready, delivering\n" if health.delivering() else b"ready\n") if ready else b"no recent scan\n"
+            self._send(200 if ready else 503, body, "text/plain; charset=utf-8")
         elif url.path == "/":
             lang = parse_qs(url.query).get("lang", [self.server.language])[0]
             lang_: Literal["zh-CN", "en"] = "en" if lang == "en" else "zh-CN"
@@ -211,6 +216,7 @@ class StatusServer:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for a serve_forever that never started otherwise
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server_close()
-        self._thread.join(timeout=5)

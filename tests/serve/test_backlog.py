@@ -1,0 +1,84 @@
+"""serve with a backlog of notices: the passes keep their interval and /readyz stays 200 while the outbox drains in
+the background at the platform's pace; a SIGTERM mid-delivery leaves the rest owed; every part arrives once."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tke_orphans.cli import app
+from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, world_from_data
+from tke_orphans_testkit.sinks import ChatSinks
+
+from ..notify.conftest import FakeClock
+from .conftest import WECOM, bulk_data, config_data, free_port, get, write_yaml
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 120) -> None:
+    """Poll a condition; the deadline only bounds a failure."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def scans(state: Path) -> int:
+    with sqlite3.connect(state) as conn:
+        try:
+            return int(conn.execute("SELECT count(*) FROM scans").fetchone()[0])
+        except sqlite3.OperationalError:  # not created yet
+            return 0
+
+
+def test_a_backlog_drains_beside_the_passes_and_a_sigterm_keeps_the_rest_owed(tmp_path: Path) -> None:
+    clock = FakeClock(time.time())  # the bot's rate window; our pacing runs on the real clock (its ledger)
+    state = tmp_path / "state.db"
+    with Emulator(world_from_data(bulk_data(200))) as emu, ChatSinks([WECOM], clock=clock) as sinks:
+        data = config_data(emu.url, sinks)
+        data["tencentcloud"]["workers"] = 1
+        cfg = write_yaml(tmp_path / "c.yaml", data)
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tke_orphans", "serve", "-c", str(cfg), "--state", str(state),
+             "--interval", "1s", "--listen", f"127.0.0.1:{port}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(tmp_path)},
+        )  # fmt: skip
+        try:
+            # WeCom takes 20 messages a minute: the 21st part waits about a minute for its turn.
+            wait_for("a minute's worth of parts", lambda: len(sinks.accepted()) == 20)
+            during = scans(state)
+            wait_for("a pass to finish while the outbox drains", lambda: scans(state) > during)
+            assert len(sinks.accepted()) == 20  # still in the pacing wait
+            assert get(f"http://127.0.0.1:{port}/readyz") == (200, "ready, delivering\n")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0  # the pacing wait ends at once
+            log = proc.communicate()[1]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert "stopped on SIGTERM" in log, log
+        with StateDB(state) as db:
+            (owed,) = db.outbox.pending()
+            assert len(owed.sent["wecom"]) == 20  # each accepted part recorded; the rest owed
+            with db.transaction() as conn:  # a minute later, for our pacing ledger and the bot's window
+                conn.execute("UPDATE sends SET at = at - 120")
+        clock.sleep(120)
+        result = CliRunner().invoke(app, ["scan", "-c", str(cfg), "--state", str(state)])
+        assert result.exit_code == 0, result.output
+        texts = [a.text for a in sinks.accepted()]
+    labels = [re.search(r"[(（](\d+)/(\d+)[)）]", t) for t in texts]
+    total = int(labels[0][2]) if labels[0] else 0
+    assert total > 20
+    assert sorted(int(m[1]) for m in labels if m) == list(range(1, total + 1))  # every part, each once
+    with StateDB(state) as db:
+        assert not db.outbox.pending()
