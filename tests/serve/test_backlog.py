@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from tke_orphans.cli import app
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, world_from_data
-from tke_orphans_testkit.sinks import ChatSinks
+from tke_orphans_testkit.sinks import ChatSinks, Received
 
 from ..notify.conftest import FakeClock
 from .conftest import WECOM, bulk_data, config_data, free_port, get, write_yaml
@@ -82,3 +83,63 @@ def test_a_backlog_drains_beside_the_passes_and_a_sigterm_keeps_the_rest_owed(tm
     assert sorted(int(m[1]) for m in labels if m) == list(range(1, total + 1))  # every part, each once
     with StateDB(state) as db:
         assert not db.outbox.pending()
+
+
+def test_one_deliverer_at_a_time(tmp_path: Path) -> None:
+    """While another process delivers the outbox (serve's deliverer draining a backlog), a scan by hand queues its
+    notice and leaves it to that one, says so and exits 3; it is sent once, by the next delivery."""
+    state = tmp_path / "state.db"
+    with Emulator(world_from_data(bulk_data(0))) as emu, ChatSinks([WECOM]) as sinks:
+        data = config_data(emu.url, sinks)
+        data["tencentcloud"]["workers"] = 1
+        cfg = write_yaml(tmp_path / "c.yaml", data)
+        with StateDB(state, lock=False) as other, other.outbox.lease() as mine:
+            assert mine
+            busy = CliRunner().invoke(app, ["scan", "-c", str(cfg), "--state", str(state)])
+        assert busy.exit_code == 3 and "another process is delivering the outbox" in busy.output, busy.output
+        assert not sinks.accepted()
+        after = CliRunner().invoke(app, ["scan", "-c", str(cfg), "--state", str(state)])
+        assert after.exit_code == 0, after.output
+        assert len(sinks.accepted()) == 1
+
+
+def test_a_kill_while_a_part_is_on_the_wire_sends_that_part_again_and_no_other(tmp_path: Path) -> None:
+    """The one duplicate no chat platform lets us close (none has an idempotency key): the bot accepted part 3,
+    serve was killed before reading the answer. The next run sends part 3 again, and every other part once."""
+    state = tmp_path / "state.db"
+    arrived, release = threading.Event(), threading.Event()
+
+    def hold_the_third_answer(received: Received, raw: bytes, accepted: bool) -> None:
+        if accepted and len(sinks.accepted()) == 3:
+            arrived.set()
+            release.wait(120)  # the answer is not sent until the process is gone
+
+    with (
+        Emulator(world_from_data(bulk_data(40))) as emu,
+        ChatSinks([WECOM], on_request=hold_the_third_answer) as sinks,
+    ):
+        data = config_data(emu.url, sinks)
+        data["tencentcloud"]["workers"] = 1
+        cfg = write_yaml(tmp_path / "c.yaml", data)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tke_orphans", "serve", "-c", str(cfg), "--state", str(state),
+             "--interval", "1h", "--listen", f"127.0.0.1:{free_port()}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HOME": str(tmp_path)},
+        )  # fmt: skip
+        try:
+            assert arrived.wait(120), "the third part never arrived"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            release.set()
+            if proc.poll() is None:
+                proc.kill()
+        with StateDB(state) as db:
+            (owed,) = db.outbox.pending()
+            assert owed.sent["wecom"] == {1, 2}  # recorded as each was accepted; the third never answered
+        result = CliRunner().invoke(app, ["scan", "-c", str(cfg), "--state", str(state)])
+        assert result.exit_code == 0, result.output
+        texts = [a.text for a in sinks.accepted()]
+    parts = [int(m[1]) for m in (re.search(r"[(（](\d+)/(\d+)[)）]", t) for t in texts) if m]
+    assert len(parts) == len(texts) and max(parts) > 3
+    assert sorted(parts) == sorted([*range(1, max(parts) + 1), 3])  # the third twice, every other once
