@@ -87,6 +87,9 @@ class Metrics:
         self.notifications = Counter(
             "tke_orphans_notifications", "Notification deliveries.", ["platform", "outcome"], registry=r
         )
+        self.page_renders = Counter(
+            "tke_orphans_status_page_renders", "Status pages rendered (once per scan, language and page).", registry=r
+        )
         for status in ("ok", "partial", "error"):
             self.scans.labels(status)  # present from the start, at 0
 
