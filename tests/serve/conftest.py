@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -78,3 +81,12 @@ def service(tmp_path: Path) -> Iterator[Service]:
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def serve_process(cfg: Path, state: Path, home: Path, port: int, interval: str = "1s") -> subprocess.Popen[str]:
+    """`tke-orphans serve` as a real process (signals, kills), its log on stderr."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tke_orphans", "serve", "-c", str(cfg), "--state", str(state),
+         "--interval", interval, "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(home)},
+    )  # fmt: skip

@@ -3,12 +3,9 @@ the background at the platform's pace; a SIGTERM mid-delivery leaves the rest ow
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +19,7 @@ from tke_orphans_testkit.emulator import Emulator, world_from_data
 from tke_orphans_testkit.sinks import ChatSinks, Received
 
 from ..notify.conftest import FakeClock
-from .conftest import WECOM, bulk_data, config_data, free_port, get, write_yaml
+from .conftest import WECOM, bulk_data, config_data, free_port, get, serve_process, write_yaml
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 120) -> None:
@@ -49,16 +46,13 @@ def test_a_backlog_drains_beside_the_passes_and_a_sigterm_keeps_the_rest_owed(tm
         data["tencentcloud"]["workers"] = 1
         cfg = write_yaml(tmp_path / "c.yaml", data)
         port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tke_orphans", "serve", "-c", str(cfg), "--state", str(state),
-             "--interval", "1s", "--listen", f"127.0.0.1:{port}"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(tmp_path)},
-        )  # fmt: skip
+        proc = serve_process(cfg, state, tmp_path, port)
         try:
             # WeCom takes 20 messages a minute: the 21st part waits about a minute for its turn.
             wait_for("a minute's worth of parts", lambda: len(sinks.accepted()) == 20)
             during = scans(state)
-            wait_for("a pass to finish while the outbox drains", lambda: scans(state) > during)
+            # Within the pacing wait (about a minute): a pass needs a second or two.
+            wait_for("a pass to finish while the outbox drains", lambda: scans(state) > during, timeout=45)
             assert len(sinks.accepted()) == 20  # still in the pacing wait
             assert get(f"http://127.0.0.1:{port}/readyz") == (200, "ready, delivering\n")
             proc.send_signal(signal.SIGTERM)
@@ -121,11 +115,7 @@ def test_a_kill_while_a_part_is_on_the_wire_sends_that_part_again_and_no_other(t
         data = config_data(emu.url, sinks)
         data["tencentcloud"]["workers"] = 1
         cfg = write_yaml(tmp_path / "c.yaml", data)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tke_orphans", "serve", "-c", str(cfg), "--state", str(state),
-             "--interval", "1h", "--listen", f"127.0.0.1:{free_port()}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "HOME": str(tmp_path)},
-        )  # fmt: skip
+        proc = serve_process(cfg, state, tmp_path, free_port(), interval="1h")
         try:
             assert arrived.wait(120), "the third part never arrived"
             proc.send_signal(signal.SIGKILL)

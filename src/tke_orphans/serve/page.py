@@ -260,18 +260,23 @@ def render_page(
         f"<th>{_w('unverified', lang)}</th><th>{_w('errors', lang)}</th></tr>"
     )
     for s in scans:
-        errors = "<br>".join(
-            _text(f"{e['api']}{' ' + e['cluster_id'] if e.get('cluster_id') else ''}: {e['code']}: {e['message']}")
-            for e in s["errors"][:ERRORS_SHOWN]
-        )
-        if len(s["errors"]) > ERRORS_SHOWN:
-            errors += f"<br>{_w('more_errors', lang).format(n=len(s['errors']) - ERRORS_SHOWN)}"
         out.append(
             f"<tr><td>{_text(local(s['started_at']))}</td><td class='{_text(s['status'])}'>{_text(s['status'])}</td>"
-            f"<td>{s['orphans']}</td><td>{s['unverified']}</td><td>{errors}</td></tr>"
+            f"<td>{s['orphans']}</td><td>{s['unverified']}</td><td>{_errors(s['errors'], lang)}</td></tr>"
         )
     out.append("</table></body></html>")
     return "".join(out)
+
+
+def _errors(errors: list[dict[str, Any]], lang: Lang) -> str:
+    """A scan's first ERRORS_SHOWN errors, and how many more."""
+    cell = "<br>".join(
+        _text(f"{e['api']}{' ' + e['cluster_id'] if e.get('cluster_id') else ''}: {e['code']}: {e['message']}")
+        for e in errors[:ERRORS_SHOWN]
+    )
+    if len(errors) > ERRORS_SHOWN:
+        cell += f"<br>{_w('more_errors', lang).format(n=len(errors) - ERRORS_SHOWN)}"
+    return cell
 
 
 def _pager(page: int, pages: int, lang: Lang) -> str:

@@ -126,7 +126,7 @@ class _Server:
                         if key.fileobj is self.socket:
                             self._accept()
                         elif key.fileobj in self.reading:  # not cut meanwhile to make room
-                            self._read(key.fileobj)  # type: ignore[arg-type]
+                            self._read(key.fileobj)
                     except Exception:  # one bad connection must not stop the probes
                         log.exception("status server: a connection failed")
                 self._reap()
