@@ -99,6 +99,32 @@ def test_idle_connections_hold_no_thread_and_the_longest_waiting_make_room(
     wait_until(lambda: server.connections == 0, "the closed connections to be released")
 
 
+def test_requests_beyond_the_bound_are_answered_busy_and_probes_still_answer(
+    server_for: Callable[..., StatusServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every thread answering (here the one allowed, held by a page that does not come): the next request gets a 503
+    at once, and the probes their answer."""
+    entered, release = threading.Event(), threading.Event()
+
+    def held(self: object, lang: str, page: int) -> bytes:
+        entered.set()
+        release.wait(30)
+        return b"late"
+
+    monkeypatch.setattr("tke_orphans.serve.pages.StatusPages.get", held)
+    server = server_for(max_connections=1)
+    slow = threading.Thread(target=fetch, args=(server.url + "/",), daemon=True)
+    slow.start()
+    try:
+        assert entered.wait(20)
+        assert fetch(server.url + "/metrics")[::2] == (503, "busy\n")
+        assert fetch(server.url + "/healthz")[::2] == (200, "ok\n")
+    finally:
+        release.set()
+        slow.join(timeout=20)
+    assert fetch(server.url + "/metrics")[0] == 200
+
+
 def test_idle_and_trickling_clients_are_cut_after_the_read_timeout(server_for: Callable[..., StatusServer]) -> None:
     server = server_for(max_connections=4, read_timeout=0.3)
     held = [connect(server) for _ in range(3)]
