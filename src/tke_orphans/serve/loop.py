@@ -59,6 +59,13 @@ class Service:
             self.health.last_finished = last_any
 
     def run_pass(self) -> None:
+        """One pass, then the deliverer is woken: for what the pass queued, or what is owed from before."""
+        try:
+            self._pass()
+        finally:
+            self.deliverer.wake()
+
+    def _pass(self) -> None:
         started = time.monotonic()
         try:
             # The state is locked for a pass only: `cleanup` or `history` can use it between passes. What the pass
@@ -104,7 +111,6 @@ class Service:
                 self.after_pass()
             except Exception:
                 log.exception("after the pass: failed; the next one runs in %s", self.every)
-        self.deliverer.wake()  # after the hook, whose own notice (serve --cleanup) goes the same way
 
     def run(self) -> None:
         """Until `stop` is set: a pass at start, then one every interval."""

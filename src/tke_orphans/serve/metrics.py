@@ -10,6 +10,8 @@ from ..job import JobResult
 from ..model import LeftoverKind
 from ..notify import Delivery
 
+OUTBOX_CODES = ("gave_up", "busy")
+
 
 class Metrics:
     def __init__(self, leftover_kinds: Iterable[LeftoverKind | str] = ()) -> None:
@@ -123,10 +125,10 @@ class Metrics:
 
     def delivered(self, deliveries: Iterable[Delivery]) -> None:
         for d in deliveries:
-            # A notice given up (webhook.outbox) is counted apart: platform "outbox", outcome "gave_up".
-            self.notifications.labels(
-                d.platform, "ok" if d.ok else "gave_up" if d.code == "gave_up" else "failed"
-            ).inc()
+            # A notice given up (webhook.outbox) is counted apart: platform "outbox", outcome "gave_up"; so is a
+            # delivery left to another process (outcome "busy"): neither is a bot's failure.
+            outcome = "ok" if d.ok else d.code if d.code in OUTBOX_CODES else "failed"
+            self.notifications.labels(d.platform, outcome).inc()
 
     def _observe_leftovers(self, job: JobResult) -> None:
         result = job.result
