@@ -55,6 +55,8 @@ def test_a_backlog_drains_beside_the_passes_and_a_sigterm_keeps_the_rest_owed(tm
             wait_for("a pass to finish while the outbox drains", lambda: scans(state) > during, timeout=45)
             assert len(sinks.accepted()) == 20  # still in the pacing wait
             assert get(f"http://127.0.0.1:{port}/readyz") == (200, "ready, delivering\n")
+            history = CliRunner().invoke(app, ["history", "-c", str(cfg), "--state", str(state)])
+            assert history.exit_code == 0 and "orphaned" in history.output, history.output  # the state is free
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=30) == 0  # the pacing wait ends at once
             log = proc.communicate()[1]
