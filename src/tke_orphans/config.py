@@ -381,7 +381,8 @@ class Serve(_Section):
     listen: str = "127.0.0.1:9108"
     # Where the status page is reachable by people; messages link to it when set.
     public_url: str | None = None
-    # Connections served at once (one thread each); more are answered 503 and closed.
+    # Clients sending their request at once (the next cuts the longest waiting), and requests answered at once (a
+    # thread each; more get a 503). Probes are answered apart, never refused.
     max_connections: Annotated[int, Field(ge=1, le=1024)] = 32
     # Seconds a client has to send its whole request (and for each read or write after it).
     read_timeout: Annotated[float, Field(gt=0, le=300)] = 10.0

@@ -99,7 +99,20 @@ def deliver_outbox(
     stop: threading.Event | None = None,
 ) -> list[Delivery]:
     """Send every notice still owed, to the channels and parts that still owe it, recording each part as it is
-    accepted. A notice refused too long (`webhook.outbox`) is given up, told once here and kept in the history."""
+    accepted. A notice refused too long (`webhook.outbox`) is given up, told once here and kept in the history.
+    One deliverer at a time: while another process delivers, this one leaves what is owed to it (and says so)."""
+    with state.outbox.lease() as mine:
+        if not mine:
+            log.warning("another tke-orphans process is delivering the outbox: what is owed waits for it")
+            why = "another process is delivering the outbox; what is owed waits for the next delivery"
+            return [Delivery("outbox", "outbox", "-", False, 0, "busy", why)]
+        return _deliver_owed(state, cfg, {} if scan_id is None or current is None else {scan_id: current}, stop)
+
+
+def _deliver_owed(
+    state: StateDB, cfg: Config, results: dict[int, ScanResult | None], stop: threading.Event | None
+) -> list[Delivery]:
+    """`results`: the scans notices were made from, by id, read from the state once each."""
     out: list[Delivery] = []
     limits = cfg.webhook.outbox
     with Notifier(cfg, state.sends, stop=stop) as notifier:
@@ -115,7 +128,10 @@ def deliver_outbox(
                 out.append(Delivery("outbox", "outbox", f"#{entry.outbox_id}", False, entry.attempts, "gave_up", why))
                 continue
             doc = entry.notice
-            result = current if doc.get("scan_id") == scan_id else state.scans.result(doc.get("scan_id"))
+            scan_id = doc.get("scan_id")
+            if scan_id is not None and scan_id not in results:
+                results[scan_id] = state.scans.result(scan_id)
+            result = None if scan_id is None else results[scan_id]
 
             def accepted(d: Delivery, outbox_id: int = entry.outbox_id) -> None:
                 if d.ok:
@@ -142,8 +158,10 @@ def run_job(
     listener: CallListener | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     cancel: threading.Event | None = None,
+    deliver: bool = True,
 ) -> JobResult:
     """One pass. `notify=False` looks without telling: the lifecycle is not advanced, so nothing is lost.
+    `deliver=False` queues what to tell and leaves the sending to the caller (`serve` delivers in the background).
 
     A pass cancelled half-way (SIGTERM in `serve`) is dropped whole: nothing is recorded, nothing is told.
     """
@@ -178,6 +196,6 @@ def run_job(
             state.orphans.mark_notified([*p.new, *p.remind], result.scanned_at)
             state.leftovers.mark_notified([*p.new_leftovers, *p.remind_leftovers], result.scanned_at)
             state.orphans.set_told_issues(issue_keys(result))
-    if notify and channels:
+    if notify and channels and deliver:
         job.deliveries = deliver_outbox(state, cfg, result, scan_id, cancel)
     return job

@@ -33,6 +33,7 @@ METRICS: dict[str, tuple[str, frozenset[str]]] = {
     "tke_orphans_last_scan_timestamp_seconds": ("gauge", frozenset()),
     "tke_orphans_api_calls_total": ("counter", frozenset({"service", "action", "outcome"})),
     "tke_orphans_notifications_total": ("counter", frozenset({"platform", "outcome"})),
+    "tke_orphans_status_page_renders_total": ("counter", frozenset()),
 }
 
 

@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import math
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,16 +19,23 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+import yaml
+from typer.testing import CliRunner
 
+from tke_orphans.cli import app
 from tke_orphans.config import config_from_data
-from tke_orphans.model import Cost, Leftover, LeftoverKind
+from tke_orphans.model import ActionLine, Cost, Leftover, LeftoverKind
 from tke_orphans.notify import Notice
 from tke_orphans.notify.generic import GenericWebhook
 from tke_orphans.notify.model import BotSpec
+from tke_orphans.records import notice_to_dict
 from tke_orphans.render.json import dumps
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.emulator import Emulator, world_from_data
 from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
 
+from ..serve.conftest import DEMO, bulk_data, config_data, write_yaml
+from ..state.conftest import rig_for
 from .conftest import BOTS, FEISHU, NOW, WECOM, FakeClock, deliver, notice, orphan, result_with, webhook_config
 
 
@@ -259,3 +267,51 @@ def test_generic_webhook_network_failure_is_a_failed_delivery(clock: FakeClock) 
     n = notice(1)
     (d,) = deliver(cfg, Notice(kind="new", scanned_at=NOW, orphans=n.orphans, result=result_with(n.orphans)), clock)
     assert (d.ok, d.attempts, d.code) == (False, 2, "network")
+
+
+def test_a_bot_refusing_for_good_is_tried_once_a_run_and_never_paced(tmp_path: Path) -> None:
+    """A revoked WeCom key (93000), a new-orphans notice of many parts and a notice owed from before: each run sends
+    one request (the channel stops after the first refusal), keeps both notices owed, never waits for a pacing turn
+    (a refused send takes nothing from the bot's minute, so the ledger holds none), and exits 3 with the hint once."""
+    revoked = SinkBot("wecom", "wc-revoked-key")
+    state = tmp_path / "state.db"
+    with StateDB(state) as db:  # a cleanup notice a previous run could not deliver
+        line = ActionLine("default", "ap-guangzhou", "ins-old00001", "old", "mark", "done", "marked")
+        db.outbox.enqueue("cleanup", notice_to_dict(Notice("cleanup", NOW, actions=(line,))))
+    with Emulator(world_from_data(bulk_data(60))) as emu, ChatSinks([]) as sinks:
+        data = config_data(emu.url)
+        data["tencentcloud"]["workers"] = 1
+        data["webhook"] = {"enabled": True, "platforms": {"wecom": {"enabled": True, "url": sinks.bot_url(revoked)}}}
+        cfg = write_yaml(tmp_path / "c.yaml", data)
+        for run in range(1, 4):
+            result = CliRunner().invoke(app, ["scan", "-c", str(cfg), "--state", str(state)])
+            assert result.exit_code == 3, result.output
+            assert len(sinks.requests(platform="wecom")) == run  # one request a run, whatever is owed
+            assert result.output.count("check the WeCom robot's webhook key") == 1
+            with StateDB(state) as db:
+                assert db.query("SELECT count(*) AS n FROM sends")[0]["n"] == 0  # nothing to wait for
+                owed = db.outbox.pending()
+                assert len(owed) == 2 and all(e.attempts == run for e in owed)  # still owed, counted to give-up
+            assert max(int(n) for n in re.findall(r"wecom \(\d+/(\d+)\)", result.output)) > 5  # many parts
+    assert {r.code for r in sinks.requests()} == {93000}
+
+
+@pytest.mark.parametrize("off", [{"enabled": False}, {"enabled": True, "platforms": {}}])
+def test_nothing_is_queued_or_told_while_no_bot_is_enabled(tmp_path: Path, off: dict[str, Any]) -> None:
+    """Runs without a bot (webhook off, or on with none enabled) record what they see but queue nothing and mark
+    nothing as told: the first run with a bot announces every orphan and the failed listing as new."""
+    fault = {"action": "DescribeClusterInstances", "params": {"ClusterId": "cls-opsgz002"}, "code": "InternalError"}
+    with rig_for(yaml.safe_load(DEMO.read_text(encoding="utf-8")), tmp_path, faults=[fault]) as rig:
+        told = rig.config
+        rig.config = told.model_copy(update={"webhook": told.webhook.model_validate(off)})
+        for _ in range(2):
+            assert rig.run().result.orphans
+        assert rig.state.query("SELECT count(*) AS n FROM outbox")[0]["n"] == 0
+        assert rig.state.query("SELECT count(*) AS n FROM orphans WHERE last_notified IS NOT NULL")[0]["n"] == 0
+        assert not rig.state.orphans.told_issues()
+        rig.config = told
+        job = rig.run()
+        assert [n.kind for n in job.notices] == ["new"] and len(job.notices[0].orphans) == 4
+        assert job.notices[0].errors  # the failed listing, never told before
+        (text,) = rig.texts()
+        assert all(i in text for i in ("ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -38,6 +41,17 @@ def get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode("utf-8")
 
 
+def bulk_data(orphans: int) -> dict[str, Any]:
+    """The demo world with `orphans` more workers of the deleted cluster cls-gone0001 (about 8 fill a WeCom part)."""
+    data: dict[str, Any] = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data["regions"]["ap-guangzhou"]["instances"] += [
+        {"InstanceId": f"ins-b{n:07d}", "InstanceName": "tke_cls-gone0001_worker", "CreatedTime": "-5d",
+         "PrivateIpAddresses": [f"10.9.{n // 250}.{n % 250}"], "Placement": {"Zone": "ap-guangzhou-3"}}
+        for n in range(orphans)
+    ]  # fmt: skip
+    return data
+
+
 def config_data(emu_url: str, sinks: ChatSinks | None = None, **extra: Any) -> dict[str, Any]:
     cred = load_world(DEMO).spec.credentials[0]
     data: dict[str, Any] = {
@@ -61,9 +75,18 @@ def service(tmp_path: Path) -> Iterator[Service]:
         try:
             yield svc
         finally:
-            svc.server.stop()
+            svc.close()
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def serve_process(cfg: Path, state: Path, home: Path, port: int, interval: str = "1s") -> subprocess.Popen[str]:
+    """`tke-orphans serve` as a real process (signals, kills), its log on stderr."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tke_orphans", "serve", "-c", str(cfg), "--state", str(state),
+         "--interval", interval, "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(home)},
+    )  # fmt: skip

@@ -4,6 +4,7 @@ text on the page, optional auth for the page (probes and metrics open unless ask
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import select
 import socket
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,14 +23,16 @@ from typer.testing import CliRunner
 
 from tke_orphans.cli import app
 from tke_orphans.config import ServeAuth, config_from_data
+from tke_orphans.job import run_job
 from tke_orphans.serve import Service
 from tke_orphans.serve.metrics import Metrics
+from tke_orphans.serve.page import PER_PAGE
 from tke_orphans.serve.web import Health, StatusServer
 from tke_orphans.state import StateDB
-from tke_orphans_testkit.emulator import Emulator, FaultPlan
+from tke_orphans_testkit.emulator import Emulator, FaultPlan, world_from_data
 
 from ..hostile import FAULT, assert_inert, hostile_world
-from .conftest import config_data, write_yaml
+from .conftest import bulk_data, config_data, write_yaml
 from .test_status_page import chromium_with_log, needs_chromium
 
 
@@ -74,24 +78,51 @@ def connect(server: StatusServer) -> socket.socket:
 # ---- bounded connections and read time -----------------------------------------------------------------------
 
 
-def test_idle_connections_beyond_the_bound_are_refused_and_threads_stay_bounded(
+def test_idle_connections_hold_no_thread_and_the_longest_waiting_make_room(
     server_for: Callable[..., StatusServer],
 ) -> None:
+    """A client still sending its request costs a buffer, not a thread; past the bound, each newcomer cuts the one
+    that has waited longest (answered busy), so descriptors stay bounded and a probe always gets in."""
     server = server_for(max_connections=4, read_timeout=60)
     before = threading.active_count()
     held = [connect(server) for _ in range(4)]
     wait_until(lambda: server.connections == 4, "the four idle connections to be taken")
     extra = [connect(server) for _ in range(100)]
-    for sock in extra:
-        assert sock.recv(200).startswith(b"HTTP/1.0 503"), "an excess connection is answered busy and closed"
+    for sock in [*held, *extra[:96]]:
+        assert sock.recv(200).startswith(b"HTTP/1.0 503"), "the longest waiting is answered busy and closed"
         sock.close()
-    assert threading.active_count() <= before + 4
-    assert server.connections == 4
-    assert fetch(server.url + "/healthz")[0] == 503  # busy while the slots are held
-    for sock in held:
+    wait_until(lambda: server.connections == 4, "the last four to wait")
+    assert threading.active_count() <= before
+    assert fetch(server.url + "/healthz")[0] == 200  # the probe made room for itself
+    for sock in extra[96:]:
         sock.close()
     wait_until(lambda: server.connections == 0, "the closed connections to be released")
-    assert fetch(server.url + "/healthz")[0] == 200
+
+
+def test_requests_beyond_the_bound_are_answered_busy_and_probes_still_answer(
+    server_for: Callable[..., StatusServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every thread answering (here the one allowed, held by a page that does not come): the next request gets a 503
+    at once, and the probes their answer."""
+    entered, release = threading.Event(), threading.Event()
+
+    def held(self: object, lang: str, page: int) -> bytes:
+        entered.set()
+        release.wait(30)
+        return b"late"
+
+    monkeypatch.setattr("tke_orphans.serve.pages.StatusPages.get", held)
+    server = server_for(max_connections=1)
+    slow = threading.Thread(target=fetch, args=(server.url + "/",), daemon=True)
+    slow.start()
+    try:
+        assert entered.wait(20)
+        assert fetch(server.url + "/metrics")[::2] == (503, "busy\n")
+        assert fetch(server.url + "/healthz")[::2] == (200, "ok\n")
+    finally:
+        release.set()
+        slow.join(timeout=20)
+    assert fetch(server.url + "/metrics")[0] == 200
 
 
 def test_idle_and_trickling_clients_are_cut_after_the_read_timeout(server_for: Callable[..., StatusServer]) -> None:
@@ -115,6 +146,36 @@ def test_idle_and_trickling_clients_are_cut_after_the_read_timeout(server_for: C
         assert sock.recv(100) == b"", "an idle connection is closed by the server"
     wait_until(lambda: server.connections == 0, "the cut connections to be released")
     assert fetch(server.url + "/healthz")[0] == 200
+
+
+def test_probes_never_wait_behind_trickling_clients(server_for: Callable[..., StatusServer]) -> None:
+    """40 clients send their requests a byte at a time and reconnect as soon as they are cut (more than the 32
+    connections served at once): /healthz and /readyz answer every probe, as the kubelet needs."""
+    server = server_for(read_timeout=1.0)  # the default bound of 32 connections
+    server._server.health.last_finished = time.time()  # a pass just finished: ready
+    stop = threading.Event()
+    cuts = [0]
+
+    def trickle() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError), connect(server) as sock:
+                for byte in b"GET / HTTP/1.0\r\nX-Pad: " + b"a" * 10_000:
+                    sock.sendall(bytes([byte]))
+                    if stop.is_set() or (select.select([sock], [], [], 0.02)[0] and not sock.recv(100)):
+                        break
+            cuts[0] += 1
+
+    clients = [threading.Thread(target=trickle, daemon=True) for _ in range(40)]
+    for t in clients:
+        t.start()
+    try:
+        wait_until(lambda: server.connections >= 32 and cuts[0] >= 40, "the slow clients to fill the server")
+        answers = [fetch(server.url + path)[:3:2] for _ in range(20) for path in ("/healthz", "/readyz")]
+    finally:
+        stop.set()
+        for t in clients:
+            t.join(timeout=10)
+    assert answers == [(200, "ok\n"), (200, "ready\n")] * 20
 
 
 # ---- headers and hostile text on the page --------------------------------------------------------------------
@@ -222,10 +283,51 @@ def test_a_failing_request_is_logged_and_the_server_goes_on(
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("page bug")
 
-    monkeypatch.setattr("tke_orphans.serve.web.render_page", broken)
+    monkeypatch.setattr("tke_orphans.serve.pages.render_page", broken)
     server = server_for()
     with pytest.raises(http.client.RemoteDisconnected):  # closed without an answer
         fetch(server.url + "/")
     wait_until(lambda: server.connections == 0, "the failed request to finish")
     assert any("request from 127.0.0.1 failed" in r.getMessage() and r.exc_info for r in caplog.records)
     assert fetch(server.url + "/healthz")[0] == 200
+
+
+# ---- the status page: rendered once per scan, bounded ---------------------------------------------------------
+
+
+def test_the_page_is_rendered_once_per_scan_and_bounded(tmp_path: Path) -> None:
+    """3,000 orphans, 32 readers at once: one render, the same bytes for all, a page of PER_PAGE orphans with a
+    link to the next; the next scan renders it again."""
+    with Emulator(world_from_data(bulk_data(2996))) as emu, StateDB(tmp_path / "s.db") as db:
+        data = config_data(emu.url)
+        data["tencentcloud"]["workers"] = 1
+        cfg = config_from_data(data)
+        assert len(run_job(cfg, state=db, notify=False).result.orphans) == 3000
+        metrics = Metrics()
+        server = StatusServer(("127.0.0.1", 0), db, metrics, Health(60), "en").start()
+        try:
+            with ThreadPoolExecutor(32) as pool:
+                bodies = list(pool.map(lambda _: fetch_bytes(server.url + "/?lang=en"), range(32)))
+            assert renders(metrics) == 1
+            assert len(set(bodies)) == 1
+            html = bodies[0].decode("utf-8")
+            assert len(bodies[0]) < 200_000
+            assert "id='orphan-count'>3000<" in html and html.count("<code>ins-") == PER_PAGE + 10  # and the top 10
+            assert "?lang=en&amp;page=2" in html and "Page 1 of 30" in html
+            last = fetch_bytes(server.url + "/?lang=en&page=30").decode("utf-8")
+            assert "Page 30 of 30" in last and "page=31" not in last
+            assert renders(metrics) == 2  # each page once
+            run_job(cfg, state=db, notify=False)
+            assert fetch_bytes(server.url + "/?lang=en") != bodies[0]  # a new scan: rendered again
+            assert renders(metrics) == 3
+        finally:
+            server.stop()
+
+
+def fetch_bytes(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return bytes(resp.read())
+
+
+def renders(metrics: Metrics) -> float | None:
+    return metrics.registry.get_sample_value("tke_orphans_status_page_renders_total")

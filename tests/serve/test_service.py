@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -19,7 +16,7 @@ from tke_orphans.serve import Service
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, FaultPlan, load_world
 
-from .conftest import DEMO, config_data, free_port, get, write_yaml
+from .conftest import DEMO, config_data, free_port, get, serve_process, write_yaml
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -39,6 +36,7 @@ def test_metrics_after_a_pass(service: Service) -> None:
     assert get(url + "/readyz")[0] == 503  # no scan yet
     service.run_pass()
     assert get(url + "/readyz")[0] == 200
+    assert service.deliverer.wait_idle(60)  # the notice goes in the background
     status, text = get(url + "/metrics")
     assert status == 200
     assert metric(text, "tke_orphans_orphans", region="ap-guangzhou", reason="removed_from_cluster") == 1
@@ -103,11 +101,7 @@ def test_serve_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         cfg = write_yaml(tmp_path / "c.yaml", config_data(emu.url))
         port = free_port()
         state = tmp_path / "state.db"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tke_orphans", "serve", "-c", str(cfg), "--state", str(state),
-             "--interval", "1s", "--listen", f"127.0.0.1:{port}"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(tmp_path)},
-        )  # fmt: skip
+        proc = serve_process(cfg, state, tmp_path, port)
         try:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:

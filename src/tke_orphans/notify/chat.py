@@ -64,6 +64,9 @@ class ChatBot:
         self.base_delay = base_delay
         self.sleep, self.clock = sleep, clock
         self.key = f"{self.platform}:{hashlib.sha256(spec.url.encode()).hexdigest()[:16]}"
+        # The first refusal that retrying cannot fix (a revoked key, a bad signature): the channel is not tried
+        # again in this run (one Notifier), whatever else it owes; the next run tries once more.
+        self.refused: Delivery | None = None
 
     # ---- what subclasses provide ------------------------------------------------------------------------------
 
@@ -125,7 +128,10 @@ class ChatBot:
             if owes is not None and not owes(i):
                 continue
             label = f"{i}/{len(bodies)}"
-            if out and not out[-1].ok:
+            if self.refused is not None:
+                why = f"refused earlier in this run ({self.refused.code})"
+                d = Delivery(self.name, self.platform, label, False, 0, "not sent", why)
+            elif out and not out[-1].ok:
                 # A bad key, a bad signature or a robot blocked for minutes fails every part alike: stop here and
                 # owe the rest to the next run, instead of retrying each part in turn.
                 d = Delivery(self.name, self.platform, label, False, 0, "not sent", "an earlier part failed")
@@ -140,7 +146,7 @@ class ChatBot:
         return out
 
     def _try(self, body: dict[str, Any], part: str, attempt: int) -> _Try:
-        self.pacer.wait_turn(self.key, self.platform)
+        sent_at = self.pacer.wait_turn(self.key, self.platform)
         url, signed_body = self.signed(body)
         try:
             resp = self.client.post(
@@ -163,6 +169,7 @@ class ChatBot:
             return _Try(str(value), message, throttled=True)
         hint = self.hints.get(value, "")
         log.warning("%s %s refused: %s %s", self.name, mask_url(self.spec.url), value, message)
+        self.pacer.withdraw(self.key, sent_at)
         return _Try(str(value), message, Delivery(self.name, self.platform, part, False, attempt, str(value),
                                                   mask_url(message), hint))  # fmt: skip
 
@@ -177,6 +184,8 @@ class ChatBot:
     def post(self, body: dict[str, Any], part: str) -> Delivery:
         last = retrying(lambda attempt: self._try(body, part, attempt), self._again, self.sleep)
         if last.final is not None:
+            if not last.final.ok:
+                self.refused = last.final
             return last.final
         hint = "the platform keeps throttling this bot" if last.throttled else ""
         return Delivery(self.name, self.platform, part, False, self.max_attempts, last.code, mask_url(last.message),

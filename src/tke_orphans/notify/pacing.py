@@ -29,6 +29,8 @@ class SendLedger(Protocol):
 
     def record_send(self, bot: str, at: float) -> None: ...
 
+    def forget_send(self, bot: str, at: float) -> None: ...
+
 
 class MemoryLedger:
     """For runs without a state database: paces within the run only."""
@@ -44,6 +46,11 @@ class MemoryLedger:
     def record_send(self, bot: str, at: float) -> None:
         with self._lock:
             self._sends[bot].append(at)
+
+    def forget_send(self, bot: str, at: float) -> None:
+        with self._lock:
+            if at in self._sends[bot]:
+                self._sends[bot].remove(at)
 
 
 class BotPacer:
@@ -63,9 +70,8 @@ class BotPacer:
         self._lock = threading.Lock()
 
     def wait_turn(self, bot: str, platform: str) -> float:
-        """Block until one more message to `bot` stays within every window; record it. Returns seconds waited."""
+        """Block until one more message to `bot` stays within every window; record it. Returns the time recorded."""
         windows = WINDOWS.get(platform, ())
-        waited = 0.0
         while True:
             if self.stop is not None and self.stop.is_set():
                 raise Stopped("stopping: not sent")
@@ -79,8 +85,13 @@ class BotPacer:
                         delay = max(delay, recent[len(recent) - limit] + span - now)
                 if delay <= 0:
                     self.ledger.record_send(bot, now)
-                    return waited
+                    return now
             if delay >= 1:
                 log.info("%s: waiting %.0fs for its turn under the %s rate limit", bot, delay, platform)
             self.sleep(delay)
-            waited += delay
+
+    def withdraw(self, bot: str, at: float) -> None:
+        """A send the platform refused for good (a revoked key, a bad signature) took no message from the bot's
+        minute: it leaves the ledger, so that a broken bot's one try a run never makes later runs wait."""
+        with self._lock:
+            self.ledger.forget_send(bot, at)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from ..config import Config, format_duration
 from ..job import Cancelled, run_job
 from ..state import StateDB, StateLocked
+from .deliver import Deliverer
 from .metrics import Metrics
 from .web import Health, StatusServer
 
@@ -31,8 +32,9 @@ class Service:
     def __post_init__(self) -> None:
         self.stop = threading.Event()
         self.metrics = Metrics(self.cfg.detection.leftovers)
+        self.deliverer = Deliverer(self.cfg, self.state, self.metrics, self.stop)
         # Ready while a pass finished within two intervals (and a minute for the pass itself).
-        self.health = Health(2 * self.interval.total_seconds() + 60)
+        self.health = Health(2 * self.interval.total_seconds() + 60, lambda: self.deliverer.busy)
         web = self.cfg.serve
         self.server = StatusServer(
             self.listen,
@@ -57,9 +59,17 @@ class Service:
             self.health.last_finished = last_any
 
     def run_pass(self) -> None:
+        """One pass, then the deliverer is woken: for what the pass queued, or what is owed from before."""
+        try:
+            self._pass()
+        finally:
+            self.deliverer.wake()
+
+    def _pass(self) -> None:
         started = time.monotonic()
         try:
-            # The state is locked for a pass only: `cleanup` or `history` can use it between passes.
+            # The state is locked for a pass only: `cleanup` or `history` can use it between passes. What the pass
+            # owes the channels is queued; the deliverer sends it in the background (deliver.py).
             with self.state.locked():
                 job = run_job(
                     self.cfg,
@@ -67,6 +77,7 @@ class Service:
                     endpoint_url=self.endpoint_url,
                     listener=self.metrics.on_call,
                     cancel=self.stop,
+                    deliver=False,
                 )
         except StateLocked as exc:
             log.warning("pass skipped: %s; the next one runs in %s", exc, self.every)
@@ -88,13 +99,12 @@ class Service:
         self.metrics.observe(job, time.monotonic() - started, time.time())
         self.health.last_finished = time.time()
         log.info(
-            "pass %d: %s, %d orphan(s), %d unverified, %d notification(s) sent, %d failed",
+            "pass %d: %s, %d orphan(s), %d unverified, %d notice(s) to send",
             self.passes,
             job.result.status,
             len(job.result.orphans),
             len(job.result.unverified),
-            sum(d.ok for d in job.deliveries),
-            len(job.failed_deliveries),
+            len(job.notices),
         )
         if self.after_pass is not None and not self.stop.is_set():
             try:
@@ -111,5 +121,11 @@ class Service:
                 self.run_pass()
                 self.stop.wait(self.interval.total_seconds())
         finally:
-            self.server.stop()
+            self.close()
             log.info("stopped%s after %d pass(es)", f" on {self.stopped_by}" if self.stopped_by else "", self.passes)
+
+    def close(self) -> None:
+        """Stop: the delivery under way ends at its next part or pacing wait (what is not sent stays owed)."""
+        self.stop.set()
+        self.deliverer.close()
+        self.server.stop()

@@ -8,6 +8,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from ..job import JobResult
 from ..model import LeftoverKind
+from ..notify import Delivery
+
+OUTBOX_CODES = ("gave_up", "busy")
 
 
 class Metrics:
@@ -86,6 +89,9 @@ class Metrics:
         self.notifications = Counter(
             "tke_orphans_notifications", "Notification deliveries.", ["platform", "outcome"], registry=r
         )
+        self.page_renders = Counter(
+            "tke_orphans_status_page_renders", "Status pages rendered (once per scan, language and page).", registry=r
+        )
         for status in ("ok", "partial", "error"):
             self.scans.labels(status)  # present from the start, at 0
 
@@ -115,11 +121,14 @@ class Metrics:
                 self.monthly_cost.labels(o.account, o.region, o.reason.value, o.cost.currency).inc(o.cost.monthly)
         for u in result.unverified:
             self.unverified.labels(u.account, u.region).inc()
-        for d in job.deliveries:
-            # A notice given up (webhook.outbox) is counted apart: platform "outbox", outcome "gave_up".
-            self.notifications.labels(
-                d.platform, "ok" if d.ok else "gave_up" if d.code == "gave_up" else "failed"
-            ).inc()
+        self.delivered(job.deliveries)
+
+    def delivered(self, deliveries: Iterable[Delivery]) -> None:
+        for d in deliveries:
+            # A notice given up (webhook.outbox) is counted apart: platform "outbox", outcome "gave_up"; so is a
+            # delivery left to another process (outcome "busy"): neither is a bot's failure.
+            outcome = "ok" if d.ok else d.code if d.code in OUTBOX_CODES else "failed"
+            self.notifications.labels(d.platform, outcome).inc()
 
     def _observe_leftovers(self, job: JobResult) -> None:
         result = job.result

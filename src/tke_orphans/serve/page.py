@@ -59,7 +59,15 @@ WORDS: dict[str, dict[Lang, str]] = {
     "inquiry": {"zh-CN": "整机询价", "en": "inquiry"},
     "type_only": {"zh-CN": "仅机型价格", "en": "type_only"},
     "renew": {"zh-CN": "续费价", "en": "renew"},
+    "page": {"zh-CN": "第 {n}/{of} 页", "en": "Page {n} of {of}"},
+    "previous": {"zh-CN": "上一页", "en": "Previous"},
+    "next": {"zh-CN": "下一页", "en": "Next"},
+    "more_errors": {"zh-CN": "另有 {n} 个错误", "en": "and {n} more errors"},
 }
+# Each list (orphans, leftovers, reused CLBs, unverified) shows at most this many rows a page (`?page=2`), and each
+# scan at most ERRORS_SHOWN errors: the page stays a few hundred KB with any number of orphans.
+PER_PAGE = 100
+ERRORS_SHOWN = 5
 CSS = """
 body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}table{border-collapse:collapse;width:100%}
@@ -150,9 +158,9 @@ def _evidence(x: Leftover, lang: Lang) -> list[str]:
     return [words(e, f, lang) for e, f in zip(x.evidence, x.facts, strict=True)]
 
 
-def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: Lang) -> list[str]:
+def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: Lang, rows: slice) -> list[str]:
     """The open leftovers (from the state, with when each was first seen); the users' reused CLBs in a table apart,
-    without cost (not waste)."""
+    without cost (not waste). `rows`: this page's share of each table."""
     out: list[str] = []
     for reused, key, table in ((False, "leftovers", "leftovers"), (True, "reused", "reused-clbs")):
         group = sorted((p for p in items if p[0].reused is reused), key=lambda p: (p[0].kind, p[0].resource_id))
@@ -170,7 +178,7 @@ def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: 
         heads = ["resource", "kind", "where", "cluster", "status", "evidence", "left_for"]
         heads += ["monthly"] if total is not None else []
         out.append(f"<table id='{table}'><tr>" + "".join(f"<th>{_w(h, lang)}</th>" for h in heads) + "</tr>")
-        for x, first in group:
+        for x, first in group[rows]:
             where = x.region if x.account == "default" else f"{x.account}/{x.region}"
             cost = ""
             if total is not None:
@@ -198,12 +206,18 @@ def render_page(
     now: datetime | None = None,
     timezone: str | None = None,
     leftovers: Sequence[tuple[Leftover, datetime]] = (),
+    page: int = 0,
 ) -> str:
     """`orphans`: the state's open orphan rows (record_json, first_seen); `scans`: recent scans, newest first;
-    `leftovers`: the state's open leftovers, each with when it was first seen.
-    Times are shown in `timezone` (webhook.timezone), else in the language's usual one, with their offset."""
+    `leftovers`: the state's open leftovers, each with when it was first seen; `page` (from 0): which PER_PAGE rows
+    of each list to show. Times are shown in `timezone` (webhook.timezone), else in the language's usual one, with
+    their offset."""
     now = now or datetime.now(UTC)
     tz = zone(timezone, lang)
+    longest = max(len(orphans), len(leftovers), len(last.unverified) if last else 0)
+    pages = max(1, -(-longest // PER_PAGE))
+    page = min(page, pages - 1)
+    rows = slice(page * PER_PAGE, (page + 1) * PER_PAGE)
 
     def local(iso_time: str) -> str:
         parsed = parse_iso(iso_time)
@@ -214,8 +228,11 @@ def render_page(
         f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_w('title', lang)}</title><style>{CSS}</style></head><body>",
-        f"<nav><a href='?lang={other}'>{_w('switch', lang)}</a></nav><h1>{_w('title', lang)}</h1>",
+        f"<nav><a href='?lang={other}&amp;page={page + 1}'>{_w('switch', lang)}</a></nav>",
+        f"<h1>{_w('title', lang)}</h1>",
     ]
+    pager = _pager(page, pages, lang)
+    out.append(pager)
     updated = local(scans[0]["started_at"]) if scans else _w("never", lang)
     made = sum(not x.reused for x, _ in leftovers)
     left = f" · {_w('leftovers', lang)}: <b id='leftover-count'>{made}</b>" if leftovers else ""
@@ -232,7 +249,7 @@ def render_page(
     else:
         heads = ("instance", "where", "owner", "reason", "evidence", "age", "charge")
         out.append("<table id='orphans'><tr>" + "".join(f"<th>{_w(h, lang)}</th>" for h in heads) + "</tr>")
-        for row in orphans:
+        for row in orphans[rows]:
             rec = json.loads(row["record_json"])
             first = parse_iso(row["first_seen"])
             owner = " / ".join(x for x in (rec.get("cluster_id"), rec.get("node_pool_id")) if x) or "-"
@@ -250,16 +267,17 @@ def render_page(
                 f"<td>{_text(duration(now - first, lang))}</td><td>{_text(charge)}</td></tr>"
             )
         out.append("</table>")
-    out += _leftovers(leftovers, now, lang)
+    out += _leftovers(leftovers, now, lang, rows)
     if last is not None and last.unverified:
         out.append(f"<h2>{_w('unverified', lang)}</h2><table id='unverified'>")
         out.append(f"<tr><th>{_w('instance', lang)}</th><th>{_w('where', lang)}</th><th>{_w('why', lang)}</th></tr>")
-        for u in last.unverified:
+        for u in last.unverified[rows]:
             out.append(
                 f"<tr><td><code>{_text(u.instance.instance_id)}</code></td><td>{_text(u.region)}</td>"
                 f"<td>{_text(words(u.why, u.facts, lang))}</td></tr>"
             )
         out.append("</table>")
+    out.append(pager)
     out.append(f"<h2>{_w('trend', lang)}</h2>")
     out.append(_plot([(local(s["started_at"])[5:16], s["orphans"]) for s in reversed(scans)], lang))
     out.append(f"<h2>{_w('scans', lang)}</h2><table id='scans'>")
@@ -268,14 +286,32 @@ def render_page(
         f"<th>{_w('unverified', lang)}</th><th>{_w('errors', lang)}</th></tr>"
     )
     for s in scans:
-        errors = "<br>".join(
-            _text(f"{e['api']}{' ' + e['cluster_id'] if e.get('cluster_id') else ''}: {e['code']}: {e['message']}")
-            for e in s["errors"]
-        )
         out.append(
             f"<tr><td>{_text(local(s['started_at']))}</td><td class='{_text(s['status'])}'>"
             f"{_text(_word(s['status'], lang))}</td>"
-            f"<td>{s['orphans']}</td><td>{s['unverified']}</td><td>{errors}</td></tr>"
+            f"<td>{s['orphans']}</td><td>{s['unverified']}</td><td>{_errors(s['errors'], lang)}</td></tr>"
         )
     out.append("</table></body></html>")
     return "".join(out)
+
+
+def _errors(errors: list[dict[str, Any]], lang: Lang) -> str:
+    """A scan's first ERRORS_SHOWN errors, and how many more."""
+    cell = "<br>".join(
+        _text(f"{e['api']}{' ' + e['cluster_id'] if e.get('cluster_id') else ''}: {e['code']}: {e['message']}")
+        for e in errors[:ERRORS_SHOWN]
+    )
+    if len(errors) > ERRORS_SHOWN:
+        cell += f"<br>{_w('more_errors', lang).format(n=len(errors) - ERRORS_SHOWN)}"
+    return cell
+
+
+def _pager(page: int, pages: int, lang: Lang) -> str:
+    """Links to the neighbouring pages, when the lists do not fit one."""
+    if pages == 1:
+        return ""
+    links = [f"<a href='?lang={lang}&amp;page={page}'>{_w('previous', lang)}</a>"] if page else []
+    links.append(_w("page", lang).format(n=page + 1, of=pages))
+    if page + 1 < pages:
+        links.append(f"<a href='?lang={lang}&amp;page={page + 2}'>{_w('next', lang)}</a>")
+    return "<p class='pager'>" + " · ".join(links) + "</p>"

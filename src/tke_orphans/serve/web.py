@@ -1,33 +1,37 @@
 """The service's HTTP side: /metrics, /healthz, /readyz and the status page at /.
 
-The stdlib server, with limits: a status page for a few people and one Prometheus needs no ASGI stack (and no new
-dependency in the image), but the bare ThreadingHTTPServer keeps a thread and a file descriptor per connection for
-as long as a client likes. Here at most `max_connections` are served at once (more get a 503 and are closed at
-once, so threads and descriptors stay bounded), and a client has `read_timeout` seconds to send its whole request:
-a reaper on the server's own poll loop (`service_actions`) shuts the socket of a slow one, which a per-read
-timeout alone cannot do against a client that trickles a byte at a time.
+The stdlib's request handler, with limits, and no ASGI stack (nor a new dependency in the image). One thread
+accepts connections and reads each request's head without blocking (a selector): a client that trickles its request
+a byte at a time costs a buffer, not a thread, and has `read_timeout` seconds to finish it. At most
+`max_connections` clients may be sending their request at once; the next one makes room by cutting the one that has
+waited longest (answered 503), so that a crowd of slow clients can never keep a probe out. A complete request for
+/healthz or /readyz is answered right there, from memory: probes never wait behind other clients. Any other request
+gets a thread of its own, at most `max_connections` at once (more are answered 503 and closed).
 """
 
 from __future__ import annotations
 
 import contextlib
+import http
+import io
 import logging
+import selectors
 import socket
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..config import ServeAuth
-from ..records import leftover_from_dict
 from ..state import StateDB
-from .auth import authorized, challenge, needs_auth
+from .auth import OPEN_PATHS, authorized, challenge, needs_auth
 from .metrics import Metrics
-from .page import render_page
+from .pages import StatusPages
 
 log = logging.getLogger(__name__)
 
@@ -38,139 +42,215 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-BUSY = (
-    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 5\r\n"
-    b"Retry-After: 1\r\nConnection: close\r\n\r\nbusy\n"
-)
+TEXT = "text/plain; charset=utf-8"
+MAX_HEAD = 16 * 1024  # a request line and headers; GET requests have no body
+
+
+def response(status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> bytes:
+    """A whole HTTP/1.0 answer (the connection closes after it)."""
+    lines = [f"HTTP/1.0 {status} {http.HTTPStatus(status).phrase}", f"Content-Type: {content_type}",
+             f"Content-Length: {len(body)}", "Cache-Control: no-store", "Connection: close"]  # fmt: skip
+    lines += [f"{name}: {value}" for name, value in {**SECURITY_HEADERS, **(headers or {})}.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+BUSY = response(503, b"busy\n", TEXT, {"Retry-After": "1"})
 
 
 class Health:
-    """When a pass last finished; ready means one finished within `window` seconds."""
+    """When a pass last finished; ready means one finished within `window` seconds. `delivering` says whether the
+    outbox is being drained: ready all the same (the passes go on beside it), and /readyz says so."""
 
-    def __init__(self, window: float) -> None:
+    def __init__(self, window: float, delivering: Callable[[], bool] = lambda: False) -> None:
         self.window = window
+        self.delivering = delivering
         self.last_finished: float | None = None
 
     def ready(self) -> bool:
         return self.last_finished is not None and time.time() - self.last_finished <= self.window
 
+    def answer(self, path: str) -> bytes:
+        """/healthz (alive: this thread answers) or /readyz."""
+        if path == "/healthz":
+            return response(200, b"ok\n", TEXT)
+        if not self.ready():
+            return response(503, b"no recent scan\n", TEXT)
+        return response(200, b"ready, delivering\n" if self.delivering() else b"ready\n", TEXT)
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
+
+@dataclass
+class _Reading:
+    """A client still sending its request head."""
+
+    address: Any
+    deadline: float
+    head: bytearray = field(default_factory=bytearray)
+
+
+@dataclass
+class _Site:
+    """What the handlers serve."""
+
     state: StateDB
     metrics: Metrics
-    health: Health
+    pages: StatusPages
     language: Literal["zh-CN", "en"]
-    timezone: str | None
     auth: ServeAuth
 
-    def __init__(self, address: tuple[str, int], max_connections: int, read_timeout: float) -> None:
-        super().__init__(address, _Handler)
-        self.read_timeout = read_timeout
+
+class _Server:
+    def __init__(self, address: tuple[str, int], site: _Site, health: Health, max_connections: int,
+                 read_timeout: float) -> None:  # fmt: skip
+        self.site, self.health = site, health
+        self.max_connections, self.read_timeout = max_connections, read_timeout
+        self.socket = socket.create_server(address, backlog=64)
+        self.socket.setblocking(False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.socket, selectors.EVENT_READ)
+        self.reading: dict[socket.socket, _Reading] = {}  # in arrival order: the first waited longest
         self._slots = threading.BoundedSemaphore(max_connections)
         self._lock = threading.Lock()
-        self.connections = 0  # being served now
-        # Connections still sending their request -> the monotonic time by which they must have.
-        self.reading: dict[socket.socket, float] = {}
+        self.answering = 0  # requests in their own thread now
+        self._stop = threading.Event()
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            with contextlib.suppress(OSError):
-                request.setblocking(False)  # never wait on a client that is not reading
-                request.sendall(BUSY)
-            self.shutdown_request(request)
-            return
+    @property
+    def connections(self) -> int:
         with self._lock:
-            self.connections += 1
-            self.reading[request] = time.monotonic() + self.read_timeout
-        try:
-            super().process_request(request, client_address)  # a thread for this connection
-        except BaseException:
-            self._done(request)
-            raise
+            return len(self.reading) + self.answering
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def serve_forever(self) -> None:
         try:
-            super().process_request_thread(request, client_address)
+            while not self._stop.is_set():
+                for key, _ in self.selector.select(timeout=0.2):
+                    try:
+                        if key.fileobj is self.socket:
+                            self._accept()
+                        elif key.fileobj in self.reading:  # not cut meanwhile to make room
+                            self._read(key.fileobj)
+                    except Exception:  # one bad connection must not stop the probes
+                        log.exception("status server: a connection failed")
+                self._reap()
         finally:
-            self._done(request)
+            for sock in list(self.reading):
+                self._drop(sock)
+            self.selector.close()
+            self.socket.close()
 
-    def _done(self, request: socket.socket) -> None:
+    def shutdown(self) -> None:
+        self._stop.set()
+
+    def _accept(self) -> None:
+        try:
+            sock, address = self.socket.accept()
+        except OSError:  # BlockingIOError: another wake-up took it; or the client gave up already
+            return
+        if len(self.reading) >= self.max_connections:
+            self._drop(next(iter(self.reading)), BUSY)  # make room: the one that has waited longest goes
+        sock.setblocking(False)
         with self._lock:
-            self.reading.pop(request, None)
-            self.connections -= 1
-        self._slots.release()
+            self.reading[sock] = _Reading(address, time.monotonic() + self.read_timeout)
+        self.selector.register(sock, selectors.EVENT_READ)
 
-    def request_read(self, request: socket.socket) -> None:
-        with self._lock:
-            self.reading.pop(request, None)
+    def _read(self, sock: socket.socket) -> None:
+        pending = self.reading[sock]
+        try:
+            data = sock.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        pending.head += data
+        if not data or len(pending.head) > MAX_HEAD:
+            self._drop(sock)
+        elif b"\r\n\r\n" in pending.head or b"\n\n" in pending.head:
+            self._release(sock)
+            self._dispatch(sock, bytes(pending.head), pending.address)
 
-    def service_actions(self) -> None:
-        """Called by serve_forever at least every poll interval: cut the clients that are too slow to ask."""
+    def _dispatch(self, sock: socket.socket, head: bytes, address: Any) -> None:
+        method, _, rest = head.partition(b" ")
+        path = urlsplit(rest.partition(b" ")[0].decode("latin-1")).path
+        if method == b"GET" and path in OPEN_PATHS:
+            self._close(sock, self.health.answer(path))  # at once, on this thread: probes never wait
+        elif not self._slots.acquire(blocking=False):
+            self._close(sock, BUSY)
+        else:
+            with self._lock:
+                self.answering += 1
+            threading.Thread(target=self._answer, args=(sock, head, address), daemon=True).start()
+
+    def _answer(self, sock: socket.socket, head: bytes, address: Any) -> None:
+        try:
+            sock.setblocking(True)
+            sock.settimeout(self.read_timeout)  # each write: a client that does not read is let go
+            _Handler(sock, address, self.site, head)
+        except OSError:
+            pass  # a client that went away, or was cut: not the service's error
+        except Exception:
+            log.exception("status server: a request from %s failed", address[0])
+        finally:
+            self._close(sock)
+            with self._lock:
+                self.answering -= 1
+            self._slots.release()
+
+    def _reap(self) -> None:
+        """Cut the clients too slow to send their request (one byte at a time passes no per-read timeout)."""
         now = time.monotonic()
-        with self._lock:
-            late = [sock for sock, deadline in self.reading.items() if deadline <= now]
-            for sock in late:
-                del self.reading[sock]
-        for sock in late:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        for sock in [s for s, r in self.reading.items() if r.deadline <= now]:
+            self._drop(sock)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], OSError):
-            return  # a client that went away, or was cut: not the service's error
-        log.exception("status server: a request from %s failed", client_address[0])
+    def _release(self, sock: socket.socket) -> None:
+        self.selector.unregister(sock)
+        with self._lock:
+            del self.reading[sock]
+
+    def _drop(self, sock: socket.socket, answer: bytes = b"") -> None:
+        self._release(sock)
+        self._close(sock, answer)
+
+    @staticmethod
+    def _close(sock: socket.socket, answer: bytes = b"") -> None:
+        with contextlib.suppress(OSError):
+            if answer:
+                sock.setblocking(False)  # a short answer fits the socket's buffer; never wait on a client
+                sock.send(answer)
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    disable_nagle_algorithm = True
+    """One request whose head the server has read already (HTTP/1.0: one request a connection)."""
+
+    def __init__(self, sock: socket.socket, address: Any, site: _Site, head: bytes) -> None:
+        self.site, self.head = site, head
+        super().__init__(sock, address, None)  # type: ignore[arg-type]
 
     def setup(self) -> None:
         super().setup()
-        self.connection.settimeout(self.server.read_timeout)  # each read and write; the reaper bounds the request
-
-    def parse_request(self) -> bool:
-        ok = super().parse_request()
-        self.server.request_read(self.connection)
-        return ok
+        self.rfile.close()
+        self.rfile = io.BytesIO(self.head)
 
     def log_message(self, format: str, *args: Any) -> None:  # the service logs scans, not page views
         pass
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in {**SECURITY_HEADERS, **(headers or {})}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(response(status, body, content_type, headers))
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        auth = self.server.auth
-        if needs_auth(auth, url.path) and not authorized(auth, self.headers.get("Authorization")):
-            self._send(401, b"unauthorized\n", "text/plain; charset=utf-8", {"WWW-Authenticate": challenge(auth)})
+        site = self.site
+        if needs_auth(site.auth, url.path) and not authorized(site.auth, self.headers.get("Authorization")):
+            self._send(401, b"unauthorized\n", TEXT, {"WWW-Authenticate": challenge(site.auth)})
         elif url.path == "/metrics":
-            self._send(200, generate_latest(self.server.metrics.registry), CONTENT_TYPE_LATEST)
-        elif url.path == "/healthz":
-            self._send(200, b"ok\n", "text/plain; charset=utf-8")
-        elif url.path == "/readyz":
-            ready = self.server.health.ready()
-            self._send(200 if ready else 503, b"ready\n" if ready else b"no recent scan\n", "text/plain; charset=utf-8")
+            self._send(200, generate_latest(site.metrics.registry), CONTENT_TYPE_LATEST)
         elif url.path == "/":
-            lang = parse_qs(url.query).get("lang", [self.server.language])[0]
-            lang_: Literal["zh-CN", "en"] = "en" if lang == "en" else "zh-CN"
-            db = self.server.state
-            rows, last, recent = db.orphans.open_rows(), db.scans.last(), db.scans.recent(50)
-            leftovers = [(leftover_from_dict(dict(t.record)), t.first_seen) for t in db.leftovers.open()]
-            html = render_page(rows, last, recent, lang_, timezone=self.server.timezone, leftovers=leftovers)
-            self._send(200, html.encode("utf-8"), "text/html; charset=utf-8")
+            query = parse_qs(url.query)
+            lang: Literal["zh-CN", "en"] = "en" if query.get("lang", [site.language])[0] == "en" else "zh-CN"
+            number = query.get("page", ["1"])[0]
+            page = int(number) - 1 if number.isdigit() and 1 <= int(number) <= 10_000 else 0
+            self._send(200, site.pages.get(lang, page), "text/html; charset=utf-8")
         else:
-            self._send(404, b"not found\n", "text/plain; charset=utf-8")
+            self._send(404, b"not found\n", TEXT)
 
 
 class StatusServer:
@@ -187,23 +267,19 @@ class StatusServer:
         auth: ServeAuth | None = None,
         timezone: str | None = None,
     ) -> None:
-        self._server = _Server(listen, max_connections, read_timeout)
-        self._server.timezone = timezone
-        self._server.state, self._server.metrics, self._server.health = state, metrics, health
-        self._server.language = language
-        self._server.auth = auth or ServeAuth()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="status-server", daemon=True
-        )
+        pages = StatusPages(state, timezone, on_render=metrics.page_renders.inc)
+        site = _Site(state, metrics, pages, language, auth or ServeAuth())
+        self._server = _Server(listen, site, health, max_connections, read_timeout)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="status-server", daemon=True)
 
     @property
     def connections(self) -> int:
-        """Connections being served at this moment."""
+        """Connections open at this moment: still sending their request, or being answered."""
         return self._server.connections
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]
         return f"http://{host!s}:{port}"
 
     def start(self) -> StatusServer:
@@ -212,5 +288,7 @@ class StatusServer:
 
     def stop(self) -> None:
         self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        else:
+            self._server.socket.close()

@@ -14,3 +14,8 @@ class Sends(Store):
         with self.db.transaction() as conn:
             conn.execute("INSERT INTO sends (bot, at) VALUES (?, ?)", (bot, at))
             conn.execute("DELETE FROM sends WHERE at < ?", (at - 86400,))
+
+    def forget_send(self, bot: str, at: float) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM sends WHERE rowid IN (SELECT rowid FROM sends WHERE bot = ? AND at = ? LIMIT 1)",
+                         (bot, at))  # fmt: skip

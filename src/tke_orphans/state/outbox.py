@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +36,22 @@ class Pending:
 
 
 class Outbox(Store):
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[bool]:
+        """One deliverer at a time, across processes (`serve`'s background deliverer, a `scan` or `cleanup` by
+        hand): True while this one holds it, False when another does. Separate from the state's lock, which scans
+        hold, so that a backlog paced at 20 messages a minute never stops a scan; the system drops it on a kill."""
+        with open(f"{os.path.realpath(self.db.path)}.outbox.lock", "a+b") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def enqueue(self, kind: str, notice: dict[str, Any]) -> int:
         """Queue a notice. A newer digest replaces the ones not yet delivered: a group gets today's, not a week's."""
         at = iso(utcnow())
