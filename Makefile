@@ -21,12 +21,10 @@ $(TCCLI):
 	test -x $(TCCLI_VENV)/bin/python || $(PYTHON) -m venv $(TCCLI_VENV)
 	$(TCCLI_VENV)/bin/pip install -q tccli
 
-# Headless Chromium (and a CJK font) for the status page test; Debian's packages, installed when we may.
+# Headless Chromium and a CJK font for the status page test; Debian's packages, installed when we may, waiting for
+# apt's locks while another job holds them (scripts/browser.sh).
 browser:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
-	else echo "note: install chromium and fonts-wqy-zenhei to run the status page test in a browser"; fi
+	@sh scripts/browser.sh
 
 test: $(STAMP) $(TCCLI) browser
 	TKE_ORPHANS_TCCLI=$(abspath $(TCCLI)) $(PY) -m pytest
