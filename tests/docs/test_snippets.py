@@ -26,7 +26,7 @@ MD_PATH = re.compile(r"(?<![\w./-])((?:docs|deploy|testkit|examples|bench|script
 
 
 def blocks(lang: str) -> list[tuple[str, str]]:
-    found = []
+    found: list[tuple[str, str]] = []
     for doc in DOCS:
         for m in BLOCK.finditer(doc.read_text(encoding="utf-8")):
             if m.group(1) in lang.split("|"):
