@@ -155,6 +155,13 @@ MUTATIONS = [
              "live |= other_live_clusters(session, region, tagged)", "pass", ("tests/cleanup/test_leftovers.py",)),
     Mutation("leftover cleanup honours the ignore tag", "cleanup/leftover_plan.py",
              "    if why_ignored:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
+    # h-docs
+    Mutation("the README's demo table is what the demo prints", "render/table.py",
+             'f"Orphaned CVM instances ({len(result.orphans)})"', 'f"Orphaned CVM instances: {len(result.orphans)}"',
+             ("tests/docs/test_generated.py",)),
+    Mutation("docs/notifications.md shows what the bots receive", "notify/compose.py",
+             'if i.expired and i.charge_type == "PREPAID":', 'if i.expired and i.charge_type == "SPOTPAID":',
+             ("tests/docs/test_generated.py",)),
 ]  # fmt: skip
 
 
