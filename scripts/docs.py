@@ -36,6 +36,7 @@ from tke_orphans.job import run_job
 from tke_orphans.notify import MemoryLedger, Notice, bot_specs, make_channel
 from tke_orphans.notify.pacing import BotPacer
 from tke_orphans.state import StateDB
+from tke_orphans_testkit.demo import resolve_demo_leftovers
 from tke_orphans_testkit.emulator import Emulator, world_from_data
 from tke_orphans_testkit.sinks import DEFAULT_BOTS, ChatSinks
 
@@ -159,7 +160,7 @@ def samples() -> dict[str, str]:
     with story() as s:
         s.run(demo_data(), {"leftovers": []})
         left_new = one(s.run(demo_data(), LEFTOVERS, timedelta(minutes=10)), "new")
-        left_resolved = one(s.run(demo_data(resolve_leftovers), LEFTOVERS, timedelta(hours=29)), "resolved")
+        left_resolved = one(s.run(resolve_demo_leftovers(demo_data()), LEFTOVERS, timedelta(hours=29)), "resolved")
     return {
         "demo-table": demo_table(),
         "readme-wecom": fence(cut(shown(new, mentions=False))),
@@ -173,15 +174,6 @@ def samples() -> dict[str, str]:
         "leftovers-new": fence(shown(left_new, mentions=False)),
         "leftovers-resolved": fence(shown(left_resolved, mentions=False)),
     }
-
-
-def resolve_leftovers(data: dict[str, Any]) -> None:
-    gz = data["regions"]["ap-guangzhou"]
-    gz["disks"] = [d for d in gz["disks"] if d["DiskId"] != "disk-gzleft01"]
-    eip = next(a for a in gz["addresses"] if a["AddressId"] == "eip-gzleft01")
-    eip.update(AddressStatus="BIND", NetworkInterfaceId="eni-gz000009", PrivateAddressIp="10.0.5.9", InstanceType="ENI")
-    lb = next(x for x in gz["load_balancers"] if x["LoadBalancerId"] == "lb-gzleft01")
-    lb["Tags"] = [t if t["Key"] != "tke-clusterId" else {**t, "Value": "cls-prodgz01"} for t in lb["Tags"]]
 
 
 def rendered(made: dict[str, str]) -> dict[Path, tuple[str, str]]:
