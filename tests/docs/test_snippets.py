@@ -1,6 +1,7 @@
 """Every snippet in the README and docs/ works as written: Python blocks run (the emulator's, against the demo world),
-JSON and YAML blocks parse, each `tke-orphans` command line names a real command and real options, and every
-relative link (and every repository .md path named in the text) leads to a file that exists."""
+JSON and YAML blocks parse, the README's JSON sample has the contract's keys, each `tke-orphans` command line names a
+real command and real options, and every relative link (and every repository .md path named in the text) leads to a
+file that exists."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import yaml
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
+from tke_orphans_testkit.demo import demo_config, demo_world
+from tke_orphans_testkit.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "deploy" / "README.md",
@@ -77,3 +80,30 @@ def test_relative_links_resolve(doc: Path) -> None:
         assert (doc.parent / target.split("#")[0]).exists(), f"{doc.relative_to(ROOT)}: link to {target}"
     for path in MD_PATH.findall(text):
         assert (ROOT / path).exists(), f"{doc.relative_to(ROOT)}: names {path}"
+
+
+MAPS = {"tags", "rate_adapted", "by_region", "by_reason", "by_account", "by_kind"}  # keyed by data, not by contract
+
+
+def unknown_keys(sample: object, real: object, path: str = "") -> list[str]:
+    """The sample's keys the real output lacks, walking both (a list by its first item; "…" keys are placeholders)."""
+    if isinstance(sample, list) and isinstance(real, list) and sample and real:
+        return unknown_keys(sample[0], real[0], f"{path}[0]")
+    if not isinstance(sample, dict) or not isinstance(real, dict):
+        return []
+    found = [f"{path}.{k}" for k in sample if not k.startswith("…") and k not in real]
+    for key in set(sample) & set(real) - MAPS:
+        found += unknown_keys(sample[key], real[key], f"{path}.{key}")
+    return found
+
+
+def test_the_readme_json_sample_has_the_contracts_keys(tmp_path: Path) -> None:
+    [sample] = [json.loads(code) for _, code in blocks("json") if '"schema_version"' in code]
+    world = demo_world()
+    with Emulator(world) as emu:
+        (tmp_path / "c.yaml").write_text(demo_config(world, emu.url), encoding="utf-8")
+        args = ["scan", "-c", str(tmp_path / "c.yaml"), "--state", str(tmp_path / "s.db"), "-o", "json"]
+        scanned = CliRunner().invoke(app, args)
+    real = json.loads(scanned.stdout)
+    assert set(sample) == set(real)  # every top-level key shown
+    assert unknown_keys(sample, real) == []
