@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(__file__).resolve().parent / "any_date"  # its sitecustomize.py moves the clock by TEST_CLOCK_SHIFT_SECONDS
 RENDERING = [
     "tests/cli/test_terminal_output.py",
-    "tests/cli/test_scan_command.py",
+    "tests/cli/test_scan_command.py::test_json_contract",
+    "tests/cli/test_scan_command.py::test_table_csv_markdown",
     "tests/notify/test_messages.py",
     "tests/notify/test_wording.py",
     "tests/notify/test_leftover_wording.py",
