@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 TCCLI_VENV := .venv-tccli
 TCCLI      := $(TCCLI_VENV)/bin/tccli
 
-.PHONY: test demo lint bench bench-full clean browser mutate
+.PHONY: test demo docs lint bench bench-full clean browser mutate
 
 # The product and its test kit (testkit/: the emulator, the chat sinks, the demo), together: a change to either
 # pyproject reinstalls both.
@@ -21,18 +21,21 @@ $(TCCLI):
 	test -x $(TCCLI_VENV)/bin/python || $(PYTHON) -m venv $(TCCLI_VENV)
 	$(TCCLI_VENV)/bin/pip install -q tccli
 
-# Headless Chromium (and a CJK font) for the status page test; Debian's packages, installed when we may.
+# Headless Chromium and a CJK font for the status page test; Debian's packages, installed when we may, waiting for
+# apt's locks while another job holds them (scripts/browser.sh).
 browser:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
-	else echo "note: install chromium and fonts-wqy-zenhei to run the status page test in a browser"; fi
+	@sh scripts/browser.sh
 
 test: $(STAMP) $(TCCLI) browser
 	TKE_ORPHANS_TCCLI=$(abspath $(TCCLI)) $(PY) -m pytest
 
 demo: $(STAMP)
 	$(VENV)/bin/tke-orphans demo
+
+# The docs' samples (the README's demo table and WeCom message, docs/notifications.md), made anew by the product
+# itself (scripts/docs.py); a test fails while they differ.
+docs: $(STAMP)
+	$(PY) scripts/docs.py --write
 
 # The benchmark (bench/run.py): S and M in a few minutes; every world, XL included, with bench-full.
 bench: $(STAMP)

@@ -274,6 +274,13 @@ MUTATIONS = [
     Mutation("a kill re-sends at most the part on the wire", "job.py",
              "                if d.ok:\n", "                if False:\n",
              ("tests/serve/test_backlog.py::test_a_kill_while_a_part_is_on_the_wire_sends_that_part_again_and_no_other",)),
+    # h-docs
+    Mutation("the README's demo table is what the demo prints", "render/table.py",
+             'f"Orphaned CVM instances ({len(result.orphans)})"', 'f"Orphaned CVM instances: {len(result.orphans)}"',
+             ("tests/docs/test_generated.py",)),
+    Mutation("docs/notifications.md shows what the bots receive", "notify/compose.py",
+             'if i.expired and i.charge_type == "PREPAID":', 'if i.expired and i.charge_type == "SPOTPAID":',
+             ("tests/docs/test_generated.py",)),
 ]  # fmt: skip
 
 

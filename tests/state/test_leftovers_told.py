@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
+from tke_orphans_testkit.demo import resolve_demo_leftovers
 
 from ..hostile import NAME, assert_inert
 from .conftest import rig_for
@@ -90,25 +91,13 @@ RESOLVED = {
 }
 
 
-def _resolve_all(data: dict[str, Any]) -> dict[str, Any]:
-    """The disk deleted, the address bound again, the load balancer's cluster tag now names a live cluster."""
-    data = copy.deepcopy(data)
-    gz = data["regions"]["ap-guangzhou"]
-    gz["disks"] = [d for d in gz["disks"] if d["DiskId"] != "disk-gzleft01"]
-    eip = next(a for a in gz["addresses"] if a["AddressId"] == "eip-gzleft01")
-    eip.update(AddressStatus="BIND", NetworkInterfaceId="eni-gz000009", PrivateAddressIp="10.0.5.9", InstanceType="ENI")
-    lb = next(x for x in gz["load_balancers"] if x["LoadBalancerId"] == "lb-gzleft01")
-    lb["Tags"] = [t if t["Key"] != "tke-clusterId" else {**t, "Value": "cls-prodgz01"} for t in lb["Tags"]]
-    return data
-
-
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 def test_the_resolved_message_says_how_in_its_language(
     demo_data: dict[str, Any], tmp_path: Path, language: str
 ) -> None:
     with rig_for(demo_data, tmp_path, detection=ALL, language=language) as rig:
         rig.run()
-    with rig_for(_resolve_all(demo_data), tmp_path, detection=ALL, language=language) as rig:
+    with rig_for(resolve_demo_leftovers(demo_data), tmp_path, detection=ALL, language=language) as rig:
         [resolved] = rig.run(advance=timedelta(minutes=10)).notices
         assert resolved.kind == "resolved"
         [text] = rig.texts("wecom")

@@ -3,6 +3,7 @@ at what each platform received."""
 
 from __future__ import annotations
 
+import copy
 import json
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,19 @@ def demo_world() -> World:
 
     with resources.as_file(resources.files("tke_orphans_testkit.emulator") / "worlds" / "demo-world.yaml") as path:
         return load_world(path)
+
+
+def resolve_demo_leftovers(data: dict[str, Any]) -> dict[str, Any]:
+    """The demo world's data (as loaded from its YAML) with each leftover resolved its own way: the disk deleted, the
+    address bound again, the load balancer's cluster tag naming a live cluster. A copy: `data` is left as it is."""
+    data = copy.deepcopy(data)
+    gz = data["regions"]["ap-guangzhou"]
+    gz["disks"] = [d for d in gz["disks"] if d["DiskId"] != "disk-gzleft01"]
+    eip = next(a for a in gz["addresses"] if a["AddressId"] == "eip-gzleft01")
+    eip.update(AddressStatus="BIND", NetworkInterfaceId="eni-gz000009", PrivateAddressIp="10.0.5.9", InstanceType="ENI")
+    lb = next(x for x in gz["load_balancers"] if x["LoadBalancerId"] == "lb-gzleft01")
+    lb["Tags"] = [t if t["Key"] != "tke-clusterId" else {**t, "Value": "cls-prodgz01"} for t in lb["Tags"]]
+    return data
 
 
 def demo_config(world: World, url: str, sinks: ChatSinks | None = None) -> str:
