@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
@@ -14,7 +15,7 @@ from rich.console import Console
 
 from ..config import Config, check_region, masked_dict
 from ..costs import by_cost
-from ..job import JobResult, run_job
+from ..job import Cancelled, JobResult, run_job
 from ..notify import Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
@@ -26,6 +27,7 @@ from .common import (
     EXIT_ORPHANS,
     ConfigOpt,
     EndpointOpt,
+    Interrupted,
     Output,
     StateOpt,
     UsageError,
@@ -35,6 +37,7 @@ from .common import (
     load,
     open_state,
 )
+from .stop import cancelled_by
 
 
 def delivery_json(d: Delivery) -> dict[str, object]:
@@ -63,24 +66,39 @@ def execute(
     notify: bool = True,
     progress: bool = True,
 ) -> JobResult:
+    """The job, with progress on a terminal; Ctrl-C cancels it (Interrupted), saying what is kept."""
     check_regions(cfg, regions)
     calls = 0
     err = Console(stderr=True)
     status = err.status("Scanning...") if progress and err.is_terminal else None
+    cancel, recorded = threading.Event(), threading.Event()
 
     def on_call(api: str, region: str, outcome: str) -> None:
         nonlocal calls
         calls += 1
-        if status is not None:
+        if status is not None and not cancel.is_set():
             status.update(f"Scanning... {calls} API calls ({api} in {region or 'all regions'})")
 
-    try:
+    def kept() -> str:
         if status is not None:
-            status.start()
-        return run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url, listener=on_call)
+            status.stop()  # the terminal has its cursor back before the line, even if the process is then ended
+        done = "this scan is recorded" if recorded.is_set() else "nothing of this scan is recorded"
+        return f"{done}, and notices not yet sent stay owed to the next run"
+
+    try:
+        with cancelled_by(cancel, kept):
+            if status is not None:
+                status.start()
+            job = run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url,
+                          listener=on_call, cancel=cancel, on_recorded=recorded.set)  # fmt: skip
+    except Cancelled:
+        raise Interrupted from None
     finally:
         if status is not None:
             status.stop()
+    if cancel.is_set():  # stopped while delivering: recorded, and what was not sent stays owed
+        raise Interrupted
+    return job
 
 
 def message_markdown(job: JobResult, cfg: Config) -> str:
