@@ -133,7 +133,7 @@ def show(job: JobResult, output: Output, cfg: Config, wide: bool = False, sort: 
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     if output is Output.csv:
-        typer.echo(render_csv(result), nl=False)
+        typer.echo(render_csv(result, job.first_seen), nl=False)
     elif output is Output.markdown:
         typer.echo(message_markdown(job, cfg), nl=False)
     else:
