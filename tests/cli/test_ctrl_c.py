@@ -20,7 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from tke_orphans.cli import app, stop
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, FaultPlan, World
 from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
@@ -191,3 +193,33 @@ def test_ctrl_c_in_doctor_ends_it_without_a_traceback(world: World, tmp_path: Pa
         assert run.gone_within(BOUND), f"still running {BOUND:.0f}s after Ctrl-C: {run.stderr}"
     assert run.proc.returncode == 130
     assert "Traceback" not in run.stderr, run.stderr
+
+
+def test_ctrl_c_cancels_the_scan_and_not_only_the_process(
+    runner: CliRunner, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process, with the forced exit made harmless: the hanging calls answer after the Ctrl-C, so the scan could
+    still finish and be recorded within the grace. The cancel is what drops it: nothing recorded, exit 130."""
+    left: list[bool] = []
+    monkeypatch.setattr(stop, "leave", lambda: left.append(True))
+    plan = FaultPlan.from_data({"faults": [{"action": "DescribeInstances", "effect": "hang", "hang_seconds": 2,
+                                            "times": 2}]})  # fmt: skip
+    with Emulator(world, faults=plan) as emu:
+        cfg = write_config(tmp_path / "config.yaml", world, emu.url, tencentcloud={"workers": 1})
+
+        def ctrl_c_once_in_flight() -> None:
+            deadline = time.monotonic() + 60
+            while in_flight(emu) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(os.getpid(), signal.SIGINT)  # the command's handler is in place: it is mid-scan
+
+        threading.Thread(target=ctrl_c_once_in_flight, daemon=True).start()
+        result = runner.invoke(app, ["scan", "-c", str(cfg), "--state", str(tmp_path / "state.db")])
+    deadline = time.monotonic() + 30
+    while not left and time.monotonic() < deadline:  # the grace's timer has run before the patch is undone
+        time.sleep(0.05)
+    assert left, "no forced exit was armed"
+    assert result.exit_code == 130, result.output
+    assert "stopping (Ctrl-C): nothing of this scan is recorded" in result.stderr
+    with StateDB(tmp_path / "state.db") as db:
+        assert db.scans.recent() == []

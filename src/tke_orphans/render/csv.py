@@ -61,6 +61,6 @@ def render_csv(result: ScanResult, first_seen: Mapping[str, datetime] | None = N
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        row |= _cost(row.get("cost")) | {"first_seen": iso((first_seen or {}).get(row["resource_id"]))}
-        writer.writerow([csv_cell("" if row.get(c) is None else row[c]) for c in COLUMNS])
+        cells = row | _cost(row.get("cost")) | {"first_seen": iso((first_seen or {}).get(row["resource_id"]))}
+        writer.writerow([csv_cell("" if cells.get(c) is None else cells[c]) for c in COLUMNS])
     return buf.getvalue()
