@@ -10,7 +10,9 @@ process.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -55,8 +57,12 @@ def leave() -> None:
     """End the process now, with the worker processes it started (a terminal's Ctrl-C reaches them too, but they
     leave stopping to the parent, and would finish a hanging call first), not waiting for threads stuck in a call."""
     try:
+        logging.disable()  # what the scan would log about the workers it loses: nothing more is said
         for child in multiprocessing.active_children():
             child.kill()
+        # What a normal exit does first: the semaphores of the workers' queues are released, so that the resource
+        # tracker has none left over to warn about once this process is gone.
+        multiprocessing.util._run_finalizers(0)  # type: ignore[attr-defined]
     finally:
         os._exit(EXIT_INTERRUPTED)
 
