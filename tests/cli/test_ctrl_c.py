@@ -180,8 +180,11 @@ def test_ctrl_c_reaching_an_idle_worker_prints_no_traceback(world: World, tmp_pa
         cfg = write_config(tmp_path / "config.yaml", world, emu.url, tencentcloud={"workers": 2})
         args = ["scan", "-c", str(cfg), "--state", str(tmp_path / "state.db")]
         # Guangzhou's last call is TKE's look at its would-be orphans; then its worker goes back to waiting.
-        ready = lambda: called(emu, "DescribeInstances", "ap-shanghai") and called(  # noqa: E731
-            emu, "DescribeExistedInstances", "ap-guangzhou"
+        ready = lambda: (
+            called(emu, "DescribeInstances", "ap-shanghai")
+            and called(  # noqa: E731
+                emu, "DescribeExistedInstances", "ap-guangzhou"
+            )
         )
         with started(args, tmp_path, ready) as run:
             time.sleep(1)
@@ -204,9 +207,9 @@ def test_ctrl_c_while_telling_keeps_the_scan_and_owes_its_notice(world: World, t
             assert run.wait_for_line("stopping", BOUND), run.stderr
             assert run.gone_within(BOUND), f"still running {BOUND:.0f}s after Ctrl-C: {run.stderr}"
     assert run.proc.returncode == 130
-    line = next(line for line in run.lines if "stopping" in line)
-    assert "this scan is recorded" in line and "notices not yet sent stay owed" in line, line
     assert run.said_only_stopping(), run.stderr
+    line = run.lines[0]
+    assert line.startswith("stopping (Ctrl-C): this scan is recorded") and "not yet sent stay owed" in line, line
     with StateDB(tmp_path / "state.db") as db:
         assert len(db.scans.recent()) == 1 and len(db.orphans.open()) == 4
         [owed] = db.outbox.pending()  # the next run sends it
