@@ -179,13 +179,12 @@ def test_ctrl_c_reaching_an_idle_worker_prints_no_traceback(world: World, tmp_pa
     with Emulator(world, faults=plan) as emu:
         cfg = write_config(tmp_path / "config.yaml", world, emu.url, tencentcloud={"workers": 2})
         args = ["scan", "-c", str(cfg), "--state", str(tmp_path / "state.db")]
-        # Guangzhou's last call is TKE's look at its would-be orphans; then its worker goes back to waiting.
-        ready = lambda: (
-            called(emu, "DescribeInstances", "ap-shanghai")
-            and called(  # noqa: E731
+
+        def ready() -> bool:  # Guangzhou's last call is TKE's look at its would-be orphans; then its worker waits
+            return called(emu, "DescribeInstances", "ap-shanghai") and called(
                 emu, "DescribeExistedInstances", "ap-guangzhou"
             )
-        )
+
         with started(args, tmp_path, ready) as run:
             time.sleep(1)
             run.ctrl_c()
