@@ -9,6 +9,7 @@ generous (the machine is shared); what they tell apart is "stops at once" from "
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -98,10 +99,10 @@ def started(args: list[str], cwd: Path, ready: Callable[[], bool]) -> Iterator[R
             assert time.monotonic() < deadline, "the command never got that far"
             time.sleep(0.05)
         yield run
-    finally:
-        if run.proc.poll() is None:
+    finally:  # whatever of the group a failing test left (worker processes too) goes with it
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(run.proc.pid, signal.SIGKILL)
-            run.proc.wait()
+        run.proc.wait()
 
 
 @contextmanager
