@@ -281,6 +281,28 @@ MUTATIONS = [
     Mutation("docs/notifications.md shows what the bots receive", "notify/compose.py",
              'if i.expired and i.charge_type == "PREPAID":', 'if i.expired and i.charge_type == "SPOTPAID":',
              ("tests/docs/test_generated.py",)),
+    # h-stop
+    Mutation("Ctrl-C cancels the scan: nothing of it is recorded", "cli/stop.py",
+             "        _now.cancel.set()", "        pass", ("tests/cli/test_ctrl_c.py",)),
+    Mutation("a second Ctrl-C ends the scan at once", "cli/stop.py",
+             "    if _now.pressed:\n        leave()", "    if False:\n        leave()", ("tests/cli/test_ctrl_c.py",)),
+    Mutation("Ctrl-C ends the scan's worker processes too", "cli/stop.py",
+             "            child.kill()", "            pass", ("tests/cli/test_ctrl_c.py",)),
+    Mutation("the worker processes leave Ctrl-C to the parent", "fanout.py",
+             "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n", "", ("tests/cli/test_ctrl_c.py",)),
+    Mutation("Ctrl-C leaves no semaphore for the resource tracker to warn about", "cli/stop.py",
+             "        multiprocessing.util._run_finalizers(0)", "        pass", ("tests/cli/test_ctrl_c.py",)),
+    Mutation("Ctrl-C says whether the scan is already recorded", "job.py",
+             "        on_recorded()\n", "        pass\n", ("tests/cli/test_ctrl_c.py",)),
+    Mutation("a stop ends a pacing wait at once", "cloud/ratelimit.py",
+             "                stop.wait(wait)", "                self._sleep(wait)", ("tests/scan/test_workers.py",)),
+    Mutation("the CSV carries the leftovers", "render/csv.py",
+             "        *(_leftover(x) for x in doc[\"leftovers\"]),\n", "", ("tests/cli/test_csv_output.py",)),
+    Mutation("the CSV marks a reused CLB", "render/csv.py",
+             '"reused" if x["reused"] else "leftover"', '"leftover"', ("tests/cli/test_csv_output.py",)),
+    Mutation("the CSV leaves an unknown cost empty, never 0", "render/csv.py",
+             'c = cost or {}', 'c = {k: 0 if v is None else v for k, v in (cost or {}).items()}',
+             ("tests/cli/test_csv_output.py",)),
 ]  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -46,6 +47,8 @@ def context() -> WorkerContext:
 
 
 def _init(payload: Any, cancel: Cancel, queue: Any, level: int, env: dict[str, str], cwd: str) -> None:
+    # A Ctrl-C in a terminal reaches the whole process group: the parent decides, and stops the workers by `cancel`.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)

@@ -159,11 +159,13 @@ def run_job(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     cancel: threading.Event | None = None,
     deliver: bool = True,
+    on_recorded: Callable[[], None] | None = None,
 ) -> JobResult:
     """One pass. `notify=False` looks without telling: the lifecycle is not advanced, so nothing is lost.
     `deliver=False` queues what to tell and leaves the sending to the caller (`serve` delivers in the background).
 
-    A pass cancelled half-way (SIGTERM in `serve`) is dropped whole: nothing is recorded, nothing is told.
+    A pass cancelled half-way (SIGTERM in `serve`, Ctrl-C in `scan`) is dropped whole: nothing is recorded, nothing
+    is told. Once it is recorded (`on_recorded`), a cancel stops only the delivery: what was not sent stays owed.
     """
     result = run_scan(
         cfg,
@@ -196,6 +198,10 @@ def run_job(
             state.orphans.mark_notified([*p.new, *p.remind], result.scanned_at)
             state.leftovers.mark_notified([*p.new_leftovers, *p.remind_leftovers], result.scanned_at)
             state.orphans.set_told_issues(issue_keys(result))
+        if cancel is not None and cancel.is_set():  # stopped while it was being written: rolled back
+            raise Cancelled("the pass was stopped before it finished; nothing was recorded")
+    if on_recorded is not None:
+        on_recorded()
     if notify and channels and deliver:
         job.deliveries = deliver_outbox(state, cfg, result, scan_id, cancel)
     return job

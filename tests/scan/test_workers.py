@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -88,3 +89,25 @@ def test_cancel_reaches_the_workers() -> None:
     shanghai = next(r for r in result.regions if r.region == "ap-shanghai")
     assert {(e.api, e.code) for e in shanghai.errors} >= {("cvm.DescribeInstances", "Cancelled")}, shanghai.errors
     assert {e.code for e in shanghai.errors} == {"Cancelled"}, shanghai.errors  # not "still throttled at the deadline"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cancel_ends_a_pacing_wait_at_once(workers: int) -> None:
+    """One DescribeInstances every 50 seconds: after the first page each region waits for its turn, and a cancel
+    (Ctrl-C in `scan`, SIGTERM in `serve`) must end that wait, in this process as in the workers, with no call made."""
+    world = world_from_data(generate_world(regions=2, instances=600, clusters=2, seed=2))
+    cancel = threading.Event()
+
+    def on_call(api: str, region: str, outcome: str) -> None:
+        if api == "cvm.DescribeInstances":  # the first page: the second is then waited for
+            threading.Timer(0.5, cancel.set).start()
+
+    with Emulator(world) as emu:
+        slow = {"cvm.DescribeInstances": 0.02}
+        cfg = config_for(world, emu.url, tencentcloud={"workers": workers, "rate_limits": slow})
+        started = time.monotonic()
+        result = run_scan(cfg, listener=on_call, cancel=cancel)
+        took = time.monotonic() - started
+    assert took < 25, f"the pacing wait (50 s) was not cut short: {took:.0f}s"
+    errors = {(e.api, e.code) for r in result.regions for e in r.errors}
+    assert ("cvm.DescribeInstances", "Cancelled") in errors, errors

@@ -25,9 +25,10 @@ from ..config import Config, ConfigError, load_config, mask_url, masked_dict, pa
 from ..notify import AppriseMissing, bot_specs
 from ..sanitize import visible
 from ..state import StateDB, StateError
+from . import stop
 
 # Exit codes: 0 complete; 1 orphans found (with --fail-on-orphans); 2 configuration or usage;
-# 3 incomplete (a listing failed, or a notification could not be delivered).
+# 3 incomplete (a listing failed, or a notification could not be delivered); 130 stopped by Ctrl-C (stop.py).
 EXIT_ORPHANS, EXIT_USAGE, EXIT_INCOMPLETE = 1, 2, 3
 
 
@@ -59,6 +60,10 @@ class UsageError(Exception):
     """A flag or an input file the command cannot use; the message names it and says what to do."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C stopped the command, which has said what it kept: exit 130, nothing more to say."""
+
+
 # The domain errors and their exit codes (a subclass maps as its base does).
 EXIT_CODES: dict[type[Exception], int] = {
     UsageError: EXIT_USAGE,
@@ -82,7 +87,10 @@ def command(fn: Callable[P, int | None]) -> Callable[P, None]:
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            code = fn(*args, **kwargs)
+            with stop.handled():
+                code = fn(*args, **kwargs)
+        except Interrupted:
+            raise typer.Exit(stop.EXIT_INTERRUPTED) from None
         except tuple(EXIT_CODES) as exc:
             fail(str(exc), next(c for t, c in EXIT_CODES.items() if isinstance(exc, t)))
         if code:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
@@ -13,7 +14,7 @@ from rich.console import Console
 
 from ..config import Config, check_region, masked_dict
 from ..costs import by_cost
-from ..job import JobResult, run_job
+from ..job import Cancelled, JobResult, run_job
 from ..notify import Delivery
 from ..notify.compose import Style, compose
 from ..render import render_csv, render_table, to_json
@@ -26,6 +27,7 @@ from .common import (
     EXIT_ORPHANS,
     ConfigOpt,
     EndpointOpt,
+    Interrupted,
     Output,
     StateOpt,
     UsageError,
@@ -36,6 +38,7 @@ from .common import (
     open_state,
 )
 from .regions import check_region_names
+from .stop import cancelled_by
 
 
 def delivery_json(d: Delivery) -> dict[str, object]:
@@ -64,24 +67,39 @@ def execute(
     notify: bool = True,
     progress: bool = True,
 ) -> JobResult:
+    """The job, with progress on a terminal; Ctrl-C cancels it (Interrupted), saying what is kept."""
     check_regions(cfg, regions)
     calls = 0
     err = Console(stderr=True)
     status = err.status("Scanning...") if progress and err.is_terminal else None
+    cancel, recorded = threading.Event(), threading.Event()
 
     def on_call(api: str, region: str, outcome: str) -> None:
         nonlocal calls
         calls += 1
-        if status is not None:
+        if status is not None and not cancel.is_set():
             status.update(f"Scanning... {calls} API calls ({api} in {region or 'all regions'})")
 
-    try:
+    def kept() -> str:
         if status is not None:
-            status.start()
-        return run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url, listener=on_call)
+            status.stop()  # the terminal has its cursor back before the line, even if the process is then ended
+        done = "this scan is recorded" if recorded.is_set() else "nothing of this scan is recorded"
+        return f"{done}, and notices not yet sent stay owed to the next run"
+
+    try:
+        with cancelled_by(cancel, kept):
+            if status is not None:
+                status.start()
+            job = run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url,
+                          listener=on_call, cancel=cancel, on_recorded=recorded.set)  # fmt: skip
+    except Cancelled:
+        raise Interrupted from None
     finally:
         if status is not None:
             status.stop()
+    if cancel.is_set():  # stopped while delivering: recorded, and what was not sent stays owed
+        raise Interrupted
+    return job
 
 
 def message_markdown(job: JobResult, cfg: Config) -> str:
@@ -116,7 +134,7 @@ def show(job: JobResult, output: Output, cfg: Config, wide: bool = False, sort: 
         typer.echo(dumps(doc))
         return
     if output is Output.csv:
-        typer.echo(render_csv(result), nl=False)
+        typer.echo(render_csv(result, job.first_seen), nl=False)
     elif output is Output.markdown:
         typer.echo(message_markdown(job, cfg), nl=False)
     else:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .session import Cancel
 
 # Documented limits, calls per second per API per region per sub-account.
 DOCUMENTED: dict[str, float] = {
@@ -88,9 +92,12 @@ class Pacer:
         with self._lock:
             return dict(self._lowest)
 
-    def acquire(self, api: str, region: str) -> None:
+    def acquire(self, api: str, region: str, stop: Cancel | None = None) -> bool:
+        """Take a token, waiting for one; False, with none taken, once `stop` is set: the wait ends at once."""
         key = (api, region)
         while True:
+            if stop is not None and stop.is_set():
+                return False
             with self._lock:
                 rate = self.rate(api, region)
                 capacity = max(1.0, rate * self._burst)
@@ -99,7 +106,10 @@ class Pacer:
                 tokens = min(capacity, tokens + (now - last) * rate)
                 if tokens >= 1:
                     self._state[key] = (tokens - 1, now)
-                    return
+                    return True
                 self._state[key] = (tokens, now)
                 wait = (1 - tokens) / rate
-            self._sleep(wait)
+            if stop is None:
+                self._sleep(wait)
+            else:
+                stop.wait(wait)

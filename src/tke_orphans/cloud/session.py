@@ -160,9 +160,8 @@ class Session:
         failures = throttles = 0
 
         def once(_: int) -> dict[str, Any] | _Failed:
-            if self._cancel is not None and self._cancel.is_set():
+            if not self.pacer.acquire(api, region, self._cancel):  # stopping: no call, and no wait for a turn
                 raise CloudError(api, "Cancelled", "the scan was stopped", cluster_id=cluster_id)
-            self.pacer.acquire(api, region)
             try:
                 response = self._transport.call(service, version, action, region, params)
                 self.pacer.answered(api, region)
