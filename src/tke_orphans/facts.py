@@ -77,6 +77,7 @@ ENGLISH: dict[str, str] = {
     "cleanup.unexpected": "unexpected answer ({0}): the outcome is unknown; its record stays pending and the next run"
     " looks it up",
     "cleanup.no_reason": "not added (no reason given)",
+    "cleanup.unsure": "{0}: {1} (the outcome is unknown: it may have been carried out)",
 }
 
 

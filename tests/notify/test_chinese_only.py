@@ -21,6 +21,9 @@ import pytest
 import yaml
 
 from tke_orphans.cleanup import Options, run_operation
+from tke_orphans.cloud.actions import all_failed
+from tke_orphans.cloud.errors import CloudError
+from tke_orphans.notify import i18n
 from tke_orphans.records import leftover_from_dict
 from tke_orphans.render.json import to_json
 from tke_orphans.serve.page import render_page
@@ -160,3 +163,16 @@ def test_english_stays_as_it_was(told: tuple[Rig, list[str], str]) -> None:
     doc = json.dumps(to_json(last), ensure_ascii=False)
     assert '"fact' not in doc and '"why_facts"' not in doc
     assert '"evidence": ["tag tke-cbs-provisioner-createBy-flag=yes", "tag tke-clusterId=cls-gone0001: a cluster' in doc
+
+
+def test_a_cleanup_call_of_unknown_outcome_reads_in_chinese() -> None:
+    """A time-out or 5xx on a mutating call: the cloud's words stay, the sentence around them is Chinese."""
+    [out] = all_failed(["ins-x"], CloudError("cvm.TerminateInstances", "ClientNetworkError", "timed out"))
+    assert (
+        out.unsure
+        and out.detail == "ClientNetworkError: timed out (the outcome is unknown: it may have been carried out)"
+    )
+    assert i18n.words(out.detail, out.fact, "zh-CN") == "ClientNetworkError: timed out（结果未知：可能已执行）"
+    [refused] = all_failed(["ins-x"], CloudError("cvm.TerminateInstances", "InvalidInstance.NotSupported", "no"))
+    assert not refused.unsure
+    assert i18n.words(refused.detail, refused.fact, "zh-CN") == "InvalidInstance.NotSupported: no"

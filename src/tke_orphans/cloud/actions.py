@@ -94,10 +94,8 @@ def owner_uin(session: Session, configured: str | None, region: str) -> str:
 
 def all_failed(ids: list[str], exc: CloudError) -> list[Outcome]:
     unsure = is_retryable(exc.code) and not is_throttled(exc.code)  # throttled: refused before it was carried out
-    detail = f"{exc.code}: {exc.message}" + (
-        " (the outcome is unknown: it may have been carried out)" if unsure else ""
-    )
-    return [Outcome(i, False, detail, exc.request_id, unsure=unsure) for i in ids]
+    said = fact("cleanup.unsure", exc.code, exc.message) if unsure else fact("text", f"{exc.code}: {exc.message}")
+    return [Outcome(i, False, english(said), exc.request_id, said, unsure) for i in ids]
 
 
 def mark(session: Session, region: str, uin: str, ids: list[str], value: str,

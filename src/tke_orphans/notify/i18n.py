@@ -208,6 +208,7 @@ FACTS_ZH: dict[str, str] = {
     "cleanup.destroy_failed_refund": "已移入回收站（退款 {0}），但第二次调用销毁失败：{1}",
     "cleanup.unexpected": "无法解读的应答（{0}）：结果未知；记录保持待定，下次运行会按 ID 查明",
     "cleanup.no_reason": "未加入（云端未给出原因）",
+    "cleanup.unsure": "{0}: {1}（结果未知：可能已执行）",
 }
 
 
