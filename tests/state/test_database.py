@@ -23,6 +23,7 @@ MIGRATIONS = [
     "0006_price_cache",
     "0007_leftovers",
     "0008_action_kind",
+    "0009_retention",
 ]
 
 

@@ -26,6 +26,7 @@ from .common import (
     EXIT_ORPHANS,
     ConfigOpt,
     EndpointOpt,
+    InitStateOpt,
     Output,
     StateOpt,
     UsageError,
@@ -147,6 +148,7 @@ def scan(
     endpoint_url: EndpointOpt = None,
     state: StateOpt = None,
     sort: Annotated[Sort, typer.Option(help="Table order: by region, or costliest first.")] = Sort.region,
+    init_state: InitStateOpt = False,
 ) -> int:
     """Find orphaned CVM instances in every configured account and region, and tell the team."""
     cfg = load(config)
@@ -157,7 +159,7 @@ def scan(
         except ValueError as exc:
             raise UsageError(f"--region: {exc}") from None
     check_regions(cfg, region or [])
-    with open_state(cfg, state) as db:
+    with open_state(cfg, state, init=init_state) as db:
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
     show(job, output, cfg, wide, sort)

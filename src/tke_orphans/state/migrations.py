@@ -184,3 +184,16 @@ MIGRATIONS += [
         """,
     ),
 ]
+
+MIGRATIONS += [
+    (
+        "0009_retention",
+        """
+        -- What pruning (retention.py) looks rows up by. The file itself turns to incremental vacuum at open
+        -- (db.py: one VACUUM for a file from before), so that what pruning frees goes back to the disk.
+        CREATE INDEX scans_started ON scans (started_at);
+        CREATE INDEX actions_at ON actions (at);
+        CREATE INDEX outbox_done ON outbox (done_at);
+        """,
+    ),
+]

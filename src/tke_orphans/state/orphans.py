@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Orphan, ScanResult
-from ..records import candidate_to_dict
+from ..records import candidate_to_dict, instance_from_dict
 from . import events, nodes
 from .lifecycle import Plan, Tracked
-from .store import Store, iso
+from .store import Store, iso, read_tracked
 
 
 class Orphans(Store):
     def open(self) -> list[Tracked]:
         rows = self.db.query("SELECT * FROM orphans WHERE resolved_at IS NULL")
-        return [Tracked.from_row(r, "instance_id") for r in rows]
+        return [read_tracked(self.db, "orphans", r, "instance_id", instance_from_dict) for r in rows]
 
     def open_rows(self) -> list[dict[str, Any]]:
         rows = self.db.query(

@@ -9,12 +9,15 @@ from typing import Any
 
 from ..model import ScanResult
 from ..records import parse_iso, scan_from_dict, scan_to_dict
+from . import retention
 from .errors import StateError
 from .store import Store, utcnow
 
 
 class Scans(Store):
     def record(self, result: ScanResult) -> int:
+        """Store a scan whole, and forget (retention.py) what is past `state.retention` and read no more: among
+        it the full results of earlier scans, so that the state does not grow with every pass."""
         doc = scan_to_dict(result)
         errors = [e for r in doc["regions"] for e in r["errors"]] + doc["errors"]
         with self.db.transaction() as conn:
@@ -31,7 +34,11 @@ class Scans(Store):
                     json.dumps(doc, ensure_ascii=False),
                 ),
             )
-            return int(cur.lastrowid or 0)
+            scan_id = int(cur.lastrowid or 0)
+            dropped = retention.compact(conn, scan_id)
+            if retention.prune(conn, result.scanned_at, self.db.retention, result.snapshots) + dropped:
+                self.db.reclaim()
+            return scan_id
 
     def last_times(self) -> tuple[float | None, float | None]:
         """Unix times when the last complete scan, and the last scan at all, finished."""

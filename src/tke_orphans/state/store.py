@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from ..records import Doc, parse_iso
+from .errors import StateError
+from .lifecycle import Tracked
 
 if TYPE_CHECKING:
     from .db import StateDB
@@ -22,3 +29,43 @@ class Store:
 
     def __init__(self, db: StateDB) -> None:
         self.db = db
+
+
+def stored_time(value: str | None) -> datetime:
+    """A time the state wrote (iso): ValueError for anything else, a time without its zone too."""
+    try:
+        t = parse_iso(value) if isinstance(value, str) else None
+    except ValueError:
+        t = None
+    if t is None or t.tzinfo is None:
+        raise ValueError(f"is not a time: {value!r}")
+    return t
+
+
+def damaged(db: StateDB, table: str, row: str, problem: str) -> StateError:
+    """A stored row we cannot read: which table, which row, what is wrong. Nothing is written or guessed (a guess
+    could tell an old orphan again as new, or forget how long it has been one)."""
+    return StateError(
+        f"{db.path}: {table} row {row} is damaged ({problem[:120]}); it was left untouched: repair or delete that "
+        "row (then it is found again as new), or pass --state with another path"
+    )
+
+
+def read_tracked(db: StateDB, table: str, r: sqlite3.Row, id_column: str, parse: Callable[[Doc], object]) -> Tracked:
+    """An open orphan's or leftover's row, checked as far as the lifecycle reads it (`parse`: its record)."""
+    row = f"{r[id_column]} ({r['account']}/{r['region']})"
+    for column in ("first_seen", "last_seen", "last_notified"):
+        if column != "last_notified" or r[column] is not None:
+            try:
+                stored_time(r[column])
+            except ValueError as exc:
+                raise damaged(db, table, row, f"{column} {exc}") from None
+    try:
+        record = json.loads(r["record_json"])
+    except (ValueError, TypeError):
+        raise damaged(db, table, row, "record_json is not JSON") from None
+    try:
+        parse(record)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise damaged(db, table, row, f"record_json is not a whole record: {exc!r}") from None
+    return Tracked.from_row(r, id_column)
