@@ -134,6 +134,23 @@ CONFIG_CASES = {
     ),
     "demo-keep-is-a-file": Case({"f": "x"}, ["demo", "--keep", "f"], ("--keep f",)),
 }
+# Durations are bounded (ten years): beyond, the clock arithmetic overflowed with a traceback (issue 21, item 7).
+HUGE = "99999999999999999999d"
+DURATION_CASES = {
+    "cleanup-min-orphan-age": (
+        ["cleanup", "-c", "c.yaml", "--state", "s.db", "--min-orphan-age", HUGE],
+        "--min-orphan-age",
+    ),
+    "cleanup-min-mark-age": (["cleanup", "-c", "c.yaml", "--state", "s.db", "--min-mark-age", HUGE], "--min-mark-age"),
+    "serve-interval": (["serve", "-c", "c.yaml", "--state", "s.db", "--interval", "99999999999d"], "--interval"),
+    "history-since": (["history", "-c", "c.yaml", "--state", "s.db", "--since", "99999999999d"], "--since"),
+}
+for _id, (_args, _flag) in DURATION_CASES.items():
+    CONFIG_CASES[f"duration-{_id}"] = Case({"c.yaml": GOOD}, _args, (_flag, "out of range"))
+for _section, _key in (("serve", "interval"), ("cleanup", "min_orphan_age"), ("state", "retention")):
+    CONFIG_CASES[f"config-{_section}.{_key}"] = Case(
+        {"c.yaml": GOOD + f"{_section}:\n  {_key}: {HUGE}\n"}, SCAN, ("c.yaml", f"{_section}.{_key}", "out of range")
+    )
 BAD_REGIONS = {"upper-case": "AP_GUANGZHOU", "empty": "", "path": "../x", "newline": "ap-guangzhou\nap-x"}
 for _id, _region in BAD_REGIONS.items():
     CONFIG_CASES[f"config-region-{_id}"] = Case(
