@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..records import Doc, parse_iso
@@ -17,7 +18,11 @@ if TYPE_CHECKING:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The time every store writes: `clock`, which the tests and the month's simulation move (bench/state_size.py)."""
+    return clock()
+
+
+clock: Callable[[], datetime] = partial(datetime.now, UTC)
 
 
 def iso(t: datetime) -> str:

@@ -1,0 +1,112 @@
+"""The state does not grow with every pass (issue 21, item 5): what is past `state.retention` and read no more is
+forgotten, earlier scans keep only their summary, and the file gives the space back. What the lifecycle and
+`history` need stays: an orphan first seen long ago keeps its first_seen and is not told again as new; the history
+within retention is intact; cleanup's real calls are kept whatever their age."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tke_orphans.cleanup.plan import Decision
+from tke_orphans.state import StateDB, store
+
+from .conftest import Rig, rig_for
+
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def rig(demo_data: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
+    """The demo world, one pass a day; no digest in between (each would be paced like a real one); the state's
+    clock is the rig's, so that what it writes (events, the outbox) ages as the passes do."""
+    with rig_for(demo_data, tmp_path, remind_every="3650d") as r:
+        monkeypatch.setattr(store, "clock", lambda: r.now)
+        yield r
+
+
+def used_bytes(db: StateDB) -> int:
+    """What the file holds: its pages less the free ones (which the next writes reuse, or the vacuum gives back)."""
+    page, pages, free = (db.query(f"PRAGMA {p}")[0][0] for p in ("page_size", "page_count", "freelist_count"))
+    return int(page * (pages - free))
+
+
+def file_bytes(db: StateDB) -> int:
+    db.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db.path.stat().st_size
+
+
+def test_forty_days_keep_the_lifecycle_and_the_recent_history(rig: Rig) -> None:
+    start = rig.now
+    first = rig.run()
+    assert {o.instance.instance_id for o in first.result.orphans} == {
+        "ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"
+    }  # fmt: skip
+    real = Decision("default", "ap-guangzhou", "ins-gzorp003", "n", "terminate", "done", "terminated", "req-1")
+    idle = [
+        Decision("default", "ap-guangzhou", "ins-gzorp001", "n", "mark", "skipped", "orphan for 1h"),
+        Decision("default", "ap-guangzhou", "ins-gzorp002", "n", "mark", "refused", "over --max 1"),
+    ]
+    rig.state.actions.record([real, *idle], "alice", False, start)
+    rig.state.actions.record([real], "bob", True, start)  # a dry run
+    for day in range(1, 41):
+        if day == 35:
+            rig.emulator.store.remove_instance("ap-shanghai", "ins-shorp001")
+        job = rig.run(advance=DAY)
+        assert job.notices == [] or [n.kind for n in job.notices] == ["resolved"], day  # nothing told again as new
+
+    db, cutoff = rig.state, rig.now - timedelta(days=30)
+    gz = {t.instance_id: t for t in db.orphans.open()}
+    assert gz["ins-gzorp001"].first_seen == start  # 40 days ago, and still what cleanup's age rule reads
+    assert "ins-shorp001" not in gz
+    events = db.events.read()
+    assert all(datetime.fromisoformat(e["at"]) >= cutoff or e["kind"].startswith("action:") for e in events)
+    assert [e["kind"] for e in events if e["instance_id"] == "ins-shorp001"] == ["resolved:terminated"]
+    # Cleanup's real call is the audit, kept with its event; the decisions that called nothing are forgotten.
+    actions = db.query("SELECT actor, outcome, dry_run FROM actions")
+    assert [tuple(a) for a in actions] == [("alice", "done", 0)]
+    assert [e["detail"] for e in events if e["kind"] == "action:terminate"] == ["done: terminated (by alice)"]
+    # Old scans are gone; the recent ones keep their summary; only the newest keeps its whole result.
+    scans = db.query("SELECT id, started_at, result_json IS NOT NULL AS whole FROM scans ORDER BY id")
+    assert len(scans) == 31 and all(datetime.fromisoformat(s["started_at"]) >= cutoff for s in scans)
+    assert [s["whole"] for s in scans] == [0] * 30 + [1]
+    assert db.scans.last() is not None and db.scans.recent(50)[0]["status"] == "ok"
+    assert db.query("SELECT count(*) FROM outbox")[0][0] == 1  # the resolved notice of day 35; day 0's is gone
+
+
+def test_size_is_bounded_after_many_passes(rig: Rig) -> None:
+    sizes = []
+    for day in range(70):
+        rig.run(advance=DAY)
+        if day in (34, 69):
+            sizes.append(used_bytes(rig.state))
+    assert sizes[1] <= sizes[0] * 1.1, sizes  # today's code: grows by a whole scan every pass
+    # The file gives back what pruning freed: at most a quarter of it is left free.
+    assert file_bytes(rig.state) <= used_bytes(rig.state) * 4 / 3 + 64 * 1024
+
+
+def test_a_scan_an_owed_notice_refers_to_keeps_its_result(rig: Rig) -> None:
+    rig.run()
+    db = rig.state
+    owed = db.outbox.enqueue("reminder", {"kind": "reminder", "scan_id": 1})
+    rig.run(advance=DAY, notify=False)
+    assert db.scans.result(1) is not None and db.scans.result(2) is not None
+    db.outbox.settle(owed)
+    rig.run(advance=DAY, notify=False)
+    assert db.scans.result(1) is None and db.scans.result(2) is None and db.scans.result(3) is not None
+
+
+def test_states_from_before_give_space_back(tmp_path: Path) -> None:
+    """A file made before 0009 (auto_vacuum off) is converted once, so that pruning frees disk, not only pages."""
+    legacy = sqlite3.connect(tmp_path / "old.db")
+    legacy.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    legacy.commit()
+    legacy.close()
+    for name in ("old.db", "new.db"):
+        with StateDB(tmp_path / name) as db:
+            assert db.query("PRAGMA auto_vacuum")[0][0] == 2, name  # incremental
