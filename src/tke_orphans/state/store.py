@@ -59,18 +59,23 @@ def damaged(db: StateDB, table: str, row: str, problem: str) -> StateError:
 def read_tracked(db: StateDB, table: str, r: sqlite3.Row, id_column: str, parse: Callable[[Doc], object]) -> Tracked:
     """An open orphan's or leftover's row, checked as far as the lifecycle reads it (`parse`: its record)."""
     row = f"{r[id_column]} ({r['account']}/{r['region']})"
-    for column in ("first_seen", "last_seen", "last_notified"):
-        if column != "last_notified" or r[column] is not None:
-            try:
-                stored_time(r[column])
-            except ValueError as exc:
-                raise damaged(db, table, row, f"{column} {exc}") from None
+
+    def time(column: str) -> datetime:
+        try:
+            return stored_time(r[column])
+        except ValueError as exc:
+            raise damaged(db, table, row, f"{column} {exc}") from None
+
+    first_seen, _ = time("first_seen"), time("last_seen")
+    last_notified = None if r["last_notified"] is None else time("last_notified")
     try:
         record = json.loads(r["record_json"])
     except (ValueError, TypeError):
         raise damaged(db, table, row, "record_json is not JSON") from None
     try:
+        if not isinstance(record, dict):
+            raise TypeError("not a JSON object")
         parse(record)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise damaged(db, table, row, f"record_json is not a whole record: {exc!r}") from None
-    return Tracked.from_row(r, id_column)
+    return Tracked(r["account"], r["region"], r[id_column], first_seen, last_notified, record)
