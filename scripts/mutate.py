@@ -155,6 +155,26 @@ MUTATIONS = [
              "live |= other_live_clusters(session, region, tagged)", "pass", ("tests/cleanup/test_leftovers.py",)),
     Mutation("leftover cleanup honours the ignore tag", "cleanup/leftover_plan.py",
              "    if why_ignored:", "    if False:", ("tests/cleanup/test_leftovers.py",)),
+    # h-state
+    Mutation("the state is checked writable before any API call", "state/db.py",
+             "                self._check_writable()\n", "",
+             ("tests/cli/test_state_file.py::test_a_read_only_state_file_in_a_writable_folder",)),
+    Mutation("a damaged stored row is refused before any API call", "state/db.py",
+             "                self._check_rows()\n", "", ("tests/cli/test_state_file.py",)),
+    Mutation("a --state folder that does not exist is refused", "state/db.py",
+             "if not folder.exists() and not create_dir:", "if False:", ("tests/cli/test_state_file.py",)),
+    Mutation("durations are bounded", "config.py",
+             "if not 0 <= seconds <= MAX_DURATION.total_seconds():", "if seconds < 0:",
+             ("tests/cli/test_bad_input.py",)),
+    Mutation("earlier scans keep only their summary", "state/scans.py",
+             "dropped = retention.compact(conn, scan_id)", "dropped = 0", ("tests/state/test_retention.py",)),
+    Mutation("old scans, events and notices are forgotten", "state/scans.py",
+             "if retention.prune(conn, result.scanned_at, self.db.retention, result.snapshots) + dropped:",
+             "if dropped:", ("tests/state/test_retention.py",)),
+    Mutation("cleanup's real calls are kept whatever their age", "state/retention.py",
+             "(dry_run = 1 OR outcome IN", "(1 = 1 OR outcome IN", ("tests/state/test_retention.py",)),
+    Mutation("the history of cleanup's real calls is kept whatever their age", "state/retention.py",
+             "AND NOT (kind LIKE 'action:%'", "AND NOT (kind LIKE 'nothing'", ("tests/state/test_retention.py",)),
 ]  # fmt: skip
 
 

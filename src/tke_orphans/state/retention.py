@@ -5,7 +5,7 @@ history of instances that still exist), the newest scan and the newest complete 
 tagged, terminated or added back what: the audit). Forgotten after `retention`: scans' summaries, events, delivered
 or given-up notices, resolved orphans and leftovers, cleanup decisions that did nothing (dry runs, skipped,
 refused), prices not asked again. A scan's full result is kept only while something reads it: it is the newest, or
-a notice still owed refers to it (the outbox tells a notice with its scan)."""
+a notice still owed refers to it (the outbox tells a notice with its scan); a notice's body only until it is done."""
 
 from __future__ import annotations
 
@@ -35,17 +35,19 @@ def owed_scans(conn: sqlite3.Connection) -> set[int] | None:
 
 
 def compact(conn: sqlite3.Connection, newest: int) -> int:
-    """Drop the full result of every scan before `newest` that no notice still owed refers to; their summaries
-    (status, counts, errors) stay. Returns how many were dropped."""
+    """Drop what nothing reads any more: the full result of every scan before `newest` that no notice still owed
+    refers to (their summaries stay: status, counts, errors), and the body of every notice that is done (its row
+    stays: when, what kind, how it ended). Returns how many were dropped."""
+    dropped = conn.execute("UPDATE outbox SET notice_json = '{}' WHERE done_at IS NOT NULL AND notice_json != '{}'")
     owed = owed_scans(conn)
     if owed is None:
-        return 0
+        return dropped.rowcount
     marks = ",".join("?" * len(owed))
     cur = conn.execute(
         f"UPDATE scans SET result_json = NULL WHERE id < ? AND result_json IS NOT NULL AND id NOT IN ({marks})",
         (newest, *owed),
     )
-    return cur.rowcount
+    return dropped.rowcount + cur.rowcount
 
 
 def prune(conn: sqlite3.Connection, now: datetime, keep: timedelta, snapshots: Iterable[RegionSnapshot]) -> int:
