@@ -13,7 +13,8 @@ the rest of the passes tell nothing. `serve --cleanup` is not simulated.
     .venv/bin/python bench/state_size.py [--days 30] [--orphans 1500] [--every-minutes 10]
     PYTHONPATH=/path/to/another/checkout/src .venv/bin/python bench/state_size.py   # the same for that version
 
-Prints one JSON line per simulated day reached (--report-days), and the wall time.
+Prints one JSON line per simulated day reached (--report-days): the sizes, the bytes each table holds, the wall
+time.
 """
 
 from __future__ import annotations
@@ -109,9 +110,19 @@ def _same(at: datetime) -> datetime:
     return at
 
 
-def file_bytes(db: StateDB) -> int:
+def sizes(db: StateDB) -> dict[str, Any]:
+    """On disk as the passes left it (the database, its WAL and the WAL's index), then the database alone after a
+    checkpoint has moved the WAL into it; and what the tables hold (their text and blob bytes)."""
+    files = [db.path, *(db.path.with_name(db.path.name + s) for s in ("-wal", "-shm"))]
+    disk = sum(f.stat().st_size for f in files if f.exists())
     db.query("PRAGMA wal_checkpoint(TRUNCATE)")
-    return db.path.stat().st_size
+    tables = [r[0] for r in db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    held = {}
+    for t in tables:
+        columns = [r[1] for r in db.query(f"PRAGMA table_info({t})")]
+        total = " + ".join(f"coalesce(length(CAST({c} AS BLOB)), 0)" for c in columns)
+        held[t] = int(db.query(f"SELECT coalesce(sum({total}), 0), count(*) FROM {t}")[0][0])
+    return {"disk_bytes": disk, "db_bytes": db.path.stat().st_size, "tables": held}
 
 
 def simulate(days: int, orphans: int, every: timedelta, report_days: set[int]) -> list[dict[str, Any]]:
@@ -133,7 +144,7 @@ def simulate(days: int, orphans: int, every: timedelta, report_days: set[int]) -
                 set_state_clock(at)
                 job.run_job(cfg, state=db, now=partial(_same, at))
                 if n % per_day == 0 and n // per_day in report_days:
-                    out.append({"day": n // per_day, "passes": n, "file_bytes": file_bytes(db),
+                    out.append({"day": n // per_day, "passes": n, **sizes(db),
                                 "wall_s": round(time.monotonic() - began, 1)})  # fmt: skip
                     print(json.dumps(out[-1]), flush=True)
     return out

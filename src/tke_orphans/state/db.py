@@ -35,6 +35,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY = 30  # seconds a statement waits for another connection's write lock
 PROBE_WAIT = 5  # ... and the check at open: our own lock keeps tke-orphans out, so a holder is another program
 INCREMENTAL = 2  # PRAGMA auto_vacuum
+WAL_LIMIT = 4 * 2**20  # bytes the WAL is cut back to after a checkpoint
 # The tables the migrations make, each of which must be there.
 TABLES = sorted({m for _, sql in MIGRATIONS for m in re.findall(r"CREATE TABLE (\w+)", sql)})
 # Marks the file as ours (`PRAGMA application_id`, "TKEO"), so that a database of another program is never changed.
@@ -142,6 +143,8 @@ class StateDB:
             if new:  # before WAL, or it is not taken; a file from before is converted once (_reclaimable)
                 self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self.conn.execute("PRAGMA journal_mode=WAL")
+            # The WAL keeps the size of the largest pass it held, unless told to shrink back after a checkpoint.
+            self.conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
             self._check_tables()
