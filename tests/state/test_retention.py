@@ -105,11 +105,23 @@ def test_a_scan_an_owed_notice_refers_to_keeps_its_result(rig: Rig) -> None:
 
 
 def test_states_from_before_give_space_back(tmp_path: Path) -> None:
-    """A file made before 0009 (auto_vacuum off) is converted once, so that pruning frees disk, not only pages."""
-    legacy = sqlite3.connect(tmp_path / "old.db")
-    legacy.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    legacy.commit()
-    legacy.close()
-    for name in ("old.db", "new.db"):
-        with StateDB(tmp_path / name) as db:
-            assert db.query("PRAGMA auto_vacuum")[0][0] == 2, name  # incremental
+    """A file made before 0009 (auto_vacuum off, every scan whole) is converted once, after what retention forgets
+    is gone: it shrinks to what is kept, and later pruning frees disk, not only pages."""
+    path = tmp_path / "old.db"
+    with StateDB(path) as db:
+        for i in range(20):
+            db.query(
+                "INSERT INTO scans (started_at, finished_at, status, result_json) VALUES (?, ?, 'ok', ?)",
+                (f"2026-01-01T00:{i:02d}:00Z", f"2026-01-01T00:{i:02d}:30Z", "x" * 100_000),
+            )
+    before = sqlite3.connect(path)
+    before.execute("PRAGMA auto_vacuum = NONE")
+    before.execute("VACUUM")  # as tke-orphans made them before
+    before.close()
+    assert path.stat().st_size > 2_000_000
+    with StateDB(path) as db:
+        assert db.query("PRAGMA auto_vacuum")[0][0] == 2  # incremental
+        assert [r[0] for r in db.query("SELECT id FROM scans WHERE result_json IS NOT NULL")] == [20]
+        assert file_bytes(db) < 500_000
+    with StateDB(tmp_path / "new.db") as db:
+        assert db.query("PRAGMA auto_vacuum")[0][0] == 2

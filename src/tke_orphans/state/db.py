@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from . import retention
 from .actions import Actions
 from .errors import StateError, StateLocked
 from .events import Events
@@ -222,10 +223,15 @@ class StateDB:
 
     def _reclaimable(self) -> None:
         """Make the file give back what pruning frees (incremental vacuum): a file from before needs one VACUUM,
-        which rewrites it. If that fails (a full disk), the state works as before and it is tried next time."""
+        which rewrites it, after what retention forgets is gone (a state that grew for months shrinks to what is
+        kept, and the rewrite is of that). If it fails (a full disk), the state works as before; tried next time."""
         if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
             return
         log.info("%s: converting to incremental vacuum (once; rewrites the file)", self.path)
+        with self.transaction() as conn:
+            newest = conn.execute("SELECT max(id) FROM scans").fetchone()[0]
+            retention.compact(conn, newest or 0)
+            retention.prune(conn, utcnow(), self.retention, ())
         try:
             self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self.conn.execute("VACUUM")
