@@ -297,9 +297,9 @@ def test_tampered_stored_scan(
     proc = cli(["scan", "-c", "c.yaml", "--no-notify", "--state", "s.db", "-o", "json"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     with sqlite3.connect(tmp_path / "s.db") as conn:
-        [(doc,)] = conn.execute("SELECT result_json FROM scans")
+        [(doc,)] = conn.execute("SELECT result_json FROM scan_results")
         assert '"tags": {' in doc
-        conn.execute("UPDATE scans SET result_json = ?", (tamper(doc),))
+        conn.execute("UPDATE scan_results SET result_json = ?", (tamper(doc),))
     conn.close()
     before = _snapshot(tmp_path)
     assert_clear_usage_error(cli(reader, tmp_path), "s.db", "scan 1")

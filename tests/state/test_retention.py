@@ -72,7 +72,7 @@ def test_forty_days_keep_the_lifecycle_and_the_recent_history(rig: Rig) -> None:
     assert [tuple(a) for a in actions] == [("alice", "done", 0)]
     assert [e["detail"] for e in events if e["kind"] == "action:terminate"] == ["done: terminated (by alice)"]
     # Old scans are gone; the recent ones keep their summary; only the newest keeps its whole result.
-    scans = db.query("SELECT id, started_at, result_json IS NOT NULL AS whole FROM scans ORDER BY id")
+    scans = db.query("SELECT id, started_at, id IN (SELECT scan_id FROM scan_results) AS whole FROM scans ORDER BY id")
     assert len(scans) == 31 and all(datetime.fromisoformat(s["started_at"]) >= cutoff for s in scans)
     assert [s["whole"] for s in scans] == [0] * 30 + [1]
     assert db.scans.last() is not None and db.scans.recent(50)[0]["status"] == "ok"
@@ -109,19 +109,26 @@ def test_states_from_before_give_space_back(tmp_path: Path) -> None:
     is gone: it shrinks to what is kept, and later pruning frees disk, not only pages."""
     path = tmp_path / "old.db"
     with StateDB(path) as db:
-        for i in range(20):
-            db.query(
-                "INSERT INTO scans (started_at, finished_at, status, result_json) VALUES (?, ?, 'ok', ?)",
-                (f"2026-01-01T00:{i:02d}:00Z", f"2026-01-01T00:{i:02d}:30Z", "x" * 100_000),
-            )
-    before = sqlite3.connect(path)
+        pass
+    before = sqlite3.connect(path)  # as tke-orphans made them before: results in scans, no auto_vacuum
+    before.execute("DELETE FROM schema_migrations WHERE name = '0009_retention'")
+    before.execute("DROP TABLE scan_results")
+    for index in ("scans_started", "actions_at", "outbox_done"):
+        before.execute(f"DROP INDEX {index}")
+    for i in range(20):
+        before.execute(
+            "INSERT INTO scans (started_at, finished_at, status, result_json) VALUES (?, ?, 'ok', ?)",
+            (f"2026-01-01T00:{i:02d}:00Z", f"2026-01-01T00:{i:02d}:30Z", '{"x": "' + "x" * 100_000 + '"}'),
+        )
+    before.commit()
     before.execute("PRAGMA auto_vacuum = NONE")
-    before.execute("VACUUM")  # as tke-orphans made them before
+    before.execute("VACUUM")
     before.close()
     assert path.stat().st_size > 2_000_000
     with StateDB(path) as db:
         assert db.query("PRAGMA auto_vacuum")[0][0] == 2  # incremental
-        assert [r[0] for r in db.query("SELECT id FROM scans WHERE result_json IS NOT NULL")] == [20]
+        assert [r[0] for r in db.query("SELECT scan_id FROM scan_results")] == [20]  # the newest, moved
+        assert db.query("SELECT count(*) FROM scans WHERE result_json IS NOT NULL")[0][0] == 0
         assert file_bytes(db) < 500_000
     with StateDB(tmp_path / "new.db") as db:
         assert db.query("PRAGMA auto_vacuum")[0][0] == 2

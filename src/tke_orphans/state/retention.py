@@ -43,10 +43,7 @@ def compact(conn: sqlite3.Connection, newest: int) -> int:
     if owed is None:
         return dropped.rowcount
     marks = ",".join("?" * len(owed))
-    cur = conn.execute(
-        f"UPDATE scans SET result_json = NULL WHERE id < ? AND result_json IS NOT NULL AND id NOT IN ({marks})",
-        (newest, *owed),
-    )
+    cur = conn.execute(f"DELETE FROM scan_results WHERE scan_id < ? AND scan_id NOT IN ({marks})", (newest, *owed))
     return dropped.rowcount + cur.rowcount
 
 
@@ -56,7 +53,7 @@ def prune(conn: sqlite3.Connection, now: datetime, keep: timedelta, snapshots: I
     statements: list[tuple[str, tuple[object, ...]]] = [
         # A result still there is read (compact); the newest complete scan tells when the last good one was.
         (
-            "DELETE FROM scans WHERE started_at < ? AND result_json IS NULL"
+            "DELETE FROM scans WHERE started_at < ? AND id NOT IN (SELECT scan_id FROM scan_results)"
             " AND id IS NOT (SELECT max(id) FROM scans WHERE status = 'ok')",
             (cutoff,),
         ),
