@@ -173,6 +173,8 @@ MUTATIONS = [
              "if dropped:", ("tests/state/test_retention.py",)),
     Mutation("cleanup's real calls are kept whatever their age", "state/retention.py",
              "(dry_run = 1 OR outcome IN", "(1 = 1 OR outcome IN", ("tests/state/test_retention.py",)),
+    Mutation("a node's history is kept while its instance exists", "state/retention.py",
+             "for (iid,) in old if iid not in snap.listed]", "for (iid,) in old]", ("tests/state/test_retention.py",)),
     Mutation("the history of cleanup's real calls is kept whatever their age", "state/retention.py",
              "AND NOT (kind LIKE 'action:%'", "AND NOT (kind LIKE 'nothing'", ("tests/state/test_retention.py",)),
 ]  # fmt: skip

@@ -132,3 +132,17 @@ def test_states_from_before_give_space_back(tmp_path: Path) -> None:
         assert file_bytes(db) < 500_000
     with StateDB(tmp_path / "new.db") as db:
         assert db.query("PRAGMA auto_vacuum")[0][0] == 2
+
+
+def test_node_history_is_kept_while_its_instance_exists(rig: Rig) -> None:
+    """The node history is evidence (`history`) for as long as the instance exists: a node removed 40 days ago is
+    still an orphan by it; only the rows of terminated instances are forgotten."""
+    rig.run()
+    rig.emulator.store.remove_node("ap-guangzhou", "ins-gzwrk001")  # retained: the CVM stays, in no cluster
+    rig.emulator.store.remove_instance("ap-guangzhou", "ins-gzweb002")  # terminated
+    for _ in range(40):
+        job = rig.run(advance=DAY)
+    nodes = {r["instance_id"] for r in rig.state.query("SELECT instance_id FROM nodes")}
+    assert "ins-gzwrk001" in nodes and "ins-gzweb001" in nodes and "ins-gzweb002" not in nodes
+    [removed] = [o for o in job.result.orphans if o.instance.instance_id == "ins-gzwrk001"]
+    assert "history" in {e.kind.value for e in removed.evidence}
