@@ -171,7 +171,7 @@ class StateDB:
                 # A typo in --state would start a new state, and tell every orphan again as new.
                 raise StateError(
                     f"{self.path}: its folder {folder} does not exist: check the path, or create it "
-                    f"(mkdir -p {folder}) or pass --init-state (state.create: true) to start a new state there"
+                    f"(mkdir -p {folder}); `scan --init-state` (or state.create: true) starts a new state there"
                 )
             try:
                 folder.mkdir(parents=True, exist_ok=True)
