@@ -44,18 +44,28 @@ class ConfigError(ValueError):
     """A config that cannot be used: names the file, the key and what to do."""
 
 
+# The longest duration anything takes: longer ones are typos, and would overflow the clock arithmetic (a time
+# `--since` ago, an interval's wait) far from where they were given.
+MAX_DURATION = timedelta(days=3650)
+
+
 def parse_duration(value: object) -> timedelta:
-    """'1h', '30m', '1d12h', '90s', or a number of seconds."""
+    """'1h', '30m', '1d12h', '90s', or a number of seconds; from 0 to MAX_DURATION (ten years)."""
     if isinstance(value, timedelta):
         return value
+    seconds: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
+        seconds = value
+    elif isinstance(value, str):
         m = _DURATION.match(value.strip())
         if m and any(m.groups()):
             d, h, mi, s = (int(g or 0) for g in m.groups())
-            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
-    raise ValueError(f"{value!r} is not a duration: use forms like 90s, 30m, 1h, 2d or 1h30m")
+            seconds = d * 86400 + h * 3600 + mi * 60 + s  # whole numbers: no overflow, however long
+    if seconds is None:
+        raise ValueError(f"{value!r} is not a duration: use forms like 90s, 30m, 1h, 2d or 1h30m")
+    if not 0 <= seconds <= MAX_DURATION.total_seconds():  # NaN fails this too
+        raise ValueError(f"{value!r} is out of range: a duration is from 0s to {MAX_DURATION.days}d")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(td: timedelta) -> str:
@@ -69,6 +79,12 @@ def format_duration(td: timedelta) -> str:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _at_least_a_day(value: timedelta) -> timedelta:
+    if value < timedelta(days=1):
+        raise ValueError("must be at least 1d")
+    return value
 
 
 def check_region(value: str) -> str:
@@ -335,6 +351,11 @@ class Webhook(_Section):
 
 class State(_Section):
     path: str = "tke-orphans.db"
+    # A state path whose folder does not exist is refused (a typo would start a new state and announce everything
+    # again); true creates the folder, as --init-state does.
+    create: bool = False
+    # How long scans, events, delivered notices and cleanup's skipped or dry-run decisions are kept (docs/state.md).
+    retention: Annotated[Duration, AfterValidator(_at_least_a_day)] = timedelta(days=30)
 
 
 class ServeAuth(_Section):

@@ -7,6 +7,8 @@ the offending line, which in a config may hold a literal secret.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +60,13 @@ def _size(node: Node, sizes: dict[int, int]) -> int:
 
 
 def read_text(path: Path, limit: int = MAX_BYTES) -> str:
-    """The file as UTF-8 text; UnsafeYAML when it is larger than `limit` or not UTF-8. OSError passes through."""
-    with path.open("rb") as fh:
+    """The file as UTF-8 text; UnsafeYAML when it is not a regular file, larger than `limit` or not UTF-8. OSError
+    passes through."""
+    # Opened without blocking, then checked: a FIFO would wait forever for a writer, a device never end.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeYAML("not a regular file (a FIFO, device or directory): pass a YAML file")
         raw = fh.read(limit + 1)
     if len(raw) > limit:
         raise UnsafeYAML(f"larger than {limit / 2**20:g} MiB, the most such a file may be: make it smaller")

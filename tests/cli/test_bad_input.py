@@ -134,6 +134,23 @@ CONFIG_CASES = {
     ),
     "demo-keep-is-a-file": Case({"f": "x"}, ["demo", "--keep", "f"], ("--keep f",)),
 }
+# Durations are bounded (ten years): beyond, the clock arithmetic overflowed with a traceback (issue 21, item 7).
+HUGE = "99999999999999999999d"
+DURATION_CASES = {
+    "cleanup-min-orphan-age": (
+        ["cleanup", "-c", "c.yaml", "--state", "s.db", "--min-orphan-age", HUGE],
+        "--min-orphan-age",
+    ),
+    "cleanup-min-mark-age": (["cleanup", "-c", "c.yaml", "--state", "s.db", "--min-mark-age", HUGE], "--min-mark-age"),
+    "serve-interval": (["serve", "-c", "c.yaml", "--state", "s.db", "--interval", "99999999999d"], "--interval"),
+    "history-since": (["history", "-c", "c.yaml", "--state", "s.db", "--since", "99999999999d"], "--since"),
+}
+for _id, (_args, _flag) in DURATION_CASES.items():
+    CONFIG_CASES[f"duration-{_id}"] = Case({"c.yaml": GOOD}, _args, (_flag, "out of range"))
+for _section, _key in (("serve", "interval"), ("cleanup", "min_orphan_age"), ("state", "retention")):
+    CONFIG_CASES[f"config-{_section}.{_key}"] = Case(
+        {"c.yaml": GOOD + f"{_section}:\n  {_key}: {HUGE}\n"}, SCAN, ("c.yaml", f"{_section}.{_key}", "out of range")
+    )
 BAD_REGIONS = {"upper-case": "AP_GUANGZHOU", "empty": "", "path": "../x", "newline": "ap-guangzhou\nap-x"}
 for _id, _region in BAD_REGIONS.items():
     CONFIG_CASES[f"config-region-{_id}"] = Case(
@@ -280,9 +297,9 @@ def test_tampered_stored_scan(
     proc = cli(["scan", "-c", "c.yaml", "--no-notify", "--state", "s.db", "-o", "json"], tmp_path)
     assert proc.returncode == 0, proc.stderr
     with sqlite3.connect(tmp_path / "s.db") as conn:
-        [(doc,)] = conn.execute("SELECT result_json FROM scans")
+        [(doc,)] = conn.execute("SELECT result_json FROM scan_results")
         assert '"tags": {' in doc
-        conn.execute("UPDATE scans SET result_json = ?", (tamper(doc),))
+        conn.execute("UPDATE scan_results SET result_json = ?", (tamper(doc),))
     conn.close()
     before = _snapshot(tmp_path)
     assert_clear_usage_error(cli(reader, tmp_path), "s.db", "scan 1")

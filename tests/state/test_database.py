@@ -24,6 +24,7 @@ MIGRATIONS = [
     "0007_leftovers",
     "0008_action_kind",
     "0008_cleanup_calls",
+    "0009_retention",
 ]
 
 
@@ -124,4 +125,21 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
             half_way()
         assert db.outbox.pending() == [] and db.events.read() == []
         db.events.add("after")  # the connection is usable again
+        assert [e["kind"] for e in db.events.read()] == ["after"]
+
+
+def test_a_write_lock_taken_after_open_is_one_sentence(tmp_path: Path) -> None:
+    """Checked at open, a write lock can still be taken later by another program: the write says so (exit 2 in a
+    command), instead of a traceback, and the connection stays usable."""
+    with StateDB(tmp_path / "s.db") as db:
+        db.conn.execute("PRAGMA busy_timeout = 50")  # the real wait is 30 s
+        holder = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StateError, match="another program holds a write lock"):
+                db.events.add("lost")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        db.events.add("after")
         assert [e["kind"] for e in db.events.read()] == ["after"]

@@ -54,6 +54,12 @@ EndpointOpt = Annotated[
 StateOpt = Annotated[
     str | None, typer.Option("--state", metavar="FILE", help="State database [default: state.path, ./tke-orphans.db].")
 ]
+InitStateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--init-state", help="Create the state's folder if it does not exist (else refused: a typo would start anew)."
+    ),
+]
 
 
 class UsageError(Exception):
@@ -140,12 +146,14 @@ class MaskSecrets(logging.Filter):
         return True
 
 
-def open_state(cfg: Config, flag: str | None, *, lock: bool = True, create: bool = True) -> StateDB:
-    """`create=False` for commands that only read: a missing state is an error, not a new empty file."""
+def open_state(cfg: Config, flag: str | None, *, lock: bool = True, create: bool = True, init: bool = False) -> StateDB:
+    """`create=False` for commands that only read: a missing state is an error, not a new empty file. Those that
+    write are checked now (writable, not locked by another program, rows readable), before any API call. `init`
+    (--init-state, state.create) creates a missing folder."""
     path = flag or cfg.state.path
     if not create and not Path(path).exists():
         raise UsageError(f"no state database at {path} yet: run `tke-orphans scan` first (or pass --state)")
-    return StateDB(path, lock=lock)
+    return StateDB(path, lock=lock, writes=create, create_dir=init or cfg.state.create, retention=cfg.state.retention)
 
 
 def endpoint(flag: str | None) -> str | None:

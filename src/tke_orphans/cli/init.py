@@ -48,6 +48,7 @@ detection:
 
 state:
   path: "tke-orphans.db"        # what was seen and sent, between runs
+  retention: "30d"              # how long scans, events and sent notices are kept (open orphans: always)
 
 cleanup:
   min_orphan_age: "24h"

@@ -27,6 +27,7 @@ from .common import (
     EXIT_ORPHANS,
     ConfigOpt,
     EndpointOpt,
+    InitStateOpt,
     Interrupted,
     Output,
     StateOpt,
@@ -166,6 +167,7 @@ def scan(
     endpoint_url: EndpointOpt = None,
     state: StateOpt = None,
     sort: Annotated[Sort, typer.Option(help="Table order: by region, or costliest first.")] = Sort.region,
+    init_state: InitStateOpt = False,
 ) -> int:
     """Find orphaned CVM instances in every configured account and region, and tell the team."""
     cfg = load(config)
@@ -176,8 +178,8 @@ def scan(
         except ValueError as exc:
             raise UsageError(f"--region: {exc}") from None
     check_regions(cfg, region or [])
-    check_region_names(cfg, region or [], url)
-    with open_state(cfg, state) as db:
+    with open_state(cfg, state, init=init_state) as db:  # the state is checked before any API call
+        check_region_names(cfg, region or [], url)
         job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
                       progress=output is not Output.json)  # fmt: skip
     show(job, output, cfg, wide, sort)

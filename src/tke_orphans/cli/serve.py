@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from .common import ConfigOpt, EndpointOpt, StateOpt, UsageError, command, duration, endpoint, load, open_state
+from .common import (
+    ConfigOpt,
+    EndpointOpt,
+    InitStateOpt,
+    StateOpt,
+    UsageError,
+    command,
+    duration,
+    endpoint,
+    load,
+    open_state,
+)
 from .regions import check_region_names
 
 
@@ -39,6 +50,7 @@ def serve(
         ),
     ] = None,
     state: StateOpt = None,
+    init_state: InitStateOpt = False,
     endpoint_url: EndpointOpt = None,
     cleanup: Annotated[
         ServeCleanup | None,
@@ -61,8 +73,8 @@ def serve(
     if every.total_seconds() < 1:
         raise UsageError("--interval must be at least 1s")
     address = _listen(listen or cfg.serve.listen)
-    check_region_names(cfg, (), endpoint(endpoint_url))  # at start-up: a typo is not an outage of every pass
-    with open_state(cfg, state, lock=False) as db:  # locked pass by pass (Service.run_pass)
+    with open_state(cfg, state, lock=False, init=init_state) as db:  # locked pass by pass (Service.run_pass)
+        check_region_names(cfg, (), endpoint(endpoint_url))  # at start-up: a typo is not an outage of every pass
         try:
             hook = serve_hook(cfg, db, cleanup.value, endpoint(endpoint_url)) if cleanup else None
             service = Service(cfg, db, every, address, endpoint(endpoint_url), after_pass=hook)

@@ -4,14 +4,18 @@ into it at once. Each job of the state is a small store over this one connection
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from . import retention
 from .actions import Actions
 from .errors import StateError, StateLocked
 from .events import Events
@@ -27,7 +31,14 @@ from .store import utcnow
 
 __all__ = ["StateDB", "StateError", "StateLocked", "utcnow"]
 
+log = logging.getLogger(__name__)
 SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY = 30  # seconds a statement waits for another connection's write lock
+PROBE_WAIT = 5  # ... and the check at open: our own lock keeps tke-orphans out, so a holder is another program
+INCREMENTAL = 2  # PRAGMA auto_vacuum
+WAL_LIMIT = 4 * 2**20  # bytes the WAL is cut back to after a checkpoint
+# The tables the migrations make, each of which must be there.
+TABLES = sorted({m for _, sql in MIGRATIONS for m in re.findall(r"CREATE TABLE (\w+)", sql)})
 # Marks the file as ours (`PRAGMA application_id`, "TKEO"), so that a database of another program is never changed.
 APPLICATION_ID = 0x544B454F
 
@@ -47,6 +58,11 @@ def unusable(path: Path, exc: Exception) -> StateError:
         return StateError(
             f"{path}: cannot write to it or beside it (a read-only file or directory); it was left untouched: "
             "make both writable, or pass --state with another path"
+        )
+    if "locked" in str(exc):  # our own lock keeps tke-orphans out: another program holds a write transaction
+        return StateError(
+            f"{path}: another program holds a write lock on it (an open transaction, such as an sqlite3 shell's); "
+            "nothing was written: end that program's transaction, and run again"
         )
     return StateError(
         f"{path}: not a usable tke-orphans state database ({exc}); it was left untouched: "
@@ -78,6 +94,16 @@ def foreign_tables(path: Path) -> list[str]:
     return tables or [f"none, application_id {app_id}"]
 
 
+# Errors of the file or its surroundings, not of our SQL: they become one sentence (StateError), never a traceback.
+_ENVIRONMENTAL_WORDS = ("locked", "readonly", "unable to open", "disk", "malformed", "no such table", "no such column")
+
+
+def _environmental(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and any(
+        words in str(exc) for words in _ENVIRONMENTAL_WORDS
+    )
+
+
 def _statements(sql: str) -> list[str]:
     """Split a migration into statements (executescript would commit on its own, outside our transaction)."""
     code = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
@@ -88,23 +114,45 @@ class StateDB:
     """The connection, its lock and transactions; `scans`, `nodes`, `orphans`, `leftovers`, `events`, `actions`,
     `outbox`, `sends` and `prices` are the stores that use them."""
 
-    def __init__(self, path: str | Path, *, lock: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        lock: bool = True,
+        writes: bool = True,
+        create_dir: bool = False,
+        retention: timedelta = timedelta(days=30),
+    ) -> None:
+        """`writes`: the command will write (scan, serve, cleanup), so that is checked now, before any API call, along
+        with every stored row it reads. `create_dir`: a missing folder is created (--init-state), not refused."""
         self.path = Path(path)
+        self.retention = retention
         self._lock_file: IO[str] | None = None
         self._mutex = threading.RLock()
         self._depth = 0
+        self._reclaim = False
         self.scans, self.nodes, self.orphans = Scans(self), Nodes(self), Orphans(self)
         self.events, self.actions, self.outbox, self.sends = Events(self), Actions(self), Outbox(self), Sends(self)
         self.prices, self.leftovers = Prices(self), Leftovers(self)
-        self._check_file()
+        self._check_file(create_dir)
         try:
             if lock:
                 self._acquire_lock()
-            self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            new = not self.path.exists() or self.path.stat().st_size == 0
+            self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY)
             self.conn.row_factory = sqlite3.Row
+            if new:  # before WAL, or it is not taken; a file from before is converted once (_reclaimable)
+                self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self.conn.execute("PRAGMA journal_mode=WAL")
+            # The WAL keeps the size of the largest pass it held, unless told to shrink back after a checkpoint.
+            self.conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
+            self._check_tables()
+            if writes:
+                self._check_writable()
+                self._reclaimable()
+                self._check_rows()
         except StateError:
             self.close()
             raise
@@ -112,14 +160,21 @@ class StateDB:
             self.close()
             raise unusable(self.path, exc) from None
 
-    def _check_file(self) -> None:
+    def _check_file(self, create_dir: bool) -> None:
         """Refuse, before anything is written, a path we cannot use and a database that is not ours."""
         problem = check_path(self.path)
         if problem:
             raise StateError(f"{self.path}: {problem}; pass --state with a file path in a writable directory")
         if not self.path.exists():
+            folder = self.path.parent
+            if not folder.exists() and not create_dir:
+                # A typo in --state would start a new state, and tell every orphan again as new.
+                raise StateError(
+                    f"{self.path}: its folder {folder} does not exist: check the path, or create it "
+                    f"(mkdir -p {folder}); `scan --init-state` (or state.create: true) starts a new state there"
+                )
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StateError(f"{self.path}: cannot create its directory ({exc.strerror})") from None
             return
@@ -140,6 +195,59 @@ class StateDB:
                     f"{self.path}: an SQLite database of another program (tables {', '.join(foreign[:5])}); "
                     "it was left untouched: pass --state with another path"
                 )
+
+    def _check_tables(self) -> None:
+        """Every table the migrations made is there: one dropped by hand is reported now, not after a scan."""
+        have = {r["name"] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in TABLES if t not in have]
+        if missing:
+            raise StateError(
+                f"{self.path}: table {', '.join(missing)} is missing (changed by another program); it was left "
+                "untouched: restore it from a backup, or pass --state with another path (a new state tells every "
+                "orphan again as new)"
+            )
+
+    def _check_writable(self) -> None:
+        """A write, rolled back, now: a read-only file (opened read-only by SQLite without a word) or another
+        program's write lock is found before the scan's API calls, not when its result is written."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        self.conn.execute(f"PRAGMA busy_timeout = {PROBE_WAIT * 1000}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute(f"PRAGMA user_version = {int(version)}")
+            finally:
+                self.conn.execute("ROLLBACK")
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY * 1000}")
+
+    def _reclaimable(self) -> None:
+        """Make the file give back what pruning frees (incremental vacuum): a file from before needs one VACUUM,
+        which rewrites it, after what retention forgets is gone (a state that grew for months shrinks to what is
+        kept, and the rewrite is of that). If it fails (a full disk), the state works as before; tried next time."""
+        if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
+            return
+        log.info("%s: converting to incremental vacuum (once; rewrites the file)", self.path)
+        with self.transaction() as conn:
+            newest = conn.execute("SELECT max(id) FROM scans").fetchone()[0]
+            retention.compact(conn, newest or 0)
+            retention.prune(conn, utcnow(), self.retention, ())
+        try:
+            self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            self.conn.execute("VACUUM")
+        except sqlite3.OperationalError as exc:
+            log.warning("%s: not converted to incremental vacuum (%s); it is tried again next time", self.path, exc)
+
+    def _check_rows(self) -> None:
+        """Read now what the lifecycle will read after the scan, so that a damaged row stops us before any API
+        call (StateError: which table, which row), not after."""
+        self.orphans.open()
+        self.leftovers.open()
+        self.nodes.check()
+
+    def reclaim(self) -> None:
+        """Pruning freed pages: give them back (_vacuum) once the transaction that freed them is over."""
+        self._reclaim = True
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -207,19 +315,40 @@ class StateDB:
         """One transaction; nested uses join the outer one, so a caller can make several steps atomic."""
         with self._mutex:
             outer = self._depth == 0
-            if outer:
-                self.conn.execute("BEGIN IMMEDIATE")
-            self._depth += 1
             try:
-                yield self.conn
-            except BaseException:
+                if outer:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                self._depth += 1
+                try:
+                    yield self.conn
+                except BaseException:
+                    self._depth -= 1
+                    if outer and self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
                 self._depth -= 1
                 if outer:
+                    self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if not outer or not _environmental(exc):
+                    raise  # a bug of ours keeps its traceback
+                if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
-                raise
-            self._depth -= 1
-            if outer:
-                self.conn.execute("COMMIT")
+                raise unusable(self.path, exc) from None
+            if outer and self._reclaim:
+                self._reclaim = False
+                self._vacuum()
+
+    def _vacuum(self) -> None:
+        """Give free pages back once they are over a quarter of the file: fewer are reused by the next pass's
+        writes (each frees the result of the pass before), and giving them back each time would only churn."""
+        try:
+            free = self.conn.execute("PRAGMA freelist_count").fetchone()[0]
+            if free * 4 > self.conn.execute("PRAGMA page_count").fetchone()[0]:
+                # executescript steps the pragma to its end; execute() would free one page.
+                self.conn.executescript("PRAGMA incremental_vacuum")
+        except sqlite3.OperationalError as exc:  # what was written is committed; the space is given back later
+            log.warning("%s: free pages not given back (%s); tried again after the next pass", self.path, exc)
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._mutex:

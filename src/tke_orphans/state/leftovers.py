@@ -8,16 +8,16 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from ..model import Leftover
-from ..records import leftover_to_dict
+from ..records import leftover_from_dict, leftover_to_dict
 from . import events
 from .lifecycle import Plan, Tracked
-from .store import Store, iso
+from .store import Store, iso, read_tracked
 
 
 class Leftovers(Store):
     def open(self) -> list[Tracked]:
         rows = self.db.query("SELECT * FROM leftovers WHERE resolved_at IS NULL")
-        return [Tracked.from_row(r, "resource_id") for r in rows]
+        return [read_tracked(self.db, "leftovers", r, "resource_id", leftover_from_dict) for r in rows]
 
     def first_seen(self) -> dict[tuple[str, str, str], datetime]:
         """When each open leftover was first seen, by (account, region, resource id): what cleanup's age rule needs."""

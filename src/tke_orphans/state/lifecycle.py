@@ -4,11 +4,10 @@ leftover, only a region whose cluster and resource listings of its kind succeede
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 from ..facts import Fact, english, fact
 from ..model import (
@@ -23,15 +22,9 @@ from ..model import (
     ResolvedLeftover,
     ScanResult,
 )
-from ..records import instance_from_dict, leftover_from_dict, parse_iso
+from ..records import instance_from_dict, leftover_from_dict
 
 T = TypeVar("T")
-
-
-class Row(Protocol):
-    """A database row read by column name (sqlite3.Row): the lifecycle stays free of the database itself."""
-
-    def __getitem__(self, key: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -44,13 +37,6 @@ class Tracked:
     first_seen: datetime
     last_notified: datetime | None
     record: dict[str, object]  # the orphan's (or leftover's) record (records.py) when last seen
-
-    @classmethod
-    def from_row(cls, r: Row, id_column: str) -> Tracked:
-        """From an open row of the orphans or leftovers table (`id_column`: which id the table keys it by)."""
-        last = r["last_notified"]
-        return cls(r["account"], r["region"], r[id_column], parse_iso(r["first_seen"]),
-                   parse_iso(last) if last else None, json.loads(r["record_json"]))  # fmt: skip
 
 
 @dataclass

@@ -195,3 +195,27 @@ MIGRATIONS += [
         """,
     ),
 ]
+
+MIGRATIONS += [
+    (
+        "0009_retention",
+        """
+        -- A scan's whole result in a table of its own: dropped once nothing reads it (retention.py), it frees its
+        -- pages whole, while the summaries in `scans` stay packed (a result beside them left a page per scan).
+        -- scans.result_json is no longer written. Moved: the newest result, and those notices still owed refer to.
+        CREATE TABLE scan_results (
+            scan_id INTEGER PRIMARY KEY REFERENCES scans (id),
+            result_json TEXT NOT NULL
+        );
+        INSERT INTO scan_results (scan_id, result_json) SELECT id, result_json FROM scans
+            WHERE result_json IS NOT NULL AND (id = (SELECT max(id) FROM scans WHERE result_json IS NOT NULL)
+            OR id IN (SELECT json_extract(notice_json, '$.scan_id') FROM outbox
+                      WHERE done_at IS NULL AND json_valid(notice_json)));
+        UPDATE scans SET result_json = NULL WHERE result_json IS NOT NULL;
+        -- What pruning looks rows up by. (The file itself turns to incremental vacuum at open: db.py.)
+        CREATE INDEX scans_started ON scans (started_at);
+        CREATE INDEX actions_at ON actions (at);
+        CREATE INDEX outbox_done ON outbox (done_at);
+        """,
+    ),
+]

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from ..model import RegionSnapshot
-from ..records import parse_iso
-from .store import Store
+from .store import Store, damaged, stored_time
 
 
 class Nodes(Store):
@@ -16,7 +15,19 @@ class Nodes(Store):
         rows = self.db.query(
             "SELECT instance_id, cluster_id, last_seen FROM nodes WHERE account = ? AND region = ?", (account, region)
         )
-        return {r["instance_id"]: (r["cluster_id"], parse_iso(r["last_seen"])) for r in rows}
+        return {r["instance_id"]: (r["cluster_id"], self._time(r)) for r in rows}
+
+    def check(self) -> None:
+        """Every row readable, before a scan reads them region by region."""
+        for r in self.db.query("SELECT account, region, instance_id, last_seen FROM nodes"):
+            self._time(r)
+
+    def _time(self, r: sqlite3.Row) -> datetime:
+        try:
+            return stored_time(r["last_seen"])
+        except ValueError as exc:
+            where = f"{r['instance_id']} ({r['account']}/{r['region']})"
+            raise damaged(self.db, "nodes", where, f"last_seen {exc}") from None
 
 
 def record(conn: sqlite3.Connection, snapshots: Iterable[RegionSnapshot], at: str) -> None:

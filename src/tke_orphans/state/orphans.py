@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Orphan, ScanResult
-from ..records import candidate_to_dict
+from ..records import candidate_to_dict, instance_from_dict
 from . import events, nodes
 from .lifecycle import Plan, Tracked
-from .store import Store, iso
+from .store import Store, iso, read_tracked
 
 
 class Orphans(Store):
     def open(self) -> list[Tracked]:
         rows = self.db.query("SELECT * FROM orphans WHERE resolved_at IS NULL")
-        return [Tracked.from_row(r, "instance_id") for r in rows]
+        return [read_tracked(self.db, "orphans", r, "instance_id", instance_from_dict) for r in rows]
 
     def open_rows(self) -> list[dict[str, Any]]:
         rows = self.db.query(
@@ -41,7 +41,8 @@ class Orphans(Store):
                     "SELECT account, region, instance_id, record_json FROM orphans WHERE resolved_at IS NULL"
                 )
             }
-            seen: list[tuple[str, str, str, str, str]] = []
+            seen: list[tuple[str, str, str, str]] = []
+            changed: list[tuple[str, str, str, str]] = []
             for o in [*plan.new, *plan.still]:
                 record = candidate_to_dict(o)
                 text = json.dumps(record, ensure_ascii=False)
@@ -55,14 +56,15 @@ class Orphans(Store):
                     _evidence(conn, o, record, at)
                     events.write(conn, at, o.account, o.region, o.instance.instance_id, "orphaned", o.reason.value)
                     continue
-                seen.append((at, text, o.account, o.region, o.instance.instance_id))
+                seen.append((at, o.account, o.region, o.instance.instance_id))
+                if before == text:
+                    continue  # the same record: not written again (1,500 of them are 2 MB a pass)
+                changed.append((text, o.account, o.region, o.instance.instance_id))
                 if json.loads(before).get("evidence") != record["evidence"]:
                     _evidence(conn, o, record, at)
-            conn.executemany(
-                "UPDATE orphans SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"
-                " AND instance_id = ?",
-                seen,
-            )
+            where = " WHERE account = ? AND region = ? AND instance_id = ?"
+            conn.executemany("UPDATE orphans SET last_seen = ?" + where, seen)
+            conn.executemany("UPDATE orphans SET record_json = ?" + where, changed)
             for r in plan.resolved if lifecycle else ():
                 conn.execute(
                     "UPDATE orphans SET resolved_at = ?, resolved_how = ?, resolved_detail = ? WHERE account = ?"

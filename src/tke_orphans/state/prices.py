@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from ..model import Cost
-from ..records import cost_from_dict, cost_to_dict, parse_iso
-from .store import Store, iso
+from ..records import cost_from_dict, cost_to_dict
+from .store import Store, iso, stored_time
 
 
 class Prices(Store):
@@ -21,9 +21,11 @@ class Prices(Store):
         wanted = set(keys)
         # One read of the account's cache, not one SELECT per key: the keys of a pass are most of it.
         for row in self.db.query("SELECT key, cost_json, fetched_at FROM price_cache WHERE account = ?", (account,)):
-            if row["key"] not in wanted or now - parse_iso(row["fetched_at"]) >= ttl:
+            if row["key"] not in wanted:
                 continue
             try:
+                if now - stored_time(row["fetched_at"]) >= ttl:
+                    continue
                 out[row["key"]] = cost_from_dict(json.loads(row["cost_json"]))
             except (ValueError, KeyError, TypeError):
                 continue  # an unreadable row is asked again, and overwritten
