@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, FaultPlan, World
 
 from .conftest import write_config
@@ -29,7 +30,9 @@ def test_a_region_flag_the_account_lacks_names_the_closest(
     proc = cli(["scan", "-c", cfg, "--region", name, "--state", str(tmp_path / "s.db")], tmp_path)
     line = assert_clear_usage_error(proc, "--region", repr(name), "the closest: ap-guangzhou")
     assert "UnsupportedRegion" not in line
-    assert not (tmp_path / "s.db").exists()  # nothing started: no state is created for a run that cannot scan
+    # Nothing scanned, so nothing recorded: the state is opened (and checked) before any API call, but holds no scan.
+    with StateDB(tmp_path / "s.db") as db:
+        assert db.conn.execute("SELECT COUNT(*) FROM scans").fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("command", [["scan", "--no-notify"], ["doctor"], ["serve", "--listen", "127.0.0.1:0"]])

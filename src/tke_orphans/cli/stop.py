@@ -58,6 +58,9 @@ def leave() -> None:
     leave stopping to the parent, and would finish a hanging call first), not waiting for threads stuck in a call."""
     try:
         logging.disable()  # what the scan would log about the workers it loses: nothing more is said
+        # Nor what a thread says on its way out: the process pool's manager sees its workers killed below and
+        # raises (BrokenProcessPool) before os._exit ends it.
+        threading.excepthook = lambda args: None
         for child in multiprocessing.active_children():
             child.kill()
         # What a normal exit does first: the semaphores of the workers' queues are released, so that the resource
