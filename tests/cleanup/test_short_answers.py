@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .conftest import ORPHANS, demo_data, outcomes, rig_for
 
 GZ = "ap-guangzhou"
+UNKNOWN_REFUND = (
+    "refund unknown, not terminated: InquiryPriceTerminateInstances gave no refund for it that could be one"
+)
 
 
 def test_a_refund_inquiry_without_one_prepaid_instance_leaves_that_one_alone(tmp_path: Path) -> None:
@@ -27,11 +32,26 @@ def test_a_refund_inquiry_without_one_prepaid_instance_leaves_that_one_alone(tmp
         unpriced = {i for i in prepaid if got[i][0] == "skipped"}
         assert len(unpriced) == 1, got
         [iid] = unpriced
-        assert got[iid][1] == "refund unknown, not terminated: InquiryPriceTerminateInstances gave no answer for it"
+        assert got[iid][1] == UNKNOWN_REFUND
         assert rig.instance(GZ, iid)["InstanceState"] == "RUNNING"  # neither recycled nor destroyed
         [other] = prepaid - unpriced
         assert got[other][0] == "done" and rig.instance(GZ, other)["InstanceState"] == "SHUTDOWN"
         assert rig.calls("TerminateInstances") == 1
+
+
+@pytest.mark.parametrize("refund", [-5, float("nan"), float("inf"), 1e300])
+def test_a_refund_that_cannot_be_one_leaves_the_instance_alone(tmp_path: Path, refund: float) -> None:
+    """A refund answer no real one has (the attack's -5, NaN, Infinity, 1e300) is unknown: the prepaid instance is
+    neither recycled nor destroyed, and the dry run shows no such figure."""
+    with rig_for(demo_data(), tmp_path) as rig:
+        rig.scan()
+        rig.faults({"action": "InquiryPriceTerminateInstances", "effect": "value", "field": "Refunds", "value": refund})
+        dry = outcomes(rig.cleanup(action="terminate", unmarked=True, only=frozenset({"ins-gzorp002"})))
+        assert dry["ins-gzorp002"] == ("skipped", UNKNOWN_REFUND), dry
+        got = outcomes(rig.cleanup(action="terminate", unmarked=True, dry_run=False, only=frozenset({"ins-gzorp002"})))
+        assert got["ins-gzorp002"] == ("skipped", UNKNOWN_REFUND), got
+        assert rig.instance(GZ, "ins-gzorp002")["InstanceState"] == "RUNNING"
+        assert rig.calls("TerminateInstances") == 0
 
 
 def test_a_recheck_of_instances_short_of_its_total_skips_the_region(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -246,6 +247,21 @@ def test_delay_is_the_real_answer_late_and_no_error(serve):
     assert describe(api.cvm(GZ)).TotalCount == 3
     stat = api.stat("cvm", "DescribeInstances", GZ)
     assert (stat["calls"], stat["errors"], stat["faults"]) == (1, 0, 0)
+
+
+def test_value_sets_a_field_everywhere_in_the_real_answer(serve):
+    """Raw JSON through the SDK's common client: the figure no real answer has arrives as written (NaN bare)."""
+    fault = {"action": "DescribeInstances", "effect": "value", "field": "CPU", "value": float("nan")}
+    api = serve(SMALL, faults=FaultPlan.from_data({"faults": [fault]}))
+    body = api.common("cvm", "2017-03-12", GZ).call_json("DescribeInstances", {})
+    cpus = [i["CPU"] for i in body["Response"]["InstanceSet"]]
+    assert len(cpus) == 3 and all(math.isnan(c) for c in cpus)  # in every item
+    assert body["Response"]["TotalCount"] == 3
+
+
+def test_value_needs_a_field():
+    with pytest.raises(Exception, match="needs `field`"):
+        FaultPlan.from_data({"faults": [{"effect": "value", "value": 1}]})
 
 
 def test_truncate_breaks_json_decoding(serve):

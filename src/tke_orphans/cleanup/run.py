@@ -204,7 +204,7 @@ def _refunds(session: Session, region: str, go: list[Target], opts: Options) -> 
     except Exception as exc:
         why = f"refund unknown, not terminated: {failure_of(exc, 'cvm.InquiryPriceTerminateInstances').describe()}"
         return {}, [decision(t, opts, "skipped", why) for t in prepaid]
-    missing = "refund unknown, not terminated: InquiryPriceTerminateInstances gave no answer for it"
+    missing = "refund unknown, not terminated: InquiryPriceTerminateInstances gave no refund for it that could be one"
     return refunds, [decision(t, opts, "skipped", missing) for t in prepaid if t.instance.instance_id not in refunds]
 
 

@@ -16,6 +16,7 @@ from ..model import Instance
 from .errors import CloudError, is_retryable, is_throttled
 from .inventory import PAGE, _convert, chunks, to_instance
 from .leftovers import _answer
+from .pricing import is_price
 from .session import Session
 
 MARK_TAG = "tke-orphans:marked-at"
@@ -118,12 +119,15 @@ def mark(session: Session, region: str, uin: str, ids: list[str], value: str,
 
 
 def refunds(session: Session, region: str, ids: list[str]) -> dict[str, float]:
-    """What returning each (prepaid) instance would refund; raises CloudError. Callers pass one charge type."""
+    """What returning each (prepaid) instance would refund; raises CloudError. Callers pass one charge type. A refund
+    that is missing or could not be one (negative, NaN, absurd: `is_price`) is left out: that instance's refund is
+    unknown, and it is left alone."""
     out: dict[str, float] = {}
     for chunk in chunks(ids, 100):
         resp = session.call("cvm", "InquiryPriceTerminateInstances", region, {"InstanceIds": chunk})
         for r in resp.get("InstanceRefundsSet") or []:
-            out[str(r.get("InstanceId"))] = float(r.get("Refunds") or 0)
+            if is_price(amount := r.get("Refunds")):
+                out[str(r.get("InstanceId"))] = float(amount)
     return out
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .world import WorldError, _format_loc
 
-Effect = Literal["error", "http_500", "hang", "reset", "truncate", "short", "omit", "delay"]
+Effect = Literal["error", "http_500", "hang", "reset", "truncate", "short", "omit", "delay", "value"]
 
 
 class FaultRule(BaseModel):
@@ -34,6 +34,15 @@ class FaultRule(BaseModel):
     probability: Annotated[float, Field(ge=0, le=1)] | None = None
     hang_seconds: Annotated[float, Field(gt=0)] = 600.0
     delay_seconds: Annotated[float, Field(gt=0)] = 0.3  # `delay`: the real answer, this late
+    # `value`: the real answer with every `field` in it set to `value` (a figure no real answer has: -5, NaN, 1e300)
+    field: str | None = None
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _value_names_a_field(self) -> FaultRule:
+        if self.effect == "value" and not self.field:
+            raise ValueError("effect 'value' needs `field`: the answer's field to set")
+        return self
 
     def matches(self, service: str, action: str, region: str, params: dict[str, Any]) -> bool:
         if self.service not in (None, service) or self.action not in (None, action):

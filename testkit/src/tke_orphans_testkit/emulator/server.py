@@ -46,6 +46,17 @@ def encode(answer: dict[str, Any], request_id: str) -> bytes:
     return _utf8('{"Response":{' + ",".join(parts) + "}}")
 
 
+def _set_field(node: Any, field: str, value: Any) -> Any:
+    """`node` with every `field` in it, at any depth, set to `value` (pre-encoded item lists decoded first)."""
+    if isinstance(node, Raw):
+        node = [json.loads(item) for item in node.items]
+    if isinstance(node, dict):
+        return {k: value if k == field else _set_field(v, field, value) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_set_field(v, field, value) for v in node]
+    return node
+
+
 def error_body(code: str, message: str, request_id: str) -> bytes:
     return _utf8(
         json.dumps(
@@ -272,6 +283,11 @@ class Emulator:
             answer = handler(ctx, params)
         except ApiError as exc:
             return 200, error_body(exc.code, exc.message, request_id), JSON
+        if rule.effect == "value":
+            assert rule.field is not None
+            answer = _set_field(answer, rule.field, rule.value)
+            self._wait(self.latency)
+            return 200, encode(answer, request_id), JSON
         if rule.effect in ("short", "omit"):
             # A valid answer missing its last item. short: TotalCount unchanged, what paging sees when the list
             # moves; omit: TotalCount one less, an answer that adds up and still lacks it (only another listing
