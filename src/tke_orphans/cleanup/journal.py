@@ -87,10 +87,9 @@ def _instances(session: Session, region: str, intents: list[Intent]) -> dict[str
     for it in intents:
         inst = fresh.get(it.instance_id)
         if inst is None:
-            out[it.instance_id] = ("done", "destroyed: it is gone") if action == "terminate" else ("failed", "gone")
+            out[it.instance_id] = _gone(action, "destroyed: it is gone")
         elif action == "mark":
-            mark = inst.tag(cloud_actions.MARK_TAG)
-            out[it.instance_id] = ("done", f"tagged {cloud_actions.MARK_TAG}={mark}") if mark else _not_done(inst.state)
+            out[it.instance_id] = _marked(inst.tag(cloud_actions.MARK_TAG), inst.state)
         elif inst.state == "TERMINATING":
             out[it.instance_id] = ("done", "being destroyed (TERMINATING)")
         elif inst.state == "SHUTDOWN" and it.call != cloud_actions.DESTROY_CALL:
@@ -107,15 +106,24 @@ def _leftovers(session: Session, region: str, intents: list[Intent]) -> dict[str
     for it in intents:
         f = fresh.get(it.instance_id)
         if f is None:
-            out[it.instance_id] = ("done", "returned: it is gone") if action == "terminate" else ("failed", "gone")
+            out[it.instance_id] = _gone(action, "returned: it is gone")
         elif action == "mark":
-            mark = f.resource.tag(cloud_actions.MARK_TAG)
-            out[it.instance_id] = ("done", f"tagged {cloud_actions.MARK_TAG}={mark}") if mark else _not_done("")
+            out[it.instance_id] = _marked(f.resource.tag(cloud_actions.MARK_TAG), "")
         elif f.resource.state == "TORECYCLE":
             out[it.instance_id] = ("done", leftover_actions.RECYCLED)
         else:
             out[it.instance_id] = _not_done(f.resource.state)
     return out
+
+
+def _gone(action: str, returned: str) -> Found:
+    """A resource the look-up no longer finds: returned, for a terminate; for anything else, the call had nothing left
+    to act on."""
+    return ("done", returned) if action == "terminate" else ("failed", "gone")
+
+
+def _marked(mark: str | None, state: str) -> Found:
+    return ("done", f"tagged {cloud_actions.MARK_TAG}={mark}") if mark else _not_done(state)
 
 
 def _not_done(state: str) -> Found:
