@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tke_orphans import records
-from tke_orphans.facts import ENGLISH, Fact
+from tke_orphans.facts import Fact, all_english
+from tke_orphans.kinds import KINDS
 from tke_orphans.model import (
     ActionLine,
     ApiFailure,
@@ -26,7 +27,6 @@ from tke_orphans.model import (
     Instance,
     Internet,
     Leftover,
-    LeftoverKind,
     Notice,
     Orphan,
     Reason,
@@ -72,7 +72,7 @@ instances = st.builds(
 )
 money = st.none() | st.floats(0, 1e9, allow_nan=False)
 # The sentences as data behind the English (facts.py): kept by the records, for the messages' other languages.
-facts = st.builds(Fact, st.sampled_from(sorted(ENGLISH)), st.lists(text, max_size=4).map(tuple))
+facts = st.builds(Fact, st.sampled_from(sorted(all_english())), st.lists(text, max_size=4).map(tuple))
 some_facts = st.lists(facts, max_size=3).map(tuple)
 costs = st.none() | st.builds(
     Cost, text, money, money, st.none() | st.sampled_from(["inquiry", "type_only", "renew"]), text, some_facts
@@ -99,7 +99,7 @@ leftovers = st.builds(
     Leftover,
     text,
     text,
-    st.sampled_from(LeftoverKind),
+    st.sampled_from(sorted(KINDS)),
     text,
     text,
     text,

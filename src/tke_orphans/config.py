@@ -11,6 +11,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +32,6 @@ from pydantic import (
 
 from . import safeyaml
 from .detect import DEFAULT_SKIP_STATES, Policy
-from .model import LeftoverKind
 
 DEFAULT_PATH = Path("config.yaml")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -195,6 +195,14 @@ class Ignore(_Section):
         return v
 
 
+def _registry() -> ModuleType:
+    """The registry of kinds (kinds/), imported when first needed: the kinds reach the cloud adapter, which reads
+    its settings from here."""
+    from . import kinds
+
+    return kinds
+
+
 class Detection(_Section):
     owner_tags: list[str] = ["tke-clusterId"]
     legacy_heuristics: bool = False
@@ -203,7 +211,19 @@ class Detection(_Section):
     ignore: Ignore = Ignore()
     # Disks, load balancers and addresses of deleted clusters, by kind; [] looks for none (and needs no CAM action
     # of the tag, cbs, clb and vpc APIs).
-    leftovers: list[Literal["cbs_disk", "clb", "eip"]] = ["cbs_disk", "clb", "eip"]
+    # None: the registry's default kinds.
+    leftovers: list[str] | None = None
+
+    @field_validator("leftovers")
+    @classmethod
+    def _known_kinds(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        kinds = _registry().KINDS
+        unknown = [k for k in v if k not in kinds]
+        if unknown:
+            raise ValueError(f"unknown kind {unknown[0]!r}: the kinds are {', '.join(kinds)}")
+        return v
 
     def policy(self) -> Policy:
         return Policy(
@@ -214,7 +234,7 @@ class Detection(_Section):
             ignore_ids=frozenset(self.ignore.instance_ids),
             ignore_tags=tuple((k, None if v == "*" else v) for k, v in self.ignore.tags.items()),
             ignore_names=tuple(re.compile(p) for p in self.ignore.name_patterns),
-            leftovers=tuple(dict.fromkeys(LeftoverKind(k) for k in self.leftovers)),
+            leftovers=_registry().default_kinds() if self.leftovers is None else tuple(dict.fromkeys(self.leftovers)),
         )
 
 

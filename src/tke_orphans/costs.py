@@ -152,7 +152,7 @@ def leftover_totals(
     if not priced:
         return None
     dims: dict[str, Callable[[Leftover], str]] = {
-        "kind": lambda x: x.kind.value, "region": lambda x: x.region, "account": lambda x: x.account,
+        "kind": lambda x: x.kind, "region": lambda x: x.region, "account": lambda x: x.account,
     }  # fmt: skip
     s = _sum([x for x in priced if not x.reused], dims, lambda x: leftover_wasted(x, first_seen, at))
     out = LeftoverTotals(s.currency, s.monthly, s.wasted, s.by["kind"], s.by["region"], s.by["account"], s.unpriced)

@@ -21,7 +21,6 @@ from .model import (
     Excluded,
     ExcludedWhy,
     Instance,
-    LeftoverKind,
     NodePool,
     Orphan,
     Reason,
@@ -40,6 +39,12 @@ DEFAULT_SKIP_STATES = frozenset({"PENDING", "LAUNCH_FAILED", "SHUTDOWN", "TERMIN
 EXISTED_API = "tke.DescribeExistedInstances"
 
 
+def _default_kinds() -> tuple[str, ...]:
+    from .kinds import default_kinds  # late: the registry reaches the cloud adapter, which imports this module
+
+    return default_kinds()
+
+
 @dataclass(frozen=True)
 class Policy:
     owner_tags: tuple[str, ...] = ("tke-clusterId",)
@@ -51,7 +56,7 @@ class Policy:
     ignore_tags: tuple[tuple[str, str | None], ...] = (("tke-orphans:ignore", "true"),)
     ignore_names: tuple[re.Pattern[str], ...] = ()
     # The kinds of other leftovers to look for (detection.leftovers); empty: none, and no calls.
-    leftovers: tuple[LeftoverKind, ...] = tuple(LeftoverKind)
+    leftovers: tuple[str, ...] = field(default_factory=_default_kinds)
 
 
 @dataclass

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .cloud import PERMISSION_CODES, CloudError, Session, list_regions
 from .cloud import probe as probes
 from .cloud.errors import check_keys, is_auth_failure
-from .model import LeftoverKind
+from .kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def _try(session: Session, region: str, probe: probes.Probe) -> Check:
     return Check(session.account, region, probe.api, True, f"{found} found")
 
 
-def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collection[LeftoverKind] = ()) -> list[Check]:
+def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collection[str] = ()) -> list[Check]:
     """`leftovers`: the kinds the scan looks for (detection.leftovers); their listings are tried too."""
     checks: list[Check] = []
     try:
@@ -53,11 +53,9 @@ def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collecti
             Check(session.account, "-", "region.DescribeRegions", False, _hint(session, exc, "region:DescribeRegions"))
         )
     chosen = available if regions == "all" else list(regions)
-    if leftovers and chosen:
-        checks.append(replace(_try(session, chosen[0], probes.TAGGED), region="-"))
     for region in chosen:
         checks.append(_try(session, region, probes.INSTANCES))
-        checks += [_try(session, region, p) for p in probes.leftover_probes(leftovers)]
+        checks += [_try(session, region, p) for p in probes.leftover_probes([KINDS[k].listing for k in leftovers])]
         try:
             cluster_id, found = probes.first_cluster(session, region)
             checks.append(Check(session.account, region, probes.CLUSTERS_API, True, f"{found} found"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 
@@ -55,19 +56,7 @@ ENGLISH: dict[str, str] = {
     "price.type_only": "type only ({0}; the full quote failed: {1})",
     "price.host_billed": "{0} instances are billed with their host or cluster",
     "price.crashed": "pricing failed: {0}",
-    "price.disk": "{0} {1} GB",
     "price.prepaid_month": "one month prepaid",
-    "price.lb_open": "open load balancer",
-    "price.lb_internal": "internal load balancer",
-    "price.lb": "{0} load balancer",
-    "price.lcu": "LCU usage not included",
-    "price.eip_package": "billed by its bandwidth package",
-    "price.eip_traffic": "traffic billed per GB (an idle address moves none)",
-    "price.ip_fee": "IP fee",
-    "price.idle_fee": "the idle IP fee of an unbound address is not quoted by {0}",
-    "price.disk_charge_unknown": "a disk charged as unknown has no price inquiry",
-    "price.disk_charge": "a disk charged as {0} has no price inquiry",
-    "price.lb_charge": "a load balancer charged as {0} has no price inquiry",
     # Cleanup: what failed around the cloud's own words.
     "cleanup.no_names": "cannot name the resources: {0} failed: {1}: {2}",
     "cleanup.destroy_failed": "moved to the recycle bin, but the second call to destroy it failed: {0}",
@@ -81,8 +70,26 @@ ENGLISH: dict[str, str] = {
 }
 
 
+@cache
+def _kinds_words() -> dict[str, str]:
+    """The English of each kind's own facts (kinds/*.py declare them); imported late: the kinds use facts."""
+    from .kinds import words
+
+    return {key: en for key, (en, _) in words().items()}
+
+
+def all_english() -> dict[str, str]:
+    """Every fact's English: the core's and the kinds'."""
+    return {**ENGLISH, **_kinds_words()}
+
+
+def wording(key: str) -> str | None:
+    """A fact's English sentence, None for a key nobody words."""
+    return ENGLISH.get(key) or _kinds_words().get(key)
+
+
 def fact(key: str, *args: object) -> Fact:
-    if key not in ENGLISH:
+    if wording(key) is None:
         raise KeyError(f"no wording for fact {key!r}")
     return Fact(key, tuple(str(a) for a in args))
 
@@ -90,7 +97,7 @@ def fact(key: str, *args: object) -> Fact:
 def english(facts: Fact | Iterable[Fact], sep: str = ", ") -> str:
     """The facts in English, as the records and the JSON contract carry them."""
     items = (facts,) if isinstance(facts, Fact) else tuple(facts)
-    return sep.join(ENGLISH[f.key].format(*f.args) for f in items)
+    return sep.join(str(wording(f.key)).format(*f.args) for f in items)
 
 
 def fact_to_dict(f: Fact) -> dict[str, Any]:
@@ -100,4 +107,4 @@ def fact_to_dict(f: Fact) -> dict[str, Any]:
 def fact_from_dict(d: dict[str, Any]) -> Fact:
     """Unknown keys (a record of a later version) read as their English would have: not at all, so as text."""
     key, args = str(d["key"]), tuple(str(a) for a in d.get("args", ()))
-    return Fact(key, args) if key in ENGLISH else Fact("text", (" ".join(args),))
+    return Fact(key, args) if wording(key) is not None else Fact("text", (" ".join(args),))

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from .cloud.errors import as_text
 from .cloud.session import CallListener
 from .config import Config
-from .leftover_gone import drop_still_listed, still_listed
 from .model import ApiFailure, ScanResult
 from .notify import Delivery, Notice, Notifier, bot_specs
 from .notify.i18n import duration
@@ -177,16 +176,12 @@ def run_job(
         cancel=cancel,
         prices=state.prices,
     )
-    # A leftover the tag listing no longer names is looked up by id first (outside the transaction: calls).
-    early = plan(result, [], cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
-    listed = still_listed(cfg, early, endpoint_url, listener, cancel) if notify else set()
     if cancel is not None and cancel.is_set():
         raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     channels = cfg.webhook.enabled and bool(bot_specs(cfg))
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
         p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
-        drop_still_listed(p, listed)
         state.orphans.apply(result, p, lifecycle=notify)
         state.leftovers.apply(result.scanned_at, p, lifecycle=notify)
         scan_id = state.scans.record(result)

@@ -33,14 +33,6 @@ class EvidenceKind(StrEnum):
 CLUSTER_TAG = "tke-clusterId"
 
 
-class LeftoverKind(StrEnum):
-    """What else a deleted cluster leaves behind, besides VMs."""
-
-    CBS_DISK = "cbs_disk"
-    CLB = "clb"
-    EIP = "eip"
-
-
 class ExcludedWhy(StrEnum):
     GRACE_PERIOD = "grace_period"
     SKIP_STATE = "skip_state"
@@ -118,7 +110,7 @@ class Billing:
 class CloudResource:
     """A disk, load balancer or address, as its own product's API listed it (tags included)."""
 
-    kind: LeftoverKind
+    kind: str  # a kind of the registry (kinds/): cbs_disk, clb, eip...
     resource_id: str
     name: str
     state: str  # DiskState, AddressStatus; a CLB's Status as text
@@ -138,7 +130,7 @@ class Leftover:
 
     account: str
     region: str
-    kind: LeftoverKind
+    kind: str
     resource_id: str
     name: str
     cluster_id: str
@@ -230,7 +222,7 @@ class Evidence:
 
 
 HOURS_A_MONTH = 730
-CostSource = Literal["inquiry", "type_only", "renew"]
+CostSource = Literal["inquiry", "type_only", "renew", "list"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +230,8 @@ class Cost:
     """What an orphan costs at list price. `source` None: no price could be had, `detail` says why (never 0).
 
     `inquiry`: the full configuration (type, image, disks, bandwidth) was quoted; `type_only`: the machine type's
-    price only; `renew`: a prepaid instance's price for one more month. `detail` says what is included.
+    price only; `renew`: a prepaid instance's price for one more month; `list`: a documented list price times what
+    is used, where the product has no price inquiry. `detail` says what is included and where the figure is from.
     """
 
     currency: str
@@ -325,7 +318,7 @@ class RegionSnapshot:
     members: dict[str, str]  # CVM id -> cluster id, every node seen
     # The leftover kinds this region's listings checked completely (clusters and resources), and every resource
     # they listed with a cluster tag, by id: what resolving a leftover needs.
-    leftover_kinds: frozenset[LeftoverKind] = frozenset()
+    leftover_kinds: frozenset[str] = frozenset()
     resources: dict[str, CloudResource] = field(default_factory=dict)
 
 

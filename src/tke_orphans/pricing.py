@@ -8,6 +8,7 @@ cannot be had is a Cost with `source` None and the reason.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,10 +19,10 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from .cloud import Session
-from .cloud.errors import MAX_TEXT, as_text
-from .cloud.leftover_pricing import leftover_key, quote_leftover
-from .cloud.pricing import Quote, config_key, is_price, quote
+from .cloud.errors import MAX_TEXT, CloudError, as_text
+from .cloud.pricing import Quote, config_key, is_price, quote, quoted
 from .facts import english, fact
+from .kinds import KINDS
 from .model import Cost, Leftover, Orphan
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,21 @@ def price_orphans(
     """The orphans with their `cost`; the cache (the state's) is read and written from this thread only."""
     return _price_all(orphans, lambda o: config_key(o.instance), lambda o, s, r: quote(s, r, o.instance), sessions,
                       what="orphan(s)", currency=currency, now=now, ttl=ttl, cache=cache)  # fmt: skip
+
+
+def leftover_key(x: Leftover) -> str:
+    """What the price depends on, prefixed by the kind (the state's price cache also holds VM configurations, whose
+    keys start with "["); leftovers with equal keys get one inquiry. The zone is not in it: the disk and address
+    inquiries take none, and a CLB's price is the region's."""
+    return f"{x.kind}:" + json.dumps(list(KINDS[x.kind].price_key(x.billing)), separators=(",", ":"))
+
+
+def quote_leftover(session: Session, region: str, x: Leftover) -> Quote:
+    """The price of keeping this leftover, or an unknown price with the reason; never raises for the cloud's no."""
+    try:
+        return KINDS[x.kind].price(session, region, x.billing)
+    except CloudError as exc:
+        return quoted(None, None, None, [fact("api.error", exc.api, exc.code, exc.message)])
 
 
 def price_leftovers(

@@ -28,7 +28,6 @@ from .model import (
     Instance,
     Internet,
     Leftover,
-    LeftoverKind,
     Notice,
     Orphan,
     Reason,
@@ -248,7 +247,7 @@ def billing_from_dict(d: Doc) -> Billing:
 
 
 def leftover_to_dict(x: Leftover) -> Doc:
-    return {"account": x.account, "region": x.region, "kind": x.kind.value, "resource_id": x.resource_id,
+    return {"account": x.account, "region": x.region, "kind": x.kind, "resource_id": x.resource_id,
             "name": x.name, "cluster_id": x.cluster_id, "evidence": list(x.evidence), "state": x.state,
             "created_time": iso(x.created), "attached": x.attached, "reused": x.reused,
             "cost": cost_to_dict(x.cost) if x.cost else None, "billing": billing_to_dict(x.billing),
@@ -256,7 +255,7 @@ def leftover_to_dict(x: Leftover) -> Doc:
 
 
 def leftover_from_dict(d: Doc) -> Leftover:
-    return Leftover(d["account"], d["region"], LeftoverKind(d["kind"]), d["resource_id"], d["name"], d["cluster_id"],
+    return Leftover(d["account"], d["region"], str(d["kind"]), d["resource_id"], d["name"], d["cluster_id"],
                     tuple(d["evidence"]), d["state"], parse_iso(d["created_time"]), bool(d.get("attached", False)),
                     bool(d["reused"]), cost_from_dict(d["cost"]) if d.get("cost") else None,
                     billing_from_dict(d.get("billing") or {}), facts_from_list(d.get("facts")))  # fmt: skip

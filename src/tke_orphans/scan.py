@@ -16,17 +16,16 @@ from . import fanout
 from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
 from .cloud.errors import as_text
 from .cloud.inventory import failure_of
-from .cloud.leftovers import confirm, other_live_clusters, tagged_ids
+from .cloud.resources import other_live_clusters
 from .cloud.session import CallListener, Cancel
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
 from .detect_leftovers import decide_leftovers
+from .kinds import KINDS
 from .model import (
-    CLUSTER_TAG,
     ApiFailure,
     CloudResource,
     Leftover,
-    LeftoverKind,
     RegionInventory,
     RegionResult,
     RegionSnapshot,
@@ -248,26 +247,26 @@ def _scan_all(
     return [o for o in out if o is not None]
 
 
-Found = list[CloudResource] | ApiFailure  # a region's tagged resources, or why they could not be listed
+Found = list[CloudResource] | ApiFailure  # a region's resources that name a cluster, or why they could not be listed
 
 
-def _list_leftovers(session: Session, regions: Sequence[str], kinds: Collection[LeftoverKind]) -> dict[str, Found]:
-    """One account's leftover candidates: one tag listing for all its regions (GetResources is account-wide), then
-    each region's by id, side by side. A failed tag listing fails every region's."""
-    try:
-        tagged = tagged_ids(session, kinds)
-    except Exception as exc:  # an odd answer too: the leftovers are unverified, the regions' orphans stand
-        failure = failure_of(exc, "tag.GetResources")
-        return dict.fromkeys(regions, failure)
-
-    def one(region: str) -> Found:
+def _listed(session: Session, region: str, kinds: Collection[str]) -> Found:
+    """A region's resources of these kinds that name a cluster, each kind through its own product's whole listing
+    (narrowed on the server where it can be): the first that fails fails the region's leftovers."""
+    found: list[CloudResource] = []
+    for name in kinds:
+        spec = KINDS[name]
         try:
-            return confirm(session, region, tagged.get(region, {}))
-        except Exception as exc:
-            return failure_of(exc, "tag.GetResources")
+            found += spec.list(session, region)
+        except Exception as exc:  # an odd answer too: the leftovers are unverified, the region's orphans stand
+            return failure_of(exc, spec.listing.api)
+    return found
 
+
+def _list_leftovers(session: Session, regions: Sequence[str], kinds: Collection[str]) -> dict[str, Found]:
+    """One account's leftover candidates, its regions side by side."""
     with ThreadPoolExecutor(max(1, min(len(regions), 16)), thread_name_prefix="leftovers") as pool:
-        return dict(zip(regions, pool.map(one, regions), strict=True))
+        return dict(zip(regions, pool.map(lambda region: _listed(session, region, kinds), regions), strict=True))
 
 
 def _with_leftovers(
@@ -280,7 +279,7 @@ def _with_leftovers(
         return scan, []
     where = (scan.result.account, scan.result.region)
     if not isinstance(found, ApiFailure):
-        unknown = {r.tag(CLUSTER_TAG) or "" for r in found} - scan.live_clusters - {""}
+        unknown = {named[0] for r in found if (named := KINDS[r.kind].cluster_of(r))} - scan.live_clusters
         try:
             live = scan.live_clusters | other_live_clusters(session, where[1], unknown)
         except Exception as exc:  # an odd answer too: a cluster that could not be asked about is not a deleted one

@@ -158,7 +158,7 @@ def test_demo_command(runner: CliRunner) -> None:
 
 @pytest.mark.parametrize(
     ("action", "cam"),
-    [("GetResources", "tag:GetResources"), ("DescribeDisks", "cbs:DescribeDisks"),
+    [("DescribeDisks", "cbs:DescribeDisks"),
      ("DescribeLoadBalancers", "clb:DescribeLoadBalancers"), ("DescribeAddresses", "vpc:DescribeAddresses"),
      ("DescribeEKSClusters", "tke:DescribeEKSClusters"), ("DescribeTKEEdgeClusters", "tke:DescribeTKEEdgeClusters")],
 )  # fmt: skip

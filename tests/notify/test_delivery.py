@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from tke_orphans.cli import app
 from tke_orphans.config import config_from_data
-from tke_orphans.model import ActionLine, Cost, Leftover, LeftoverKind
+from tke_orphans.model import ActionLine, Cost, Leftover
 from tke_orphans.notify import Notice
 from tke_orphans.notify.generic import GenericWebhook
 from tke_orphans.notify.model import BotSpec
@@ -159,8 +159,8 @@ def test_generic_webhook_carries_the_leftovers_with_the_orphans(
     """A notice of leftovers only posts the scan result's leftovers (the reused CLB marked) and their summary."""
     url, handler = capture
     cfg = config_from_data({"webhook": {"enabled": True, "generic": [{"name": "siem", "url": f"{url}/hook"}]}})
-    made = Leftover("default", "ap-guangzhou", LeftoverKind.EIP, "eip-1", "", "cls-gone", ("tag",), "UNBIND", NOW)
-    reused = dataclasses.replace(made, kind=LeftoverKind.CLB, resource_id="lb-9", reused=True)
+    made = Leftover("default", "ap-guangzhou", "eip", "eip-1", "", "cls-gone", ("tag",), "UNBIND", NOW)
+    reused = dataclasses.replace(made, kind="clb", resource_id="lb-9", reused=True)
     result = dataclasses.replace(result_with(()), leftovers=(made, reused))
     deliveries = deliver(cfg, Notice(kind="new", scanned_at=NOW, leftovers=(made,), result=result), clock)
     assert [(d.channel, d.ok) for d in deliveries] == [("generic:siem", True)]

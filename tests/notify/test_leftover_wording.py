@@ -11,23 +11,23 @@ from datetime import timedelta
 
 import pytest
 
-from tke_orphans.model import Cost, Leftover, LeftoverKind, ResolvedLeftover
+from tke_orphans.model import Cost, Leftover, ResolvedLeftover
 from tke_orphans.notify import Notice
 from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 
 from .conftest import BOTS, NOW, WECOM, FakeClock, deliver, orphan, webhook_config
 
 
-def _leftover(rid: str, kind: LeftoverKind, cost: Cost | None = None, *, reused: bool = False) -> Leftover:
+def _leftover(rid: str, kind: str, cost: Cost | None = None, *, reused: bool = False) -> Leftover:
     return Leftover("default", "ap-guangzhou", kind, rid, "pvc-x", "cls-gone0001", ("tag tke-clusterId=cls-gone0001",),
                     "UNATTACHED", NOW - timedelta(days=60), reused=reused, cost=cost)  # fmt: skip
 
 
-DISK = _leftover("disk-1", LeftoverKind.CBS_DISK, Cost("CNY", 0.05, 36.5, "inquiry", "100 GB premium"))
-DISK2 = _leftover("disk-2", LeftoverKind.CBS_DISK, Cost("CNY", 0.02, 14.6, "inquiry", "40 GB premium"))
-CLB = _leftover("lb-1", LeftoverKind.CLB, Cost("CNY", None, None, None, "no quote for this type"))
-EIP = _leftover("eip-1", LeftoverKind.EIP)
-REUSED = _leftover("lb-9", LeftoverKind.CLB, Cost("CNY", 0.5, 365.0, "inquiry", "the user's"), reused=True)
+DISK = _leftover("disk-1", "cbs_disk", Cost("CNY", 0.05, 36.5, "inquiry", "100 GB premium"))
+DISK2 = _leftover("disk-2", "cbs_disk", Cost("CNY", 0.02, 14.6, "inquiry", "40 GB premium"))
+CLB = _leftover("lb-1", "clb", Cost("CNY", None, None, None, "no quote for this type"))
+EIP = _leftover("eip-1", "eip")
+REUSED = _leftover("lb-9", "clb", Cost("CNY", 0.5, 365.0, "inquiry", "the user's"), reused=True)
 ITEMS = (DISK, DISK2, CLB, EIP, REUSED)
 FIRST = {x.resource_id: NOW - timedelta(days=3) for x in ITEMS}
 REMINDER = Notice("reminder", NOW, leftovers=ITEMS, first_seen=FIRST)
@@ -156,7 +156,7 @@ def test_a_keyword_robot_accepts_every_message_of_leftovers_only(clock: FakeCloc
 
 def test_hundreds_of_resolved_leftovers_split_to_fit_each_once(sinks: ChatSinks, clock: FakeClock) -> None:
     many = tuple(
-        ResolvedLeftover(_leftover(f"disk-{i:08d}", LeftoverKind.CBS_DISK), "gone", "", NOW - timedelta(days=1))
+        ResolvedLeftover(_leftover(f"disk-{i:08d}", "cbs_disk"), "gone", "", NOW - timedelta(days=1))
         for i in range(400)
     )
     assert all(d.ok for d in deliver(webhook_config(sinks, bots=BOTS), Notice("resolved", NOW,

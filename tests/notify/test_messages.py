@@ -12,7 +12,7 @@ import httpx
 import yaml
 
 from tke_orphans.config import config_from_data
-from tke_orphans.model import Leftover, LeftoverKind, Unverified
+from tke_orphans.model import Leftover, Unverified
 from tke_orphans.notify import Notice
 from tke_orphans.notify.dingtalk import dingtalk_sign
 from tke_orphans.notify.feishu import feishu_sign
@@ -249,7 +249,7 @@ def test_mentions_count_in_the_size_of_part_one(sinks: ChatSinks, clock: FakeClo
 
 
 def _leftover(n: int, *, reused: bool = False, name: str = "pvc-x", cluster: str = "cls-gone0001") -> Leftover:
-    kind = LeftoverKind.CLB if reused else LeftoverKind.CBS_DISK
+    kind = "clb" if reused else "cbs_disk"
     rid = f"lb-{n:08d}" if reused else f"disk-{n:08d}"
     return Leftover("default", "ap-guangzhou", kind, rid, name, cluster, ("tag tke-clusterId=x",), "UNATTACHED", NOW,
                     reused=reused)  # fmt: skip

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tke_orphans.model import LeftoverKind, ScanResult
+from tke_orphans.kinds import KINDS
+from tke_orphans.model import ScanResult
 from tke_orphans.scan import run_scan
 from tke_orphans_testkit.emulator import Emulator, world_from_data
 from tke_orphans_testkit.emulator.generate import generate_world
@@ -21,7 +22,7 @@ ALL = {"leftovers": ["cbs_disk", "clb", "eip"]}  # opt-in: off by default
 
 def made(result: ScanResult) -> dict[str, tuple[str, str, str]]:
     """TKE's leftovers: id -> (region, kind, cluster id)."""
-    return {x.resource_id: (x.region, x.kind.value, x.cluster_id) for x in result.leftovers if not x.reused}
+    return {x.resource_id: (x.region, x.kind, x.cluster_id) for x in result.leftovers if not x.reused}
 
 
 def reused(result: ScanResult) -> set[str]:
@@ -68,11 +69,11 @@ def test_vm_orphans_are_unchanged(demo: dict[str, Any]) -> None:
     "fault",
     [
         {"action": "DescribeClusters", "region": GZ, "code": "InternalError.Db"},
-        {"action": "GetResources", "code": "InternalError"},
+        {"action": "DescribeDisks", "region": GZ, "code": "UnauthorizedOperation"},
         {"action": "DescribeDisks", "region": GZ, "code": "InternalError"},
         {"action": "DescribeLoadBalancers", "region": GZ, "effect": "http_500"},
         {"action": "DescribeAddresses", "region": GZ, "effect": "truncate"},
-        {"action": "GetResources", "code": "AuthFailure.UnauthorizedOperation"},
+        {"action": "DescribeAddresses", "region": GZ, "code": "AuthFailure.UnauthorizedOperation"},
         {"action": "DescribeEKSClusters", "region": GZ, "code": "InternalError"},
         {"action": "DescribeTKEEdgeClusters", "region": GZ, "effect": "http_500"},
         # A short answer (the last item missing, TotalCount unchanged): a live serverless cluster missing from it
@@ -89,8 +90,6 @@ def test_a_failed_listing_makes_nothing_a_leftover_and_the_region_partial(
     result = scan_world(demo, faults=[fault], detection=ALL)
     assert not [x for x in result.leftovers if x.region == GZ]
     assert {r.region: r.status for r in result.regions}[GZ] == "partial"
-    if fault["action"] == "GetResources":  # the account's one listing: every region's leftovers unverified
-        assert all(r.status == "partial" and r.errors[-1].api == "tag.GetResources" for r in result.regions)
     assert result.status == "partial"
     # Only a failed VM-side listing holds the region's orphans back from being resolved; a leftover listing's not.
     complete = {s.region: s.complete for s in result.snapshots}[GZ]
@@ -114,7 +113,7 @@ def _calls(stats: dict[str, Any], service: str, action: str) -> int:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_call_counts_one_tag_listing_per_account_then_by_id(demo: dict[str, Any], workers: int) -> None:
+def test_call_counts_one_listing_per_kind_and_region(demo: dict[str, Any], workers: int) -> None:
     world = world_from_data(demo)
     with Emulator(world) as emu:
         run_scan(config_for(world, emu.url, detection=ALL, tencentcloud={"workers": workers}))
@@ -123,18 +122,17 @@ def test_call_counts_one_tag_listing_per_account_then_by_id(demo: dict[str, Any]
         run_scan(config_for(world, emu.url, detection={"leftovers": []}))
         off = emu.stats.snapshot()
     assert len(demo["regions"]) == 2
-    # GetResources is account-wide: one page for the account, shared by both regions (never one per region).
-    assert _calls(stats, "tag", "GetResources") == 1
-    # ap-guangzhou has tagged disks, CLBs and addresses (one call each); ap-shanghai none: no product calls.
+    # Each product's own listing, narrowed to the cluster tag, one page in each region; no tag API at all.
+    assert _calls(stats, "tag", "GetResources") == 0
     assert (_calls(stats, "cbs", "DescribeDisks"), _calls(stats, "clb", "DescribeLoadBalancers"),
-            _calls(stats, "vpc", "DescribeAddresses")) == (1, 1, 1)  # fmt: skip
+            _calls(stats, "vpc", "DescribeAddresses")) == (2, 2, 2)  # fmt: skip
     # Turned off: no call at all.
     assert [a for a in off["actions"] if a["service"] in ("tag", "cbs", "clb", "vpc")] == []
 
 
-def test_each_account_lists_its_tags_once_over_pages(demo: dict[str, Any]) -> None:
-    """Two accounts (the same emulated one, configured twice, one region each), more than a page of tags: each
-    account walks the pages once, and each region keeps its own resources."""
+def test_each_account_lists_its_regions_over_pages(demo: dict[str, Any]) -> None:
+    """Two accounts (the same emulated one, configured twice, one region each), more than a page of tagged disks:
+    each account walks its own region's pages, and each region keeps its own resources."""
     gz = demo["regions"][GZ]
     for n in range(250):  # user-tagged disks: candidates that are no leftovers (no createdBy flag)
         gz["disks"].append({"DiskId": f"disk-pad{n:05d}", "DiskSize": 10, "CreateTime": "-1d",
@@ -147,7 +145,7 @@ def test_each_account_lists_its_tags_once_over_pages(demo: dict[str, Any]) -> No
     with Emulator(world) as emu:
         result = run_scan(config_for(world, emu.url, detection=ALL, accounts=accounts))
         stats = emu.stats.snapshot()
-    assert _calls(stats, "tag", "GetResources") == 2 * 2  # two pages (200 a page), once per account
+    assert _calls(stats, "cbs", "DescribeDisks") == 3 + 1  # 252 tagged disks: three pages of 100; Shanghai's one
     assert made(result) == {
         "disk-gzleft01": (GZ, "cbs_disk", "cls-gone0001"),
         "lb-gzleft01": (GZ, "clb", "cls-gone0001"),
@@ -171,7 +169,7 @@ def test_generated_world_matches_the_answer_key(regions: int, instances: int, cl
     assert reused(result) == {x["resource_id"] for x in key["reused"]}
     # The key's not_leftovers include the reused CLBs: those are reported, but never as TKE's.
     assert not set(key["not_leftovers"]) & set(made(result))
-    assert all(x.kind in LeftoverKind for x in result.leftovers)
+    assert all(x.kind in KINDS for x in result.leftovers)
 
 
 @pytest.mark.parametrize("kind", ["serverless", "edge"])

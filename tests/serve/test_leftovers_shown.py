@@ -17,7 +17,7 @@ from prometheus_client import generate_latest
 
 from tke_orphans.config import config_from_data
 from tke_orphans.job import JobResult
-from tke_orphans.model import Cost, Leftover, LeftoverKind, RegionResult, ScanResult
+from tke_orphans.model import Cost, Leftover, RegionResult, ScanResult
 from tke_orphans.serve import Service
 from tke_orphans.serve.metrics import Metrics
 from tke_orphans.serve.page import render_page
@@ -116,22 +116,22 @@ def test_metrics_count_leftovers_by_kind_and_region_and_a_failed_listing_as_unkn
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-def _leftover(rid: str, kind: LeftoverKind, cost: Cost | None, *, reused: bool = False) -> Leftover:
+def _leftover(rid: str, kind: str, cost: Cost | None, *, reused: bool = False) -> Leftover:
     return Leftover("default", GZ, kind, rid, "pvc-x", "cls-gone0001", ("tag tke-clusterId=cls-gone0001",),
                     "UNATTACHED", NOW - timedelta(days=60), reused=reused, cost=cost)  # fmt: skip
 
 
 PRICED = (
-    _leftover("disk-1", LeftoverKind.CBS_DISK, Cost("CNY", 0.05, 36.5, "inquiry", "100 GB premium")),
-    _leftover("disk-2", LeftoverKind.CBS_DISK, Cost("CNY", 0.02, 14.6, "inquiry", "40 GB premium")),
-    _leftover("lb-1", LeftoverKind.CLB, Cost("CNY", None, None, None, "no quote for this type")),
-    _leftover("lb-9", LeftoverKind.CLB, Cost("CNY", 0.5, 365.0, "inquiry", "the user's"), reused=True),
+    _leftover("disk-1", "cbs_disk", Cost("CNY", 0.05, 36.5, "inquiry", "100 GB premium")),
+    _leftover("disk-2", "cbs_disk", Cost("CNY", 0.02, 14.6, "inquiry", "40 GB premium")),
+    _leftover("lb-1", "clb", Cost("CNY", None, None, None, "no quote for this type")),
+    _leftover("lb-9", "clb", Cost("CNY", 0.5, 365.0, "inquiry", "the user's"), reused=True),
 )
 
 
 def test_the_monthly_cost_metric_sums_the_priced_leftovers_and_never_a_users_clb() -> None:
     result = ScanResult(NOW, "ok", (RegionResult("default", GZ, "ok", 0, 0, 0),), (), (), (), leftovers=PRICED)
-    metrics = Metrics([LeftoverKind.CBS_DISK, LeftoverKind.CLB])
+    metrics = Metrics(["cbs_disk", "clb"])
     metrics.observe(JobResult(result, first_seen={"disk-1": NOW}), 1.0, 0.0)
     text = generate_latest(metrics.registry).decode()
     assert metric(text, "tke_orphans_leftover_monthly_cost", kind="cbs_disk", currency="CNY") == 51.1

@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from ..cloud import Session, leftover_actions
+from ..cloud import Session
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import RegionLister, failure_of
 from ..config import Config
-from ..model import LeftoverKind
+from ..kinds import KINDS
+from ..kinds.cbs_disk import RECYCLED
 from ..state import StateDB
 from ..state.actions import PENDING, Intent
 from .accounts import by_region
-from .plan import Action, Decision, Kind, Options, Outcome
+from .plan import Action, Decision, Options, Outcome
 
 Where = tuple[str, str, str]  # account, region, resource id
 
@@ -100,8 +101,8 @@ def _instances(session: Session, region: str, intents: list[Intent]) -> dict[str
 
 
 def _leftovers(session: Session, region: str, intents: list[Intent]) -> dict[str, Found]:
-    kind, action = LeftoverKind(intents[0].kind), intents[0].action
-    fresh = leftover_actions.describe(session, region, kind, [i.instance_id for i in intents])
+    kind, action = KINDS[intents[0].kind], intents[0].action
+    fresh = kind.look(session, region, [i.instance_id for i in intents])
     out: dict[str, Found] = {}
     for it in intents:
         f = fresh.get(it.instance_id)
@@ -110,7 +111,7 @@ def _leftovers(session: Session, region: str, intents: list[Intent]) -> dict[str
         elif action == "mark":
             out[it.instance_id] = _marked(f.resource.tag(cloud_actions.MARK_TAG), "")
         elif f.resource.state == "TORECYCLE":
-            out[it.instance_id] = ("done", leftover_actions.RECYCLED)
+            out[it.instance_id] = ("done", RECYCLED)
         else:
             out[it.instance_id] = _not_done(f.resource.state)
     return out
@@ -166,4 +167,4 @@ def recover(cfg: Config, state: StateDB, endpoint_url: str | None, at: datetime)
 
 def _decision(it: Intent, outcome: str, detail: str) -> Decision:
     return Decision(it.account, it.region, it.instance_id, "", cast(Action, it.action), cast(Outcome, outcome), detail,
-                    kind=cast(Kind, it.kind))  # fmt: skip
+                    kind=it.kind)  # fmt: skip

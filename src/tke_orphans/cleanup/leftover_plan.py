@@ -1,5 +1,6 @@
-"""Which leftovers (disks, load balancers, addresses of deleted clusters) cleanup may act on, and whether each still
-is one right before acting. Pure: no I/O. The same stages and rules as for VMs (plan.py)."""
+"""Which leftovers (disks, load balancers, addresses... of deleted clusters) cleanup may act on, and whether each
+still is one right before acting. Pure: no I/O. The same stages and rules as for VMs (plan.py), each kind's own rule
+(kinds/) deciding whether the resource still is TKE's, unused, and one the cloud will take back."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..cloud.actions import MARK_TAG
-from ..cloud.leftover_actions import Fresh
 from ..config import format_duration
-from ..detect_leftovers import MADE_BY_TKE
+from ..detect_leftovers import IgnoreTags, ignored
 from ..facts import Fact
-from ..model import CLUSTER_TAG, CloudResource, Leftover, LeftoverKind, ScanResult
+from ..kinds import KINDS, Fresh
+from ..model import Leftover, ScanResult
 from ..render.text import human_duration
 from .plan import Decision, Options, Outcome, mark_too_young, worded
-
-NOUN = {"cvm": "instances", "cbs_disk": "disks", "clb": "load balancers", "eip": "addresses"}
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,7 @@ def select_leftovers(
 
     A leftover is in a scan only if its region's clusters and resources listed completely (detect_leftovers), so
     no region check is needed here; the fresh look before acting lists the clusters again anyway."""
-    kind = LeftoverKind(opts.kind)
-    of_kind = [x for x in last.leftovers if x.kind is kind]
+    of_kind = [x for x in last.leftovers if x.kind == opts.kind]
     targets: list[LeftoverTarget] = []
     skipped: list[Decision] = []
     for x in of_kind:
@@ -76,55 +74,28 @@ def select_leftovers(
     return targets, skipped
 
 
-def _in_use(fresh: Fresh) -> str | None:
-    r = fresh.resource
-    if not r.attached:
-        return None
-    if r.kind is LeftoverKind.CBS_DISK:
-        return f"in use now (DiskState {r.state})"
-    return f"bound now (AddressStatus {r.state})"
-
-
-IgnoreTags = tuple[tuple[str, str | None], ...]
-
-
-def ignored(r: CloudResource, ignore_tags: IgnoreTags) -> str | None:
-    """detection.ignore.tags (by default tke-orphans:ignore=true): how a team keeps a resource, as for VMs."""
-    for key, value in ignore_tags:
-        have = r.tag(key)
-        if have is not None and (value is None or have == value):
-            return f"ignored: tag {key}={have}"
-    return None
-
-
 def still_leftover(t: LeftoverTarget, fresh: Fresh | None, live: set[str], opts: Options, now: datetime,
                    ignore_tags: IgnoreTags = ()) -> str | None:  # fmt: skip
     """Why `t` must be left alone now (from a fresh look by id and a fresh cluster listing), or None to go ahead."""
     if fresh is None:
         return "no longer exists"
-    r, x = fresh.resource, t.leftover
-    why_ignored = ignored(r, ignore_tags)
-    if why_ignored:
-        return why_ignored
-    cluster = r.tag(CLUSTER_TAG)
-    if cluster != x.cluster_id:
-        return f"its tag {CLUSTER_TAG} is now {cluster or 'gone'}, not {x.cluster_id}"
-    if cluster in live:
-        return f"cluster {cluster} is in {x.region} again"
-    key, want = MADE_BY_TKE[r.kind]
-    flag = r.tag(key)
-    if flag is None or (want is not None and flag != want):
-        return f"no longer tagged {key}{'=' + want if want else ''}: not proven TKE's"
-    in_use = _in_use(fresh)
+    r, x, spec = fresh.resource, t.leftover, KINDS[t.leftover.kind]
+    tag = ignored(r, ignore_tags)
+    if tag:
+        return f"ignored: tag {tag[0]}={tag[1]}"
+    named = spec.cluster_of(r)
+    if named is None or named[0] != x.cluster_id:
+        return f"{spec.cluster_said} is now {named[0] if named else 'gone'}, not {x.cluster_id}"
+    if named[0] in live:
+        return f"cluster {named[0]} is in {x.region} again"
+    if spec.made_by_tke(r, x.cluster_id) is None:
+        return f"no longer {spec.made_said}: not proven TKE's"
+    in_use = spec.in_use(r)
     if in_use:
         return in_use
     if opts.action == "mark":
         marked = r.tag(MARK_TAG)
         return f"already marked {marked}" if marked else None  # a new mark would restart the clock of terminate
-    if fresh.protected:
-        return "deletion protection (DeleteProtect) is on"
-    if not fresh.portable:
-        return "not an elastic disk: it can only go with its instance"
-    if fresh.not_returnable:
-        return f"a prepaid disk the cloud will not take back: {fresh.not_returnable} (IsReturnable false)"
+    if fresh.refusal:
+        return fresh.refusal
     return mark_too_young(r.tag(MARK_TAG), opts, now)

@@ -9,27 +9,23 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from ..cloud import CloudError, RegionLister, Session, leftover_actions
+from ..cloud import CloudError, RegionLister, Session
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import failure_of
-from ..cloud.leftovers import other_live_clusters
+from ..cloud.resources import other_live_clusters
 from ..config import Config
 from ..costs import money
+from ..detect_leftovers import IgnoreTags
 from ..facts import english
-from ..model import CLUSTER_TAG, LeftoverKind, ScanResult
+from ..kinds import KINDS, Fresh, KindSpec, noun
+from ..model import ScanResult
 from ..state import StateDB
 from .accounts import by_region
 from .journal import Journal, RegionCalls
-from .leftover_plan import NOUN, IgnoreTags, LeftoverTarget, leftover_decision, select_leftovers, still_leftover
+from .leftover_plan import LeftoverTarget, leftover_decision, select_leftovers, still_leftover
 from .plan import CleanupError, Decision, Options, no_names, over_max, unexpected
 
 log = logging.getLogger(__name__)
-
-_WOULD = {
-    LeftoverKind.CBS_DISK: "would return the disk (TerminateDisks)",
-    LeftoverKind.CLB: "would delete the load balancer, its listeners and rules (DeleteLoadBalancer)",
-    LeftoverKind.EIP: "would release the address: its IP is no longer the account's (ReleaseAddresses)",
-}
 
 
 def check_kind(cfg: Config, opts: Options) -> None:
@@ -39,7 +35,7 @@ def check_kind(cfg: Config, opts: Options) -> None:
     if opts.action == "readd" or opts.destroy_recycled:
         flag = "--action readd" if opts.action == "readd" else "--destroy-recycled"
         raise CleanupError(f"{flag} is for --kind cvm only, not {opts.kind}")
-    if LeftoverKind(opts.kind) not in cfg.detection.policy().leftovers:
+    if opts.kind not in cfg.detection.policy().leftovers:
         raise CleanupError(
             f"--kind {opts.kind}: the scan does not look for these leftovers; add {opts.kind} to detection.leftovers"
             f" in {cfg.source} and run `tke-orphans scan`"
@@ -55,7 +51,7 @@ def leftover_cleanup(cfg: Config, state: StateDB, opts: Options, last: ScanResul
     if len(targets) > opts.max:
         decided([leftover_decision(t.leftover, opts, "refused", f"not acted on: over --max {opts.max}")
                  for t in targets])  # fmt: skip
-        return over_max(len(targets), NOUN[opts.kind], opts)
+        return over_max(len(targets), noun(opts.kind).many, opts)
     for g in by_region(cfg, targets, endpoint_url):
         if g.session is None or g.credentials is None:
             why = f"account {g.account} is not in the config any more"
@@ -69,14 +65,14 @@ def leftover_cleanup(cfg: Config, state: StateDB, opts: Options, last: ScanResul
 def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Options, concurrency: int,
             uin: str | None, at: datetime, ignore_tags: IgnoreTags, calls: RegionCalls) -> list[Decision]:  # fmt: skip
     """One region: a fresh look at each resource and at the clusters, then the action (or what it would be)."""
-    kind = LeftoverKind(opts.kind)
+    kind = KINDS[opts.kind]
     try:
-        fresh = leftover_actions.describe(session, region, kind, [t.resource_id for t in group])
+        fresh = kind.look(session, region, [t.resource_id for t in group])
         with ThreadPoolExecutor(concurrency, thread_name_prefix="recheck") as pool:
             live = {c.cluster_id for c in RegionLister(session, region, concurrency).clusters(pool)}
-        # A serverless or edge cluster is not in DescribeClusters: the tagged ones are asked of their own listings.
-        tagged = {f.resource.tag(CLUSTER_TAG) or "" for f in fresh.values()} - live - {""}
-        live |= other_live_clusters(session, region, tagged)
+        # A serverless or edge cluster is not in DescribeClusters: the ones named are asked of their own listings.
+        named = {n[0] for f in fresh.values() if (n := kind.cluster_of(f.resource))} - live
+        live |= other_live_clusters(session, region, named)
     except Exception as exc:
         why = f"fresh check of {region} failed, nothing done there: {failure_of(exc, 'recheck').describe()}"
         return [leftover_decision(t.leftover, opts, "skipped", why) for t in group]
@@ -90,11 +86,11 @@ def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Op
             go.append(t)
     if not go:
         return out
-    charge = {t.resource_id: fresh[t.resource_id].charge_type for t in go}
     if opts.dry_run:  # the one place the dry run differs: it stops at the mutating call
-        return out + [leftover_decision(t.leftover, opts, "dry-run", _would(t, kind, charge, opts)) for t in go]
+        return out + [leftover_decision(t.leftover, opts, "dry-run", _would(t, kind, fresh[t.resource_id], opts))
+                      for t in go]  # fmt: skip
     try:
-        outcomes = _act(session, region, kind, go, opts, uin, at, charge, calls)
+        outcomes = _act(session, region, kind, [fresh[t.resource_id] for t in go], opts, uin, at, calls)
     except Exception as exc:  # an answer we could not read: the call may have happened
         log.exception("cleanup of %s in %s", opts.kind, region)
         return out + [leftover_decision(t.leftover, opts, "failed", unexpected(exc)) for t in go]
@@ -105,26 +101,24 @@ def _region(session: Session, region: str, group: list[LeftoverTarget], opts: Op
     return out
 
 
-def _act(session: Session, region: str, kind: LeftoverKind, go: list[LeftoverTarget], opts: Options,
-         uin: str | None, at: datetime, charge: dict[str, str],
-         calls: RegionCalls) -> list[cloud_actions.Outcome]:  # fmt: skip
-    ids = [t.resource_id for t in go]
+def _act(session: Session, region: str, kind: KindSpec, go: list[Fresh], opts: Options, uin: str | None,
+         at: datetime, calls: RegionCalls) -> list[cloud_actions.Outcome]:  # fmt: skip
     if opts.action == "terminate":
-        return leftover_actions.give_back(session, region, kind, charge, calls)
+        return kind.give_back(session, region, go, calls)
+    ids = [f.resource.resource_id for f in go]
     try:
         owner = cloud_actions.owner_uin(session, uin, region)
     except CloudError as exc:
         said = no_names(exc)
         return [cloud_actions.Outcome(i, False, english(said), fact=said) for i in ids]
-    return leftover_actions.mark_resources(session, region, owner, kind, ids, at.strftime("%Y-%m-%dT%H:%M:%SZ"), calls)
+    value = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return cloud_actions.mark(session, region, owner, ids, value, kind.mark_name, calls)
 
 
-def _would(t: LeftoverTarget, kind: LeftoverKind, charge: dict[str, str], opts: Options) -> str:
+def _would(t: LeftoverTarget, kind: KindSpec, fresh: Fresh, opts: Options) -> str:
     if opts.action == "mark":
         return f"would tag {cloud_actions.MARK_TAG}"
-    what = _WOULD[kind]
-    if kind is LeftoverKind.CBS_DISK:
-        what += ": prepaid, moved to the recycle bin" if charge[t.resource_id] == "PREPAID" else ": destroyed at once"
+    what = kind.would(fresh)
     cost = t.leftover.cost
     if cost is not None and cost.monthly is not None:
         what += f"; saves about {money(cost.monthly, cost.currency)} a month"

@@ -61,7 +61,7 @@ def serve_hook(cfg: Config, state: StateDB, action: str, endpoint_url: str | Non
     c = cfg.cleanup
     if action != "mark":
         raise ValueError(f"serve runs cleanup --action mark only, not {action}")
-    kinds: list[Kind] = ["cvm", *(k.value for k in cfg.detection.policy().leftovers)]
+    kinds: list[Kind] = ["cvm", *cfg.detection.policy().leftovers]
 
     def after_pass() -> None:
         for kind in kinds:

@@ -17,7 +17,7 @@ from ..render.text import human_duration
 
 Action = Literal["mark", "terminate", "readd"]
 # What cleanup acts on, one kind a run: VMs (instances), or a kind of a deleted cluster's leftovers.
-Kind = Literal["cvm", "cbs_disk", "clb", "eip"]
+Kind = str  # "cvm", or a kind of leftover of the registry (kinds/)
 Outcome = Literal["dry-run", "done", "failed", "skipped", "refused"]
 
 

@@ -13,6 +13,7 @@ import typer
 from rich.text import Text
 
 from ..cleanup import CleanupRun, Decision, Options, run_operation
+from ..kinds import names, noun
 from ..render.columns import Column, Row, layout
 from ..render.table import say
 from ..sanitize import csv_cell, labelled, visible
@@ -39,17 +40,9 @@ class CleanupOutput(StrEnum):
     csv = "csv"
 
 
-class KindName(StrEnum):
-    """What cleanup acts on: VMs, or one kind of a deleted cluster's leftovers (one kind a run)."""
-
-    cvm = "cvm"
-    cbs_disk = "cbs_disk"
-    clb = "clb"
-    eip = "eip"
-
-
-# The id column's heading, per kind.
-ID_HEADING = {"cvm": "INSTANCE", "cbs_disk": "DISK", "clb": "LOAD BALANCER", "eip": "ADDRESS"}
+# What cleanup acts on: VMs, or one kind of a deleted cluster's leftovers (one kind a run): the registry's kinds.
+KindName = StrEnum("KindName", {name: name for name in names()})  # type: ignore[misc]
+VMS = KindName("cvm")
 
 
 class ActionName(StrEnum):
@@ -65,8 +58,8 @@ def cleanup(
     ),
     kind: Annotated[
         KindName,
-        typer.Option(help="cvm (instances), or leftovers of deleted clusters: cbs_disk, clb or eip. One a run."),
-    ] = KindName.cvm,
+        typer.Option(help=f"cvm (instances), or leftovers of deleted clusters: {', '.join(names()[1:])}. One a run."),
+    ] = VMS,
     yes: Annotated[bool, typer.Option("--yes", help="Really do it. Without it, a dry run.")] = False,
     min_orphan_age: Annotated[
         str | None,
@@ -181,7 +174,7 @@ def show_table(run: CleanupRun, opts: Options) -> None:
         say(out, labelled("refused:", "red", report.refused))
     if not report.decisions:
         out.print("No orphan to act on." if opts.kind == "cvm" else "No leftover to act on.")
-    columns = [Column(ID_HEADING[opts.kind]), Column("REGION"), Column("NAME", flex=True), Column("OUTCOME"),
+    columns = [Column(noun(opts.kind).heading), Column("REGION"), Column("NAME", flex=True), Column("OUTCOME"),
                Column("DETAIL", wrap=True, min_width=20)]  # fmt: skip
     rows: list[Row] = []
     for d in report.decisions:

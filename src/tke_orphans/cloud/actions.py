@@ -1,7 +1,7 @@
 """The calls cleanup makes: tag, price and terminate, add back to a cluster. Each returns what the cloud answered.
 
 Batches follow the API reference: TerminateInstances takes at most 100 instances of one charge type, TagResources
-at most 10 resources. Every mutating call goes through `_mutate`, which tells a `Journal` before it is sent and as
+at most 10 resources. Every mutating call goes through `mutate`, which tells a `Journal` before it is sent and as
 soon as it answers, so that what was done is on record even if the process is killed right after.
 """
 
@@ -14,8 +14,7 @@ from typing import Any, Protocol
 from ..facts import Fact, english, fact
 from ..model import Instance
 from .errors import CloudError, is_retryable, is_throttled
-from .inventory import PAGE, _convert, chunks, to_instance
-from .leftovers import _answer
+from .inventory import PAGE, chunks, convert, to_instance, whole_answer
 from .pricing import is_price
 from .session import Session
 
@@ -53,7 +52,7 @@ class NoJournal:
 NO_JOURNAL = NoJournal()
 
 
-def _mutate(session: Session, journal: Journal, api: str, region: str, params: dict[str, Any], ids: list[str],
+def mutate(session: Session, journal: Journal, api: str, region: str, params: dict[str, Any], ids: list[str],
             read: Callable[[dict[str, Any]], list[Outcome]], *, call: str = "", cluster_id: str | None = None
             ) -> list[Outcome]:  # fmt: skip
     """One mutating call for `ids`: on record before it is sent, and its outcome as soon as it answers. An answer
@@ -77,7 +76,7 @@ def instances_by_id(session: Session, region: str, ids: list[str]) -> dict[str, 
     out: dict[str, Instance] = {}
     for chunk in chunks(sorted(set(ids)), PAGE):
         resp = session.call("cvm", "DescribeInstances", region, {"InstanceIds": chunk, "Limit": PAGE})
-        for inst in _convert(api, _answer(api, resp, "InstanceSet", len(chunk)), to_instance):
+        for inst in convert(api, whole_answer(api, resp, "InstanceSet", len(chunk)), to_instance):
             out[inst.instance_id] = inst
     return out
 
@@ -114,7 +113,7 @@ def mark(session: Session, region: str, uin: str, ids: list[str], value: str,
             return [Outcome(i, n not in failed, f"{failed[n]['Code']}: {failed[n]['Message']}" if n in failed
                             else done, rid) for n, i in names.items()]  # fmt: skip
 
-        out += _mutate(session, journal, "tag.TagResources", region, params, chunk, read)
+        out += mutate(session, journal, "tag.TagResources", region, params, chunk, read)
     return out
 
 
@@ -139,7 +138,7 @@ def _terminate_batches(session: Session, region: str, ids: list[str], done: str,
         def read(resp: dict[str, Any], chunk: list[str] = chunk) -> list[Outcome]:
             return [Outcome(i, True, done, str(resp.get("RequestId", ""))) for i in chunk]
 
-        out += _mutate(session, journal, "cvm.TerminateInstances", region, {"InstanceIds": chunk}, chunk, read,
+        out += mutate(session, journal, "cvm.TerminateInstances", region, {"InstanceIds": chunk}, chunk, read,
                        call=call)  # fmt: skip
     return out
 
@@ -184,5 +183,5 @@ def add_existed(session: Session, region: str, cluster_id: str, node_pool_id: st
                     else Outcome(i, False, reasons[i], rid) if i in reasons  # the cloud's own words
                     else Outcome(i, False, english(NO_REASON), rid, NO_REASON) for i in chunk]  # fmt: skip
 
-        out += _mutate(session, journal, "tke.AddExistedInstances", region, params, chunk, read, cluster_id=cluster_id)
+        out += mutate(session, journal, "tke.AddExistedInstances", region, params, chunk, read, cluster_id=cluster_id)
     return out

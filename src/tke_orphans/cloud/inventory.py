@@ -72,11 +72,22 @@ def to_instance(d: dict[str, Any]) -> Instance:
     )
 
 
-def _convert(api: str, items: list[dict[str, Any]], fn: Callable[[dict[str, Any]], T]) -> list[T]:
+def convert(api: str, items: list[dict[str, Any]], fn: Callable[[dict[str, Any]], T]) -> list[T]:
     try:
         return [fn(d) for d in items]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CloudError(api, "InvalidResponse", f"unexpected item in the answer: {exc!r}") from None
+
+
+def whole_answer(api: str, resp: dict[str, Any], key: str, asked: int) -> list[Any]:
+    """A by-id answer's list, whole: one that lists fewer than its TotalCount (a short or cut page) would make a live
+    resource look gone, or a live cluster deleted, so it fails the listing."""
+    items, total = resp.get(key), resp.get("TotalCount")
+    if not isinstance(items, list) or not isinstance(total, int) or isinstance(total, bool):
+        raise CloudError(api, "InvalidResponse", f"the answer has no {key} list or no TotalCount")
+    if len(items) != total or total > asked:
+        raise CloudError(api, "IncompleteListing", f"{len(items)} items listed, TotalCount says {total}")
+    return items
 
 
 def _page_of(resp: dict[str, Any], key: str, api: str) -> tuple[list[dict[str, Any]], int]:
@@ -157,7 +168,7 @@ class RegionLister:
         def page(offset: int) -> tuple[list[Instance], int]:
             # Records as soon as a page arrives: 100,000 API dicts never sit in memory at once.
             items, total = raw(offset)
-            return _convert("cvm.DescribeInstances", items, to_instance), total
+            return convert("cvm.DescribeInstances", items, to_instance), total
 
         listed, total = _parallel(page, pool, "cvm.DescribeInstances")
         seen = {inst.instance_id: inst for inst in listed}
@@ -170,7 +181,7 @@ class RegionLister:
     def clusters(self, pool: ThreadPoolExecutor) -> list[Cluster]:
         raw, total = _parallel(self._fetch("tke", "DescribeClusters", "Clusters", {}), pool, "tke.DescribeClusters")
         _check_total("tke.DescribeClusters", total, total, len({d.get("ClusterId") for d in raw}), None)
-        return _convert(
+        return convert(
             "tke.DescribeClusters",
             raw,
             lambda d: Cluster(
@@ -263,7 +274,7 @@ class RegionLister:
                 life_state=str(d.get("LifeState") or "").lower(),
             )
 
-        return _convert("tke.DescribeNodePools", raw, pool)
+        return convert("tke.DescribeNodePools", raw, pool)
 
     # ---- the whole region ---------------------------------------------------------------------------------
 

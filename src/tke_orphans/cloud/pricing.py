@@ -105,6 +105,13 @@ def priced(api: str, hourly: float | None, monthly: float | None, source: CostSo
     return quoted(round(hourly, 5), round(monthly, 2), source, facts, sep)
 
 
+def figures(api: str, hourly: float | None, monthly: float | None, parts: list[Fact], sep: str = ", ") -> Quote:
+    """An inquiry's quote from an hourly or a monthly figure; unknown (with what was found) when neither."""
+    if hourly is None and monthly is None:
+        return quoted(None, None, None, parts, sep)
+    return priced(api, hourly, monthly, "inquiry", parts, sep)
+
+
 def bad_answer(api: str, why: str) -> CloudError:
     return CloudError(api, "InvalidResponse", why)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import CLUSTER_TAG, LeftoverKind
 from .inventory import TKE_2022
+from .resources import Listing
 from .session import Session
 
 
@@ -54,27 +54,20 @@ def cluster_probes(cluster_id: str) -> list[Probe]:
     ]
 
 
-_LEFTOVER_LISTINGS = {
-    LeftoverKind.CBS_DISK: _probe("cbs", "DescribeDisks", {}),
-    LeftoverKind.CLB: _probe("clb", "DescribeLoadBalancers", {}),
-    LeftoverKind.EIP: _probe("vpc", "DescribeAddresses", {}),
-}
-
-
-def _tagged(session: Session, region: str) -> object:
-    params = {"TagFilters": [{"TagKey": CLUSTER_TAG}], "MaxResults": 1}
-    return len(session.call("tag", "GetResources", region, params).get("ResourceTagMappingList") or [])
-
-
-# The tag API is account-wide: tried once, not per region.
-TAGGED = Probe("tag.GetResources", "tag:GetResources", _tagged)
-
-
-def leftover_probes(kinds: Collection[LeftoverKind]) -> list[Probe]:
+def leftover_probes(listings: Sequence[Listing]) -> list[Probe]:
     """The listings finding the enabled kinds of leftovers need, in a region (serverless and edge clusters too)."""
-    if not kinds:
+    if not listings:
         return []
-    return [_LEFTOVER_LISTINGS[k] for k in LeftoverKind if k in kinds] + [
-        _probe("tke", "DescribeEKSClusters", {}),
-        _probe("tke", "DescribeTKEEdgeClusters", {}),
-    ]
+    shown = [Probe(x.api + (f" ({x.version})" if x.version else ""), f"{x.service}:{x.action}", _listing(x))
+             for x in listings]  # fmt: skip
+    return [*shown, _probe("tke", "DescribeEKSClusters", {}), _probe("tke", "DescribeTKEEdgeClusters", {})]
+
+
+def _listing(x: Listing) -> Callable[[Session, str], object]:
+    def run(session: Session, region: str) -> object:
+        params: dict[str, Any] = x.paging(0, 1)
+        if x.filters:
+            params["Filters"] = [{"Name": name, "Values": list(values)} for name, values in x.filters]
+        return session.call(x.service, x.action, region, params, version=x.version).get("TotalCount", 0)
+
+    return run

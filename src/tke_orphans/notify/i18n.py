@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from .. import kinds as registry
 from ..costs import money
 from ..facts import Fact
 
@@ -149,11 +150,8 @@ EVIDENCE: dict[str, dict[Lang, str]] = {
     "legacy_heuristic": {"zh-CN": "旧规则", "en": "legacy rule"},
     "history": {"zh-CN": "历史记录", "en": "history"},
 }
-KINDS: dict[str, dict[Lang, str]] = {
-    "cbs_disk": {"zh-CN": "云硬盘", "en": "CBS disk"},
-    "clb": {"zh-CN": "负载均衡 CLB", "en": "CLB"},
-    "eip": {"zh-CN": "弹性公网 IP", "en": "EIP"},
-}
+# Each kind's name, as the registry declares it.
+KINDS: dict[str, dict[Lang, str]] = {k.name: {"zh-CN": k.noun.zh, "en": k.noun.en} for k in registry.KINDS.values()}
 CHARGE: dict[str, dict[Lang, str]] = {
     "PREPAID": {"zh-CN": "包年包月", "en": "prepaid"},
     "POSTPAID_BY_HOUR": {"zh-CN": "按量计费", "en": "pay-as-you-go"},
@@ -190,19 +188,7 @@ FACTS_ZH: dict[str, str] = {
     "price.type_only": "仅机型价格（{0}；完整询价失败：{1}）",
     "price.host_billed": "{0} 实例随其宿主机或集群计费",
     "price.crashed": "询价出错：{0}",
-    "price.disk": "{0} {1} GB",
     "price.prepaid_month": "包月一个月",
-    "price.lb_open": "公网负载均衡",
-    "price.lb_internal": "内网负载均衡",
-    "price.lb": "负载均衡（{0}）",
-    "price.lcu": "LCU 用量未计入",
-    "price.eip_package": "按共享带宽包计费",
-    "price.eip_traffic": "按流量计费（闲置地址没有流量）",
-    "price.ip_fee": "IP 费",
-    "price.idle_fee": "{0} 不报价未绑定地址的闲置 IP 费",
-    "price.disk_charge_unknown": "计费方式未知的云硬盘无法询价",
-    "price.disk_charge": "计费方式为 {0} 的云硬盘无法询价",
-    "price.lb_charge": "计费方式为 {0} 的负载均衡无法询价",
     "cleanup.no_names": "无法生成资源六段式名称：{0} 调用失败：{1}: {2}",
     "cleanup.destroy_failed": "已移入回收站，但第二次调用销毁失败：{0}",
     "cleanup.destroy_failed_refund": "已移入回收站（退款 {0}），但第二次调用销毁失败：{1}",
@@ -210,6 +196,9 @@ FACTS_ZH: dict[str, str] = {
     "cleanup.no_reason": "未加入（云端未给出原因）",
     "cleanup.unsure": "{0}: {1}（结果未知：可能已执行）",
 }
+
+
+KIND_WORDS_ZH = {key: said for key, (_, said) in registry.words().items()}
 
 
 def t(key: str, lang: Lang, **kw: object) -> str:
@@ -222,7 +211,12 @@ def words(english: str, facts: Fact | Iterable[Fact] | None, lang: Lang) -> str:
     items = () if facts is None else (facts,) if isinstance(facts, Fact) else tuple(facts)
     if lang == "en" or not items:
         return english
-    return "；".join(FACTS_ZH[f.key].format(*f.args) for f in items)
+    return "；".join(zh(f.key).format(*f.args) for f in items)
+
+
+def zh(key: str) -> str:
+    """A fact's Chinese sentence: the core's, or a kind's own (kinds/*.py)."""
+    return FACTS_ZH.get(key) or KIND_WORDS_ZH[key]
 
 
 def amount(value: float | None, currency: str | None, lang: Lang) -> str:

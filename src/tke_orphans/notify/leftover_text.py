@@ -29,7 +29,7 @@ def leftover_header(notice: Notice, lang: Lang) -> list[str]:
         group = [x for x in items if x.reused is reused]
         if not group:
             continue
-        kinds = Counter(x.kind.value for x in group)
+        kinds = Counter(x.kind for x in group)
         regions = Counter(x.region for x in group)
         counted = ", ".join(f"{KINDS[k][lang]} {n}" for k, n in sorted(kinds.items()))
         if reused:
@@ -82,7 +82,7 @@ def _where(x: Leftover) -> str:
 
 
 def _leftover_block(x: Leftover, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
-    what = t("leftover.what", lang, kind=KINDS[x.kind.value][lang], where=_where(x), cluster=_clean(x.cluster_id),
+    what = t("leftover.what", lang, kind=KINDS[x.kind][lang], where=_where(x), cluster=_clean(x.cluster_id),
              state=_clean(x.state))  # fmt: skip
     lines = [f"{style.bold(f'{n}. {_clean(x.resource_id)}')} {style.code(_clean(x.name) or '-')}", what]
     lines.append(f"{t('evidence', lang)}: {_clean(words('; '.join(x.evidence), x.facts, lang))}")
@@ -95,7 +95,7 @@ def _leftover_block(x: Leftover, n: int, notice: Notice, style: Style, lang: Lan
     lines.append(f"{t('age', lang)}: " + " · ".join(ages).replace("） · ", "）· "))
     lines += _leftover_cost(x, notice, lang)
     # A reused CLB is the user's: never in a cleanup command.
-    return Block(lines, leftover=None if x.reused else (x.kind.value, x.resource_id))
+    return Block(lines, leftover=None if x.reused else (x.kind, x.resource_id))
 
 
 def _resolved_leftover_block(r: ResolvedLeftover, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
@@ -104,7 +104,7 @@ def _resolved_leftover_block(r: ResolvedLeftover, n: int, notice: Notice, style:
     if r.first_seen and r.first_seen < notice.scanned_at:
         how += t("resolved_leftover.after", lang, left=duration(notice.scanned_at - r.first_seen, lang))
     head = f"{style.bold(f'{n}. {_clean(x.resource_id)}')} {style.code(_clean(x.name) or '-')}"
-    return Block([f"{head} {_where(x)} {KINDS[x.kind.value][lang]}: {how}"])
+    return Block([f"{head} {_where(x)} {KINDS[x.kind][lang]}: {how}"])
 
 
 def leftover_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:

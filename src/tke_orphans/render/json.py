@@ -89,7 +89,7 @@ def summary_cost(result: ScanResult, first_seen: Mapping[str, datetime] | None) 
             "by_kind": lt.by_kind,
             "by_region": lt.by_region,
             "by_account": lt.by_account,
-            "unpriced": [{"account": x.account, "region": x.region, "kind": x.kind.value,
+            "unpriced": [{"account": x.account, "region": x.region, "kind": x.kind,
                           "resource_id": x.resource_id, "detail": why} for x, why in lt.unpriced],
             "reused_monthly": lt.reused_monthly,
         },
@@ -101,7 +101,7 @@ def summary_leftovers(result: ScanResult) -> dict[str, Any]:
     made = [x for x in result.leftovers if not x.reused]
     return {
         "total": len(made),
-        "by_kind": dict(sorted(Counter(x.kind.value for x in made).items())),
+        "by_kind": dict(sorted(Counter(x.kind for x in made).items())),
         "by_region": dict(sorted(Counter(x.region for x in made).items())),
         "reused": len(result.leftovers) - len(made),
     }

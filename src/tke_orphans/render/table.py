@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.text import Text
 
 from ..cloud.errors import PERMISSION_CODES, check_keys, is_auth_failure
-from ..cloud.leftovers import LEFTOVER_APIS
 from ..costs import LeftoverTotals, Totals, leftover_totals, money, monthly_label, totals
+from ..kinds import leftover_apis
 from ..model import ApiFailure, Leftover, Orphan, ScanResult
 from ..sanitize import plain, visible
 from .columns import Column, Row, layout
@@ -86,7 +86,7 @@ class LeftoverField:
 LEFTOVER_STATE = LeftoverField(Column("STATE"), lambda x, now: x.state or "-")
 LEFTOVER_FIELDS: tuple[LeftoverField, ...] = (
     LeftoverField(Column("REGION"), lambda x, now: x.region),
-    LeftoverField(Column("KIND"), lambda x, now: x.kind.value),
+    LeftoverField(Column("KIND"), lambda x, now: x.kind),
     LeftoverField(Column("RESOURCE"), lambda x, now: x.resource_id),
     LeftoverField(Column("NAME", flex=True), lambda x, now: x.name or "-"),
     LeftoverField(Column("CLUSTER"), lambda x, now: x.cluster_id),
@@ -208,7 +208,7 @@ def failure_lines(result: ScanResult) -> list[Text]:
         hint = _hint(e, result)
         if hint:
             out.append(Text(f"  {hint}"))
-        if all(api in LEFTOVER_APIS for api in apis):
+        if all(api in leftover_apis() for api in apis):
             out.append(Text(f"  {LEFTOVER_HINT}"))
     return out
 

@@ -31,7 +31,7 @@ class Service:
 
     def __post_init__(self) -> None:
         self.stop = threading.Event()
-        self.metrics = Metrics(self.cfg.detection.leftovers)
+        self.metrics = Metrics(self.cfg.detection.policy().leftovers)
         self.deliverer = Deliverer(self.cfg, self.state, self.metrics, self.stop)
         # Ready while a pass finished within two intervals (and a minute for the pass itself).
         self.health = Health(2 * self.interval.total_seconds() + 60, lambda: self.deliverer.busy)

@@ -7,16 +7,16 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from ..job import JobResult
-from ..model import LeftoverKind
+from ..kinds import KINDS
 from ..notify import Delivery
 
 OUTBOX_CODES = ("gave_up", "busy")
 
 
 class Metrics:
-    def __init__(self, leftover_kinds: Iterable[LeftoverKind | str] = ()) -> None:
+    def __init__(self, leftover_kinds: Iterable[str] = ()) -> None:
         """`leftover_kinds`: those detection.leftovers turns on, whose listing is reported (checked or not)."""
-        self.leftover_kinds = tuple(LeftoverKind(k) for k in leftover_kinds)
+        self.leftover_kinds = tuple(KINDS[k].metric for k in leftover_kinds)
         r = self.registry = CollectorRegistry()
         self.orphans = Gauge(
             "tke_orphans_orphans", "Orphaned CVM instances now.", ["account", "region", "reason"], registry=r
@@ -138,21 +138,21 @@ class Metrics:
         for r in result.regions:
             kinds = checked.get((r.account, r.region), frozenset())
             for kind in self.leftover_kinds:
-                self.leftovers_checked.labels(r.account, r.region, kind.value).set(1 if kind in kinds else 0)
+                self.leftovers_checked.labels(r.account, r.region, kind).set(1 if kind in kinds else 0)
                 if kind in kinds:  # present at 0 where the listing found none
-                    self.leftovers.labels(r.account, r.region, kind.value).set(0)
-            if LeftoverKind.CLB in kinds:
+                    self.leftovers.labels(r.account, r.region, kind).set(0)
+            if any(KINDS[k].reused for k in kinds):
                 self.reused_clbs.labels(r.account, r.region).set(0)
         for x in result.leftovers:
             if x.reused:
                 self.reused_clbs.labels(x.account, x.region).inc()
                 continue
-            self.leftovers.labels(x.account, x.region, x.kind.value).inc()
+            self.leftovers.labels(x.account, x.region, x.kind).inc()
             first = job.first_seen.get(x.resource_id, result.scanned_at)
             age = (result.scanned_at - first).total_seconds()
-            self.leftover_age.labels(x.account, x.region, x.kind.value, x.resource_id).set(age)
+            self.leftover_age.labels(x.account, x.region, x.kind, x.resource_id).set(age)
             if x.cost is not None and x.cost.monthly is not None:
-                self.leftover_cost.labels(x.account, x.region, x.kind.value, x.cost.currency).inc(x.cost.monthly)
+                self.leftover_cost.labels(x.account, x.region, x.kind, x.cost.currency).inc(x.cost.monthly)
 
     def failed(self, duration: float, finished_at: float) -> None:
         """A pass that raised (credentials, a bug): counted as an error, the last findings stay as they were."""

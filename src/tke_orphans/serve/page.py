@@ -59,6 +59,7 @@ WORDS: dict[str, dict[Lang, str]] = {
     "inquiry": {"zh-CN": "整机询价", "en": "inquiry"},
     "type_only": {"zh-CN": "仅机型价格", "en": "type_only"},
     "renew": {"zh-CN": "续费价", "en": "renew"},
+    "list": {"zh-CN": "目录价", "en": "list"},
     "page": {"zh-CN": "第 {n}/{of} 页", "en": "Page {n} of {of}"},
     "previous": {"zh-CN": "上一页", "en": "Previous"},
     "next": {"zh-CN": "下一页", "en": "Next"},
@@ -185,7 +186,7 @@ def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: 
                 cost = f"<td>{_text(amount(x.cost.monthly, x.cost.currency, lang) if x.cost else '-')}</td>"
             out.append(
                 f"<tr><td><code>{_text(x.resource_id)}</code><br>{_text(x.name)}</td>"
-                f"<td>{_text(KINDS[x.kind.value][lang])}</td><td>{_text(where)}</td><td>{_text(x.cluster_id)}</td>"
+                f"<td>{_text(KINDS[x.kind][lang])}</td><td>{_text(where)}</td><td>{_text(x.cluster_id)}</td>"
                 f"<td>{_text(x.state)}</td><td>{'<br>'.join(_text(e) for e in _evidence(x, lang))}</td>"
                 f"<td>{_text(duration(now - first, lang))}</td>{cost}</tr>"
             )

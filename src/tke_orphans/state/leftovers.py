@@ -36,13 +36,13 @@ class Leftovers(Store):
                     " first_seen = CASE WHEN leftovers.resolved_at IS NULL THEN leftovers.first_seen"
                     " ELSE excluded.first_seen END, resolved_at = NULL, resolved_how = NULL, resolved_detail = NULL,"
                     " last_notified = CASE WHEN leftovers.resolved_at IS NULL THEN leftovers.last_notified END",
-                    (x.account, x.region, x.resource_id, x.kind.value, at, at, record),
+                    (x.account, x.region, x.resource_id, x.kind, at, at, record),
                 )
                 if plan.first_seen.get(x.resource_id) == at_time:  # not one recorded before but never told
                     if x.reused:  # a user's CLB that a deleted cluster reused is no leftover of TKE's, here either
                         kind, detail = "reused", f"a user's own CLB that {x.cluster_id} reused (not TKE's)"
                     else:
-                        kind, detail = "left_over", f"{x.kind.value} of {x.cluster_id}"
+                        kind, detail = "left_over", f"{x.kind} of {x.cluster_id}"
                     events.write(conn, at, x.account, x.region, x.resource_id, kind, detail)
             conn.executemany(
                 "UPDATE leftovers SET last_seen = ?, record_json = ? WHERE account = ? AND region = ?"

@@ -14,7 +14,6 @@ from ..model import (
     Excluded,
     ExcludedWhy,
     Leftover,
-    LeftoverKind,
     Orphan,
     RegionSnapshot,
     Resolved,
@@ -130,7 +129,7 @@ def plan(
     return out
 
 
-GONE = "no longer listed with a cluster tag"  # what the tag API's listing says; job.py asks the product to confirm
+GONE = "no longer listed with a cluster tag"  # its product's whole listing (of its kind, in its region) lacks it
 
 
 def _leftover_how(t: Tracked, snap: RegionSnapshot) -> ResolvedLeftover:
@@ -155,7 +154,7 @@ def _plan_leftovers(
     )
     for key, row in open_rows.items():
         snap = snapshots.get((row.account, row.region))
-        kind = LeftoverKind(str(row.record["kind"]))
+        kind = str(row.record["kind"])
         if key in current or snap is None or kind not in snap.leftover_kinds:
             continue  # still one, or not checked completely this time: an error is not a resolution
         out.resolved_leftovers.append(_leftover_how(row, snap))

@@ -1,0 +1,62 @@
+"""The registry of kinds: every kind tke-orphans reports, in the order it shows them. Config's
+`detection.leftovers`, the CLI's `--kind`, doctor, pricing, cleanup, the words, the metrics, the page and the JSON
+read it; a new kind is its own file (kinds/spec.py says what it declares) and one line here."""
+
+from __future__ import annotations
+
+from ..cloud.resources import OTHER_CLUSTERS
+from . import cbs_disk, clb, cvm, eip
+from .spec import Fresh, KindSpec, Noun
+
+__all__ = [
+    "KINDS",
+    "VM",
+    "Fresh",
+    "KindSpec",
+    "Noun",
+    "default_kinds",
+    "leftover_apis",
+    "names",
+    "noun",
+    "spec",
+    "words",
+]
+
+VM = cvm.SPEC
+# The leftovers of a deleted cluster, besides its VMs.
+KINDS: dict[str, KindSpec] = {s.name: s for s in (cbs_disk.SPEC, clb.SPEC, eip.SPEC)}
+
+
+def names() -> tuple[str, ...]:
+    """Every kind, the VMs first: what `--kind` takes."""
+    return (VM.name, *KINDS)
+
+
+def default_kinds() -> tuple[str, ...]:
+    """The leftovers looked for when detection.leftovers does not say."""
+    return tuple(name for name, s in KINDS.items() if s.default)
+
+
+def leftover_apis() -> frozenset[str]:
+    """The APIs the leftovers' listings call: a failure of one of them says nothing about the region's VMs."""
+    calls = {a.replace(":", ".") for s in KINDS.values() for a in s.cam_read} | {s.listing.api for s in KINDS.values()}
+    return frozenset(calls | {f"tke.{action}" for action in OTHER_CLUSTERS})
+
+
+def spec(name: str) -> KindSpec:
+    return KINDS[name]
+
+
+def noun(name: str) -> Noun:
+    return VM.noun if name == VM.name else KINDS[name].noun
+
+
+def words() -> dict[str, tuple[str, str]]:
+    """The kinds' own facts: key -> (English, Chinese)."""
+    out: dict[str, tuple[str, str]] = {}
+    for s in KINDS.values():
+        for key, said in s.words.items():
+            if key in out and out[key] != said:
+                raise ValueError(f"kind {s.name} words fact {key} differently from another kind")
+            out[key] = said
+    return out
