@@ -43,7 +43,7 @@ def judge(r: CloudResource, live: Collection[str]) -> tuple[str, tuple[Fact, ...
     made = spec.made_by_tke(r, cluster_id)
     if made is None:
         return (cluster_id, (gone,), True) if spec.reused else None
-    return None if spec.in_use(r) else (cluster_id, (*made, gone), False)
+    return None if spec.in_use(r) else (cluster_id, (*made, gone, *r.notes), False)
 
 
 def decide_leftovers(

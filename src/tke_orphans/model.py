@@ -118,6 +118,8 @@ class CloudResource:
     attached: bool  # a disk attached, an address bound; a load balancer is never "attached"
     tags: tuple[tuple[str, str], ...]
     billing: Billing = Billing()
+    # What its listing observed besides (a region's quota taken), told with its evidence; a kind's own facts.
+    notes: tuple[Fact, ...] = ()
 
     def tag(self, key: str) -> str | None:
         return next((v for k, v in self.tags if k == key), None)

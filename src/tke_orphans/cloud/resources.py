@@ -35,6 +35,7 @@ class Listing:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     version: str | None = None
     text_paging: bool = False
+    scalar_id: bool = False  # the by-id parameter takes one id, not a list (cfs's FileSystemId)
 
     @property
     def api(self) -> str:
@@ -74,8 +75,9 @@ def by_id(session: Session, region: str, listing: Listing, ids: Collection[str],
     """These resources as their product's own listing shows them now (a missing id is gone); raises CloudError, also
     for an answer short of its TotalCount."""
     found: list[T] = []
-    for chunk in chunks(sorted(set(ids)), listing.per_call):
-        params = {listing.ids: chunk, **listing.paging(0, max(len(chunk), 1) if listing.text_paging else 100)}
+    for chunk in chunks(sorted(set(ids)), 1 if listing.scalar_id else listing.per_call):
+        asked = chunk[0] if listing.scalar_id else chunk
+        params = {listing.ids: asked, **listing.paging(0, listing.page)}
         resp = session.call(listing.service, listing.action, region, params, version=listing.version)
         items = whole_answer(listing.api, resp, listing.items, len(chunk))
         found += [r for r in convert(listing.api, items, record) if key(r) in chunk]

@@ -5,7 +5,7 @@ read it; a new kind is its own file (kinds/spec.py says what it declares) and on
 from __future__ import annotations
 
 from ..cloud.resources import OTHER_CLUSTERS
-from . import cbs_disk, clb, cvm, eip
+from . import cbs_disk, cfs, clb, cvm, eip, security_group
 from .spec import Fresh, KindSpec, Noun
 
 __all__ = [
@@ -24,7 +24,7 @@ __all__ = [
 
 VM = cvm.SPEC
 # The leftovers of a deleted cluster, besides its VMs.
-KINDS: dict[str, KindSpec] = {s.name: s for s in (cbs_disk.SPEC, clb.SPEC, eip.SPEC)}
+KINDS: dict[str, KindSpec] = {s.name: s for s in (cbs_disk.SPEC, clb.SPEC, eip.SPEC, cfs.SPEC, security_group.SPEC)}
 
 
 def names() -> tuple[str, ...]:

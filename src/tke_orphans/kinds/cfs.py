@@ -1,0 +1,140 @@
+"""CFS file systems the CFS CSI driver made for a cluster's dynamic volumes: named exactly `<clusterId>_<pvName>`,
+the PV's name being `pvc-<uid>` (driver/cfs/controller.go of the open-source driver); they carry no cluster tag. A
+leftover when that cluster is gone; a name that merely contains a cluster id is never one.
+
+Listed with `cfs.DescribeCfsFileSystems` (2019-07-19), which filters by nothing that marks them: the region's whole
+listing, then the name. CFS has no price inquiry: the price is the storage used (`SizeByte`) at the CFS price page's
+CNY list price per GiB-month for its storage type, and unknown for a type not listed here. Given back with
+`DeleteCfsFileSystem` (one a call), after each of its mount targets (`DeleteMountTarget`), which the cloud requires.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+from ..cloud.actions import NO_JOURNAL, Journal, Outcome, mutate
+from ..cloud.errors import CloudError
+from ..cloud.inventory import parse_time
+from ..cloud.pricing import Quote, priced, quoted
+from ..cloud.resources import Listing
+from ..cloud.session import Session
+from ..facts import Fact, fact
+from ..model import Billing, CloudResource
+from .spec import Fresh, Item, KindSpec, Noun, count, tag_of, text
+
+VERSION = "2019-07-19"
+# `<clusterId>_pvc-<uid>`: the whole name, nothing before or after.
+CSI_NAME = re.compile(r"^(cls-[0-9a-z]+)_(pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+GIB = 1 << 30
+# CNY a GiB-month of storage used, by StorageType (the CFS price page, pay-as-you-go, mainland China regions).
+LIST_PRICE = {"SD": 0.35, "HP": 1.6}
+
+
+def record(d: Item) -> CloudResource:
+    billing = Billing(disk_type=text(d, "StorageType"), size_gb=math.ceil(count(d, "SizeByte") / GIB),
+                      zone=text(d, "Zone"))  # fmt: skip
+    return CloudResource("cfs", d["FileSystemId"], d.get("FsName") or "", d.get("LifeCycleState") or "",
+                         parse_time(d.get("CreationTime")), False, tag_of(d.get("Tags"), "TagKey", "TagValue"),
+                         billing)  # fmt: skip
+
+
+def _cluster_of(r: CloudResource) -> tuple[str, Fact] | None:
+    m = CSI_NAME.match(r.name)
+    return (m.group(1), fact("cfs.cluster_gone", m.group(1))) if m else None
+
+
+def _made_by_tke(r: CloudResource, cluster_id: str) -> tuple[Fact, ...] | None:
+    m = CSI_NAME.match(r.name)
+    return (fact("cfs.csi_name", r.name),) if m and m.group(1) == cluster_id else None
+
+
+def _price(session: Session, region: str, b: Billing) -> Quote:
+    per_gib = LIST_PRICE.get(b.disk_type)
+    if per_gib is None:
+        return quoted(None, None, None, [fact("cfs.no_list_price", b.disk_type or "?")])
+    return priced("cfs", None, per_gib * b.size_gb, "list", [fact("cfs.list_price", b.disk_type, b.size_gb, per_gib)])
+
+
+def _recheck(session: Session, region: str, fresh: dict[str, Fresh]) -> dict[str, Fresh]:
+    """Each file system's mount targets, which must go before it does."""
+    out: dict[str, Fresh] = {}
+    for fs_id, f in fresh.items():
+        resp = session.call("cfs", "DescribeMountTargets", region, {"FileSystemId": fs_id}, version=VERSION)
+        targets = resp.get("MountTargets")
+        if not isinstance(targets, list):
+            raise CloudError("cfs.DescribeMountTargets", "InvalidResponse", "the answer has no MountTargets list")
+        ids = ",".join(str(m.get("MountTargetId")) for m in targets if isinstance(m, dict))
+        out[fs_id] = Fresh(f.resource, f.refusal, (("mounts", ids),))
+    return out
+
+
+def _give_back(session: Session, region: str, items: Sequence[Fresh], journal: Journal = NO_JOURNAL
+               ) -> list[Outcome]:  # fmt: skip
+    out: list[Outcome] = []
+    for f in items:
+        fs_id = f.resource.resource_id
+        failed: list[Outcome] = []
+        for mount in filter(None, f.get("mounts").split(",")):
+            params = {"FileSystemId": fs_id, "MountTargetId": mount}
+            done = mutate(
+                session,
+                journal,
+                "cfs.DeleteMountTarget",
+                region,
+                params,
+                [fs_id],
+                _said(fs_id, "mount target deleted"),
+            )
+            failed += [o for o in done if not o.ok]
+        if failed:  # the file system cannot go while a mount target stays
+            out += failed
+            continue
+        out += mutate(session, journal, "cfs.DeleteCfsFileSystem", region, {"FileSystemId": fs_id}, [fs_id],
+                      _said(fs_id, "deleted"))  # fmt: skip
+    return out
+
+
+def _said(fs_id: str, done: str) -> Callable[[Item], list[Outcome]]:
+    return lambda resp: [Outcome(fs_id, True, done, str(resp.get("RequestId", "")))]
+
+
+def _would(f: Fresh) -> str:
+    mounts = [m for m in f.get("mounts").split(",") if m]
+    first = f"its {len(mounts)} mount target(s) (DeleteMountTarget), then " if mounts else ""
+    return f"would delete {first}the file system and its data (DeleteCfsFileSystem)"
+
+
+SPEC = KindSpec(
+    name="cfs",
+    noun=Noun(zh="文件存储 CFS", en="CFS file system", many="file systems", heading="FILE SYSTEM"),
+    id_prefix="cfs-",
+    # FileSystemId: one id a call; an unknown one answers an empty list (gone). Limit: 100 at most here.
+    listing=Listing("cfs", "DescribeCfsFileSystems", "FileSystems", "FileSystemId", 1, version=VERSION, scalar_id=True),
+    record=record,
+    cluster_of=_cluster_of,
+    made_by_tke=_made_by_tke,
+    in_use=lambda r: None,  # mounted or not, a deleted cluster's volume is left over: cleanup unmounts it first
+    price_key=lambda b: [b.disk_type, b.size_gb],
+    price=_price,
+    fresh=lambda d: Fresh(record(d)),
+    recheck=_recheck,
+    give_back=_give_back,
+    would=_would,
+    mark_name=("cfs", "filesystem"),
+    cluster_said="its name",
+    made_said="named <clusterId>_pvc-<uid> as the CFS CSI driver names its volumes",
+    cam_read=("cfs:DescribeCfsFileSystems", "cfs:DescribeMountTargets"),
+    cam_write=("cfs:DeleteMountTarget", "cfs:DeleteCfsFileSystem"),
+    default=False,
+    words={
+        "cfs.csi_name": ("name {0}: a CFS CSI driver's volume", "名称 {0}：CFS CSI 插件创建的存储卷"),
+        "cfs.cluster_gone": ("its cluster {0}: one the region no longer has", "所属集群 {0}：该地域已无此集群"),
+        "cfs.list_price": (
+            "{0} storage used {1} GiB at the list price of {2} CNY a GiB-month (no price inquiry for CFS)",
+            "{0} 型已用 {1} GiB，按目录价每 GiB 每月 {2} 元计（CFS 无询价接口）",
+        ),
+        "cfs.no_list_price": ("no list price known for storage type {0}", "存储类型 {0} 无已知目录价"),
+    },
+)

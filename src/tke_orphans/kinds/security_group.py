@@ -1,0 +1,153 @@
+"""Security groups TKE made for a cluster: `tke-worker-security-for-<clusterId>` and
+`tke-master-security-for-<clusterId>` (TKE's docs). A leftover when that cluster is gone and nothing is associated
+with it (`DescribeSecurityGroupAssociationStatistics`: TotalCount 0 and SG 0); never a default group.
+
+Free, but a region holds 50 by default (`DescribeSecurityGroupLimits`): the evidence says how full the quota is,
+and the price is 0. The region's groups are listed whole (Offset and Limit are strings here, at most 100) and the
+names checked exactly: the name filter's matching is not documented. Cleanup deletes one only after a fresh look
+shows it still unassociated and named by no other group's rules (`DescribeSecurityGroupReferences`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..cloud.errors import CloudError
+from ..cloud.inventory import chunks, parse_time
+from ..cloud.pricing import Quote, quoted
+from ..cloud.resources import Listing
+from ..cloud.session import Session
+from ..facts import Fact, fact
+from ..model import Billing, CloudResource
+from .spec import Fresh, Item, KindSpec, Noun, batched, tag_of
+
+TKE_NAME = re.compile(r"^tke-(worker|master)-security-for-(cls-[0-9a-z]+)$")
+PER_CALL = 100  # SecurityGroupIds a call
+
+
+def record(d: Item) -> CloudResource:
+    state = "default" if d.get("IsDefault") is True else ""
+    return CloudResource("security_group", d["SecurityGroupId"], d.get("SecurityGroupName") or "", state,
+                         parse_time(d.get("CreatedTime")), False, tag_of(d.get("TagSet")))  # fmt: skip
+
+
+def _cluster_of(r: CloudResource) -> tuple[str, Fact] | None:
+    m = TKE_NAME.match(r.name)
+    return (m.group(2), fact("sg.cluster_gone", m.group(2))) if m else None
+
+
+def _made_by_tke(r: CloudResource, cluster_id: str) -> tuple[Fact, ...] | None:
+    m = TKE_NAME.match(r.name)
+    if not m or m.group(2) != cluster_id or r.state == "default":
+        return None
+    return (fact("sg.tke_name", r.name),)
+
+
+def _statistics(session: Session, region: str, ids: list[str]) -> dict[str, int]:
+    """What each group is bound to: instances of every type plus other groups' rules (0: nothing)."""
+    api = "vpc.DescribeSecurityGroupAssociationStatistics"
+    out: dict[str, int] = {}
+    for chunk in chunks(ids, PER_CALL):
+        resp = session.call("vpc", "DescribeSecurityGroupAssociationStatistics", region, {"SecurityGroupIds": chunk})
+        items = resp.get("SecurityGroupAssociationStatisticsSet")
+        if not isinstance(items, list):
+            raise CloudError(api, "InvalidResponse", "the answer has no SecurityGroupAssociationStatisticsSet")
+        for s in items:
+            if isinstance(s, dict) and s.get("SecurityGroupId") in chunk:
+                total, groups = s.get("TotalCount"), s.get("SG")
+                if not isinstance(total, int) or not isinstance(groups, int):
+                    raise CloudError(api, "InvalidResponse", "a statistic has no TotalCount or SG")
+                out[str(s["SecurityGroupId"])] = total + groups
+    if set(out) != set(ids):  # a group left out is not proven unassociated
+        raise CloudError(api, "IncompleteListing", f"{len(out)} of {len(ids)} groups answered")
+    return out
+
+
+def _quota(session: Session, region: str) -> int:
+    limits = session.call("vpc", "DescribeSecurityGroupLimits", region, {}).get("SecurityGroupLimitSet")
+    limit = limits.get("SecurityGroupLimit") if isinstance(limits, dict) else None
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        raise CloudError("vpc.DescribeSecurityGroupLimits", "InvalidResponse", "the answer has no SecurityGroupLimit")
+    return limit
+
+
+def _augment(session: Session, region: str, named: list[CloudResource]) -> list[CloudResource]:
+    """Whether each is associated, and how full the region's quota is (the listing was whole: its count is the
+    region's, as `_listed` by the scan passes every group of the region that TKE named)."""
+    bound = _statistics(session, region, [r.resource_id for r in named])
+    quota = fact("sg.quota", _region_count(session, region), _quota(session, region))
+    return [replace(r, attached=bound[r.resource_id] > 0, notes=(quota,)) for r in named]
+
+
+def _region_count(session: Session, region: str) -> int:
+    resp = session.call("vpc", "DescribeSecurityGroups", region, {"Offset": "0", "Limit": "1"})
+    total = resp.get("TotalCount")
+    if not isinstance(total, int) or isinstance(total, bool):
+        raise CloudError("vpc.DescribeSecurityGroups", "InvalidResponse", "the answer has no TotalCount")
+    return total
+
+
+def _recheck(session: Session, region: str, fresh: dict[str, Fresh]) -> dict[str, Fresh]:
+    """Associated or referenced right now: then it must stay (the cloud would refuse it anyway)."""
+    ids = sorted(fresh)
+    bound = _statistics(session, region, ids)
+    referred: dict[str, list[str]] = {}
+    for chunk in chunks(ids, PER_CALL):
+        resp = session.call("vpc", "DescribeSecurityGroupReferences", region, {"SecurityGroupIds": chunk})
+        items = resp.get("ReferredSecurityGroupSet")
+        if not isinstance(items, list):
+            raise CloudError("vpc.DescribeSecurityGroupReferences", "InvalidResponse", "no ReferredSecurityGroupSet")
+        for s in items:
+            if isinstance(s, dict) and s.get("SecurityGroupId") in chunk:
+                referred[str(s["SecurityGroupId"])] = [str(i) for i in s.get("ReferredSecurityGroupIds") or []]
+    if set(referred) != set(ids):
+        raise CloudError("vpc.DescribeSecurityGroupReferences", "IncompleteListing", "a group was left out")
+    out: dict[str, Fresh] = {}
+    for sid, f in fresh.items():
+        r = replace(f.resource, attached=bound[sid] > 0)
+        refusal = f"referenced by the rules of {', '.join(referred[sid])}" if referred[sid] else ""
+        out[sid] = Fresh(r, "a default security group" if r.state == "default" else refusal)
+    return out
+
+
+def _price(session: Session, region: str, b: Billing) -> Quote:
+    return quoted(0.0, 0.0, "list", [fact("sg.free")])
+
+
+SPEC = KindSpec(
+    name="security_group",
+    noun=Noun(zh="安全组", en="security group", many="security groups", heading="SECURITY GROUP"),
+    id_prefix="sg-",
+    listing=Listing(
+        "vpc", "DescribeSecurityGroups", "SecurityGroupSet", "SecurityGroupIds", PER_CALL, text_paging=True
+    ),
+    record=record,
+    cluster_of=_cluster_of,
+    made_by_tke=_made_by_tke,
+    in_use=lambda r: "associated now (instances, or other groups' rules)" if r.attached else None,
+    augment=_augment,
+    price_key=lambda b: [],
+    price=_price,
+    fresh=lambda d: Fresh(record(d)),
+    recheck=_recheck,
+    give_back=batched("vpc.DeleteSecurityGroup", "SecurityGroupId", 1, lambda f, resp: "deleted", single=True),
+    would=lambda f: "would delete the security group (DeleteSecurityGroup)",
+    mark_name=("cvm", "sg"),
+    cluster_said="its name",
+    made_said="named tke-worker/master-security-for-<clusterId>",
+    cam_read=(
+        "vpc:DescribeSecurityGroups",
+        "vpc:DescribeSecurityGroupAssociationStatistics",
+        "vpc:DescribeSecurityGroupLimits",
+        "vpc:DescribeSecurityGroupReferences",
+    ),
+    cam_write=("vpc:DeleteSecurityGroup",),
+    default=False,
+    words={
+        "sg.tke_name": ("name {0}: the group TKE makes for a cluster", "名称 {0}：TKE 为集群创建的安全组"),
+        "sg.cluster_gone": ("its cluster {0}: one the region no longer has", "所属集群 {0}：该地域已无此集群"),
+        "sg.quota": ("the region holds {0} of its {1} security groups", "该地域已有 {0} 个安全组（配额 {1}）"),
+        "sg.free": ("free, but it takes a place in the region's quota", "免费，但占用地域安全组配额"),
+    },
+)
