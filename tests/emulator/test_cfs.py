@@ -5,6 +5,7 @@ faults on the new calls, and world files with file systems."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ import yaml
 from tencentcloud.cfs.v20190719 import models
 
 from tke_orphans_testkit.emulator import FaultPlan, WorldError, load_world, world_from_data
+from tke_orphans_testkit.emulator.generate import generate_world
 from tke_orphans_testkit.emulator.ratelimit import real_limit
 
 Api = Any  # the `Api` helper of this folder's conftest
@@ -194,3 +196,61 @@ def test_bad_file_systems_are_refused_with_file_path_and_problem(tmp_path, mutat
     assert (err.source, err.path) == (str(file), path)
     assert detail in err.problem, err.problem
     assert "\n" not in str(err)  # one sentence
+
+
+# ---- the generator ---------------------------------------------------------------------------------------------
+
+CSI_NAME = re.compile(r"(cls-[0-9a-z]+)_pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def csi_cluster(fs_name: str) -> str | None:
+    """The cluster a CSI-made file system's name gives, or None for any other name."""
+    m = CSI_NAME.fullmatch(fs_name)
+    return m.group(1) if m else None
+
+
+def expected_file_systems(data: dict[str, Any]) -> set[tuple[str, str, str, str]]:
+    """The rule, from the world alone: the CSI driver's exact name, of a cluster the region does not have."""
+    out = set()
+    for rname, region in data["regions"].items():
+        live = {c["ClusterId"] for c in region["clusters"]}
+        for fs in region["file_systems"]:
+            cid = csi_cluster(fs["FsName"])
+            if cid and cid not in live:
+                out.add((rname, "cfs", fs["FileSystemId"], cid))
+    return out
+
+
+def test_generated_file_systems_follow_the_csi_rule_and_every_trap_is_there(serve: Callable[..., Api]) -> None:
+    data = generate_world(regions=2, instances=600, clusters=6, seed=5)
+    assert data == generate_world(regions=2, instances=600, clusters=6, seed=5)  # deterministic
+    key = data["answer_key"]
+    listed = {
+        (x["region"], x["kind"], x["resource_id"], x["cluster_id"]) for x in key["leftovers"] if x["kind"] == "cfs"
+    }
+    assert listed == expected_file_systems(data)
+    for rname, region in data["regions"].items():
+        names = [fs["FsName"] for fs in region["file_systems"]]
+        assert 5 <= len(names) <= 12  # a few a region: the benchmark's worlds barely grow
+        assert any(n.startswith("backup-of-cls-") for n in names) and any(n.endswith("_data") for n in names)
+        assert any(n.endswith("-copy") and CSI_NAME.match(n) for n in names)
+        live = {c["ClusterId"] for c in region["clusters"]}
+        assert any(csi_cluster(n) in live for n in names)
+        mine = {x["resource_id"] for x in key["leftovers"] if x["region"] == rname and x["kind"] == "cfs"}
+        mounted = {fs["FileSystemId"]: bool(fs.get("mount_targets")) for fs in region["file_systems"]}
+        assert {mounted[f] for f in mine} == {True, False}  # leftovers with a mount target and without
+    # Every leftover is listed through the emulator under its name.
+    api = serve(world_from_data(data))
+    for rname in data["regions"]:
+        got = {fs["FileSystemId"]: fs["FsName"] for fs in file_systems_of(api, rname)}
+        for _, _, fid, cid in (x for x in listed if x[0] == rname):
+            assert csi_cluster(got[fid]) == cid
+
+
+def file_systems_of(api: Api, region: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    while True:
+        page = api.sdk(api.cfs(region), models, "DescribeCfsFileSystems", {"Offset": len(out), "Limit": 100})
+        out += page["FileSystems"]
+        if len(out) >= page["TotalCount"]:
+            return out

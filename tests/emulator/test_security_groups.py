@@ -5,15 +5,18 @@ DeleteSecurityGroup with what it refuses; faults on the new calls, and world fil
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import yaml
+from tencentcloud.cfs.v20190719 import models as cfs_models
 from tencentcloud.vpc.v20170312 import models
 
 from tke_orphans_testkit.emulator import FaultPlan, WorldError, load_world, world_from_data
+from tke_orphans_testkit.emulator.generate import generate_world
 from tke_orphans_testkit.emulator.ratelimit import real_limit
 
 Api = Any  # the `Api` helper of this folder's conftest
@@ -230,3 +233,55 @@ def test_bad_security_groups_are_refused_with_file_path_and_problem(tmp_path, mu
     assert (err.source, err.path) == (str(file), path)
     assert detail in err.problem, err.problem
     assert "\n" not in str(err)  # one sentence
+
+
+# ---- the generator ---------------------------------------------------------------------------------------------
+
+TKE_NAME = re.compile(r"tke-(?:worker|master)-security-for-(cls-[0-9a-z]+)")
+
+
+def test_generated_security_groups_follow_the_rule_and_every_trap_is_there(serve: Callable[..., Api]) -> None:
+    data = generate_world(regions=2, instances=600, clusters=6, seed=5)
+    key = data["answer_key"]
+    listed = {
+        (x["region"], x["resource_id"], x["cluster_id"]) for x in key["leftovers"] if x["kind"] == "security_group"
+    }
+    api = serve(world_from_data(data))
+    found = set()
+    for rname, region in data["regions"].items():
+        assert 6 <= len(region["security_groups"]) <= 16  # a few a region: the benchmark's worlds barely grow
+        live = {c["ClusterId"] for c in region["clusters"]}
+        # The rule, through the emulator: TKE's exact name, of a cluster the region lacks, not default, nothing
+        # associated (TotalCount 0) and nothing referencing it (SG 0).
+        vpc = api.vpc(rname)
+        tke = api.sdk(vpc, models, "DescribeSecurityGroups",
+                      {"Filters": [{"Name": "security-group-name", "Values": ["tke-"]}], "Limit": "100"})  # fmt: skip
+        named = {g["SecurityGroupId"]: g for g in tke["SecurityGroupSet"]}
+        stats = api.sdk(vpc, models, "DescribeSecurityGroupAssociationStatistics", {"SecurityGroupIds": list(named)})
+        for s in stats["SecurityGroupAssociationStatisticsSet"]:
+            g = named[s["SecurityGroupId"]]
+            m = TKE_NAME.fullmatch(g["SecurityGroupName"])
+            if m and m.group(1) not in live and not g["IsDefault"] and s["TotalCount"] == s["SG"] == 0:
+                found.add((rname, g["SecurityGroupId"], m.group(1)))
+        whys = {key["not_leftovers"][g["SecurityGroupId"]] for g in region["security_groups"]
+                if g["SecurityGroupId"] in key["not_leftovers"]}  # fmt: skip
+        for phrase in (
+            "still associated (REDIS 1)",
+            "referenced by the rules of",
+            "of the live cluster",
+            "though nothing is associated",
+            "not TKE's exact name",
+            "a default security group, though",
+        ):
+            assert any(phrase in why for why in whys), phrase  # fmt: skip
+    assert listed == found and listed
+
+
+def test_demo_world_security_groups_and_file_systems(demo: Api) -> None:
+    key = {(x.kind, x.resource_id): x.cluster_id for x in demo.em.store.world.spec.answer_key.leftovers}
+    groups = names(demo, Limit="100")
+    assert [rid for kind, rid in key if kind == "security_group"] == ["sg-gzleft01"]
+    assert {rid for kind, rid in key if kind == "security_group"} <= set(groups)
+    fs = demo.sdk(demo.cfs(), cfs_models, "DescribeCfsFileSystems", {"Limit": 100})["FileSystems"]
+    assert [rid for kind, rid in key if kind == "cfs"] == ["cfs-gzleft01"]
+    assert {rid for kind, rid in key if kind == "cfs"} <= {f["FileSystemId"] for f in fs}
