@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 from tencentcloud.cbs.v20170312.cbs_client import CbsClient
+from tencentcloud.cfs.v20190719.cfs_client import CfsClient
 from tencentcloud.clb.v20180317.clb_client import ClbClient
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.credential import Credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312.cvm_client import CvmClient
@@ -60,12 +62,29 @@ class Api:
     def vpc(self, region: str = "ap-guangzhou") -> VpcClient:
         return VpcClient(self.credential(), region, self.profile())
 
+    def cfs(self, region: str = "ap-guangzhou") -> CfsClient:
+        return CfsClient(self.credential(), region, self.profile())
+
     def common(self, service: str, version: str, region: str = "", **kw: Any) -> CommonClient:
         return CommonClient(service, version, self.credential(), region, self.profile(**kw))
 
     def call(self, service: str, version: str, action: str, params: dict[str, Any], region: str = "") -> Any:
         """One call through CommonClient; returns the `Response` object."""
         return self.common(service, version, region).call_json(action, params)["Response"]
+
+    @staticmethod
+    def sdk(client: Any, models: Any, action: str, params: dict[str, Any]) -> Any:
+        """One call with the SDK's own request and response models; the answer as the SDK's model gives it back."""
+        req = getattr(models, f"{action}Request")()
+        req.from_json_string(json.dumps(params))
+        return json.loads(getattr(client, action)(req).to_json_string())
+
+    @staticmethod
+    def error_code(call: Callable[[], Any]) -> str:
+        """The error code the SDK raises for `call` (which must fail)."""
+        with pytest.raises(TencentCloudSDKException) as info:
+            call()
+        return str(info.value.get_code())
 
     def stats(self) -> Any:
         with urllib.request.urlopen(self.em.url + "/__stats", timeout=5) as resp:

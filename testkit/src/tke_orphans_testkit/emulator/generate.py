@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from .generate_kinds import KindBuilder
 from .generate_resources import ResourceBuilder
 
 REGIONS = [
@@ -282,9 +283,15 @@ def generate_world(
     # Their own random stream: a seed's instances and clusters stay what they were before resources existed.
     rids = _Ids(random.Random(f"resources-{seed}"), b.ids.used)
     rb = ResourceBuilder(rids.rng, rids.new)
+    gone_of: dict[str, list[str]] = {}
     for name, budget in zip(REGIONS[:regions], _split(instances, regions), strict=True):
         gone = sorted({o["cluster_id"] for o in b.orphans if o["region"] == name and o["reason"] == "cluster_deleted"})
-        rb.region(name, out_regions[name], gone, budget)
+        gone_of[name] = rb.region(name, out_regions[name], gone, budget)
+    # File systems and security groups: their own stream again, so that the resources above stay what they were.
+    kids = _Ids(random.Random(f"kinds-{seed}"), b.ids.used)
+    kb = KindBuilder(kids.rng, kids.new, rb.leftovers, rb.not_leftovers)
+    for name in REGIONS[:regions]:
+        kb.region(name, out_regions[name], gone_of[name])
     return {
         "credentials": [{"name": "generated", "secret_id": sid, "secret_key": "gen-" + b.ids.new("", 28)}],
         "regions": out_regions,

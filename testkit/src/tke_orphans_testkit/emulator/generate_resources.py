@@ -46,8 +46,9 @@ class ResourceBuilder:
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def region(self, name: str, region: dict[str, Any], gone: list[str], budget: int) -> None:
-        """Fill one region; `gone` are deleted clusters its orphans name (one more is made when there are none)."""
+    def region(self, name: str, region: dict[str, Any], gone: list[str], budget: int) -> list[str]:
+        """Fill one region; `gone` are deleted clusters its orphans name (one more is made when there are none).
+        Returns the deleted clusters it used."""
         live = [c["ClusterId"] for c in region["clusters"]]
         gone = gone or [self.new("cls-")]
         nodes = {c["ClusterId"]: [n["InstanceId"] for n in c["nodes"] if n["InstanceId"].startswith("ins-")]
@@ -64,6 +65,7 @@ class ResourceBuilder:
         for _ in range(max(4, round(budget * 0.02))):
             eips.append(self.address(ctx))
         region["disks"], region["load_balancers"], region["addresses"] = disks, lbs, eips
+        return gone
 
     def _attach_to(self, ctx: _Region, candidates: list[str]) -> str | None:
         for iid in self.rng.sample(candidates, min(5, len(candidates))):

@@ -18,12 +18,19 @@ REAL_LIMITS: dict[tuple[str, str], float] = {
     ("cvm", "DescribeZoneInstanceConfigInfos"): 20,
     ("region", "DescribeRegions"): 50,
     ("tag", "GetResources"): 20,
+    # vpc security groups (cloud.tencent.com/document/api/215/15808, 215/15803): 100/s.
+    ("vpc", "DescribeSecurityGroups"): 100,
+    ("vpc", "DeleteSecurityGroup"): 100,
 }
 # The cbs, clb and vpc calls served here (DescribeDisks, TerminateDisks, DescribeLoadBalancers, DeleteLoadBalancer,
 # DescribeAddresses, ReleaseAddresses, and the price inquiries InquiryPriceCreateDisks,
 # InquiryPriceCreateLoadBalancer, InquiryPriceAllocateAddresses) take the API 3.0 default of 20/s: the CLB API's
-# list documents 20/s for every call it names, and no other limit is documented for these.
-DEFAULT_LIMITS = {"tke": 20.0, "cvm": 20.0, "region": 20.0, "cbs": 20.0, "clb": 20.0, "vpc": 20.0, "tag": 20.0}
+# list documents 20/s for every call it names, and no other limit is documented for these. Every cfs call served
+# (DescribeCfsFileSystems, DescribeMountTargets documented at 20/s; DeleteMountTarget, DeleteCfsFileSystem) and the
+# other security group calls (DescribeSecurityGroupAssociationStatistics, DescribeSecurityGroupReferences,
+# DescribeSecurityGroupLimits) take 20/s too.
+DEFAULT_LIMITS = {"tke": 20.0, "cvm": 20.0, "region": 20.0, "cbs": 20.0, "clb": 20.0, "vpc": 20.0, "tag": 20.0,
+                  "cfs": 20.0}  # fmt: skip
 
 
 def real_limit(service: str, action: str) -> float:

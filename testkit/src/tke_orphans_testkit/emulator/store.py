@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .store_resources import address_api, disk_api, lb_api
+from .store_resources import address_api, disk_api, file_system_api, lb_api, mount_target_api, security_group_api
 from .world import Cluster, Instance, NodePool, OtherCluster, World
 
 
@@ -130,6 +130,14 @@ class RegionStore:
     load_balancers: dict[str, dict[str, Any]] = field(default_factory=dict)
     addresses: dict[str, dict[str, Any]] = field(default_factory=dict)
     other_clusters: list[OtherCluster] = field(default_factory=list)  # serverless and edge clusters
+    # CFS file systems by id, and each one's mount targets (api/cfs.py).
+    file_systems: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mount_targets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Security groups by id; what each is bound to (instance type -> count) and the groups whose rules name it.
+    security_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sg_associations: dict[str, dict[str, int]] = field(default_factory=dict)
+    sg_referenced_by: dict[str, list[str]] = field(default_factory=dict)
+    security_group_limit: int = 50
 
     def encode(self, instance_id: str) -> str:
         text = self.encoded.get(instance_id)
@@ -188,6 +196,16 @@ class Store:
             rs.load_balancers = {lb.LoadBalancerId: lb_api(lb, name) for lb in region.load_balancers}
             rs.addresses = {a.AddressId: address_api(a) for a in region.addresses}
             rs.other_clusters = list(region.other_clusters)
+            uin = world.spec.credentials[0].uin
+            rs.file_systems = {f.FileSystemId: file_system_api(f, uin) for f in region.file_systems}
+            rs.mount_targets = {
+                f.FileSystemId: [mount_target_api(f.FileSystemId, m) for m in f.mount_targets]
+                for f in region.file_systems
+            }
+            rs.security_groups = {g.SecurityGroupId: security_group_api(g) for g in region.security_groups}
+            rs.sg_associations = {g.SecurityGroupId: dict(g.associations) for g in region.security_groups}
+            rs.sg_referenced_by = {g.SecurityGroupId: list(g.referenced_by) for g in region.security_groups}
+            rs.security_group_limit = region.security_group_limit
             self.regions[name] = rs
 
     # ---- changes to the world while it is served (tests, and the cloud's own mutating actions) ----------------

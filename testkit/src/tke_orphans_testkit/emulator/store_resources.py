@@ -1,11 +1,12 @@
-"""Disks, load balancers and addresses as their APIs answer them, rendered once at load (as the instances are)."""
+"""Disks, load balancers, addresses, file systems and security groups as their APIs answer them, rendered once at
+load (as the instances are)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from .world_resources import ATTACHED_STATES, Address, Disk, LoadBalancer
+from .world_resources import ATTACHED_STATES, Address, Disk, FileSystem, LoadBalancer, MountTarget, SecurityGroup
 
 
 def plain_time(t: datetime | None) -> str | None:
@@ -118,4 +119,71 @@ def address_api(a: Address) -> dict[str, Any]:
         "DeadlineDate": None,
         "InstanceType": a.InstanceType,
         "Egress": "center_egress1",
+    }
+
+
+def file_system_api(fs: FileSystem, uin: str) -> dict[str, Any]:
+    """The DescribeCfsFileSystems item, shaped like cfs.v20190719.models.FileSystemInfo (tags as TagKey/TagValue)."""
+    return {
+        "CreationTime": plain_time(fs.CreationTime),
+        "CreationToken": fs.FsName,
+        "FileSystemId": fs.FileSystemId,
+        "LifeCycleState": fs.LifeCycleState,
+        "SizeByte": fs.SizeByte,
+        "SizeLimit": fs.SizeLimit,
+        "ZoneId": zone_id(fs.Zone),
+        "Zone": fs.Zone,
+        "Protocol": fs.Protocol,
+        "StorageType": fs.StorageType,
+        "StorageResourcePkg": "",
+        "BandwidthResourcePkg": "",
+        "PGroup": {"PGroupId": fs.PGroup.PGroupId, "Name": fs.PGroup.Name},
+        "FsName": fs.FsName,
+        "Encrypted": fs.Encrypted,
+        "KmsKeyId": "",
+        "AppId": int(uin[-10:]),
+        "BandwidthLimit": 100.0,
+        "AutoSnapshotPolicyId": "",
+        "SnapStatus": "normal",
+        "Capacity": fs.SizeLimit,
+        "Tags": [{"TagKey": t.Key, "TagValue": t.Value} for t in fs.Tags],
+        "TieringState": "NotAvailable",
+        "TieringDetail": None,
+        "AutoScaleUpRule": None,
+        "Version": "v1.5",
+        "MetaType": "basic",
+    }
+
+
+def mount_target_api(fs_id: str, mt: MountTarget) -> dict[str, Any]:
+    """The DescribeMountTargets item, shaped like cfs.v20190719.models.MountInfo."""
+    return {
+        "FileSystemId": fs_id,
+        "MountTargetId": mt.MountTargetId,
+        "IpAddress": mt.IpAddress,
+        "FSID": fs_id[4:],
+        "LifeCycleState": mt.LifeCycleState,
+        "NetworkInterface": mt.NetworkInterface,
+        "VpcId": mt.VpcId,
+        "VpcName": mt.VpcId,
+        "SubnetId": mt.SubnetId,
+        "SubnetName": mt.SubnetId,
+        "CcnID": "",
+        "CidrBlock": "",
+        "ServerList": [],
+        "ServerListTruncated": False,
+    }
+
+
+def security_group_api(g: SecurityGroup) -> dict[str, Any]:
+    """The DescribeSecurityGroups item, shaped like vpc.v20170312.models.SecurityGroup (ProjectId a string there)."""
+    return {
+        "SecurityGroupId": g.SecurityGroupId,
+        "SecurityGroupName": g.SecurityGroupName,
+        "SecurityGroupDesc": g.SecurityGroupDesc,
+        "ProjectId": str(g.ProjectId),
+        "IsDefault": g.IsDefault,
+        "CreatedTime": plain_time(g.CreatedTime),
+        "TagSet": [{"Key": t.Key, "Value": t.Value} for t in g.TagSet],
+        "UpdateTime": plain_time(g.UpdateTime or g.CreatedTime),
     }

@@ -18,7 +18,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .world_base import ChargeType, InstanceState, Placement, Role, Tag, Time, WorldError, parse_time
-from .world_resources import Address, Disk, LoadBalancer, check_resources
+from .world_resources import (
+    SECURITY_GROUP_LIMIT,
+    Address,
+    Disk,
+    FileSystem,
+    LoadBalancer,
+    SecurityGroup,
+    check_resources,
+)
 
 __all__ = ["Placement", "Tag", "WorldError", "parse_time"]
 
@@ -155,6 +163,10 @@ class Region(_Strict):
     disks: list[Disk] = []
     load_balancers: list[LoadBalancer] = []
     addresses: list[Address] = []
+    file_systems: list[FileSystem] = []
+    security_groups: list[SecurityGroup] = []
+    # DescribeSecurityGroupLimits' SecurityGroupLimit: security groups a project may hold in this region.
+    security_group_limit: Annotated[int, Field(ge=1)] = SECURITY_GROUP_LIMIT
     other_clusters: list[OtherCluster] = []
 
 
@@ -209,10 +221,11 @@ class AnswerOrphan(_Strict):
 
 
 class AnswerLeftover(_Strict):
-    """A disk, load balancer or address a deleted cluster left behind (kinds as the product reports them)."""
+    """A disk, load balancer, address, file system or security group a deleted cluster left behind (kinds as the
+    product reports them)."""
 
     region: str
-    kind: Literal["cbs_disk", "clb", "eip"]
+    kind: Literal["cbs_disk", "clb", "eip", "cfs", "security_group"]
     resource_id: str
     cluster_id: str
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cbs, clb, cvm, price, price_resources, region, tag, tag_resources, tke, vpc
+from . import cbs, cfs, clb, cvm, price, price_resources, region, tag, tag_resources, tke, vpc
+from . import vpc_security_groups as sg
 from .context import Answer, Ctx, Raw
 
 Handler = Callable[[Ctx, dict[str, Any]], Answer]
@@ -39,6 +40,17 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "DescribeAddresses": vpc.describe_addresses,
         "ReleaseAddresses": vpc.release_addresses,
         "InquiryPriceAllocateAddresses": price_resources.inquiry_price_allocate_addresses,
+        "DescribeSecurityGroups": sg.describe_security_groups,
+        "DescribeSecurityGroupAssociationStatistics": sg.describe_security_group_association_statistics,
+        "DescribeSecurityGroupReferences": sg.describe_security_group_references,
+        "DescribeSecurityGroupLimits": sg.describe_security_group_limits,
+        "DeleteSecurityGroup": sg.delete_security_group,
+    },
+    ("cfs", "2019-07-19"): {
+        "DescribeCfsFileSystems": cfs.describe_cfs_file_systems,
+        "DescribeMountTargets": cfs.describe_mount_targets,
+        "DeleteMountTarget": cfs.delete_mount_target,
+        "DeleteCfsFileSystem": cfs.delete_cfs_file_system,
     },
     ("sts", "2018-08-13"): {
         "GetCallerIdentity": tag.get_caller_identity,
