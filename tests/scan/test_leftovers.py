@@ -17,7 +17,7 @@ from tke_orphans_testkit.emulator.generate import generate_world
 from .conftest import config_for, orphan_ids, scan_world
 
 GZ = "ap-guangzhou"
-ALL = {"leftovers": ["cbs_disk", "clb", "eip"]}  # opt-in: off by default
+ALL = {"leftovers": list(KINDS)}  # every kind, cfs and security groups too (those are off by default)
 
 
 def made(result: ScanResult) -> dict[str, tuple[str, str, str]]:
@@ -36,12 +36,23 @@ def test_demo_world_has_one_leftover_of_each_kind_with_its_evidence(demo: dict[s
         "disk-gzleft01": (GZ, "cbs_disk", "cls-gone0001"),
         "lb-gzleft01": (GZ, "clb", "cls-gone0001"),
         "eip-gzleft01": (GZ, "eip", "cls-gone0001"),
+        "cfs-gzleft01": (GZ, "cfs", "cls-gone0001"),
+        "sg-gzleft01": (GZ, "security_group", "cls-gone0001"),
     }
     by_id = {x.resource_id: x for x in result.leftovers}
     assert by_id["disk-gzleft01"].evidence[0] == "tag tke-cbs-provisioner-createBy-flag=yes"
     assert by_id["lb-gzleft01"].evidence[0] == "tag tke-createdBy-flag=yes"
     assert by_id["eip-gzleft01"].evidence[0] == "tag tke-created-eip=true"
-    assert all("tke-clusterId=cls-gone0001" in x.evidence[-1] for x in result.leftovers)
+    tagged = [x for x in result.leftovers if x.kind in ("cbs_disk", "clb", "eip")]
+    assert all("tke-clusterId=cls-gone0001" in x.evidence[-1] for x in tagged)
+    # Named, not tagged: the name is the evidence, exactly as the CSI driver and TKE write it.
+    assert by_id["cfs-gzleft01"].evidence == (
+        "name cls-gone0001_pvc-6f1c2a3b-9d4e-4f5a-8b6c-7d8e9f0a1b2c: a CFS CSI driver's volume",
+        "its cluster cls-gone0001: one the region no longer has",
+    )
+    sg = by_id["sg-gzleft01"].evidence
+    assert sg[0] == "name tke-worker-security-for-cls-gone0001: the group TKE makes for a cluster"
+    assert sg[-1].startswith("the region holds ") and sg[-1].endswith(" of its 50 security groups")
     assert by_id["disk-gzleft01"].state == "UNATTACHED" and by_id["disk-gzleft01"].name == "pvc-7f3a9c1e"
     assert by_id["disk-gzleft01"].created is not None
 
@@ -52,7 +63,8 @@ def test_reused_clb_is_reported_apart_and_user_resources_never(demo: dict[str, A
     ids = {x.resource_id for x in result.leftovers}
     # The user's own, those of a live cluster, an attached disk and a bound address: none of them.
     for rid in ("disk-gzuser01", "eip-gzuser01", "disk-gzlive01", "disk-gzlive02", "lb-gzlive01", "eip-gzlive01",
-                "disk-gzgone02", "eip-gzgone02", "disk-gzeks001"):  # fmt: skip
+                "disk-gzgone02", "eip-gzgone02", "disk-gzeks001", "cfs-gzlive01", "cfs-gzuser01", "sg-gzlive01",
+                "sg-gzdflt01"):  # fmt: skip
         assert rid not in ids
 
 
@@ -76,6 +88,11 @@ def test_vm_orphans_are_unchanged(demo: dict[str, Any]) -> None:
         {"action": "DescribeAddresses", "region": GZ, "code": "AuthFailure.UnauthorizedOperation"},
         {"action": "DescribeEKSClusters", "region": GZ, "code": "InternalError"},
         {"action": "DescribeTKEEdgeClusters", "region": GZ, "effect": "http_500"},
+        {"action": "DescribeCfsFileSystems", "region": GZ, "code": "InternalError"},
+        {"action": "DescribeCfsFileSystems", "region": GZ, "effect": "short"},
+        {"action": "DescribeSecurityGroups", "region": GZ, "effect": "truncate"},
+        {"action": "DescribeSecurityGroupAssociationStatistics", "region": GZ, "code": "InternalError"},
+        {"action": "DescribeSecurityGroupLimits", "region": GZ, "code": "UnauthorizedOperation"},
         # A short answer (the last item missing, TotalCount unchanged): a live serverless cluster missing from it
         # would make its disk a leftover; a leftover missing from a by-id answer would look gone (resolved).
         *(
@@ -150,6 +167,8 @@ def test_each_account_lists_its_regions_over_pages(demo: dict[str, Any]) -> None
         "disk-gzleft01": (GZ, "cbs_disk", "cls-gone0001"),
         "lb-gzleft01": (GZ, "clb", "cls-gone0001"),
         "eip-gzleft01": (GZ, "eip", "cls-gone0001"),
+        "cfs-gzleft01": (GZ, "cfs", "cls-gone0001"),
+        "sg-gzleft01": (GZ, "security_group", "cls-gone0001"),
     }
     assert {x.account for x in result.leftovers} == {f"acct-{GZ}"}
 
@@ -198,6 +217,6 @@ def test_an_ignore_tag_keeps_a_resource_out_as_it_does_an_instance(demo: dict[st
     disk = next(d for d in gz["disks"] if d["DiskId"] == "disk-gzleft01")
     disk["Tags"].append({"Key": "tke-orphans:ignore", "Value": "true"})
     result = scan_world(demo, detection=ALL)
-    assert set(made(result)) == {"lb-gzleft01", "eip-gzleft01"}
+    assert set(made(result)) == {"lb-gzleft01", "eip-gzleft01", "cfs-gzleft01", "sg-gzleft01"}
     # Only the configured tags: another value, or ignore rules turned off, and it is one again.
     assert "disk-gzleft01" in made(scan_world(demo, detection={**ALL, "ignore": {"tags": {"keep": "*"}}}))

@@ -53,14 +53,14 @@ NO_JOURNAL = NoJournal()
 
 
 def mutate(session: Session, journal: Journal, api: str, region: str, params: dict[str, Any], ids: list[str],
-            read: Callable[[dict[str, Any]], list[Outcome]], *, call: str = "", cluster_id: str | None = None
-            ) -> list[Outcome]:  # fmt: skip
+            read: Callable[[dict[str, Any]], list[Outcome]], *, call: str = "", cluster_id: str | None = None,
+            version: str | None = None) -> list[Outcome]:  # fmt: skip
     """One mutating call for `ids`: on record before it is sent, and its outcome as soon as it answers. An answer
     that cannot be read raises, and the record stays pending: the next run looks the resources up."""
     service, action = api.split(".")
     journal.sent(call or api, ids)
     try:
-        resp = session.call(service, action, region, params, mutating=True, cluster_id=cluster_id)
+        resp = session.call(service, action, region, params, mutating=True, cluster_id=cluster_id, version=version)
     except CloudError as exc:
         out = all_failed(ids, exc)
     else:

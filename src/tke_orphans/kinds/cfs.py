@@ -78,21 +78,14 @@ def _give_back(session: Session, region: str, items: Sequence[Fresh], journal: J
         failed: list[Outcome] = []
         for mount in filter(None, f.get("mounts").split(",")):
             params = {"FileSystemId": fs_id, "MountTargetId": mount}
-            done = mutate(
-                session,
-                journal,
-                "cfs.DeleteMountTarget",
-                region,
-                params,
-                [fs_id],
-                _said(fs_id, "mount target deleted"),
-            )
+            said = _said(fs_id, "mount target deleted")
+            done = mutate(session, journal, "cfs.DeleteMountTarget", region, params, [fs_id], said, version=VERSION)
             failed += [o for o in done if not o.ok]
         if failed:  # the file system cannot go while a mount target stays
             out += failed
             continue
         out += mutate(session, journal, "cfs.DeleteCfsFileSystem", region, {"FileSystemId": fs_id}, [fs_id],
-                      _said(fs_id, "deleted"))  # fmt: skip
+                      _said(fs_id, "deleted"), version=VERSION)  # fmt: skip
     return out
 
 

@@ -44,10 +44,10 @@ def _made_by_tke(r: CloudResource, cluster_id: str) -> tuple[Fact, ...] | None:
     return (fact("sg.tke_name", r.name),)
 
 
-def _statistics(session: Session, region: str, ids: list[str]) -> dict[str, int]:
-    """What each group is bound to: instances of every type plus other groups' rules (0: nothing)."""
+def _statistics(session: Session, region: str, ids: list[str]) -> dict[str, tuple[int, int]]:
+    """What each group is bound to: (instances of every type, other groups whose rules name it)."""
     api = "vpc.DescribeSecurityGroupAssociationStatistics"
-    out: dict[str, int] = {}
+    out: dict[str, tuple[int, int]] = {}
     for chunk in chunks(ids, PER_CALL):
         resp = session.call("vpc", "DescribeSecurityGroupAssociationStatistics", region, {"SecurityGroupIds": chunk})
         items = resp.get("SecurityGroupAssociationStatisticsSet")
@@ -58,7 +58,7 @@ def _statistics(session: Session, region: str, ids: list[str]) -> dict[str, int]
                 total, groups = s.get("TotalCount"), s.get("SG")
                 if not isinstance(total, int) or not isinstance(groups, int):
                     raise CloudError(api, "InvalidResponse", "a statistic has no TotalCount or SG")
-                out[str(s["SecurityGroupId"])] = total + groups
+                out[str(s["SecurityGroupId"])] = (total, groups)
     if set(out) != set(ids):  # a group left out is not proven unassociated
         raise CloudError(api, "IncompleteListing", f"{len(out)} of {len(ids)} groups answered")
     return out
@@ -77,7 +77,7 @@ def _augment(session: Session, region: str, named: list[CloudResource]) -> list[
     region's, as `_listed` by the scan passes every group of the region that TKE named)."""
     bound = _statistics(session, region, [r.resource_id for r in named])
     quota = fact("sg.quota", _region_count(session, region), _quota(session, region))
-    return [replace(r, attached=bound[r.resource_id] > 0, notes=(quota,)) for r in named]
+    return [replace(r, attached=sum(bound[r.resource_id]) > 0, notes=(quota,)) for r in named]
 
 
 def _region_count(session: Session, region: str) -> int:
@@ -105,7 +105,7 @@ def _recheck(session: Session, region: str, fresh: dict[str, Fresh]) -> dict[str
         raise CloudError("vpc.DescribeSecurityGroupReferences", "IncompleteListing", "a group was left out")
     out: dict[str, Fresh] = {}
     for sid, f in fresh.items():
-        r = replace(f.resource, attached=bound[sid] > 0)
+        r = replace(f.resource, attached=bound[sid][0] > 0)  # its references are said below, by name
         refusal = f"referenced by the rules of {', '.join(referred[sid])}" if referred[sid] else ""
         out[sid] = Fresh(r, "a default security group" if r.state == "default" else refusal)
     return out
