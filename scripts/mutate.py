@@ -312,7 +312,7 @@ MUTATIONS = [
              "                self._check_rows()\n", "", ("tests/cli/test_state_file.py",)),
     Mutation("a --state folder that does not exist is refused", "state/db.py",
              "if not folder.exists() and not create_dir:", "if False:", ("tests/cli/test_state_file.py",)),
-    Mutation("durations are bounded", "config.py",
+    Mutation("durations are bounded", "config/schema.py",
              "if not 0 <= seconds <= MAX_DURATION.total_seconds():", "if seconds < 0:",
              ("tests/cli/test_bad_input.py",)),
     Mutation("earlier scans keep only their summary", "state/scans.py",

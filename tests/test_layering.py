@@ -200,3 +200,13 @@ def raw_calls(src: Path) -> list[str]:
 
 def test_only_the_cloud_adapter_knows_the_apis_shapes() -> None:
     assert raw_calls(PRODUCT) == []
+
+
+def test_the_config_is_split_into_its_schema_its_loading_and_its_secrets() -> None:
+    # The schema is the shape and its defaults: no file, no environment, no masking. Masking knows the shape but not
+    # how a file is read; reading knows both.
+    config = PRODUCT / "config"
+    assert {p.name for p in config.glob("*.py")} == {"__init__.py", "schema.py", "loading.py", "secrets.py"}
+    schema = imports(config / "schema.py")
+    assert not {m for m in schema if m.startswith(("tke_orphans.config.", "tke_orphans.safeyaml", "os"))}, schema
+    assert not {m for m in imports(config / "secrets.py") if m.startswith("tke_orphans.config.loading")}

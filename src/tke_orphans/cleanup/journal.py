@@ -15,7 +15,7 @@ from typing import cast
 from ..cloud import Session, leftover_actions
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import RegionLister, failure_of
-from ..config import Config
+from ..config.schema import Config
 from ..model import LeftoverKind
 from ..state import StateDB
 from ..state.actions import PENDING, Intent
