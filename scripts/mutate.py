@@ -330,6 +330,11 @@ MUTATIONS = [
     Mutation("a refund that cannot be one leaves the prepaid instance alone", "cloud/actions.py",
              'if is_price(amount := r.get("Refunds")):', 'if (amount := r.get("Refunds")) or True:',
              ("tests/cleanup/test_short_answers.py",)),
+    # h-config
+    Mutation("a command from an entry point never replaces one of the product's", "cli/kit.py",
+             "sorted(points.keys() - own,", "sorted(points.keys(),", ("tests/test_layering.py",)),
+    Mutation("a kit that fails to load says so, not that it is missing", "cli/kit.py",
+             "        if name not in points:\n", "        if True:\n", ("tests/test_layering.py",)),
 ]  # fmt: skip
 
 
