@@ -312,7 +312,7 @@ MUTATIONS = [
              "                self._check_rows()\n", "", ("tests/cli/test_state_file.py",)),
     Mutation("a --state folder that does not exist is refused", "state/db.py",
              "if not folder.exists() and not create_dir:", "if False:", ("tests/cli/test_state_file.py",)),
-    Mutation("durations are bounded", "config.py",
+    Mutation("durations are bounded", "config/schema.py",
              "if not 0 <= seconds <= MAX_DURATION.total_seconds():", "if seconds < 0:",
              ("tests/cli/test_bad_input.py",)),
     Mutation("earlier scans keep only their summary", "state/scans.py",
@@ -330,6 +330,11 @@ MUTATIONS = [
     Mutation("a refund that cannot be one leaves the prepaid instance alone", "cloud/actions.py",
              'if is_price(amount := r.get("Refunds")):', 'if (amount := r.get("Refunds")) or True:',
              ("tests/cleanup/test_short_answers.py",)),
+    # h-config
+    Mutation("a command from an entry point never replaces one of the product's", "cli/kit.py",
+             "sorted(points.keys() - own,", "sorted(points.keys(),", ("tests/test_layering.py",)),
+    Mutation("a kit that fails to load says so, not that it is missing", "cli/kit.py",
+             "        if name not in points:\n", "        if True:\n", ("tests/test_layering.py",)),
 ]  # fmt: skip
 
 

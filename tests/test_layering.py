@@ -3,9 +3,10 @@
 Inside the product, only cloud/ talks to the SDK (and knows an API's parameters), and the state and the records
 know nothing of notify, render, the CLI or serve.
 
-The product (src/tke_orphans) imports the test kit in one place, the CLI module that adds the kit's commands, and
-the Tencent SDK only in cloud/. The wheel (built from what the Dockerfile copies) holds no emulator, no chat sinks
-and no demo world, and does not depend on the per-service SDK packages.
+The product (src/tke_orphans) never imports the test kit (the CLI finds the kit's commands through the
+`tke_orphans.commands` entry points), and imports the Tencent SDK only in cloud/. The wheel (built from what the
+Dockerfile copies) holds no emulator, no chat sinks and no demo world, and does not depend on the per-service SDK
+packages.
 """
 
 from __future__ import annotations
@@ -15,16 +16,21 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from collections.abc import Iterator
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
+
+from tke_orphans.cli.kit import GROUP, KIT_COMMANDS, add_kit_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ROOT / "src" / "tke_orphans"
 KIT = "tke_orphans_testkit"
-KIT_GATE = PRODUCT / "cli" / "kit.py"  # the one registration point
 CLOUD = PRODUCT / "cloud"
 
 
@@ -44,24 +50,25 @@ def _top(module: str) -> str:
     return module.split(".", 1)[0]
 
 
-def test_the_product_imports_the_kit_only_where_it_adds_its_commands_and_the_sdk_only_in_cloud() -> None:
+def test_the_product_never_imports_the_kit_and_the_sdk_only_in_cloud() -> None:
     files = sorted(PRODUCT.rglob("*.py"))
-    assert KIT_GATE in files and len(files) > 50, "the rule would hold vacuously"
+    assert PRODUCT / "cli" / "kit.py" in files and len(files) > 50, "the rule would hold vacuously"
     broken = []
     for path in files:
         for line, module in imported_modules(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             where = f"{path.relative_to(ROOT)}:{line}: {module}"
-            if _top(module) == KIT and path != KIT_GATE:
-                broken.append(f"{where} (only {KIT_GATE.relative_to(ROOT)} may import the test kit)")
+            if _top(module) == KIT:
+                broken.append(f"{where} (the product finds the kit's commands through its entry points)")
             if _top(module) == "tencentcloud" and CLOUD not in path.parents:
                 broken.append(f"{where} (only cloud/ may import the Tencent Cloud SDK)")
     assert not broken, "\n".join(broken)
 
 
-def test_the_gate_does_import_the_kit() -> None:
-    # The rule above names one file: it must be the one that does the importing, or it guards nothing.
-    modules = {m for _, m in imported_modules(ast.parse(KIT_GATE.read_text(encoding="utf-8")))}
-    assert f"{KIT}.cli" in modules
+def test_the_kit_declares_its_commands_as_entry_points() -> None:
+    # The kit's pyproject, not only the installed metadata (which a stale install could still hold).
+    declared = tomllib.loads((ROOT / "testkit" / "pyproject.toml").read_text())["project"]["entry-points"]
+    assert set(declared[GROUP]) == set(KIT_COMMANDS)
+    assert {ep.name for ep in entry_points(group=GROUP)} == set(KIT_COMMANDS), "reinstall: make .venv/.installed-stamp"
 
 
 @pytest.fixture(scope="module")
@@ -104,44 +111,102 @@ def test_the_wheel_needs_only_the_common_sdk(product_wheel: zipfile.ZipFile) -> 
     assert sdk == ["tencentcloud-sdk-python-common"], requires
 
 
-# The product's CLI in an environment where the kit is not installed: a finder ahead of the others answers for it
-# as the import system does for a missing package.
-BLOCK_KIT = """
+@pytest.fixture(scope="module")
+def without_the_kit(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """A command line running the product's CLI where the kit is not installed: a copy (of links) of this
+    environment's site-packages without the kit's distribution and its path entry, so that neither its modules nor
+    its entry points are there."""
+    (site_packages,) = {Path(p) for p in sys.path if p.endswith("site-packages") and Path(p, "typer").is_dir()}
+    site = tmp_path_factory.mktemp("site")
+    for entry in site_packages.iterdir():
+        if "tke_orphans_testkit" not in entry.name:
+            (site / entry.name).symlink_to(entry)
+    script = f"import site, sys; site.addsitedir({str(site)!r}); sys.argv[0] = 'tke-orphans'; {RUN_CLI}"
+    return [sys.executable, "-S", "-c", script]
+
+
+RUN_CLI = "from tke_orphans.cli import main; main()"
+
+# The kit installed (its distribution and entry points are there) but broken: its modules fail to import.
+BROKEN_KIT = (
+    """
 import sys
 
-class NotInstalled:
+class Broken:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] == "tke_orphans_testkit":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+            raise ImportError(f"cannot import name 'x' from {name!r}", name=name)
 
-sys.meta_path.insert(0, NotInstalled())
-from tke_orphans.cli import main
+sys.meta_path.insert(0, Broken())
 sys.argv[0] = "tke-orphans"
-main()
 """
-
-
-@pytest.mark.parametrize(
-    "args", [["demo"], ["emulator", "serve", "--world", "w.yaml"], ["sinks", "--port", "0"], ["demo", "--help"]]
+    + RUN_CLI
 )
-def test_without_the_kit_its_commands_say_how_to_install_it(tmp_path: Path, args: list[str]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", BLOCK_KIT, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+
+KIT_ARGS = [["demo"], ["emulator", "serve", "--world", "w.yaml"], ["sinks", "--port", "0"], ["demo", "--help"]]
+
+
+def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
-    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
-    assert f"`tke-orphans {args[0]}` comes with the test kit" in proc.stderr
-    assert "pip install -e ./testkit" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    return proc.stderr
 
 
-def test_without_the_kit_the_product_commands_work(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", KIT_ARGS)
+def test_without_the_kit_its_commands_say_how_to_install_it(
+    tmp_path: Path, without_the_kit: list[str], args: list[str]
+) -> None:
+    proc = subprocess.run([*without_the_kit, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    err = one_error_line(proc)
+    assert f"`tke-orphans {args[0]}` comes with the test kit, which is not installed" in err
+    assert "pip install -e ./testkit" in err
+
+
+def test_without_the_kit_the_product_commands_work(tmp_path: Path, without_the_kit: list[str]) -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", BLOCK_KIT, "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        [*without_the_kit, "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
         env=os.environ | {"COLUMNS": "200"},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "scan" in proc.stdout and "Needs the test kit" in proc.stdout
+
+
+@pytest.mark.parametrize("args", KIT_ARGS)
+def test_a_broken_kit_says_it_is_broken_not_missing(tmp_path: Path, args: list[str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", BROKEN_KIT, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    err = one_error_line(proc)
+    assert f"`tke-orphans {args[0]}` cannot load (tke_orphans_testkit.cli:" in err
+    assert "ImportError: cannot import name 'x'" in err and "not installed" not in err
+    helped = subprocess.run(
+        [sys.executable, "-c", BROKEN_KIT, "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env=os.environ | {"COLUMNS": "200"},
+    )  # fmt: skip
+    assert helped.returncode == 0 and "scan" in helped.stdout and "Installed but broken" in helped.stdout
+
+
+def test_the_kit_s_commands_come_from_its_entry_points_and_never_replace_the_product_s() -> None:
+    def app_with(*points: EntryPoint) -> typer.Typer:
+        app = typer.Typer()
+        app.command("scan")(lambda: typer.echo("the product's scan"))
+        add_kit_commands(app, points)
+        return app
+
+    run = CliRunner().invoke
+    kit = [EntryPoint(name, f"tke_orphans_testkit.cli:{attr}", GROUP) for name, attr in
+           (("demo", "demo"), ("emulator", "emulator_app"), ("sinks", "sinks"))]  # fmt: skip
+    app = app_with(*kit, EntryPoint("scan", "tke_orphans_testkit.cli:emulator_app", GROUP))
+    assert run(app, ["scan"]).output == "the product's scan\n"
+    assert "--world" in run(app, ["emulator", "serve", "--help"]).output
+    assert "--record" in run(app, ["sinks", "--help"]).output
+    # None found: every kit command is a stub; one of them missing: that one only.
+    stubs = run(app_with(*kit[1:]), ["demo"])
+    assert stubs.exit_code == 2 and "comes with the test kit" in stubs.output
+    assert "--world" in run(app_with(*kit[1:]), ["emulator", "serve", "--help"]).output
+    gone = run(app_with(EntryPoint("demo", "no_such_module_anywhere:demo", GROUP)), ["demo"])
+    assert gone.exit_code == 2 and "cannot load (no_such_module_anywhere:demo: ModuleNotFoundError" in gone.output
 
 
 # ---- the layers inside the product ----------------------------------------------------------------------------
@@ -200,3 +265,13 @@ def raw_calls(src: Path) -> list[str]:
 
 def test_only_the_cloud_adapter_knows_the_apis_shapes() -> None:
     assert raw_calls(PRODUCT) == []
+
+
+def test_the_config_is_split_into_its_schema_its_loading_and_its_secrets() -> None:
+    # The schema is the shape and its defaults: no file, no environment, no masking. Masking knows the shape but not
+    # how a file is read; reading knows both.
+    config = PRODUCT / "config"
+    assert {p.name for p in config.glob("*.py")} == {"__init__.py", "schema.py", "loading.py", "secrets.py"}
+    schema = imports(config / "schema.py")
+    assert not {m for m in schema if m.startswith(("tke_orphans.config.", "tke_orphans.safeyaml", "os"))}, schema
+    assert not {m for m in imports(config / "secrets.py") if m.startswith("tke_orphans.config.loading")}

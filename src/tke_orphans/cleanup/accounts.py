@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from ..cloud import Session
-from ..config import Config, Credentials
+from ..config.schema import Config, Credentials
 from ..scan import make_session, plan_accounts
 
 

@@ -15,7 +15,7 @@ from typing import cast
 from ..cloud import Session
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import RegionLister, failure_of
-from ..config import Config
+from ..config.schema import Config
 from ..kinds import KINDS
 from ..kinds.cbs_disk import RECYCLED
 from ..state import StateDB

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..config import Config
+from ..config.schema import Config
 from ..job import deliver_outbox
 from ..model import ActionLine, Notice
 from ..notify import Delivery, bot_specs

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ..cloud import CloudError
 from ..cloud.actions import MARK_TAG
-from ..config import format_duration
+from ..config.schema import format_duration
 from ..detect import Policy, excluded_reason
 from ..facts import Fact, english, fact
 from ..model import Cost, Instance, ScanResult

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from ..cloud import CloudError, RegionLister, Session
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import failure_of
-from ..config import Config, Credentials
+from ..config.schema import Config, Credentials
 from ..costs import money
 from ..detect import Policy
 from ..facts import fact

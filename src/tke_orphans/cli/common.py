@@ -21,7 +21,9 @@ from rich.console import Console
 
 from ..cleanup import CleanupError
 from ..cloud.errors import CredentialsError, redact_known, remember_secrets
-from ..config import Config, ConfigError, load_config, mask_url, masked_dict, parse_duration, secret_values
+from ..config.loading import ConfigError, load_config
+from ..config.schema import Config, parse_duration
+from ..config.secrets import mask_url, masked_dict, secret_values
 from ..notify import AppriseMissing, bot_specs
 from ..sanitize import visible
 from ..state import StateDB, StateError

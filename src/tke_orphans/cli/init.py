@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import resolve_path
+from ..config.loading import resolve_path
 from .common import ConfigOpt, UsageError, command
 
 # The original checker's keys first (tencentcloud, webhook.platforms, logging), then the ones most people change.

@@ -11,7 +11,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from ..config import mask_url
+from ..config.secrets import mask_url
 from ..job import notices_for
 from ..notify import BotSpec, MemoryLedger, Notice, Notifier, bot_specs, make_channel
 from ..notify.pacing import BotPacer

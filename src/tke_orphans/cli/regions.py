@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from ..cloud import list_regions
-from ..config import Config, Retry
+from ..config.schema import Config, Retry
 from .common import UsageError
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ import typer
 import yaml
 from rich.console import Console
 
-from ..config import Config, check_region, masked_dict
+from ..config.schema import Config, check_region
+from ..config.secrets import masked_dict
 from ..costs import by_cost
 from ..job import Cancelled, JobResult, run_job
 from ..notify import Delivery

@@ -14,7 +14,7 @@ from typing import Any
 
 from tencentcloud.common import credential as tc_credential
 
-from ..config import clean_secret
+from ..config.schema import clean_secret
 from .errors import CredentialsError, remember_secrets
 
 PROFILE_PATHS = ("~/.tencentcloud/credentials", "/etc/tencentcloud/credentials")  # the SDK's order

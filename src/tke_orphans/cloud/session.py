@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from tencentcloud.common import credential as tc_credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from ..config import Credentials, Retry
+from ..config.schema import Credentials, Retry
 from ..retry import Backoff, full_jitter, retrying
 from . import credentials
 from .errors import CloudError, CredentialsError, as_text, is_retryable, is_throttled

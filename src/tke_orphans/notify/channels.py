@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from ..config import Config, Platform, mask_url
+from ..config.schema import Config, Platform
+from ..config.secrets import mask_url
 from .apprise_channel import AppriseChannel
 from .chat import ChatBot
 from .dingtalk import DingTalkBot

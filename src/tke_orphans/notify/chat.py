@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from ..config import mask_url
+from ..config.secrets import mask_url
 from ..retry import Backoff, retrying, up_to_double
 from .compose import Part, Style, compose
 from .model import BotSpec, Delivery, Notice, OnResult, Owes

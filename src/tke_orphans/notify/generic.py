@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 import httpx
 
-from ..config import mask_url
+from ..config.secrets import mask_url
 from ..render.json import dumps, to_json
 from ..retry import Backoff, no_jitter, retrying
 from .model import BotSpec, Delivery, Notice, OnResult, Owes

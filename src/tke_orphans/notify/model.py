@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..config import Mentions
+from ..config.schema import Mentions
 from ..model import ActionLine, Notice, NoticeKind, Resolved
 
 __all__ = ["ActionLine", "BotSpec", "Delivery", "Notice", "NoticeKind", "OnResult", "Owes", "Resolved"]

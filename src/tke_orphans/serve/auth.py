@@ -6,7 +6,7 @@ import base64
 import binascii
 import hmac
 
-from ..config import ServeAuth
+from ..config.schema import ServeAuth
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 

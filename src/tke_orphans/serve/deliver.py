@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from ..config import Config
+from ..config.schema import Config
 from ..job import deliver_outbox
 from ..notify import bot_specs
 from ..state import StateDB

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..config import Config, format_duration
+from ..config.schema import Config, format_duration
 from ..job import Cancelled, run_job
 from ..state import StateDB, StateLocked
 from .deliver import Deliverer

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..config import ServeAuth
+from ..config.schema import ServeAuth
 from ..state import StateDB
 from .auth import OPEN_PATHS, authorized, challenge, needs_auth
 from .metrics import Metrics

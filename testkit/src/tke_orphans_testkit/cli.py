@@ -177,10 +177,3 @@ def _demo(workdir: Path, output: Output, kept: bool) -> int:
         else:
             say(console, Text(nothing_new(state, earlier)))
     return code
-
-
-def register(app: typer.Typer) -> None:
-    """Add the kit's commands to the product's CLI (called by `tke_orphans.cli.kit`, the one place that may)."""
-    app.command()(demo)
-    app.command()(sinks)
-    app.add_typer(emulator_app, name="emulator")

@@ -1,18 +1,15 @@
-"""Configuration: YAML validated at load, the original checker's file accepted unchanged, secrets masked.
+"""The configuration's shape: typed sections with their defaults, validated as they load.
 
-Precedence, highest first: command-line flags, environment (TKE_ORPHANS_CONFIG, TKE_ORPHANS_ENDPOINT_URL,
-TENCENTCLOUD_SECRET_ID/KEY), the config file, built-in defaults. Any string may reference `${ENV_VAR}`.
+The original checker's file fits it unchanged (`webhook.platforms.<name>` with its single `enabled`, `url`,
+`secret`); `loading` reads a file into it, `secrets` masks what it holds.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,23 +22,15 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from . import safeyaml
-from .detect import DEFAULT_SKIP_STATES, Policy
+from ..detect import DEFAULT_SKIP_STATES, Policy
 
-DEFAULT_PATH = Path("config.yaml")
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Tencent Cloud region names: ap-guangzhou, na-siliconvalley, ap-shanghai-fsi.
 REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-class ConfigError(ValueError):
-    """A config that cannot be used: names the file, the key and what to do."""
 
 
 # The longest duration anything takes: longer ones are typos, and would overflow the clock arithmetic (a time
@@ -198,7 +187,7 @@ class Ignore(_Section):
 def _registry() -> ModuleType:
     """The registry of kinds (kinds/), imported when first needed: the kinds reach the cloud adapter, which reads
     its settings from here."""
-    from . import kinds
+    from .. import kinds
 
     return kinds
 
@@ -474,182 +463,3 @@ class Config(_Section):
     def found(self) -> bool:
         """False when there was no config file: these are the built-in defaults."""
         return self._found
-
-
-# The keys that hold a credential. Commands that only read the state (history, state export, preview) never use one:
-# for them an unset variable there is no error. A URL gets a placeholder that can never be reached (.invalid, RFC 2606).
-SECRET_KEYS = frozenset({"secret_id", "secret_key", "token", "secret", "password"})
-URL_KEYS = frozenset({"url", "urls"})
-UNSET_URL = "https://unset.invalid/"
-
-
-def _expand(data: Any, path: str, source: str, secrets: bool = True) -> Any:
-    if isinstance(data, dict):
-        return {k: _expand(v, f"{path}.{k}" if path else str(k), source, secrets) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_expand(v, f"{path}[{i}]", source, secrets) for i, v in enumerate(data)]
-    if isinstance(data, str):
-        key = re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1]
-
-        def sub(m: re.Match[str]) -> str:
-            value = os.environ.get(m.group(1))
-            if value is None and not secrets and key in SECRET_KEYS | URL_KEYS:
-                return UNSET_URL if key in URL_KEYS else ""
-            if value is None:
-                raise ConfigError(f"{source}: {path}: environment variable {m.group(1)} is not set")
-            return value
-
-        return _ENV_REF.sub(sub, data)
-    return data
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
-    """The keys allowed where an unknown key was found, for a did-you-mean hint."""
-    model: Any = Config
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        ann = field.annotation
-        args = getattr(ann, "__args__", ())
-        model = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
-        if model is None:
-            return []
-    return [k for k in getattr(model, "model_fields", {}) if k != "source"]
-
-
-def _explain(exc: ValidationError, source: str) -> ConfigError:
-    lines = []
-    for err in exc.errors()[:5]:
-        loc = tuple(err["loc"])
-        key = _key_path(loc)
-        if err["type"] == "extra_forbidden":
-            allowed = _fields_at(loc)
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(allowed)}"
-            lines.append(f"{source}: {key}: unknown key; {hint}")
-        else:
-            lines.append(f"{source}: {key}: {err['msg'].removeprefix('Value error, ')}")
-    more = exc.error_count() - len(lines)
-    if more > 0:
-        lines.append(f"... and {more} more")
-    return ConfigError("\n".join(lines))
-
-
-def config_from_data(data: Any, source: str = "<config>", secrets: bool = True) -> Config:
-    """`secrets=False`: for commands that use no credential (see SECRET_KEYS)."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the config must be a YAML mapping (see Configuration in the README)")
-    data = _expand(data, "", source, secrets)
-    try:
-        return Config.model_validate({**data, "source": source})
-    except ValidationError as exc:
-        raise _explain(exc, source) from None
-
-
-def resolve_path(flag: str | None) -> tuple[Path, bool]:
-    """(path, explicit): --config, else TKE_ORPHANS_CONFIG, else ./config.yaml (which may be absent)."""
-    if flag:
-        return Path(flag), True
-    env = os.environ.get("TKE_ORPHANS_CONFIG")
-    if env:
-        return Path(env), True
-    return DEFAULT_PATH, False
-
-
-def load_config(flag: str | None = None, secrets: bool = True) -> Config:
-    path, explicit = resolve_path(flag)
-    if not path.exists():
-        if explicit:
-            raise ConfigError(f"{path}: no such file; pass --config FILE or set TKE_ORPHANS_CONFIG")
-        # Every message that names the source then says where we looked, and what to do.
-        where = f"{path} (not found in {Path.cwd()}, and TKE_ORPHANS_CONFIG is not set: `tke-orphans init` writes one)"
-        cfg = Config(source=where)
-        cfg._found = False
-        return cfg
-    try:
-        data = safeyaml.load(safeyaml.read_text(path))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except safeyaml.UnsafeYAML as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    return config_from_data(data, str(path), secrets)
-
-
-# ---- masking ------------------------------------------------------------------------------------------------
-
-_URL_SECRETS = re.compile(r"((?:key|access_token|token|sign|secret|password)=)[^&\s]+|(/hook/)[^/?\s]+|(//)[^/@\s]+@")
-
-
-def mask(value: str | None, keep: int = 4) -> str:
-    """Show only the ends of an identifier, or nothing of a short one."""
-    if not value:
-        return ""
-    if len(value) <= keep * 2 + 2:
-        return "****"
-    return f"{value[:keep]}****{value[-keep:]}"
-
-
-def mask_url(url: str) -> str:
-    """Webhook URLs carry their credential (WeCom key, DingTalk access_token, Feishu hook token)."""
-    return _URL_SECRETS.sub(
-        lambda m: (m.group(1) or m.group(2) or m.group(3)) + ("****@" if m.group(3) else "****"), url
-    )
-
-
-def mask_any_url(url: str) -> str:
-    """A URL of a service we do not know (generic webhooks, Apprise): only its scheme and host are shown."""
-    m = re.match(r"^([a-z][a-z0-9+.-]*://)(?:[^/@\s]*@)?([^/?\s]*)", url)
-    return f"{m.group(1)}{m.group(2)}/****" if m else "****"
-
-
-def masked_dict(cfg: Config) -> dict[str, Any]:
-    """The effective configuration, safe to print or log."""
-
-    def walk(value: Any, key: str = "", unknown: bool = False) -> Any:
-        if isinstance(value, BaseModel):
-            foreign = unknown or isinstance(value, GenericHook | AppriseChannel)
-            return {k: walk(getattr(value, k), k, foreign) for k in type(value).model_fields if k != "source"}
-        if isinstance(value, SecretStr):
-            raw = value.get_secret_value()
-            if key in ("url", "urls") and raw:
-                return mask_any_url(raw) if unknown else mask_url(raw)
-            return "****" if raw else ""
-        if isinstance(value, timedelta):
-            return format_duration(value)
-        if isinstance(value, list):
-            return [walk(v, key, unknown) for v in value]
-        if isinstance(value, dict):
-            return {k: walk(v, k, unknown) for k, v in value.items()}
-        if key == "secret_id" and isinstance(value, str):
-            return mask(value)
-        return value
-
-    result = walk(cfg)
-    assert isinstance(result, dict)
-    return result
-
-
-def secret_values(value: Any) -> list[str]:
-    """Every secret the configuration holds (keys, tokens, webhook URLs, the status page's password), so that the
-    redaction backstop can mask any of them that an error or a traceback quotes."""
-    if isinstance(value, BaseModel):
-        return [x for k in type(value).model_fields for x in secret_values(getattr(value, k))]
-    if isinstance(value, SecretStr):
-        return [value.get_secret_value()]
-    if isinstance(value, list | tuple):
-        return [x for v in value for x in secret_values(v)]
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in secret_values(v)]
-    return []
