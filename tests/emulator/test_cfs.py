@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import yaml
@@ -146,10 +147,12 @@ def test_faults_and_rate_limits_reach_the_cfs_calls(serve: Callable[..., Api]) -
     faults = FaultPlan.from_data({"faults": [
         {"action": "DescribeCfsFileSystems", "effect": "omit", "times": 1},
         {"action": "DeleteCfsFileSystem", "code": "InternalError", "times": 1},
+        {"action": "DescribeMountTargets", "effect": "omit", "times": 1},
     ]})  # fmt: skip
     api = serve(WORLD, faults=faults)
     short = file_systems(api, Limit=100)
     assert (len(short["FileSystems"]), short["TotalCount"]) == (11, 11)  # adds up, and still lacks one
+    assert mount_targets(api, "cfs-left0001") == {"MountTargets": [], "NumberOfMountTargets": 0, "RequestId": ANY}
     assert api.error_code(lambda: delete(api, "cfs-left0002")) == "InternalError"
     assert "cfs-left0002" in ids(file_systems(api, Limit=100))  # a faulted call changes nothing
     delete(api, "cfs-left0002")

@@ -8,6 +8,7 @@ import copy
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -285,3 +286,15 @@ def test_demo_world_security_groups_and_file_systems(demo: Api) -> None:
     fs = demo.sdk(demo.cfs(), cfs_models, "DescribeCfsFileSystems", {"Limit": 100})["FileSystems"]
     assert [rid for kind, rid in key if kind == "cfs"] == ["cfs-gzleft01"]
     assert {rid for kind, rid in key if kind == "cfs"} <= {f["FileSystemId"] for f in fs}
+
+
+def test_the_documented_file_systems_and_security_groups_load(serve: Callable[..., Api]) -> None:
+    """docs/emulator.md's world sample: its file_systems, security_groups and security_group_limit are valid."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text(encoding="utf-8")
+    sample = yaml.safe_load(text.split("## World files", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0])
+    region = sample["regions"][GZ]
+    kinds = {k: region[k] for k in ("file_systems", "security_groups", "security_group_limit")}
+    api = serve({"regions": {GZ: kinds}})
+    (fs,) = api.sdk(api.cfs(), cfs_models, "DescribeCfsFileSystems", {})["FileSystems"]
+    assert (fs["FsName"], fs["Tags"]) == (kinds["file_systems"][0]["FsName"], [{"TagKey": "team", "TagValue": "data"}])
+    assert statistics(api, "sg-gzleft01")["sg-gzleft01"]["TotalCount"] == 0

@@ -28,6 +28,8 @@ from .store import Store
 from .world import World
 
 JSON = "application/json"
+# The fields that count an answer's items (the `omit` fault lowers them with the list).
+COUNTS = ("TotalCount", "NumberOfMountTargets")
 
 
 def _utf8(text: str) -> bytes:
@@ -296,8 +298,9 @@ class Emulator:
                 items = value.items if isinstance(value, Raw) else value if isinstance(value, list) else None
                 if items:
                     answer[key] = Raw(items[:-1]) if isinstance(value, Raw) else items[:-1]
-                    if rule.effect == "omit" and isinstance(answer.get("TotalCount"), int):
-                        answer["TotalCount"] -= 1
+                    for count in COUNTS if rule.effect == "omit" else ():
+                        if isinstance(answer.get(count), int):
+                            answer[count] -= 1
                     break
             self._wait(self.latency)
             return 200, encode(answer, request_id), JSON

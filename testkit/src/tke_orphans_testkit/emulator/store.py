@@ -14,6 +14,7 @@ from typing import Any
 
 from .store_resources import address_api, disk_api, file_system_api, lb_api, mount_target_api, security_group_api
 from .world import Cluster, Instance, NodePool, OtherCluster, World
+from .world_resources import SECURITY_GROUP_LIMIT
 
 
 def iso(t: datetime | None) -> str | None:
@@ -137,7 +138,7 @@ class RegionStore:
     security_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     sg_associations: dict[str, dict[str, int]] = field(default_factory=dict)
     sg_referenced_by: dict[str, list[str]] = field(default_factory=dict)
-    security_group_limit: int = 50
+    security_group_limit: int = SECURITY_GROUP_LIMIT
 
     def encode(self, instance_id: str) -> str:
         text = self.encoded.get(instance_id)
