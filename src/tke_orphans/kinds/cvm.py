@@ -27,6 +27,8 @@ SPEC = VmKind(
     noun=Noun(zh="云服务器", en="CVM instance", many="instances", heading="INSTANCE"),
     id_prefix="ins-",
     cam_read=(
+        "region:DescribeRegions",
+        "cvm:DescribeRegions",
         "cvm:DescribeInstances",
         "tke:DescribeClusters",
         "tke:DescribeClusterInstances",
@@ -36,5 +38,11 @@ SPEC = VmKind(
         "cvm:InquiryPriceRenewInstances",
         "cvm:DescribeZoneInstanceConfigInfos",
     ),
-    cam_write=("cvm:StopInstances", "cvm:TerminateInstances", "tke:AddExistedInstances", "tag:TagResources"),
+    cam_write=(
+        "cvm:TerminateInstances",
+        "cvm:InquiryPriceTerminateInstances",
+        "tke:AddExistedInstances",
+        "tag:TagResources",
+        "sts:GetCallerIdentity",
+    ),
 )
