@@ -116,7 +116,7 @@ MUTATIONS = [
              " or snap is None or kind not in snap.leftover_kinds:", " or snap is None:",
              ("tests/state/test_leftover_lifecycle.py",)),
     Mutation("a leftover is told once, then in a digest", "job.py",
-             "state.leftovers.mark_notified([*p.new_leftovers, *p.remind_leftovers], result.scanned_at)", "pass",
+             "state.leftovers.mark_notified(p.leftovers.told(), result.scanned_at)", "pass",
              ("tests/state/test_leftover_lifecycle.py",)),
     Mutation("terminate batches have one charge type", "cloud/actions.py",
              "by_type.setdefault(charge, []).append(iid)", 'by_type.setdefault("any", []).append(iid)',

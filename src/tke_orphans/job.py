@@ -74,19 +74,19 @@ def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) 
     url, at = cfg.serve.public_url, result.scanned_at
     out: list[Notice] = []
     new_issues = issue_keys(result) - told
-    if p.new or p.new_leftovers or new_issues:
+    if p.orphans.new or p.leftovers.new or new_issues:
         errors = errors_of(result)
         # first_seen: an orphan recorded by a `scan --no-notify` has been one for a while already.
-        ids = [o.instance.instance_id for o in p.new] + [x.resource_id for x in p.new_leftovers]
+        ids = [o.instance.instance_id for o in p.orphans.new] + [x.resource_id for x in p.leftovers.new]
         first = {i: p.first_seen[i] for i in ids}
-        out.append(Notice("new", at, tuple(p.new), (), result.unverified, errors, first, url, result,
-                          leftovers=tuple(p.new_leftovers)))  # fmt: skip
-    if p.remind or p.remind_leftovers:
-        out.append(Notice("reminder", at, tuple(p.remind), first_seen=dict(p.first_seen), status_url=url,
-                          result=result, leftovers=tuple(p.remind_leftovers)))  # fmt: skip
-    if p.resolved or p.resolved_leftovers:
-        out.append(Notice("resolved", at, resolved=tuple(p.resolved), status_url=url, result=result,
-                          resolved_leftovers=tuple(p.resolved_leftovers)))  # fmt: skip
+        out.append(Notice("new", at, tuple(p.orphans.new), (), result.unverified, errors, first, url, result,
+                          leftovers=tuple(p.leftovers.new)))  # fmt: skip
+    if p.orphans.remind or p.leftovers.remind:
+        out.append(Notice("reminder", at, tuple(p.orphans.remind), first_seen=dict(p.first_seen), status_url=url,
+                          result=result, leftovers=tuple(p.leftovers.remind)))  # fmt: skip
+    if p.orphans.resolved or p.leftovers.resolved:
+        out.append(Notice("resolved", at, resolved=tuple(p.orphans.resolved), status_url=url, result=result,
+                          resolved_leftovers=tuple(p.leftovers.resolved)))  # fmt: skip
     return out
 
 
@@ -190,8 +190,8 @@ def run_job(
             job.notices = lifecycle_notices(p, result, cfg, state.orphans.told_issues())
             for notice in job.notices:
                 state.outbox.enqueue(notice.kind, notice_to_dict(notice, scan_id))
-            state.orphans.mark_notified([*p.new, *p.remind], result.scanned_at)
-            state.leftovers.mark_notified([*p.new_leftovers, *p.remind_leftovers], result.scanned_at)
+            state.orphans.mark_notified(p.orphans.told(), result.scanned_at)
+            state.leftovers.mark_notified(p.leftovers.told(), result.scanned_at)
             state.orphans.set_told_issues(issue_keys(result))
         if cancel is not None and cancel.is_set():  # stopped while it was being written: rolled back
             raise Cancelled("the pass was stopped before it finished; nothing was recorded")

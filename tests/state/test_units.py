@@ -26,9 +26,9 @@ def test_an_unverified_orphan_in_a_complete_region_is_not_resolved() -> None:
     )  # fmt: skip
     record = candidate_json(u)
     tracked = [Tracked("default", "ap-guangzhou", "ins-1", NOW - timedelta(days=2), NOW, record)]
-    assert plan(result, tracked, timedelta(hours=24), NOW).resolved == []
+    assert plan(result, tracked, timedelta(hours=24), NOW).orphans.resolved == []
     gone = ScanResult(NOW, "ok", result.regions, (), (), (), snapshots=result.snapshots)
-    assert [r.how for r in plan(gone, tracked, timedelta(hours=24), NOW).resolved] == ["ignored"]
+    assert [r.how for r in plan(gone, tracked, timedelta(hours=24), NOW).orphans.resolved] == ["ignored"]
 
 
 def test_permission_errors_are_not_retried() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -27,6 +28,8 @@ from ..sanitize import plain, visible
 from .columns import Column, Row, layout
 from .text import age, summary_line
 
+T = TypeVar("T", Orphan, Leftover)
+
 # Short reasons for the table (the cluster or pool they name is the next column); messages keep the long wording.
 REASONS = {
     "cluster_deleted": "cluster deleted",
@@ -37,9 +40,11 @@ REASONS = {
 
 
 @dataclass(frozen=True)
-class Field:
+class Field(Generic[T]):
+    """A column of a table of findings (orphans or leftovers): its heading and how a row's cell is read."""
+
     column: Column
-    value: Callable[[Orphan, datetime], str]
+    value: Callable[[T, datetime], str]
 
 
 def _owner(o: Orphan, now: datetime) -> str:
@@ -59,8 +64,8 @@ NAME = Field(Column("NAME", flex=True), lambda o, now: o.instance.name or "-")
 REASON = Field(Column("REASON"), lambda o, now: REASONS[o.reason.value])
 AGE = Field(Column("AGE"), lambda o, now: age(now, o.instance.created))
 MONTHLY = Field(Column("MONTHLY"), lambda o, now: monthly_label(o))
-FIELDS: tuple[Field, ...] = (INSTANCE, NAME, REASON, Field(Column("CLUSTER/POOL"), _owner), AGE, MONTHLY)
-WIDE: tuple[Field, ...] = (
+FIELDS: tuple[Field[Orphan], ...] = (INSTANCE, NAME, REASON, Field(Column("CLUSTER/POOL"), _owner), AGE, MONTHLY)
+WIDE: tuple[Field[Orphan], ...] = (
     Field(Column("ZONE"), lambda o, now: o.instance.zone),
     INSTANCE,
     NAME,
@@ -77,22 +82,16 @@ WIDE: tuple[Field, ...] = (
 REGION = Field(Column("REGION"), lambda o, now: o.region)
 
 
-@dataclass(frozen=True)
-class LeftoverField:
-    column: Column
-    value: Callable[[Leftover, datetime], str]
-
-
-LEFTOVER_STATE = LeftoverField(Column("STATE"), lambda x, now: x.state or "-")
-LEFTOVER_FIELDS: tuple[LeftoverField, ...] = (
-    LeftoverField(Column("REGION"), lambda x, now: x.region),
-    LeftoverField(Column("KIND"), lambda x, now: x.kind),
-    LeftoverField(Column("RESOURCE"), lambda x, now: x.resource_id),
-    LeftoverField(Column("NAME", flex=True), lambda x, now: x.name or "-"),
-    LeftoverField(Column("CLUSTER"), lambda x, now: x.cluster_id),
+LEFTOVER_STATE: Field[Leftover] = Field(Column("STATE"), lambda x, now: x.state or "-")
+LEFTOVER_FIELDS: tuple[Field[Leftover], ...] = (
+    Field(Column("REGION"), lambda x, now: x.region),
+    Field(Column("KIND"), lambda x, now: x.kind),
+    Field(Column("RESOURCE"), lambda x, now: x.resource_id),
+    Field(Column("NAME", flex=True), lambda x, now: x.name or "-"),
+    Field(Column("CLUSTER"), lambda x, now: x.cluster_id),
     LEFTOVER_STATE,
-    LeftoverField(Column("AGE"), lambda x, now: age(now, x.created) if x.created else "-"),
-    LeftoverField(Column("MONTHLY"), lambda x, now: monthly_label(x)),
+    Field(Column("AGE"), lambda x, now: age(now, x.created) if x.created else "-"),
+    Field(Column("MONTHLY"), lambda x, now: monthly_label(x)),
 )
 ACCOUNT = Field(Column("ACCOUNT"), lambda o, now: o.account)
 

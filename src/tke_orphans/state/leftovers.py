@@ -27,7 +27,7 @@ class Leftovers(Store):
         """Remember the leftovers a scan saw, always; resolutions only when `lifecycle` is on (as for orphans)."""
         at = iso(at_time)
         with self.db.transaction() as conn:
-            for x in plan.new_leftovers:
+            for x in plan.leftovers.new:
                 record = json.dumps(leftover_to_dict(x), ensure_ascii=False)
                 conn.execute(
                     "INSERT INTO leftovers (account, region, resource_id, kind, first_seen, last_seen, record_json)"
@@ -49,10 +49,10 @@ class Leftovers(Store):
                 " AND resource_id = ?",
                 [
                     (at, json.dumps(leftover_to_dict(x), ensure_ascii=False), x.account, x.region, x.resource_id)
-                    for x in plan.still_leftovers
+                    for x in plan.leftovers.still
                 ],
             )
-            for r in plan.resolved_leftovers if lifecycle else ():
+            for r in plan.leftovers.resolved if lifecycle else ():
                 x = r.leftover
                 conn.execute(
                     "UPDATE leftovers SET resolved_at = ?, resolved_how = ?, resolved_detail = ? WHERE account = ?"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from ..facts import Fact, english, fact
 from ..model import (
@@ -38,18 +38,31 @@ class Tracked:
     record: dict[str, object]  # the orphan's (or leftover's) record (records.py) when last seen
 
 
+F = TypeVar("F")
+R = TypeVar("R")
+
+
+@dataclass
+class Changes(Generic[F, R]):
+    """What a scan changed for findings of one shape (orphans, or leftovers of every kind): new, still there, due a
+    reminder, and resolved. The one lifecycle both go through (`_seen`, then a resolution per open row)."""
+
+    new: list[F] = field(default_factory=list)
+    still: list[F] = field(default_factory=list)
+    remind: list[F] = field(default_factory=list)
+    resolved: list[R] = field(default_factory=list)
+
+    def told(self) -> list[F]:
+        """What the notices tell as open (new, and due a reminder)."""
+        return [*self.new, *self.remind]
+
+
 @dataclass
 class Plan:
-    new: list[Orphan] = field(default_factory=list)
-    still: list[Orphan] = field(default_factory=list)
-    remind: list[Orphan] = field(default_factory=list)
-    resolved: list[Resolved] = field(default_factory=list)
+    orphans: Changes[Orphan, Resolved] = field(default_factory=Changes)
+    leftovers: Changes[Leftover, ResolvedLeftover] = field(default_factory=Changes)
     # By instance id, and by resource id for leftovers (ids are unique across kinds).
     first_seen: dict[str, datetime] = field(default_factory=dict)
-    new_leftovers: list[Leftover] = field(default_factory=list)
-    still_leftovers: list[Leftover] = field(default_factory=list)
-    remind_leftovers: list[Leftover] = field(default_factory=list)
-    resolved_leftovers: list[ResolvedLeftover] = field(default_factory=list)
 
 
 def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], Excluded]) -> Resolved:
@@ -115,7 +128,8 @@ def plan(
     snapshots = {(s.account, s.region): s for s in result.snapshots}
     excluded = {(e.account, e.region, e.instance_id): e for e in result.excluded}
     unverified = {(u.account, u.region, u.instance.instance_id) for u in result.unverified}
-    out.new, out.still, out.remind, current = _seen(
+    o = out.orphans
+    o.new, o.still, o.remind, current = _seen(
         result.orphans, lambda o: (o.account, o.region, o.instance.instance_id), open_rows, out.first_seen, now,
         remind_every,
     )  # fmt: skip
@@ -125,7 +139,7 @@ def plan(
         snap = snapshots.get((row.account, row.region))
         if snap is None or not snap.complete:
             continue  # not scanned, or not completely: an error is not a resolution
-        out.resolved.append(_how(row, snap, excluded))
+        o.resolved.append(_how(row, snap, excluded))
     return out
 
 
@@ -149,7 +163,8 @@ def _plan_leftovers(
 ) -> None:
     open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
     snapshots = {(s.account, s.region): s for s in result.snapshots}
-    out.new_leftovers, out.still_leftovers, out.remind_leftovers, current = _seen(
+    x = out.leftovers
+    x.new, x.still, x.remind, current = _seen(
         result.leftovers, lambda x: (x.account, x.region, x.resource_id), open_rows, out.first_seen, now, remind_every
     )
     for key, row in open_rows.items():
@@ -157,4 +172,4 @@ def _plan_leftovers(
         kind = str(row.record["kind"])
         if key in current or snap is None or kind not in snap.leftover_kinds:
             continue  # still one, or not checked completely this time: an error is not a resolution
-        out.resolved_leftovers.append(_leftover_how(row, snap))
+        x.resolved.append(_leftover_how(row, snap))

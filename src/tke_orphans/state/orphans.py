@@ -43,7 +43,7 @@ class Orphans(Store):
             }
             seen: list[tuple[str, str, str, str]] = []
             changed: list[tuple[str, str, str, str]] = []
-            for o in [*plan.new, *plan.still]:
+            for o in [*plan.orphans.new, *plan.orphans.still]:
                 record = candidate_to_dict(o)
                 text = json.dumps(record, ensure_ascii=False)
                 before = old.get((o.account, o.region, o.instance.instance_id))
@@ -65,7 +65,7 @@ class Orphans(Store):
             where = " WHERE account = ? AND region = ? AND instance_id = ?"
             conn.executemany("UPDATE orphans SET last_seen = ?" + where, seen)
             conn.executemany("UPDATE orphans SET record_json = ?" + where, changed)
-            for r in plan.resolved if lifecycle else ():
+            for r in plan.orphans.resolved if lifecycle else ():
                 conn.execute(
                     "UPDATE orphans SET resolved_at = ?, resolved_how = ?, resolved_detail = ? WHERE account = ?"
                     " AND region = ? AND instance_id = ?",
