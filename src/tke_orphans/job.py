@@ -182,17 +182,18 @@ def run_job(
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
         p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
-        state.orphans.apply(result, p, lifecycle=notify)
-        state.leftovers.apply(result.scanned_at, p, lifecycle=notify)
+        state.nodes.remember(result.snapshots, result.scanned_at)
+        state.orphans.apply(result.scanned_at, p.orphans, lifecycle=notify)
+        state.leftovers.apply(result.scanned_at, p.leftovers, lifecycle=notify)
         scan_id = state.scans.record(result)
         job = JobResult(result, first_seen=dict(p.first_seen))
         if notify and channels:
-            job.notices = lifecycle_notices(p, result, cfg, state.orphans.told_issues())
+            job.notices = lifecycle_notices(p, result, cfg, state.issues.told())
             for notice in job.notices:
                 state.outbox.enqueue(notice.kind, notice_to_dict(notice, scan_id))
             state.orphans.mark_notified(p.orphans.told(), result.scanned_at)
             state.leftovers.mark_notified(p.leftovers.told(), result.scanned_at)
-            state.orphans.set_told_issues(issue_keys(result))
+            state.issues.set(issue_keys(result))
         if cancel is not None and cancel.is_set():  # stopped while it was being written: rolled back
             raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     if on_recorded is not None:

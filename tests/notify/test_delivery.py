@@ -308,7 +308,7 @@ def test_nothing_is_queued_or_told_while_no_bot_is_enabled(tmp_path: Path, off: 
             assert rig.run().result.orphans
         assert rig.state.query("SELECT count(*) AS n FROM outbox")[0]["n"] == 0
         assert rig.state.query("SELECT count(*) AS n FROM orphans WHERE last_notified IS NOT NULL")[0]["n"] == 0
-        assert not rig.state.orphans.told_issues()
+        assert not rig.state.issues.told()
         rig.config = told
         job = rig.run()
         assert [n.kind for n in job.notices] == ["new"] and len(job.notices[0].orphans) == 4

@@ -19,11 +19,11 @@ from . import retention
 from .actions import Actions
 from .errors import StateError, StateLocked
 from .events import Events
+from .findings import LEFTOVERS, ORPHANS, Findings
+from .issues import ToldIssues
 from .ledger import Sends
-from .leftovers import Leftovers
 from .migrations import MIGRATIONS
 from .nodes import Nodes
-from .orphans import Orphans
 from .outbox import Outbox
 from .prices import Prices
 from .scans import Scans
@@ -131,9 +131,9 @@ class StateDB:
         self._mutex = threading.RLock()
         self._depth = 0
         self._reclaim = False
-        self.scans, self.nodes, self.orphans = Scans(self), Nodes(self), Orphans(self)
+        self.scans, self.nodes, self.orphans = Scans(self), Nodes(self), Findings(self, ORPHANS)
         self.events, self.actions, self.outbox, self.sends = Events(self), Actions(self), Outbox(self), Sends(self)
-        self.prices, self.leftovers = Prices(self), Leftovers(self)
+        self.prices, self.leftovers, self.issues = Prices(self), Findings(self, LEFTOVERS), ToldIssues(self)
         self._check_file(create_dir)
         try:
             if lock:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from ..model import RegionSnapshot
-from .store import Store, damaged, stored_time
+from .store import Store, damaged, iso, stored_time
 
 
 class Nodes(Store):
@@ -16,6 +16,11 @@ class Nodes(Store):
             "SELECT instance_id, cluster_id, last_seen FROM nodes WHERE account = ? AND region = ?", (account, region)
         )
         return {r["instance_id"]: (r["cluster_id"], self._time(r)) for r in rows}
+
+    def remember(self, snapshots: Iterable[RegionSnapshot], at: datetime) -> None:
+        """Every node a scan saw, in the cluster it saw it in."""
+        with self.db.transaction() as conn:
+            record(conn, snapshots, iso(at))
 
     def check(self) -> None:
         """Every row readable, before a scan reads them region by region."""
