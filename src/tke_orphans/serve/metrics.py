@@ -8,9 +8,35 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from ..job import JobResult
 from ..kinds import KINDS
+from ..model import Cost
 from ..notify import Delivery
 
 OUTBOX_CODES = ("gave_up", "busy")
+
+
+class Findings:
+    """Count, age and monthly cost of one shape of findings, labelled by `label` (an orphan's reason, a leftover's
+    kind) and, for the age, by its id: the three gauges orphans and leftovers each have, under their published
+    names and label orders (`age_labels`)."""
+
+    def __init__(self, r: CollectorRegistry, count: tuple[str, str], age: tuple[str, str], cost: tuple[str, str],
+                 label: str, id_label: str, age_labels: list[str]) -> None:  # fmt: skip
+        self.label, self.id_label = label, id_label
+        self.count = Gauge(*count, ["account", "region", label], registry=r)
+        self.age = Gauge(*age, age_labels, registry=r)
+        self.cost = Gauge(*cost, ["account", "region", label, "currency"], registry=r)
+
+    def clear(self) -> None:
+        for gauge in (self.count, self.age, self.cost):
+            gauge.clear()
+
+    def add(self, account: str, region: str, label: str, rid: str, cost: Cost | None, job: JobResult) -> None:
+        self.count.labels(account, region, label).inc()
+        first = job.first_seen.get(rid, job.result.scanned_at)
+        age = (job.result.scanned_at - first).total_seconds()
+        self.age.labels(account=account, region=region, **{self.id_label: rid, self.label: label}).set(age)
+        if cost is not None and cost.monthly is not None:
+            self.cost.labels(account, region, label, cost.currency).inc(cost.monthly)
 
 
 class Metrics:
@@ -18,49 +44,35 @@ class Metrics:
         """`leftover_kinds`: those detection.leftovers turns on, whose listing is reported (checked or not)."""
         self.leftover_kinds = tuple(KINDS[k].metric for k in leftover_kinds)
         r = self.registry = CollectorRegistry()
-        self.orphans = Gauge(
-            "tke_orphans_orphans", "Orphaned CVM instances now.", ["account", "region", "reason"], registry=r
-        )
-        self.orphan_age = Gauge(
-            "tke_orphans_orphan_age_seconds",
-            "How long each orphan has been one (since first seen).",
-            ["account", "region", "instance_id", "reason"],
-            registry=r,
-        )
-        self.monthly_cost = Gauge(
-            "tke_orphans_orphan_monthly_cost",
-            "What the orphans cost a month at list price (priced ones only; pricing.enabled).",
-            ["account", "region", "reason", "currency"],
-            registry=r,
-        )
+        # Orphans by reason, leftovers by kind: the same three gauges each, under the names dashboards and alert
+        # rules already use.
+        self.orphan_gauges = Findings(
+            r,
+            ("tke_orphans_orphans", "Orphaned CVM instances now."),
+            ("tke_orphans_orphan_age_seconds", "How long each orphan has been one (since first seen)."),
+            ("tke_orphans_orphan_monthly_cost",
+             "What the orphans cost a month at list price (priced ones only; pricing.enabled)."),
+            "reason", "instance_id", ["account", "region", "instance_id", "reason"],
+        )  # fmt: skip
         self.unverified = Gauge(
             "tke_orphans_unverified", "Candidates that could not be checked.", ["account", "region"], registry=r
         )
         # Leftovers (disks, CLBs, EIPs of deleted clusters) as the orphans are: counts, ages, monthly cost. A region
         # whose listing of a kind failed has no count for it (not a 0 that would read as "all clean"), and says so
         # in tke_orphans_leftovers_checked.
-        self.leftovers = Gauge(
-            "tke_orphans_leftovers",
-            "Resources TKE made for clusters that no longer exist, now (a kind's listing that failed: absent).",
-            ["account", "region", "kind"],
-            registry=r,
-        )
+        self.leftover_gauges = Findings(
+            r,
+            ("tke_orphans_leftovers",
+             "Resources TKE made for clusters that no longer exist, now (a kind's listing that failed: absent)."),
+            ("tke_orphans_leftover_age_seconds", "How long each leftover has been one (since first seen)."),
+            ("tke_orphans_leftover_monthly_cost",
+             "What the leftovers cost a month at list price (priced ones only; reused CLBs never)."),
+            "kind", "resource_id", ["account", "region", "kind", "resource_id"],
+        )  # fmt: skip
         self.reused_clbs = Gauge(
             "tke_orphans_reused_clbs",
             "Users' own CLBs a deleted cluster reused (never TKE's, never cleaned up).",
             ["account", "region"],
-            registry=r,
-        )
-        self.leftover_age = Gauge(
-            "tke_orphans_leftover_age_seconds",
-            "How long each leftover has been one (since first seen).",
-            ["account", "region", "kind", "resource_id"],
-            registry=r,
-        )
-        self.leftover_cost = Gauge(
-            "tke_orphans_leftover_monthly_cost",
-            "What the leftovers cost a month at list price (priced ones only; reused CLBs never).",
-            ["account", "region", "kind", "currency"],
             registry=r,
         )
         self.leftovers_checked = Gauge(
@@ -106,19 +118,15 @@ class Metrics:
         self.last_scan.set(finished_at)
         if result.status == "ok":
             self.last_success.set(finished_at)
-        for gauge in (self.orphans, self.orphan_age, self.unverified, self.region_up, self.monthly_cost):
+        self.orphan_gauges.clear()
+        for gauge in (self.unverified, self.region_up):
             gauge.clear()
         self._observe_leftovers(job)
         for r in result.regions:
             self.region_up.labels(r.account, r.region).set(1 if r.status == "ok" else 0)
             self.unverified.labels(r.account, r.region).set(0)
         for o in result.orphans:
-            self.orphans.labels(o.account, o.region, o.reason.value).inc()
-            first = job.first_seen.get(o.instance.instance_id, result.scanned_at)
-            age = (result.scanned_at - first).total_seconds()
-            self.orphan_age.labels(o.account, o.region, o.instance.instance_id, o.reason.value).set(age)
-            if o.cost is not None and o.cost.monthly is not None:
-                self.monthly_cost.labels(o.account, o.region, o.reason.value, o.cost.currency).inc(o.cost.monthly)
+            self.orphan_gauges.add(o.account, o.region, o.reason.value, o.instance.instance_id, o.cost, job)
         for u in result.unverified:
             self.unverified.labels(u.account, u.region).inc()
         self.delivered(job.deliveries)
@@ -132,7 +140,8 @@ class Metrics:
 
     def _observe_leftovers(self, job: JobResult) -> None:
         result = job.result
-        for gauge in (self.leftovers, self.reused_clbs, self.leftover_age, self.leftover_cost, self.leftovers_checked):
+        self.leftover_gauges.clear()
+        for gauge in (self.reused_clbs, self.leftovers_checked):
             gauge.clear()
         checked = {(s.account, s.region): s.leftover_kinds for s in result.snapshots}
         for r in result.regions:
@@ -140,19 +149,14 @@ class Metrics:
             for kind in self.leftover_kinds:
                 self.leftovers_checked.labels(r.account, r.region, kind).set(1 if kind in kinds else 0)
                 if kind in kinds:  # present at 0 where the listing found none
-                    self.leftovers.labels(r.account, r.region, kind).set(0)
+                    self.leftover_gauges.count.labels(r.account, r.region, kind).set(0)
             if any(KINDS[k].reused for k in kinds):
                 self.reused_clbs.labels(r.account, r.region).set(0)
         for x in result.leftovers:
             if x.reused:
                 self.reused_clbs.labels(x.account, x.region).inc()
                 continue
-            self.leftovers.labels(x.account, x.region, x.kind).inc()
-            first = job.first_seen.get(x.resource_id, result.scanned_at)
-            age = (result.scanned_at - first).total_seconds()
-            self.leftover_age.labels(x.account, x.region, x.kind, x.resource_id).set(age)
-            if x.cost is not None and x.cost.monthly is not None:
-                self.leftover_cost.labels(x.account, x.region, x.kind, x.cost.currency).inc(x.cost.monthly)
+            self.leftover_gauges.add(x.account, x.region, x.kind, x.resource_id, x.cost, job)
 
     def failed(self, duration: float, finished_at: float) -> None:
         """A pass that raised (credentials, a bug): counted as an error, the last findings stay as they were."""

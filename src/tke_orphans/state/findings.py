@@ -17,6 +17,7 @@ from . import events
 from .lifecycle import Changes, Tracked
 from .store import Store, iso, read_tracked
 
+
 class Resolution(Protocol):
     @property
     def how(self) -> str: ...
