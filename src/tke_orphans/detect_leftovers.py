@@ -60,7 +60,7 @@ def decide_leftovers(
         return []  # unverified: a cluster that failed to list is not a deleted one
     out: list[Leftover] = []
     for r in resources:
-        if r.kind not in kinds:
+        if r.kind not in kinds or ignored(r, ignore_tags):
             continue
         verdict = judge(r, live)
         if verdict is not None:
