@@ -1,11 +1,12 @@
 """The benchmark's "ideal client": the fewest calls a complete scan needs, and nothing else.
 
-It makes exactly `worlds.minimum_calls` through the official SDK's public API (`CommonClient.call`, which returns
-the body after the SDK's own error check), parses each body once, at full parallelism within the documented rate
-limits (a token bucket per region and action, a little below the limit, as the emulator's own), and keeps nothing
-but counts. It decides nothing: which instances a scan would confirm with `DescribeExistedInstances` is read from
-the answer key (given as a small file), since only the number of those calls matters here. The SDK's own parse in
-its error check is the SDK's cost, which this client, like the product, pays through the public API.
+It makes exactly `worlds.minimum_calls` (and `worlds.leftover_calls`) through the official SDK's public API
+(`CommonClient.call`, which returns the body after the SDK's own error check), parses each body once, at full
+parallelism within the documented rate limits (a token bucket per region and action, a little below the limit, as
+the emulator's own), and keeps nothing but counts. It decides nothing: which instances a scan would confirm with
+`DescribeExistedInstances` is read from the answer key (given as a small file), since only the number of those
+calls matters here. The SDK's own parse in its error check is the SDK's cost, which this client, like the product,
+pays through the public API.
 
 With `--leftovers` it also lists what deleted clusters leave behind as the scan must: in each region, beside its
 VMs, its disks, load balancers and addresses through each product's own listing filtered by the tag key
@@ -165,8 +166,12 @@ def region_scan(c: Client, region: str, orphans: list[str]) -> tuple[int, set[st
 def leftovers(c: Client, region: str) -> tuple[int, set[str]]:
     """The region's disks, load balancers and addresses that carry a cluster id, each product's listing filtered by
     the tag key (every kind side by side); how many, and the cluster ids they name."""
+
+    def kind(service: str, action: str, key: str, tags: str) -> tuple[str, list[Any]]:
+        return tags, pages(paged(c, region, service, action, BY_TAG), key, rest)
+
     with ThreadPoolExecutor(len(LISTINGS)) as kinds, ThreadPoolExecutor(THREADS) as rest:
-        listed = list(kinds.map(lambda k: (k[3], pages(paged(c, region, k[0], k[1], BY_TAG), k[2], rest)), LISTINGS))
+        listed = list(kinds.map(kind, *zip(*LISTINGS, strict=True)))
     named = {t.get("Value") or t.get("TagValue") or "" for tags, items in listed for item in items
              for t in item.get(tags) or () if (t.get("Key") or t.get("TagKey")) == "tke-clusterId"}  # fmt: skip
     return sum(len(items) for _, items in listed), named - {""}
