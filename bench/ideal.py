@@ -1,15 +1,17 @@
 """The benchmark's "ideal client": the fewest calls a complete scan needs, and nothing else.
 
-It makes exactly `worlds.minimum_calls` through the official SDK's public API (`CommonClient.call`, which returns
-the body after the SDK's own error check), parses each body once, at full parallelism within the documented rate
-limits (a token bucket per region and action, a little below the limit, as the emulator's own), and keeps nothing
-but counts. It decides nothing: which instances a scan would confirm with `DescribeExistedInstances` is read from
-the answer key (given as a small file), since only the number of those calls matters here. The SDK's own parse in
-its error check is the SDK's cost, which this client, like the product, pays through the public API.
+It makes exactly `worlds.minimum_calls` (and `worlds.leftover_calls`) through the official SDK's public API
+(`CommonClient.call`, which returns the body after the SDK's own error check), parses each body once, at full
+parallelism within the documented rate limits (a token bucket per region and action, a little below the limit, as
+the emulator's own), and keeps nothing but counts. It decides nothing: which instances a scan would confirm with
+`DescribeExistedInstances` is read from the answer key (given as a small file), since only the number of those
+calls matters here. The SDK's own parse in its error check is the SDK's cost, which this client, like the product,
+pays through the public API.
 
-With `--leftovers` it also lists what deleted clusters leave behind as the scan must: the account's resources
-tagged with a cluster id (GetResources, one page after another: each names the next), beside the regions, then
-each region's disks, load balancers and addresses by id, every kind side by side.
+With `--leftovers` it also lists what deleted clusters leave behind as the scan must: in each region, beside its
+VMs, its disks, load balancers and addresses through each product's own listing filtered by the tag key
+tke-clusterId (every kind side by side, its pages as the VMs'), then the serverless and edge clusters asked about
+the cluster ids the tags name and the region's DescribeClusters lacks.
 
     python bench/ideal.py URL SECRET_ID SECRET_KEY ORPHANS_JSON [--leftovers]  # prints {"calls": ..., ...}
 """
@@ -37,12 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from orjson import loads  # the fastest parser at hand: the ideal client is the SDK's cost, not ours
 from worlds import PAGE, limit
 
-VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25", "tag": "2018-08-13",
-            "cbs": "2017-03-12", "clb": "2018-03-17", "vpc": "2017-03-12"}  # fmt: skip
-# Six-segment name (service, prefix) -> the product's listing by id: (service, action, id parameter, ids a call).
-BY_ID = {("cvm", "volume"): ("cbs", "DescribeDisks", "DiskIds", 100),
-         ("clb", "clb"): ("clb", "DescribeLoadBalancers", "LoadBalancerIds", 20),
-         ("cvm", "eip"): ("vpc", "DescribeAddresses", "AddressIds", 100)}  # fmt: skip
+VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25", "cbs": "2017-03-12",
+            "clb": "2018-03-17", "vpc": "2017-03-12"}  # fmt: skip
+# Each default kind's listing: (service, action, the answer's list, the key of its tags).
+LISTINGS = (("cbs", "DescribeDisks", "DiskSet", "Tags"), ("clb", "DescribeLoadBalancers", "LoadBalancerSet", "Tags"),
+            ("vpc", "DescribeAddresses", "AddressSet", "TagSet"))  # fmt: skip
+BY_TAG = {"Filters": [{"Name": "tag-key", "Values": ["tke-clusterId"]}]}
 TKE_2022 = "2022-05-01"
 OTHER_PER_CALL = 20  # cluster ids a DescribeEKSClusters / DescribeTKEEdgeClusters call, as the scan asks
 THREADS = 4  # per region and service: 20 calls/s at 50 ms need one call in flight; 40/s two
@@ -101,6 +103,12 @@ class Client:
                 time.sleep(0.2)
 
 
+def paged(c: Client, region: str, service: str, action: str, params: dict[str, Any],
+          version: str = "") -> Callable[[int], Any]:  # fmt: skip
+    """A listing's page at an offset."""
+    return lambda offset: c.call(service, action, region, {**params, "Offset": offset, "Limit": PAGE}, version)
+
+
 def pages(call: Callable[[int], Any], key: str, pool: ThreadPoolExecutor | None = None) -> list[Any]:
     """Every page: the first tells the total; the rest in parallel on `pool`, else one after another."""
     first = call(0)
@@ -124,7 +132,7 @@ def region_scan(c: Client, region: str, orphans: list[str]) -> tuple[int, set[st
     """Lists the region as a complete scan must; returns how many instances it saw, and its cluster ids."""
 
     def listing(service: str, action: str, params: dict[str, Any], version: str = "") -> Callable[[int], Any]:
-        return lambda offset: c.call(service, action, region, {**params, "Offset": offset, "Limit": PAGE}, version)
+        return paged(c, region, service, action, params, version)
 
     def nodes(cluster_id: str) -> None:
         params = {"ClusterId": cluster_id, "InstanceRole": "ALL"}
@@ -155,45 +163,18 @@ def region_scan(c: Client, region: str, orphans: list[str]) -> tuple[int, set[st
     return int(listed), {cl["ClusterId"] for cl in clusters}
 
 
-Tagged = dict[str, set[str]]  # region -> the cluster ids its tagged resources name
+def leftovers(c: Client, region: str) -> tuple[int, set[str]]:
+    """The region's disks, load balancers and addresses that carry a cluster id, each product's listing filtered by
+    the tag key (every kind side by side); how many, and the cluster ids they name."""
 
+    def kind(service: str, action: str, key: str, tags: str) -> tuple[str, list[Any]]:
+        return tags, pages(paged(c, region, service, action, BY_TAG), key, rest)
 
-def leftovers(c: Client) -> tuple[int, Tagged]:
-    """The account's cluster-tagged resources, then each region's by id (every product side by side); how many, and
-    the cluster ids each region's name."""
-    ids: dict[tuple[str, str, str, str, int], list[str]] = {}
-    token = ""
-    while True:
-        params: dict[str, Any] = {"TagFilters": [{"TagKey": "tke-clusterId"}], "MaxResults": 200}
-        if token:
-            params["PaginationToken"] = token
-        page = c.call("tag", "GetResources", "", params)
-        for item in page["ResourceTagMappingList"]:
-            _, _, service, region, _, tail = item["Resource"].split(":")
-            prefix, rid = tail.split("/", 1)
-            if (service, prefix) in BY_ID:
-                ids.setdefault((region, *BY_ID[service, prefix]), []).append(rid)
-        token = page["PaginationToken"]
-        if not token:
-            break
-    calls = [(key, chunk) for key, found in ids.items() for chunk in
-             [found[i : i + key[4]] for i in range(0, len(found), key[4])]]  # fmt: skip
-    with ThreadPoolExecutor(THREADS * 4) as pool:
-        answers = list(
-            pool.map(
-                lambda kc: (kc[0][0], c.call(kc[0][1], kc[0][2], kc[0][0], {kc[0][3]: kc[1], "Limit": 100})), calls
-            )
-        )
-    named: Tagged = {}
-    found = 0
-    for region, a in answers:
-        items = a.get("DiskSet") or a.get("LoadBalancerSet") or a.get("AddressSet") or ()
-        found += len(items)
-        for item in items:
-            for t in item.get("Tags") or item.get("TagSet") or ():
-                if (t.get("Key") or t.get("TagKey")) == "tke-clusterId":
-                    named.setdefault(region, set()).add(t.get("Value") or t.get("TagValue") or "")
-    return found, named
+    with ThreadPoolExecutor(len(LISTINGS)) as kinds, ThreadPoolExecutor(THREADS) as rest:
+        listed = list(kinds.map(kind, *zip(*LISTINGS, strict=True)))
+    named = {t.get("Value") or t.get("TagValue") or "" for tags, items in listed for item in items
+             for t in item.get(tags) or () if (t.get("Key") or t.get("TagKey")) == "tke-clusterId"}  # fmt: skip
+    return sum(len(items) for _, items in listed), named - {""}
 
 
 def other_clusters(c: Client, region: str, unknown: set[str]) -> None:
@@ -204,20 +185,26 @@ def other_clusters(c: Client, region: str, unknown: set[str]) -> None:
             c.call("tke", action, region, {"ClusterIds": ids[i : i + OTHER_PER_CALL], "Limit": OTHER_PER_CALL})
 
 
+def region_all(c: Client, region: str, orphans: list[str], with_leftovers: bool) -> tuple[int, int]:
+    """The region's VMs and, beside them, its leftovers; then the clusters its tags name that it lacks. How many
+    instances it saw, and how many cluster-tagged resources."""
+    with ThreadPoolExecutor(1) as side:
+        tagged = side.submit(leftovers, c, region) if with_leftovers else None
+        seen, clusters = region_scan(c, region, orphans)
+        found, named = tagged.result() if tagged else (0, set())
+    other_clusters(c, region, named - clusters)
+    return seen, found
+
+
 def main() -> int:
     url, secret_id, secret_key, orphans_file = sys.argv[1:5]
     orphans: dict[str, list[str]] = json.loads(Path(orphans_file).read_text(encoding="utf-8"))
     c = Client(url, secret_id, secret_key)
-    with ThreadPoolExecutor(1) as side:
-        tagged = side.submit(leftovers, c) if "--leftovers" in sys.argv[5:] else None
-        regions = [r["Region"] for r in c.call("region", "DescribeRegions", "", {"Product": "cvm"})["RegionSet"]]
-        with ThreadPoolExecutor(len(regions)) as pool:
-            scanned = dict(zip(regions, pool.map(lambda r: region_scan(c, r, orphans.get(r, [])), regions),
-                               strict=True))  # fmt: skip
-        seen = sum(n for n, _ in scanned.values())
-        found, named = tagged.result() if tagged else (0, {})
-        with ThreadPoolExecutor(max(1, len(named))) as pool:
-            list(pool.map(lambda r: other_clusters(c, r, named[r] - scanned[r][1] - {""}), named))
+    with_leftovers = "--leftovers" in sys.argv[5:]
+    regions = [r["Region"] for r in c.call("region", "DescribeRegions", "", {"Product": "cvm"})["RegionSet"]]
+    with ThreadPoolExecutor(len(regions)) as pool:
+        done = list(pool.map(lambda r: region_all(c, r, orphans.get(r, []), with_leftovers), regions))
+    seen, found = sum(n for n, _ in done), sum(f for _, f in done)
     print(json.dumps({"calls": c.calls, "retries": c.retries, "instances": seen, "leftover_candidates": found}))
     return 0
 

@@ -67,11 +67,12 @@ def minimum_calls(world: dict[str, Any]) -> dict[str, dict[tuple[str, str], int]
 
 
 CLUSTER_TAG = "tke-clusterId"
-TAG_PAGE = 200  # GetResources' MaxResults at most
-OTHER_PER_CALL = 20  # cluster ids a DescribeEKSClusters / DescribeTKEEdgeClusters call (cloud/leftovers.py)
-# Each kind's listing by id: (service, action, ids a call), as the scan makes them (cloud/leftovers.py).
-BY_ID = {"disks": ("cbs", "DescribeDisks", 100), "load_balancers": ("clb", "DescribeLoadBalancers", 20),
-         "addresses": ("vpc", "DescribeAddresses", 100)}  # fmt: skip
+OTHER_PER_CALL = 20  # cluster ids a DescribeEKSClusters / DescribeTKEEdgeClusters call (cloud/resources.py)
+OTHER_CLUSTERS = (("tke", "DescribeEKSClusters"), ("tke", "DescribeTKEEdgeClusters"))
+# The default kinds' listings, each its product's own, narrowed by the filter tag-key: tke-clusterId (kinds/):
+# the world's list -> (service, action, the key of its tags).
+LISTINGS = {"disks": ("cbs", "DescribeDisks", "Tags"), "load_balancers": ("clb", "DescribeLoadBalancers", "Tags"),
+            "addresses": ("vpc", "DescribeAddresses", "TagSet")}  # fmt: skip
 
 
 def _cluster_tagged(items: list[dict[str, Any]], tags_key: str) -> int:
@@ -83,44 +84,40 @@ def _cluster_ids(items: list[dict[str, Any]], tags_key: str) -> set[str]:
             if t.get("Key", t.get("TagKey")) == CLUSTER_TAG} - {""}  # fmt: skip
 
 
-def leftover_calls(world: dict[str, Any]) -> tuple[int, dict[str, dict[tuple[str, str], int]]]:
-    """The leftovers' listing (every kind): the account's GetResources pages (every resource with a cluster id
-    tag, TKE's nodes included, in pages of 200), and per region each product's calls by id, then the serverless
-    and edge clusters asked about the cluster ids the tags name and DescribeClusters lacks (20 a call)."""
-    tagged = 0
-    per_region: dict[str, dict[tuple[str, str], int]] = {}
+def leftover_calls(world: dict[str, Any]) -> dict[str, dict[tuple[str, str], int]]:
+    """Per region, the leftovers' calls (the default kinds): each product's listing filtered by tag key, in pages of
+    100 (one page where none is tagged: the answer that says so), then the serverless and edge clusters asked about
+    the cluster ids the tags name and DescribeClusters lacks (20 a call, each action)."""
+    out: dict[str, dict[tuple[str, str], int]] = {}
     for name, region in world["regions"].items():
-        tagged += _cluster_tagged(region["instances"], "Tags")
-        calls = per_region.setdefault(name, {})
+        calls = out.setdefault(name, {})
         named: set[str] = set()
-        for key, (service, action, per_call) in BY_ID.items():
-            tags_key = "TagSet" if key == "addresses" else "Tags"
-            n = _cluster_tagged(region.get(key, []), tags_key)
-            tagged += n
-            calls[(service, action)] = math.ceil(n / per_call)
+        for key, (service, action, tags_key) in LISTINGS.items():
+            calls[(service, action)] = max(1, math.ceil(_cluster_tagged(region.get(key, []), tags_key) / PAGE))
             named |= _cluster_ids(region.get(key, []), tags_key)
         unknown = named - {c["ClusterId"] for c in region.get("clusters", [])}
-        for action in ("DescribeEKSClusters", "DescribeTKEEdgeClusters"):
-            calls[("tke", action)] = math.ceil(len(unknown) / OTHER_PER_CALL)
-    return max(1, math.ceil(tagged / TAG_PAGE)), per_region
+        for api in OTHER_CLUSTERS:
+            calls[api] = math.ceil(len(unknown) / OTHER_PER_CALL)
+    return out
+
+
+def _beyond_burst(calls: dict[tuple[str, str], int]) -> float:
+    """Seconds the busiest of these actions needs beyond the one-second burst its limit allows."""
+    return max((max(0, n - limit(s, a)) / limit(s, a) for (s, a), n in calls.items()), default=0.0)
 
 
 def lower_bound(world: dict[str, Any], latency_s: float, leftovers: bool = False) -> float:
     """Seconds no scan can beat: regions run in parallel with separate budgets, and so do actions; each action
     needs (calls - burst) / rate seconds beyond the one-second burst the limit allows; and four calls must
     follow one another (clusters -> nodes -> native nodes -> existed instances), plus listing the regions.
-    With `leftovers`, the account's tag pages must follow one another (each names the next), at 20/s, and then
-    each region's calls by id: a chain of its own, beside the regions'."""
-    per_region = []
-    for calls in minimum_calls(world).values():
-        busiest = max(max(0, n - limit(s, a)) / limit(s, a) for (s, a), n in calls.items())
-        per_region.append(busiest + 4 * latency_s)
-    bound = max(per_region) + latency_s
+    With `leftovers`, each region also lists each kind (its pages side by side, on their own budgets), and then,
+    where the tags name clusters DescribeClusters lacks, asks the serverless and edge clusters: a chain of its own,
+    beside the region's VM chain, after the regions are listed."""
+    per_region = {name: _beyond_burst(calls) + 4 * latency_s for name, calls in minimum_calls(world).items()}
     if leftovers:
-        pages, by_id = leftover_calls(world)
-        rate = limit("tag", "GetResources")
-        tags = max(pages * latency_s, max(0, pages - rate) / rate)
-        confirm = max((max(0, n - limit(s, a)) / limit(s, a) + latency_s for calls in by_id.values()
-                       for (s, a), n in calls.items() if n), default=0.0)  # fmt: skip
-        bound = max(bound, tags + confirm)
-    return bound
+        for name, calls in leftover_calls(world).items():
+            listing = _beyond_burst({api: n for api, n in calls.items() if api not in OTHER_CLUSTERS}) + latency_s
+            others = {api: calls[api] for api in OTHER_CLUSTERS if calls[api]}
+            check = _beyond_burst(others) + latency_s if others else 0.0
+            per_region[name] = max(per_region[name], listing + check)
+    return max(per_region.values()) + latency_s
