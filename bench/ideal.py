@@ -37,7 +37,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from orjson import loads  # the fastest parser at hand: the ideal client is the SDK's cost, not ours
-from worlds import PAGE, limit
+from worlds import PAGE, limit, would_be_named
 
 VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25", "cbs": "2017-03-12",
             "clb": "2018-03-17", "vpc": "2017-03-12"}  # fmt: skip
@@ -172,9 +172,9 @@ def leftovers(c: Client, region: str) -> tuple[int, set[str]]:
 
     with ThreadPoolExecutor(len(LISTINGS)) as kinds, ThreadPoolExecutor(THREADS) as rest:
         listed = list(kinds.map(kind, *zip(*LISTINGS, strict=True)))
-    named = {t.get("Value") or t.get("TagValue") or "" for tags, items in listed for item in items
-             for t in item.get(tags) or () if (t.get("Key") or t.get("TagKey")) == "tke-clusterId"}  # fmt: skip
-    return sum(len(items) for _, items in listed), named - {""}
+    named = {cid for (_, action, _, tags), (_, items) in zip(LISTINGS, listed, strict=True)
+             for cid in would_be_named(action, items, tags)}  # fmt: skip
+    return sum(len(items) for _, items in listed), named
 
 
 def other_clusters(c: Client, region: str, unknown: set[str]) -> None:

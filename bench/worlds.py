@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,22 +80,41 @@ def _cluster_tagged(items: list[dict[str, Any]], tags_key: str) -> int:
     return sum(any(t.get("Key", t.get("TagKey")) == CLUSTER_TAG for t in d.get(tags_key) or ()) for d in items)
 
 
-def _cluster_ids(items: list[dict[str, Any]], tags_key: str) -> set[str]:
-    return {t.get("Value", t.get("TagValue")) or "" for d in items for t in d.get(tags_key) or ()
-            if t.get("Key", t.get("TagKey")) == CLUSTER_TAG} - {""}  # fmt: skip
+# What makes a listed item one the scan would call a leftover were its cluster gone (kinds/, detect_leftovers.py):
+# TKE's flag and, for a disk or an address, not in use; any CLB with a cluster tag (TKE's, or a user's reused one).
+# Only the cluster ids these name are asked of the serverless and edge listings.
+WOULD_BE: dict[str, Callable[[dict[str, Any], dict[str, str]], bool]] = {
+    "DescribeDisks": lambda d, tags: (
+        tags.get("tke-cbs-provisioner-createBy-flag") == "yes"
+        and not d.get("Attached")
+        and d.get("DiskState", "UNATTACHED") == "UNATTACHED"
+    ),
+    "DescribeLoadBalancers": lambda d, tags: True,
+    "DescribeAddresses": lambda d, tags: "tke-created-eip" in tags and d.get("AddressStatus", "UNBIND") == "UNBIND",
+}
+
+
+def would_be_named(action: str, items: list[dict[str, Any]], tags_key: str) -> set[str]:
+    """The cluster ids that items which would be leftovers (were their cluster gone) name."""
+    out: set[str] = set()
+    for d in items:
+        tags = {t.get("Key", t.get("TagKey")): t.get("Value", t.get("TagValue")) or "" for t in d.get(tags_key) or ()}
+        if tags.get(CLUSTER_TAG) and WOULD_BE[action](d, tags):
+            out.add(tags[CLUSTER_TAG])
+    return out
 
 
 def leftover_calls(world: dict[str, Any]) -> dict[str, dict[tuple[str, str], int]]:
     """Per region, the leftovers' calls (the default kinds): each product's listing filtered by tag key, in pages of
     100 (one page where none is tagged: the answer that says so), then the serverless and edge clusters asked about
-    the cluster ids the tags name and DescribeClusters lacks (20 a call, each action)."""
+    the cluster ids DescribeClusters lacks that would-be leftovers name (20 a call, each action)."""
     out: dict[str, dict[tuple[str, str], int]] = {}
     for name, region in world["regions"].items():
         calls = out.setdefault(name, {})
         named: set[str] = set()
         for key, (service, action, tags_key) in LISTINGS.items():
             calls[(service, action)] = max(1, math.ceil(_cluster_tagged(region.get(key, []), tags_key) / PAGE))
-            named |= _cluster_ids(region.get(key, []), tags_key)
+            named |= would_be_named(action, region.get(key, []), tags_key)
         unknown = named - {c["ClusterId"] for c in region.get("clusters", [])}
         for api in OTHER_CLUSTERS:
             calls[api] = math.ceil(len(unknown) / OTHER_PER_CALL)

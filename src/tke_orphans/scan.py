@@ -20,7 +20,7 @@ from .cloud.resources import other_live_clusters
 from .cloud.session import CallListener, Cancel
 from .config import Config, Credentials
 from .detect import Policy, decide, to_confirm
-from .detect_leftovers import decide_leftovers
+from .detect_leftovers import decide_leftovers, judge
 from .kinds import KINDS
 from .model import (
     ApiFailure,
@@ -279,7 +279,8 @@ def _with_leftovers(
         return scan, []
     where = (scan.result.account, scan.result.region)
     if not isinstance(found, ApiFailure):
-        unknown = {named[0] for r in found if (named := KINDS[r.kind].cluster_of(r))} - scan.live_clusters
+        # Only the clusters of what would be a leftover, were its cluster gone, need proving deleted.
+        unknown = {v[0] for r in found if (v := judge(r, ())) is not None} - scan.live_clusters
         try:
             live = scan.live_clusters | other_live_clusters(session, where[1], unknown)
         except Exception as exc:  # an odd answer too: a cluster that could not be asked about is not a deleted one
