@@ -275,3 +275,49 @@ def test_the_config_is_split_into_its_schema_its_loading_and_its_secrets() -> No
     schema = imports(config / "schema.py")
     assert not {m for m in schema if m.startswith(("tke_orphans.config.", "tke_orphans.safeyaml", "os"))}, schema
     assert not {m for m in imports(config / "secrets.py") if m.startswith("tke_orphans.config.loading")}
+
+
+# Modules the lead is rewriting (issue 22's registry of kinds): they keep their own parameters and imports until
+# their rewrite lands, and leave this set then.
+REWRITING = {"leftover_gone.py", "cleanup/leftover_run.py", "cleanup/leftover_plan.py"}
+
+
+def test_no_sideways_imports() -> None:
+    # Cleanup sends what the outbox owes through delivery.py, not through the scan's job; sessions are opened by
+    # cloud/accounts.py, not by the scan's orchestration; a plan (a pure decision) words its reasons without render/.
+    assert offenders(PRODUCT, "cleanup/", ("tke_orphans.job", "tke_orphans.scan")) == []
+    importers = {
+        path.relative_to(PRODUCT).as_posix()
+        for path in PRODUCT.rglob("*.py")
+        if any(m.startswith("tke_orphans.scan") for m in imports(path))
+    }
+    assert importers - REWRITING == {"job.py"}, importers
+    for plan in ("cleanup/plan.py", "detect.py"):
+        assert offenders(PRODUCT, plan, ("tke_orphans.render", "tke_orphans.notify", "tke_orphans.cli")) == []
+
+
+CONTEXT = {"cfg", "endpoint_url", "listener", "cancel"}
+
+
+def test_one_context_not_four_parameters() -> None:
+    """A function that takes the config takes none of the endpoint, the call listener or the cancel beside it:
+    those travel together, as one `context.Run`."""
+    found = []
+    for path in sorted(PRODUCT.rglob("*.py")):
+        rel = path.relative_to(PRODUCT).as_posix()
+        if rel in REWRITING:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = node.args
+                names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+                if "cfg" in names and names & CONTEXT - {"cfg"}:
+                    found.append(f"{rel}:{node.lineno}: {node.name}({', '.join(sorted(names & CONTEXT))})")
+    # The one left: scan.make_session, leftover_gone.py's way to a session until its rewrite lands.
+    assert found == [f"scan.py:{_line_of('scan.py', 'def make_session(')}: make_session(cancel, cfg, endpoint_url, "
+                     "listener)"], found  # fmt: skip
+
+
+def _line_of(rel: str, text: str) -> int:
+    lines = (PRODUCT / rel).read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith(text))

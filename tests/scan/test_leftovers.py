@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tke_orphans.context import Run
 from tke_orphans.model import LeftoverKind, ScanResult
 from tke_orphans.scan import run_scan
 from tke_orphans_testkit.emulator import Emulator, world_from_data
@@ -117,10 +118,10 @@ def _calls(stats: dict[str, Any], service: str, action: str) -> int:
 def test_call_counts_one_tag_listing_per_account_then_by_id(demo: dict[str, Any], workers: int) -> None:
     world = world_from_data(demo)
     with Emulator(world) as emu:
-        run_scan(config_for(world, emu.url, detection=ALL, tencentcloud={"workers": workers}))
+        run_scan(Run(config_for(world, emu.url, detection=ALL, tencentcloud={"workers": workers})))
         stats = emu.stats.snapshot()
         emu.stats.reset()
-        run_scan(config_for(world, emu.url, detection={"leftovers": []}))
+        run_scan(Run(config_for(world, emu.url, detection={"leftovers": []})))
         off = emu.stats.snapshot()
     assert len(demo["regions"]) == 2
     # GetResources is account-wide: one page for the account, shared by both regions (never one per region).
@@ -145,7 +146,7 @@ def test_each_account_lists_its_tags_once_over_pages(demo: dict[str, Any]) -> No
     accounts = [{"name": f"acct-{r}", "secret_id": cred.secret_id, "secret_key": cred.secret_key, "regions": [r]}
                 for r in sorted(demo["regions"])]  # fmt: skip
     with Emulator(world) as emu:
-        result = run_scan(config_for(world, emu.url, detection=ALL, accounts=accounts))
+        result = run_scan(Run(config_for(world, emu.url, detection=ALL, accounts=accounts)))
         stats = emu.stats.snapshot()
     assert _calls(stats, "tag", "GetResources") == 2 * 2  # two pages (200 a page), once per account
     assert made(result) == {
@@ -188,7 +189,7 @@ def test_a_serverless_or_edge_clusters_resources_are_not_leftovers(demo: dict[st
 def test_serverless_and_edge_clusters_are_asked_only_about_unknown_cluster_ids(demo: dict[str, Any]) -> None:
     world = world_from_data(demo)
     with Emulator(world) as emu:
-        run_scan(config_for(world, emu.url, detection=ALL))
+        run_scan(Run(config_for(world, emu.url, detection=ALL)))
         stats = emu.stats.snapshot()
     # ap-guangzhou's tags name two clusters DescribeClusters lacks (one deleted, one serverless): one call each;
     # ap-shanghai's name none: no call.

@@ -15,6 +15,7 @@ from ..cloud import CloudError, RegionLister, Session
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import failure_of
 from ..config.schema import Config, Credentials
+from ..context import Run
 from ..costs import money
 from ..detect import Policy
 from ..facts import fact
@@ -146,12 +147,11 @@ def _would(t: Target, opts: Options, refunds: dict[str, float], currency: str) -
 
 
 def run_cleanup(
-    cfg: Config,
+    run: Run,
     state: StateDB,
     opts: Options,
     journal: Journal,
     *,
-    endpoint_url: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Report:
     """Each call is on record before it is sent and as soon as it answers (`journal`), the other decisions as they
@@ -159,12 +159,13 @@ def run_cleanup(
     of an interrupted run whose outcome is not on record are looked up (and reported first)."""
     if opts.action == "readd" and not opts.cluster_id:
         raise CleanupError("--action readd needs --cluster (and optionally --node-pool)")
+    cfg = run.cfg
     check_kind(cfg, opts)
     last = state.scans.last()
     if last is None:
         raise CleanupError("no scan in the state yet: run `tke-orphans scan` first")
     at = now()
-    result = Report(decisions=recover(cfg, state, endpoint_url, at))
+    result = Report(decisions=recover(run, state, at))
     result.recovered = len(result.decisions)
 
     def decided(decisions: list[Decision]) -> None:
@@ -172,7 +173,7 @@ def run_cleanup(
         journal.record(decisions)
 
     if opts.kind != "cvm":
-        result.refused = leftover_cleanup(cfg, state, opts, last, at, endpoint_url, decided, journal)
+        result.refused = leftover_cleanup(cfg, state, opts, last, at, run.endpoint_url, decided, journal)
         return result
 
     first_seen = {(t.account, t.region, t.instance_id): t.first_seen for t in state.orphans.open()}
@@ -183,7 +184,7 @@ def run_cleanup(
         decided([decision(t, opts, "refused", f"not acted on: over --max {opts.max}") for t in targets])
         return result
     policy = cfg.detection.policy()
-    for g in by_region(cfg, targets, endpoint_url):
+    for g in by_region(run, targets):
         if g.session is None or g.credentials is None:
             decided([decision(t, opts, "skipped", f"account {g.account} is not in the config any more")
                      for t in g.targets])  # fmt: skip
