@@ -22,6 +22,7 @@ import tke_orphans.job
 import tke_orphans.state.lifecycle
 import tke_orphans.state.nodes
 from tke_orphans.config import config_from_data
+from tke_orphans.context import Run
 from tke_orphans.job import run_job
 from tke_orphans.state import StateDB
 
@@ -87,7 +88,7 @@ def main() -> int:
             timers.clear()
             workers_cpu.seconds = []
             own, started = cpu(), time.perf_counter()
-            job = run_job(cfg, state=state, notify=True)
+            job = run_job(Run(cfg), state=state, notify=True)
             wall = time.perf_counter() - started
             t = {
                 k: timers.get(k, 0.0)

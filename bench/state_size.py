@@ -38,6 +38,7 @@ from typing import Any
 import tke_orphans
 from tke_orphans import job
 from tke_orphans.config import Config, config_from_data
+from tke_orphans.context import Run
 from tke_orphans.model import ScanResult
 from tke_orphans.scan import run_scan
 from tke_orphans.state import StateDB
@@ -86,7 +87,7 @@ def estate(orphans: int, hook_url: str) -> tuple[ScanResult, Config]:
     world = load_world(DEMO)
     with Emulator(world) as emu:
         cfg = config(emu.url, hook_url, world.spec.credentials[0])
-        result = run_scan(cfg, now=lambda: world.now)
+        result = run_scan(Run(cfg), now=lambda: world.now)
     copies = [
         dataclasses.replace(o, instance=dataclasses.replace(o.instance, instance_id=f"ins-sim{i:07d}"))
         for i, o in zip(range(orphans), itertools.cycle(result.orphans), strict=False)
@@ -142,7 +143,7 @@ def simulate(days: int, orphans: int, every: timedelta, report_days: set[int]) -
             for n in range(1, passes + 1):
                 at = start + n * every
                 set_state_clock(at)
-                job.run_job(cfg, state=db, now=partial(_same, at))
+                job.run_job(Run(cfg), state=db, now=partial(_same, at))
                 if n % per_day == 0 and n // per_day in report_days:
                     out.append({"day": n // per_day, "passes": n, **sizes(db),
                                 "wall_s": round(time.monotonic() - began, 1)})  # fmt: skip

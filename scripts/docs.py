@@ -32,6 +32,7 @@ import httpx
 import yaml
 
 from tke_orphans.config import config_from_data
+from tke_orphans.context import Run
 from tke_orphans.job import run_job
 from tke_orphans.notify import MemoryLedger, Notice, bot_specs, make_channel
 from tke_orphans.notify.pacing import BotPacer
@@ -95,7 +96,7 @@ class Story:
                 "detection": {"grace_period": "1h", **detection},
                 "webhook": {"enabled": True, "timeout": 5, "platforms": platforms},
             }, "docs")  # fmt: skip
-            job = run_job(cfg, state=self.state, now=lambda: at)
+            job = run_job(Run(cfg), state=self.state, now=lambda: at)
         assert not job.failed_deliveries, job.failed_deliveries
         return job.notices
 

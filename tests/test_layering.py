@@ -1,7 +1,7 @@
 """The house rules a review could break unseen: who may import what, and what the product's wheel holds.
 
-Inside the product, only cloud/ talks to the SDK (and knows an API's parameters), and the state and the records
-know nothing of notify, render, the CLI or serve.
+Inside the product, only cloud/ talks to the SDK and knows an API's parameters (and each kind's own file in kinds/,
+its product's), and the state and the records know nothing of notify, render, the CLI or serve.
 
 The product (src/tke_orphans) never imports the test kit (the CLI finds the kit's commands through the
 `tke_orphans.commands` entry points), and imports the Tencent SDK only in cloud/. The wheel (built from what the
@@ -245,11 +245,12 @@ def test_the_state_and_the_records_know_nothing_of_notify_render_or_the_cli() ->
 
 
 def raw_calls(src: Path) -> list[str]:
-    """`session.call("cvm", ...)` outside cloud/: code that knows an API's parameters and answer."""
+    """`session.call("cvm", ...)` outside cloud/ and a kind's own file (kinds/<kind>.py, its product's shapes): code
+    that knows an API's parameters and answer."""
     found = []
     for path in sorted(src.rglob("*.py")):
         rel = path.relative_to(src).as_posix()
-        if rel.startswith("cloud/"):
+        if rel.startswith("cloud/") or (rel.startswith("kinds/") and rel not in ("kinds/__init__.py", "kinds/spec.py")):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
@@ -275,3 +276,35 @@ def test_the_config_is_split_into_its_schema_its_loading_and_its_secrets() -> No
     schema = imports(config / "schema.py")
     assert not {m for m in schema if m.startswith(("tke_orphans.config.", "tke_orphans.safeyaml", "os"))}, schema
     assert not {m for m in imports(config / "secrets.py") if m.startswith("tke_orphans.config.loading")}
+
+
+def test_no_sideways_imports() -> None:
+    # Cleanup sends what the outbox owes through delivery.py, not through the scan's job; sessions are opened by
+    # cloud/accounts.py, not by the scan's orchestration; a plan (a pure decision) words its reasons without render/.
+    assert offenders(PRODUCT, "cleanup/", ("tke_orphans.job", "tke_orphans.scan")) == []
+    importers = {
+        path.relative_to(PRODUCT).as_posix()
+        for path in PRODUCT.rglob("*.py")
+        if any(m.startswith("tke_orphans.scan") for m in imports(path))
+    }
+    assert importers == {"job.py"}, importers
+    for plan in ("cleanup/plan.py", "detect.py"):
+        assert offenders(PRODUCT, plan, ("tke_orphans.render", "tke_orphans.notify", "tke_orphans.cli")) == []
+
+
+CONTEXT = {"cfg", "endpoint_url", "listener", "cancel"}
+
+
+def test_one_context_not_four_parameters() -> None:
+    """A function that takes the config takes none of the endpoint, the call listener or the cancel beside it:
+    those travel together, as one `context.Run`."""
+    found = []
+    for path in sorted(PRODUCT.rglob("*.py")):
+        rel = path.relative_to(PRODUCT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = node.args
+                names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+                if "cfg" in names and names & CONTEXT - {"cfg"}:
+                    found.append(f"{rel}:{node.lineno}: {node.name}({', '.join(sorted(names & CONTEXT))})")
+    assert found == [], found

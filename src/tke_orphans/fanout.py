@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from logging.handlers import QueueHandler
 from typing import Any, TypeVar
 
-from .cloud.session import CallListener, Cancel
+from .context import CallListener, Cancel
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -81,7 +81,7 @@ def run_in_workers(
     workers: int,
     payload: Any,
     listener: CallListener | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Cancel | None = None,
 ) -> list[R | BaseException]:
     """`fn(*task)` for each task in `workers` processes (`fn` reads `context()`); results in the tasks' order, a
     task that raised (or whose worker died) as its exception: one task's failure is not the others'."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -13,12 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from . import fanout
-from .cloud import CloudError, Endpoint, Pacer, RegionLister, Session, list_regions, resolve_credentials
+from .cloud import CloudError, RegionLister, Session, accounts, list_regions
+from .cloud.accounts import AccountPlan
 from .cloud.errors import as_text
 from .cloud.inventory import failure_of
 from .cloud.resources import other_live_clusters
-from .cloud.session import CallListener, Cancel
-from .config import Config, Credentials
+from .context import Run
 from .detect import Policy, decide, to_confirm
 from .detect_leftovers import decide_leftovers, judge
 from .kinds import KINDS
@@ -36,55 +35,6 @@ from .model import (
 from .pricing import PriceCache, price_leftovers, price_orphans
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AccountPlan:
-    name: str
-    credentials: Credentials
-    where: str  # the config key, for error messages
-    regions: Sequence[str] | str  # a list, or "all"
-
-
-def plan_accounts(cfg: Config, regions_override: Sequence[str] = ()) -> list[AccountPlan]:
-    """The accounts to scan and their regions: `accounts:` if given, else the `tencentcloud:` section."""
-
-    def regions_of(region: str | None, regions: list[str] | str | None) -> Sequence[str] | str:
-        if regions_override:
-            return list(regions_override)
-        if regions is not None:
-            return regions
-        return [region] if region else []
-
-    if cfg.accounts:
-        return [
-            AccountPlan(a.name, a, f"accounts[{i}]", regions_of(a.region, a.regions))
-            for i, a in enumerate(cfg.accounts)
-        ]
-    tc = cfg.tencentcloud
-    return [AccountPlan("default", tc, "tencentcloud", regions_of(tc.region, tc.regions))]
-
-
-def make_session(
-    cfg: Config,
-    plan: AccountPlan,
-    endpoint_url: str | None,
-    listener: CallListener | None,
-    cancel: Cancel | None = None,
-) -> Session:
-    tc = cfg.tencentcloud
-    credential, credentials_from = resolve_credentials(plan.credentials, plan.where, cfg.source)
-    return Session(
-        plan.name,
-        credential,
-        credentials_from=credentials_from,
-        endpoint=Endpoint(url=endpoint_url or tc.endpoint_url, root_domain=tc.root_domain),
-        timeout=tc.request_timeout,
-        retry=tc.retry,
-        pacer=Pacer(tc.rate_limits),
-        listener=listener,
-        cancel=cancel,
-    )
 
 
 History = Callable[[str, str], dict[str, tuple[str, datetime]]]
@@ -199,14 +149,14 @@ def _scan_in_worker(jobs: Sequence[tuple[AccountPlan, str, Prefetched | None]], 
     """A worker process's share of the regions, side by side in its threads as in one process, with its own session
     (and so pacer) per account: limits are per API per region per account, and a region never spans processes."""
     ctx = fanout.context()
-    cfg, endpoint_url = ctx.payload
+    run = replace(ctx.payload, listener=ctx.on_call, cancel=ctx.cancel)  # the parent's run, its calls forwarded
     sessions: dict[str, Session] = {}
     for plan, _, _ in jobs:
         if plan.name not in sessions:
-            sessions[plan.name] = make_session(cfg, plan, endpoint_url, ctx.on_call, ctx.cancel)
+            sessions[plan.name] = accounts.make_session(run, plan)
     regions = [(sessions[p.name], r, None if h is None else _given(h)) for p, r, h in jobs]
     with fewer_collections():
-        return _in_threads(regions, policy, now, cfg.tencentcloud.concurrency)
+        return _in_threads(regions, policy, now, run.cfg.tencentcloud.concurrency)
 
 
 def _failed(account: str, region: str, exc: BaseException, policy: Policy, now: datetime) -> RegionScan:
@@ -215,27 +165,26 @@ def _failed(account: str, region: str, exc: BaseException, policy: Policy, now: 
 
 
 def _scan_all(
-    cfg: Config,
+    run: Run,
     targets: Sequence[tuple[AccountPlan, Session, str]],
     policy: Policy,
     started: datetime,
-    *,
-    endpoint_url: str | None,
-    listener: CallListener | None,
     history: History | None,
-    cancel: threading.Event | None,
 ) -> list[RegionScan]:
     """Every target region: in threads of this process, or (`tencentcloud.workers` > 1) dealt out to worker
     processes, each scanning and deciding its regions in threads."""
-    workers = min(cfg.tencentcloud.workers or default_workers(), len(targets))
+    tc = run.cfg.tencentcloud
+    workers = min(tc.workers or default_workers(), len(targets))
     if workers <= 1:
-        return _in_threads([(s, r, history) for _, s, r in targets], policy, started, cfg.tencentcloud.concurrency)
+        return _in_threads([(s, r, history) for _, s, r in targets], policy, started, tc.concurrency)
     # The state's connection stays here: each region's node history is read before it is sent out.
     jobs = [(p, r, None if history is None else history(p.name, r)) for p, _, r in targets]
     shares = [list(range(len(jobs)))[i::workers] for i in range(workers)]  # dealt like cards: sizes are unknown
     tasks = [([jobs[j] for j in share], policy, started) for share in shares]
-    outcomes = fanout.run_in_workers(_scan_in_worker, tasks, workers=workers, payload=(cfg, endpoint_url),
-                                     listener=listener, cancel=cancel)  # fmt: skip
+    # The listener and the cancel stay here (the workers' are forwarded to them); the rest goes out once a worker.
+    outcomes = fanout.run_in_workers(_scan_in_worker, tasks, workers=workers,
+                                     payload=replace(run, listener=None, cancel=None), listener=run.listener,
+                                     cancel=run.cancel)  # fmt: skip
     out: list[RegionScan | None] = [None] * len(targets)
     for share, outcome in zip(shares, outcomes, strict=True):
         for n, j in enumerate(share):
@@ -312,24 +261,22 @@ def _overall(results: Sequence[RegionResult], errors: Sequence[ApiFailure]) -> S
 
 
 def run_scan(
-    cfg: Config,
+    run: Run,
     *,
     regions_override: Sequence[str] = (),
-    endpoint_url: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
-    listener: CallListener | None = None,
     history: History | None = None,
-    cancel: threading.Event | None = None,
     prices: PriceCache | None = None,
 ) -> ScanResult:
     """Scan every configured account and region. Raises CredentialsError before any call if credentials are missing.
 
     With `pricing.enabled`, each orphan and leftover gets its cost (`prices`: the state's cache, if any); that never
     changes which instances are orphans nor the scan's status."""
+    cfg = run.cfg
     started = now().replace(microsecond=0)
     policy = cfg.detection.policy()
-    plans = plan_accounts(cfg, regions_override)
-    sessions = [(plan, make_session(cfg, plan, endpoint_url, listener, cancel)) for plan in plans]
+    plans = accounts.plan_accounts(cfg, regions_override)
+    sessions = [(plan, accounts.make_session(run, plan)) for plan in plans]
     global_errors: list[ApiFailure] = []
     targets: list[tuple[AccountPlan, Session, str]] = []
     for plan, session in sessions:
@@ -348,8 +295,7 @@ def run_scan(
     with fewer_collections(), ThreadPoolExecutor(max(1, len(sessions)), thread_name_prefix="leftovers") as side:
         pending = {plan.name: side.submit(_list_leftovers, session, regions_of[plan.name], kinds)
                    for plan, session in sessions if kinds and plan.name in regions_of}  # fmt: skip
-        scanned = _scan_all(cfg, targets, policy, started, endpoint_url=endpoint_url, listener=listener,
-                            history=history, cancel=cancel)  # fmt: skip
+        scanned = _scan_all(run, targets, policy, started, history)
         found = {(name, region): x for name, fut in pending.items() for region, x in fut.result().items()}
     results: list[RegionResult] = []
     verdicts: list[RegionVerdict] = []
@@ -383,7 +329,7 @@ def run_scan(
         (u for v in verdicts for u in v.unverified), key=lambda u: (u.account, u.region, u.instance.instance_id)
     )
     excluded = sorted((e for v in verdicts for e in v.excluded), key=lambda e: (e.account, e.region, e.instance_id))
-    if cfg.pricing.enabled and (orphans or leftovers) and not (cancel is not None and cancel.is_set()):
+    if cfg.pricing.enabled and (orphans or leftovers) and not run.cancelled:
         for session in by_account.values():
             session.restart_deadline()
         priced, _ = price_orphans(orphans, by_account, currency=cfg.pricing.currency, now=started,

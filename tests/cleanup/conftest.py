@@ -17,6 +17,7 @@ import yaml
 
 from tke_orphans.cleanup import Options, Report, run_operation
 from tke_orphans.config import Config, config_from_data
+from tke_orphans.context import Run
 from tke_orphans.job import run_job
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, FaultPlan, world_from_data
@@ -35,11 +36,11 @@ class Rig:
 
     def scan(self, at: datetime | None = None) -> None:
         when = at or self.t0
-        run_job(self.config, state=self.state, now=lambda: when)
+        run_job(Run(self.config), state=self.state, now=lambda: when)
 
     def cleanup(self, after: timedelta = DAY, **opts: Any) -> Report:
         at = self.t0 + after
-        return run_operation(self.config, self.state, Options(**opts), who="test", now=lambda: at).report
+        return run_operation(Run(self.config), self.state, Options(**opts), who="test", now=lambda: at).report
 
     def instance(self, region: str, iid: str) -> dict[str, Any]:
         return dict(self.emulator.store.regions[region].by_id[iid])

@@ -14,6 +14,7 @@ import pytest
 
 from tke_orphans.cleanup import CleanupError
 from tke_orphans.cloud.actions import MARK_TAG
+from tke_orphans.context import Run
 from tke_orphans_testkit.emulator.store import ClusterRec
 
 from .conftest import DAY, Rig, demo_data, outcomes, rig_for
@@ -266,7 +267,7 @@ def test_serve_marks_the_leftovers_too_once_old_enough(lrig: Rig) -> None:
     from tke_orphans.serve import Service
 
     service = Service(lrig.config, lrig.state, timedelta(minutes=10), ("127.0.0.1", 0),
-                      after_pass=serve_hook(lrig.config, lrig.state, "mark", None))  # fmt: skip
+                      after_pass=serve_hook(Run(lrig.config), lrig.state, "mark"))  # fmt: skip
     service.run_pass()
     assert all(MARK_TAG not in tags_of(lrig, k, rid) for k, (rid, *_) in KINDS.items())  # too young yet
     with lrig.state.transaction() as conn:

@@ -13,6 +13,7 @@ import pytest
 
 from tke_orphans.cleanup import serve_hook
 from tke_orphans.cloud.actions import MARK_TAG
+from tke_orphans.context import Run
 
 from .conftest import DAY, Rig, demo_data, rig_for
 
@@ -87,6 +88,6 @@ def test_serve_cleanup_looks_up_an_interrupted_call_too(tmp_path: Path) -> None:
         rig.cleanup(action="mark", dry_run=False, only=frozenset({"ins-gzorp001"}))
         _wait_for_change(rig, "cvm", "ap-guangzhou", "ins-gzorp001", before)
         rig.faults()
-        serve_hook(rig.config, rig.state, "mark", None)()  # what serve --cleanup mark runs after each pass
+        serve_hook(Run(rig.config), rig.state, "mark")()  # what serve --cleanup mark runs after each pass
         [row] = rig.state.query("SELECT outcome, detail FROM actions WHERE instance_id = 'ins-gzorp001' AND call != ''")
         assert row["outcome"] == "done" and row["detail"].startswith(f"tagged {MARK_TAG}="), dict(row)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from tke_orphans.cleanup import serve_hook
 from tke_orphans.cloud.actions import MARK_TAG
+from tke_orphans.context import Run
 from tke_orphans.serve import Service
 
 from .conftest import DAY, ORPHANS, Rig, outcomes
@@ -102,7 +103,7 @@ def test_the_refund_is_in_the_dry_run_and_the_record(rig: Rig) -> None:
 
 
 def test_serve_runs_cleanup_mark_after_each_pass(rig: Rig) -> None:
-    hook = serve_hook(rig.config, rig.state, "mark", None)
+    hook = serve_hook(Run(rig.config), rig.state, "mark")
     service = Service(rig.config, rig.state, timedelta(minutes=10), ("127.0.0.1", 0), after_pass=hook)
     service.server.start()
     try:

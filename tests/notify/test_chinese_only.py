@@ -23,6 +23,7 @@ import yaml
 from tke_orphans.cleanup import Options, run_operation
 from tke_orphans.cloud.actions import all_failed
 from tke_orphans.cloud.errors import CloudError
+from tke_orphans.context import Run
 from tke_orphans.notify import i18n
 from tke_orphans.records import leftover_from_dict
 from tke_orphans.render.json import to_json
@@ -109,7 +110,7 @@ def told(tmp_path: Path) -> Iterator[tuple[Rig, list[str], str]]:
         store.regions[GZ].addresses["eip-gzleft01"]["AddressStatus"] = "BIND"
         rig.run(advance=timedelta(hours=1))
         # A cleanup whose names cannot be made (sts refused): its summary tells what failed.
-        run_operation(rig.config, rig.state, Options(action="mark", dry_run=False), who="ops@bastion-1",
+        run_operation(Run(rig.config), rig.state, Options(action="mark", dry_run=False), who="ops@bastion-1",
                       now=lambda: rig.now)  # fmt: skip
         yield rig, rig.texts("wecom"), page
 

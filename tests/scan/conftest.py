@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tke_orphans.config import Config, config_from_data
+from tke_orphans.context import Run
 from tke_orphans.model import ScanResult
 from tke_orphans.scan import run_scan
 from tke_orphans_testkit.emulator import Emulator, FaultPlan, World, world_from_data
@@ -51,7 +52,7 @@ def scan_world(
     world = world_from_data(data)
     plan = FaultPlan.from_data({"seed": seed, "faults": faults or []})
     with Emulator(world, faults=plan) as emu:
-        return run_scan(config_for(world, emu.url, **sections))
+        return run_scan(Run(config_for(world, emu.url, **sections)))
 
 
 @pytest.fixture

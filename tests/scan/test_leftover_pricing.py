@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from tke_orphans.context import Run
 from tke_orphans.job import run_job
 from tke_orphans.model import Cost, ScanResult
 from tke_orphans.render.json import to_json
@@ -76,7 +77,7 @@ def scan(data: dict[str, Any], faults: list[dict[str, Any]] | None = None,
          **sections: Any) -> tuple[ScanResult, dict[str, int]]:  # fmt: skip
     w = world_from_data(data)
     with Emulator(w, faults=FaultPlan.from_data({"seed": 1, "faults": faults or []})) as emu:
-        result = run_scan(config_for(w, emu.url, detection=ALL, **sections))
+        result = run_scan(Run(config_for(w, emu.url, detection=ALL, **sections)))
         return result, price_calls(emu)
 
 
@@ -138,16 +139,16 @@ def test_prices_are_cached_and_an_unknown_one_is_not(tmp_path: Path) -> None:
     t0 = datetime.now(UTC).replace(microsecond=0)
     with Emulator(w) as emu, StateDB(tmp_path / "s.db") as db:
         cfg = config_for(w, emu.url, detection=ALL)
-        first = run_job(cfg, state=db, notify=False, now=lambda: t0)
+        first = run_job(Run(cfg), state=db, notify=False, now=lambda: t0)
         assert [c is not None and c.source for c in costs(first.result).values()] == ["inquiry"] * 3 + [None]
         assert price_calls(emu) == {a: (2 if a == "InquiryPriceAllocateAddresses" else 1) for a in PRICE_ACTIONS}
         emu.stats.reset()
-        second = run_job(cfg, state=db, notify=False, now=lambda: t0 + timedelta(hours=23))
+        second = run_job(Run(cfg), state=db, notify=False, now=lambda: t0 + timedelta(hours=23))
         # Only the unknown price is asked again (the failure may have been passing).
         assert price_calls(emu) == {"InquiryPriceAllocateAddresses": 1}
         assert costs(second.result) == costs(first.result)
         emu.stats.reset()
-        run_job(cfg, state=db, notify=False, now=lambda: t0 + timedelta(hours=25))
+        run_job(Run(cfg), state=db, notify=False, now=lambda: t0 + timedelta(hours=25))
         assert price_calls(emu) == {a: (2 if a == "InquiryPriceAllocateAddresses" else 1) for a in PRICE_ACTIONS}
 
 

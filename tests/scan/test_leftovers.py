@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tke_orphans.context import Run
 from tke_orphans.kinds import KINDS
 from tke_orphans.model import ScanResult
 from tke_orphans.scan import run_scan
@@ -133,10 +134,10 @@ def _calls(stats: dict[str, Any], service: str, action: str) -> int:
 def test_call_counts_one_listing_per_kind_and_region(demo: dict[str, Any], workers: int) -> None:
     world = world_from_data(demo)
     with Emulator(world) as emu:
-        run_scan(config_for(world, emu.url, detection=ALL, tencentcloud={"workers": workers}))
+        run_scan(Run(config_for(world, emu.url, detection=ALL, tencentcloud={"workers": workers})))
         stats = emu.stats.snapshot()
         emu.stats.reset()
-        run_scan(config_for(world, emu.url, detection={"leftovers": []}))
+        run_scan(Run(config_for(world, emu.url, detection={"leftovers": []})))
         off = emu.stats.snapshot()
     assert len(demo["regions"]) == 2
     # Each product's own listing, narrowed to the cluster tag, one page in each region; no tag API at all.
@@ -160,7 +161,7 @@ def test_each_account_lists_its_regions_over_pages(demo: dict[str, Any]) -> None
     accounts = [{"name": f"acct-{r}", "secret_id": cred.secret_id, "secret_key": cred.secret_key, "regions": [r]}
                 for r in sorted(demo["regions"])]  # fmt: skip
     with Emulator(world) as emu:
-        result = run_scan(config_for(world, emu.url, detection=ALL, accounts=accounts))
+        result = run_scan(Run(config_for(world, emu.url, detection=ALL, accounts=accounts)))
         stats = emu.stats.snapshot()
     assert _calls(stats, "cbs", "DescribeDisks") == 3 + 1  # 252 tagged disks: three pages of 100; Shanghai's one
     assert made(result) == {
@@ -205,7 +206,7 @@ def test_a_serverless_or_edge_clusters_resources_are_not_leftovers(demo: dict[st
 def test_serverless_and_edge_clusters_are_asked_only_about_unknown_cluster_ids(demo: dict[str, Any]) -> None:
     world = world_from_data(demo)
     with Emulator(world) as emu:
-        run_scan(config_for(world, emu.url, detection=ALL))
+        run_scan(Run(config_for(world, emu.url, detection=ALL)))
         stats = emu.stats.snapshot()
     # ap-guangzhou's tags name two clusters DescribeClusters lacks (one deleted, one serverless): one call each;
     # ap-shanghai's name none: no call.

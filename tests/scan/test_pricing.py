@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tke_orphans.context import Run
 from tke_orphans.job import run_job
 from tke_orphans.model import ScanResult
 from tke_orphans.render.json import to_json
@@ -56,7 +57,7 @@ def price_calls(emu: Emulator) -> dict[str, int]:
 def scan(data: dict[str, Any], **sections: Any) -> tuple[ScanResult, dict[str, int]]:
     w = world_from_data(data)
     with Emulator(w) as emu:
-        result = run_scan(config_for(w, emu.url, **sections))
+        result = run_scan(Run(config_for(w, emu.url, **sections)))
         return result, price_calls(emu)
 
 
@@ -155,7 +156,7 @@ def test_a_failing_price_api_changes_no_verdict() -> None:
     deny = [{"service": "cvm", "action": a, "code": "UnauthorizedOperation", "message": "no CAM permission"}
             for a in actions]  # fmt: skip
     with Emulator(w, faults=FaultPlan.from_data({"seed": 1, "faults": deny})) as emu:
-        result = run_scan(config_for(w, emu.url))
+        result = run_scan(Run(config_for(w, emu.url)))
     assert result.status == "ok" and {o.instance.instance_id for o in result.orphans} == {"ins-deny0001",
                                                                                         "ins-deny0002"}  # fmt: skip
     assert all(o.cost is not None and o.cost.source is None and "UnauthorizedOperation" in o.cost.detail
@@ -177,13 +178,13 @@ def test_prices_are_cached_in_the_state_for_their_time_to_live(tmp_path: Path) -
     t0 = datetime.now(UTC).replace(microsecond=0)
     with Emulator(w) as emu, StateDB(tmp_path / "s.db") as db:
         cfg = config_for(w, emu.url)
-        first = run_job(cfg, state=db, notify=False, now=lambda: t0)
+        first = run_job(Run(cfg), state=db, notify=False, now=lambda: t0)
         assert price_calls(emu) == {"InquiryPriceRunInstances": 1, "InquiryPriceRenewInstances": 1}
         emu.stats.reset()
-        second = run_job(cfg, state=db, notify=False, now=lambda: t0 + timedelta(hours=23))
+        second = run_job(Run(cfg), state=db, notify=False, now=lambda: t0 + timedelta(hours=23))
         assert price_calls(emu) == {}  # a second scan makes no price calls
         assert [o.cost for o in second.result.orphans] == [o.cost for o in first.result.orphans]
-        third = run_job(cfg, state=db, notify=False, now=lambda: t0 + timedelta(hours=25))
+        third = run_job(Run(cfg), state=db, notify=False, now=lambda: t0 + timedelta(hours=25))
         assert price_calls(emu) == {"InquiryPriceRunInstances": 1, "InquiryPriceRenewInstances": 1}
         assert [o.cost for o in third.result.orphans] == [o.cost for o in first.result.orphans]
 
@@ -192,7 +193,7 @@ def test_an_unknown_price_is_not_cached(tmp_path: Path) -> None:
     w = world_from_data(world(orphan("ins-nopr0001", InstanceType="GN7.2XLARGE32")))
     with Emulator(w) as emu, StateDB(tmp_path / "s.db") as db:
         cfg = config_for(w, emu.url)
-        run_job(cfg, state=db, notify=False)
+        run_job(Run(cfg), state=db, notify=False)
         emu.stats.reset()
-        run_job(cfg, state=db, notify=False)
+        run_job(Run(cfg), state=db, notify=False)
         assert price_calls(emu) == {"InquiryPriceRunInstances": 1, "DescribeZoneInstanceConfigInfos": 1}

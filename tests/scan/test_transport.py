@@ -18,6 +18,7 @@ from tencentcloud.common.credential import Credential
 from tke_orphans.cloud import Endpoint, Session
 from tke_orphans.cloud.errors import CloudError
 from tke_orphans.config import Retry
+from tke_orphans.context import Run
 from tke_orphans.scan import run_scan
 from tke_orphans_testkit.emulator import Emulator, world_from_data
 
@@ -84,7 +85,7 @@ def test_every_call_goes_through_the_proxy_the_environment_names(
     world = world_from_data(demo_data)
     with Emulator(world) as emu, proxy() as (url, seen):
         no_proxy_env.setenv("HTTP_PROXY", url)
-        result = run_scan(config_for(world, emu.url, tencentcloud={"workers": 1}))
+        result = run_scan(Run(config_for(world, emu.url, tencentcloud={"workers": 1})))
         calls = emu.stats.snapshot()["totals"]["calls"]
     assert orphan_ids(result) == {o["instance_id"] for o in demo_data["answer_key"]["orphans"]}
     assert len(seen) == calls > 0 and all(s.startswith(emu.url) for s in seen)

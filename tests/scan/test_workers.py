@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tke_orphans.context import Run
 from tke_orphans.model import ScanResult
 from tke_orphans.scan import run_scan
 from tke_orphans_testkit.emulator import Emulator, FaultPlan, world_from_data
@@ -40,7 +41,7 @@ def scan_both(data: dict[str, Any], workers: int, faults: list[dict[str, Any]] |
         for n in (1, workers):
             calls: list[str] = []
             cfg = config_for(world, emu.url, tencentcloud={"workers": n})
-            out.append(run_scan(cfg, now=lambda: NOW, listener=partial(on_call, calls)))
+            out.append(run_scan(Run(cfg, listener=partial(on_call, calls)), now=lambda: NOW))
             served = emu.stats.snapshot()["totals"]["calls"]
             emu.stats.reset()
             assert len(calls) == served > 0  # every call reached the parent's listener
@@ -85,7 +86,7 @@ def test_cancel_reaches_the_workers() -> None:
     with Emulator(world, faults=FaultPlan.from_data({"faults": throttled})) as emu:
         retry = {"base_delay": 1, "max_delay": 1, "throttle_deadline": 30}
         cfg = config_for(world, emu.url, tencentcloud={"workers": 2, "retry": retry})
-        result = run_scan(cfg, listener=on_call, cancel=cancel)
+        result = run_scan(Run(cfg, listener=on_call, cancel=cancel))
     shanghai = next(r for r in result.regions if r.region == "ap-shanghai")
     assert {(e.api, e.code) for e in shanghai.errors} >= {("cvm.DescribeInstances", "Cancelled")}, shanghai.errors
     assert {e.code for e in shanghai.errors} == {"Cancelled"}, shanghai.errors  # not "still throttled at the deadline"
@@ -106,7 +107,7 @@ def test_cancel_ends_a_pacing_wait_at_once(workers: int) -> None:
         slow = {"cvm.DescribeInstances": 0.02}
         cfg = config_for(world, emu.url, tencentcloud={"workers": workers, "rate_limits": slow})
         started = time.monotonic()
-        result = run_scan(cfg, listener=on_call, cancel=cancel)
+        result = run_scan(Run(cfg, listener=on_call, cancel=cancel))
         took = time.monotonic() - started
     assert took < 25, f"the pacing wait (50 s) was not cut short: {took:.0f}s"
     errors = {(e.api, e.code) for r in result.regions for e in r.errors}

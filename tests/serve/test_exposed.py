@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from tke_orphans.cli import app
 from tke_orphans.config import ServeAuth, config_from_data
+from tke_orphans.context import Run
 from tke_orphans.job import run_job
 from tke_orphans.serve import Service
 from tke_orphans.serve.metrics import Metrics
@@ -302,7 +303,7 @@ def test_the_page_is_rendered_once_per_scan_and_bounded(tmp_path: Path) -> None:
         data = config_data(emu.url)
         data["tencentcloud"]["workers"] = 1
         cfg = config_from_data(data)
-        assert len(run_job(cfg, state=db, notify=False).result.orphans) == 3000
+        assert len(run_job(Run(cfg), state=db, notify=False).result.orphans) == 3000
         metrics = Metrics()
         server = StatusServer(("127.0.0.1", 0), db, metrics, Health(60), "en").start()
         try:
@@ -317,7 +318,7 @@ def test_the_page_is_rendered_once_per_scan_and_bounded(tmp_path: Path) -> None:
             last = fetch_bytes(server.url + "/?lang=en&page=30").decode("utf-8")
             assert "Page 30 of 30" in last and "page=31" not in last
             assert renders(metrics) == 2  # each page once
-            run_job(cfg, state=db, notify=False)
+            run_job(Run(cfg), state=db, notify=False)
             assert fetch_bytes(server.url + "/?lang=en") != bodies[0]  # a new scan: rendered again
             assert renders(metrics) == 3
         finally:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tke_orphans.config import Config, config_from_data
+from tke_orphans.context import Run
 from tke_orphans.job import JobResult, run_job
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, FaultPlan, world_from_data
@@ -38,7 +39,7 @@ class Rig:
     def run(self, *, advance: timedelta = timedelta(0), notify: bool = True) -> JobResult:
         self.now += advance
         at = self.now
-        return run_job(self.config, state=self.state, notify=notify, now=lambda: at)
+        return run_job(Run(self.config), state=self.state, notify=notify, now=lambda: at)
 
     def texts(self, platform: str = "wecom") -> list[str]:
         return [a.text for a in self.sinks.accepted(platform=platform)]  # type: ignore[arg-type]

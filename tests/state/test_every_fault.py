@@ -11,6 +11,7 @@ import pytest
 
 from tke_orphans.cloud.errors import MAX_TEXT
 from tke_orphans.config import config_from_data
+from tke_orphans.context import Run
 from tke_orphans.job import run_job
 from tke_orphans.render.json import to_json
 from tke_orphans.state import StateDB
@@ -67,7 +68,7 @@ def test_a_listing_that_always_fails_is_told_and_contained(
               "retry": {"max_attempts": 2, "base_delay": 0.005, "max_delay": 0.01}}  # fmt: skip
         platforms = {"wecom": {"enabled": True, "url": sinks.bot_url(WECOM)}}
         cfg = config_from_data({"tencentcloud": tc, "webhook": {"enabled": True, "platforms": platforms}}, "t")
-        job = run_job(cfg, state=db, now=lambda: world.now)
+        job = run_job(Run(cfg), state=db, now=lambda: world.now)
         texts = [a.text for a in sinks.accepted(platform="wecom")]
 
     result = job.result

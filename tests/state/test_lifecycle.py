@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tke_orphans.context import Run
 from tke_orphans.model import EvidenceKind, Reason
 from tke_orphans.records import parse_iso
 from tke_orphans.scan import run_scan
@@ -138,5 +139,5 @@ def test_history_catches_a_renamed_untagged_vm(demo_data: dict[str, Any], tmp_pa
         assert evidence.kind is EvidenceKind.HISTORY and "node of cls-prodgz01 until" in evidence.detail
         assert ids_in(rig.texts()[-1]) == {"ins-plain001"}
         # Without the state, the same VM is invisible: no naming rule can find it.
-        stateless = run_scan(rig.config, now=lambda: rig.now)
+        stateless = run_scan(Run(rig.config), now=lambda: rig.now)
         assert "ins-plain001" not in {o.instance.instance_id for o in stateless.orphans}

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from ..cloud import Session
-from ..config.schema import Config, Credentials
-from ..scan import make_session, plan_accounts
+from ..cloud.accounts import make_session, plan_accounts
+from ..config.schema import Credentials
+from ..context import Run
 
 
 class Located(Protocol):
@@ -33,13 +34,13 @@ class Group(Generic[T]):
     credentials: Credentials | None
 
 
-def by_region(cfg: Config, targets: Iterable[T], endpoint_url: str | None) -> list[Group[T]]:
+def by_region(run: Run, targets: Iterable[T]) -> list[Group[T]]:
     """The targets per (account, region), sorted, each with its account's session; raises CredentialsError."""
-    plans = {p.name: p for p in plan_accounts(cfg)}
+    plans = {p.name: p for p in plan_accounts(run.cfg)}
     groups: dict[tuple[str, str], list[T]] = defaultdict(list)
     for t in targets:
         groups[(t.account, t.region)].append(t)
-    sessions = {a: make_session(cfg, plans[a], endpoint_url, None) for a in {a for a, _ in groups} if a in plans}
+    sessions = {a: make_session(run, plans[a]) for a in {a for a, _ in groups} if a in plans}
     return [
         Group(account, region, group, sessions.get(account), plans[account].credentials if account in plans else None)
         for (account, region), group in sorted(groups.items())

@@ -15,7 +15,7 @@ from typing import cast
 from ..cloud import Session
 from ..cloud import actions as cloud_actions
 from ..cloud.inventory import RegionLister, failure_of
-from ..config.schema import Config
+from ..context import Run
 from ..kinds import KINDS
 from ..kinds.cbs_disk import RECYCLED
 from ..state import StateDB
@@ -131,12 +131,12 @@ def _not_done(state: str) -> Found:
     return "failed", "not done: it is still there" + (f" ({state})" if state else "")
 
 
-def recover(cfg: Config, state: StateDB, endpoint_url: str | None, at: datetime) -> list[Decision]:
+def recover(run: Run, state: StateDB, at: datetime) -> list[Decision]:
     """Every call on record without an outcome, looked up by id and settled with what is there now. A look-up that
     fails settles nothing: the call stays pending and the next run looks again (never a guess)."""
     intents = state.actions.pending()
     out: list[Decision] = []
-    for g in by_region(cfg, intents, endpoint_url) if intents else ():
+    for g in by_region(run, intents) if intents else ():
         groups: dict[tuple[str, str, str], list[Intent]] = defaultdict(list)
         for it in g.targets:
             groups[(it.kind, it.action, it.call)].append(it)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..config.schema import Config
-from ..job import deliver_outbox
+from ..context import Run
+from ..delivery import deliver_outbox
 from ..model import ActionLine, Notice
 from ..notify import Delivery, bot_specs
 from ..records import notice_to_dict
@@ -33,32 +33,32 @@ class CleanupRun:
 
 
 def run_operation(
-    cfg: Config,
+    run: Run,
     state: StateDB,
     opts: Options,
     *,
     who: str | None = None,
-    endpoint_url: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> CleanupRun:
     """Raises CleanupError or CredentialsError before anything is done; everything later is in the report."""
+    cfg = run.cfg
     by = who or actor()
     journal = Journal(state, by, opts, now)
-    run = CleanupRun(by, run_cleanup(cfg, state, opts, journal, endpoint_url=endpoint_url, now=now))
-    acted = [d for d in run.report.decisions if d.outcome in ("done", "failed")]
+    op = CleanupRun(by, run_cleanup(run, state, opts, journal, now=now))
+    acted = [d for d in op.report.decisions if d.outcome in ("done", "failed")]
     if acted and cfg.webhook.enabled and bot_specs(cfg):
         lines = tuple(ActionLine(d.account, d.region, d.instance_id, d.name, d.action, d.outcome, d.detail, by, d.kind,
                                  d.fact) for d in acted)  # fmt: skip
         notice = Notice("cleanup", now().replace(microsecond=0), actions=lines)
         state.outbox.enqueue("cleanup", notice_to_dict(notice))
-        run.deliveries = deliver_outbox(state, cfg, None, None)
-    return run
+        op.deliveries = deliver_outbox(state, cfg, None, None)
+    return op
 
 
-def serve_hook(cfg: Config, state: StateDB, action: str, endpoint_url: str | None) -> Callable[[], None]:
+def serve_hook(run: Run, state: StateDB, action: str) -> Callable[[], None]:
     """What `serve --cleanup mark` runs after each pass: the real run, with the config's age limits and cap, for
     the instances and then each kind of leftover the scan looks for (a mark is only a tag: each kind on its own)."""
-    c = cfg.cleanup
+    cfg, c = run.cfg, run.cfg.cleanup
     if action != "mark":
         raise ValueError(f"serve runs cleanup --action mark only, not {action}")
     kinds: list[Kind] = ["cvm", *cfg.detection.policy().leftovers]
@@ -68,12 +68,12 @@ def serve_hook(cfg: Config, state: StateDB, action: str, endpoint_url: str | Non
             opts = Options(action="mark", min_orphan_age=c.min_orphan_age, max=c.max, min_mark_age=c.min_mark_age,
                            dry_run=False, kind=kind)  # fmt: skip
             with state.locked():
-                run = run_operation(cfg, state, opts, who=f"serve {actor()}", endpoint_url=endpoint_url)
+                op = run_operation(run, state, opts, who=f"serve {actor()}")
             counts: dict[str, int] = {}
-            for d in run.report.decisions:
+            for d in op.report.decisions:
                 counts[d.outcome] = counts.get(d.outcome, 0) + 1
-            if run.report.refused:
-                log.warning("cleanup (mark %s) refused: %s", kind, run.report.refused)
+            if op.report.refused:
+                log.warning("cleanup (mark %s) refused: %s", kind, op.report.refused)
             done = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do"
             log.info("cleanup (mark %s): %s", kind, done)
 

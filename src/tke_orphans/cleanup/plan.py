@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from ..ages import human_duration
 from ..cloud import CloudError
 from ..cloud.actions import MARK_TAG
 from ..config.schema import format_duration
@@ -13,7 +14,6 @@ from ..detect import Policy, excluded_reason
 from ..facts import Fact, english, fact
 from ..model import Cost, Instance, ScanResult
 from ..records import parse_iso
-from ..render.text import human_duration
 
 Action = Literal["mark", "terminate", "readd"]
 # What cleanup acts on, one kind a run: VMs (instances), or a kind of a deleted cluster's leftovers.

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..config.schema import Config
+from ..context import Run
 from ..state import StateDB
 from .journal import Journal, recover
 from .kinds import KindSteps, check_kind
@@ -39,12 +39,11 @@ def actor() -> str:
 
 
 def run_cleanup(
-    cfg: Config,
+    run: Run,
     state: StateDB,
     opts: Options,
     journal: Journal,
     *,
-    endpoint_url: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Report:
     """Each call is on record before it is sent and as soon as it answers (`journal`), the other decisions as they
@@ -52,12 +51,13 @@ def run_cleanup(
     of an interrupted run whose outcome is not on record are looked up (and reported first)."""
     if opts.action == "readd" and not opts.cluster_id:
         raise CleanupError("--action readd needs --cluster (and optionally --node-pool)")
+    cfg = run.cfg
     check_kind(cfg, opts)
     last = state.scans.last()
     if last is None:
         raise CleanupError("no scan in the state yet: run `tke-orphans scan` first")
     at = now()
-    result = Report(decisions=recover(cfg, state, endpoint_url, at))
+    result = Report(decisions=recover(run, state, at))
     result.recovered = len(result.decisions)
 
     def decided(decisions: list[Decision]) -> None:
@@ -65,5 +65,5 @@ def run_cleanup(
         journal.record(decisions)
 
     steps: Steps[Any, Any] = VmSteps(cfg) if opts.kind == "cvm" else KindSteps(cfg, opts.kind)
-    result.refused = run_steps(steps, cfg, state, opts, last, at, endpoint_url, decided, journal)
+    result.refused = run_steps(steps, run, state, opts, last, at, decided, journal)
     return result

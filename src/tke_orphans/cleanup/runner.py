@@ -11,7 +11,8 @@ from typing import Generic, Protocol, TypeVar
 
 from ..cloud import Session
 from ..cloud.inventory import failure_of
-from ..config.schema import Config, Credentials
+from ..config.schema import Credentials
+from ..context import Run
 from ..facts import Fact
 from ..model import ScanResult
 from ..state import StateDB
@@ -50,15 +51,15 @@ class Steps(Protocol, Generic[T, L]):
 Decided = Callable[[list[Decision]], None]
 
 
-def run_steps(steps: Steps[T, L], cfg: Config, state: StateDB, opts: Options, last: ScanResult, at: datetime,
-              endpoint_url: str | None, decided: Decided, journal: Journal) -> str:  # fmt: skip
+def run_steps(steps: Steps[T, L], run: Run, state: StateDB, opts: Options, last: ScanResult, at: datetime,
+              decided: Decided, journal: Journal) -> str:  # fmt: skip
     """Every decision goes to `decided` as it is made; returns the cap's refusal ("" if none)."""
     targets, skipped = steps.select(last, state, opts, at)
     decided(skipped)
     if len(targets) > opts.max:
         decided([steps.say(t, opts, "refused", f"not acted on: over --max {opts.max}") for t in targets])
         return over_max(len(targets), steps.noun, opts)
-    for g in by_region(cfg, targets, endpoint_url):
+    for g in by_region(run, targets):
         if g.session is None or g.credentials is None:
             why = f"account {g.account} is not in the config any more"
             decided([steps.say(t, opts, "skipped", why) for t in g.targets])

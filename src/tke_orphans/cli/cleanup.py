@@ -13,6 +13,7 @@ import typer
 from rich.text import Text
 
 from ..cleanup import CleanupRun, Decision, Options, run_operation
+from ..context import Run
 from ..kinds import names, noun
 from ..render.columns import Column, Row, layout
 from ..render.table import say
@@ -121,7 +122,7 @@ def cleanup(
         dry_run=not yes,
     )
     with open_state(cfg, state) as db:
-        run = run_operation(cfg, db, opts, endpoint_url=endpoint(endpoint_url))
+        run = run_operation(Run(cfg, endpoint(endpoint_url)), db, opts)
     report = run.report
     if output is CleanupOutput.json:
         doc = {"dry_run": opts.dry_run, "kind": opts.kind, "action": opts.action, "actor": run.actor,

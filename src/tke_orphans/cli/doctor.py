@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from ..context import Run
 from ..doctor import Check
 from ..render.columns import Column, layout
 from ..sanitize import visible
@@ -34,15 +35,15 @@ def doctor_lines(checks: Sequence[Check], width: int | None) -> list[str]:
 @command
 def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> int:
     """Call each API once per configured region: do the credentials and CAM permissions work?"""
+    from ..cloud.accounts import make_session, plan_accounts
     from ..doctor import diagnose
-    from ..scan import make_session, plan_accounts
 
-    cfg = load(config)
-    url = endpoint(endpoint_url)
-    check_region_names(cfg, (), url)
+    run = Run(load(config), endpoint(endpoint_url))
+    cfg = run.cfg
+    check_region_names(run, ())
     checks: list[Check] = []
     for plan in plan_accounts(cfg):
-        session = make_session(cfg, plan, url, None)
+        session = make_session(run, plan)
         checks += diagnose(session, plan.regions, cfg.detection.policy().leftovers)
     out = console()
     for line in doctor_lines(checks, out.width):

@@ -11,30 +11,31 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..cloud import list_regions
-from ..config.schema import Config, Retry
+from ..cloud.accounts import make_session, plan_accounts
+from ..config.schema import Retry
+from ..context import Run
 from .common import UsageError
 
 log = logging.getLogger(__name__)
 QUICK = 10.0  # seconds: one try of the listing, so that an outage of it delays a scan by this at most
 
 
-def check_region_names(cfg: Config, regions: Sequence[str], endpoint_url: str | None) -> None:
+def check_region_names(run: Run, regions: Sequence[str]) -> None:
     """Raise UsageError for the first region name (of `regions`, the --region flags, else the config's) that an
     account's region listing lacks."""
-    from ..scan import make_session, plan_accounts
-
-    tc = cfg.tencentcloud
+    cfg, tc = run.cfg, run.cfg.tencentcloud
     quick_tc = tc.model_copy(update={"retry": Retry(max_attempts=1, throttle_deadline=QUICK),
                                      "request_timeout": min(tc.request_timeout, QUICK)})  # fmt: skip
-    quick = cfg.model_copy(update={"tencentcloud": quick_tc})
+    quick = replace(run, cfg=cfg.model_copy(update={"tencentcloud": quick_tc}), listener=None)
     plans = plan_accounts(cfg, regions)
     for plan in plans:
         if plan.regions == "all" or not plan.regions:
             continue
         try:
-            known = list_regions(make_session(quick, plan, endpoint_url, None))
+            known = list_regions(make_session(quick, plan))
         except Exception as exc:  # the listing decides nothing: the scan itself says what fails
             log.debug("%s: region names not checked: the region listing failed: %s", plan.name, exc)
             continue

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from ..config.schema import Config, check_region
 from ..config.secrets import masked_dict
+from ..context import Run
 from ..costs import by_cost
 from ..job import Cancelled, JobResult, run_job
 from ..notify import Delivery
@@ -50,7 +51,7 @@ def delivery_json(d: Delivery) -> dict[str, object]:
 
 def check_regions(cfg: Config, regions: Sequence[str] = ()) -> None:
     """Before the state is opened: a config that cannot scan leaves no database behind."""
-    from ..scan import plan_accounts
+    from ..cloud.accounts import plan_accounts
 
     for plan in plan_accounts(cfg, regions):
         if not plan.regions:
@@ -61,16 +62,15 @@ def check_regions(cfg: Config, regions: Sequence[str] = ()) -> None:
 
 
 def execute(
-    cfg: Config,
+    run: Run,
     state: StateDB,
     *,
     regions: Sequence[str] = (),
-    endpoint_url: str | None = None,
     notify: bool = True,
     progress: bool = True,
 ) -> JobResult:
     """The job, with progress on a terminal; Ctrl-C cancels it (Interrupted), saying what is kept."""
-    check_regions(cfg, regions)
+    check_regions(run.cfg, regions)
     calls = 0
     err = Console(stderr=True)
     status = err.status("Scanning...") if progress and err.is_terminal else None
@@ -92,8 +92,8 @@ def execute(
         with cancelled_by(cancel, kept):
             if status is not None:
                 status.start()
-            job = run_job(cfg, state=state, notify=notify, regions=regions, endpoint_url=endpoint_url,
-                          listener=on_call, cancel=cancel, on_recorded=recorded.set)  # fmt: skip
+            job = run_job(dataclasses.replace(run, listener=on_call, cancel=cancel), state=state, notify=notify,
+                          regions=regions, on_recorded=recorded.set)  # fmt: skip
     except Cancelled:
         raise Interrupted from None
     finally:
@@ -171,8 +171,8 @@ def scan(
     init_state: InitStateOpt = False,
 ) -> int:
     """Find orphaned CVM instances in every configured account and region, and tell the team."""
-    cfg = load(config)
-    url = endpoint(endpoint_url)
+    run = Run(load(config), endpoint(endpoint_url))
+    cfg = run.cfg
     for name in region or []:
         try:
             check_region(name)
@@ -180,9 +180,8 @@ def scan(
             raise UsageError(f"--region: {exc}") from None
     check_regions(cfg, region or [])
     with open_state(cfg, state, init=init_state) as db:  # the state is checked before any API call
-        check_region_names(cfg, region or [], url)
-        job = execute(cfg, db, regions=region or [], endpoint_url=url, notify=not no_notify,
-                      progress=output is not Output.json)  # fmt: skip
+        check_region_names(run, region or [])
+        job = execute(run, db, regions=region or [], notify=not no_notify, progress=output is not Output.json)
     show(job, output, cfg, wide, sort)
     return exit_code(job, fail_on_orphans)
 

@@ -63,6 +63,7 @@ def serve(
 ) -> None:
     """Scan on an interval (the first at start), serve metrics, /healthz, /readyz and a status page."""
     from ..cleanup import serve_hook
+    from ..context import Run
     from ..serve import Service
 
     cfg = load(config)
@@ -74,10 +75,11 @@ def serve(
         raise UsageError("--interval must be at least 1s")
     address = _listen(listen or cfg.serve.listen)
     with open_state(cfg, state, lock=False, init=init_state) as db:  # locked pass by pass (Service.run_pass)
-        check_region_names(cfg, (), endpoint(endpoint_url))  # at start-up: a typo is not an outage of every pass
+        run = Run(cfg, endpoint(endpoint_url))
+        check_region_names(run, ())  # at start-up: a typo is not an outage of every pass
         try:
-            hook = serve_hook(cfg, db, cleanup.value, endpoint(endpoint_url)) if cleanup else None
-            service = Service(cfg, db, every, address, endpoint(endpoint_url), after_pass=hook)
+            hook = serve_hook(run, db, cleanup.value) if cleanup else None
+            service = Service(cfg, db, every, address, run.endpoint_url, after_pass=hook)
         except OSError as exc:
             raise UsageError(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}") from None
 

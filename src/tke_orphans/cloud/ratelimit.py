@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .session import Cancel
+    from ..context import Cancel
 
 # Documented limits, calls per second per API per region per sub-account.
 DOCUMENTED: dict[str, float] = {

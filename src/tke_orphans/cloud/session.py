@@ -14,12 +14,14 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from tencentcloud.common import credential as tc_credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from ..config.schema import Credentials, Retry
+from ..context import CallListener as CallListener  # noqa: PLC0414  (re-exported: cloud.session's names before)
+from ..context import Cancel as Cancel  # noqa: PLC0414
 from ..retry import Backoff, full_jitter, retrying
 from . import credentials
 from .errors import CloudError, CredentialsError, as_text, is_retryable, is_throttled
@@ -69,17 +71,6 @@ class Endpoint:
 
     url: str | None = None
     root_domain: str | None = None
-
-
-CallListener = Callable[[str, str, str], None]  # (api, region, outcome: ok|retry|error)
-
-
-class Cancel(Protocol):
-    """A stop signal: threading.Event in one process, a multiprocessing Event in the scan's worker processes."""
-
-    def is_set(self) -> bool: ...
-
-    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 @dataclass

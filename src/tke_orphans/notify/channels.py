@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +14,7 @@ import httpx
 
 from ..config.schema import Config, Platform
 from ..config.secrets import mask_url
+from ..context import Cancel
 from .apprise_channel import AppriseChannel
 from .chat import ChatBot
 from .dingtalk import DingTalkBot
@@ -108,7 +108,7 @@ class Notifier:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         base_delay: float = 2.0,
-        stop: threading.Event | None = None,
+        stop: Cancel | None = None,
     ) -> None:
         wh = cfg.webhook
         self.client = httpx.Client(timeout=wh.timeout, follow_redirects=False)

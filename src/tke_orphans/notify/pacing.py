@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Protocol
 
+from ..context import Cancel
+
 log = logging.getLogger(__name__)
 # (messages, seconds): WeCom and DingTalk 20 a minute; Feishu 5 a second and 100 a minute.
 WINDOWS: dict[str, tuple[tuple[int, float], ...]] = {
@@ -60,7 +62,7 @@ class BotPacer:
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        stop: threading.Event | None = None,
+        stop: Cancel | None = None,
     ) -> None:
         self.ledger = ledger
         self.clock = clock

@@ -12,7 +12,7 @@ import logging
 import threading
 
 from ..config.schema import Config
-from ..job import deliver_outbox
+from ..delivery import deliver_outbox
 from ..notify import bot_specs
 from ..state import StateDB
 from .metrics import Metrics

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..config.schema import Config, format_duration
+from ..context import Run
 from ..job import Cancelled, run_job
 from ..state import StateDB, StateLocked
 from .deliver import Deliverer
@@ -71,14 +72,8 @@ class Service:
             # The state is locked for a pass only: `cleanup` or `history` can use it between passes. What the pass
             # owes the channels is queued; the deliverer sends it in the background (deliver.py).
             with self.state.locked():
-                job = run_job(
-                    self.cfg,
-                    state=self.state,
-                    endpoint_url=self.endpoint_url,
-                    listener=self.metrics.on_call,
-                    cancel=self.stop,
-                    deliver=False,
-                )
+                run = Run(self.cfg, self.endpoint_url, listener=self.metrics.on_call, cancel=self.stop)
+                job = run_job(run, state=self.state, deliver=False)
         except StateLocked as exc:
             log.warning("pass skipped: %s; the next one runs in %s", exc, self.every)
             return
