@@ -288,7 +288,7 @@ def test_no_sideways_imports() -> None:
         if any(m.startswith("tke_orphans.scan") for m in imports(path))
     }
     assert importers == {"job.py"}, importers
-    for plan in ("cleanup/plan.py", "detect.py"):
+    for plan in ("cleanup/plan.py", "cleanup/kind_rules.py", "detect.py", "detect_leftovers.py"):
         assert offenders(PRODUCT, plan, ("tke_orphans.render", "tke_orphans.notify", "tke_orphans.cli")) == []
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..ages import human_duration
 from ..cloud.actions import MARK_TAG
 from ..config import format_duration
 from ..detect_leftovers import IgnoreTags, ignored
 from ..facts import Fact
 from ..kinds import KINDS, Fresh
 from ..model import Leftover, ScanResult
-from ..render.text import human_duration
 from .plan import Decision, Options, Outcome, mark_too_young, worded
 
 
