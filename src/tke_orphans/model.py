@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
 from .facts import Fact, english
 
@@ -146,6 +146,33 @@ class Leftover:
     billing: Billing = Billing()  # what its price depends on (kept in the records, not shown in the JSON)
     facts: tuple[Fact, ...] = ()  # `evidence` as data, for every language (none in records kept before)
 
+    @property
+    def why(self) -> str:
+        """Its reason, as an orphan's: a leftover is one because its cluster was deleted."""
+        return "cluster_deleted"
+
+
+class Finding(Protocol):
+    """Anything reported, whatever its kind: what the parts that treat every kind alike (the lifecycle, the store,
+    the metrics, cleanup's runner) read of an orphan (Orphan) or a leftover (Leftover)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def resource_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def cluster_id(self) -> str | None: ...
+    @property
+    def why(self) -> str: ...
+    @property
+    def cost(self) -> Cost | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
@@ -252,6 +279,9 @@ class Cost:
 
 @dataclass(frozen=True, slots=True)
 class Orphan:
+    """An orphaned VM: the Finding of kind cvm, with what only VMs have (the instance as listed, typed evidence,
+    the node pool)."""
+
     account: str
     region: str
     instance: Instance
@@ -261,6 +291,20 @@ class Orphan:
     node_pool_id: str | None = None
     # None when pricing is off (or was not asked); a Cost with source None when no price could be had.
     cost: Cost | None = None
+
+    kind = "cvm"
+
+    @property
+    def resource_id(self) -> str:
+        return self.instance.instance_id
+
+    @property
+    def name(self) -> str:
+        return self.instance.name
+
+    @property
+    def why(self) -> str:
+        return self.reason.value
 
 
 @dataclass(frozen=True, slots=True)

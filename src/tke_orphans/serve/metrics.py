@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from ..job import JobResult
 from ..kinds import KINDS
-from ..model import Cost
+from ..model import Finding
 from ..notify import Delivery
 
 OUTBOX_CODES = ("gave_up", "busy")
@@ -20,8 +20,9 @@ class Findings:
     names and label orders (`age_labels`)."""
 
     def __init__(self, r: CollectorRegistry, count: tuple[str, str], age: tuple[str, str], cost: tuple[str, str],
-                 label: str, id_label: str, age_labels: list[str]) -> None:  # fmt: skip
-        self.label, self.id_label = label, id_label
+                 label: str, id_label: str, age_labels: list[str], label_of: Callable[[Finding], str]
+                 ) -> None:  # fmt: skip
+        self.label, self.id_label, self.label_of = label, id_label, label_of
         self.count = Gauge(*count, ["account", "region", label], registry=r)
         self.age = Gauge(*age, age_labels, registry=r)
         self.cost = Gauge(*cost, ["account", "region", label, "currency"], registry=r)
@@ -30,13 +31,16 @@ class Findings:
         for gauge in (self.count, self.age, self.cost):
             gauge.clear()
 
-    def add(self, account: str, region: str, label: str, rid: str, cost: Cost | None, job: JobResult) -> None:
-        self.count.labels(account, region, label).inc()
-        first = job.first_seen.get(rid, job.result.scanned_at)
+    def add(self, f: Finding, job: JobResult) -> None:
+        label = self.label_of(f)
+        self.count.labels(f.account, f.region, label).inc()
+        first = job.first_seen.get(f.resource_id, job.result.scanned_at)
         age = (job.result.scanned_at - first).total_seconds()
-        self.age.labels(account=account, region=region, **{self.id_label: rid, self.label: label}).set(age)
-        if cost is not None and cost.monthly is not None:
-            self.cost.labels(account, region, label, cost.currency).inc(cost.monthly)
+        self.age.labels(account=f.account, region=f.region, **{self.id_label: f.resource_id, self.label: label}).set(
+            age
+        )
+        if f.cost is not None and f.cost.monthly is not None:
+            self.cost.labels(f.account, f.region, label, f.cost.currency).inc(f.cost.monthly)
 
 
 class Metrics:
@@ -52,7 +56,7 @@ class Metrics:
             ("tke_orphans_orphan_age_seconds", "How long each orphan has been one (since first seen)."),
             ("tke_orphans_orphan_monthly_cost",
              "What the orphans cost a month at list price (priced ones only; pricing.enabled)."),
-            "reason", "instance_id", ["account", "region", "instance_id", "reason"],
+            "reason", "instance_id", ["account", "region", "instance_id", "reason"], lambda f: f.why,
         )  # fmt: skip
         self.unverified = Gauge(
             "tke_orphans_unverified", "Candidates that could not be checked.", ["account", "region"], registry=r
@@ -67,7 +71,7 @@ class Metrics:
             ("tke_orphans_leftover_age_seconds", "How long each leftover has been one (since first seen)."),
             ("tke_orphans_leftover_monthly_cost",
              "What the leftovers cost a month at list price (priced ones only; reused CLBs never)."),
-            "kind", "resource_id", ["account", "region", "kind", "resource_id"],
+            "kind", "resource_id", ["account", "region", "kind", "resource_id"], lambda f: f.kind,
         )  # fmt: skip
         self.reused_clbs = Gauge(
             "tke_orphans_reused_clbs",
@@ -126,7 +130,7 @@ class Metrics:
             self.region_up.labels(r.account, r.region).set(1 if r.status == "ok" else 0)
             self.unverified.labels(r.account, r.region).set(0)
         for o in result.orphans:
-            self.orphan_gauges.add(o.account, o.region, o.reason.value, o.instance.instance_id, o.cost, job)
+            self.orphan_gauges.add(o, job)
         for u in result.unverified:
             self.unverified.labels(u.account, u.region).inc()
         self.delivered(job.deliveries)
@@ -156,7 +160,7 @@ class Metrics:
             if x.reused:
                 self.reused_clbs.labels(x.account, x.region).inc()
                 continue
-            self.leftover_gauges.add(x.account, x.region, x.kind, x.resource_id, x.cost, job)
+            self.leftover_gauges.add(x, job)
 
     def failed(self, duration: float, finished_at: float) -> None:
         """A pass that raised (credentials, a bug): counted as an error, the last findings stay as they were."""
