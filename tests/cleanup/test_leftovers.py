@@ -32,14 +32,22 @@ LISTING = {"cbs_disk": "DescribeDisks", "clb": "DescribeLoadBalancers", "eip": "
 
 
 def resource(rig: Rig, kind: str, rid: str) -> dict[str, Any] | None:
-    table: dict[str, dict[str, Any]] = getattr(rig.emulator.store.regions[GZ], KINDS[kind][1])
-    return table.get(rid)
+    return stored(rig, KINDS[kind][1], rid)
 
 
 def tags_of(rig: Rig, kind: str, rid: str) -> dict[str, str]:
-    item = resource(rig, kind, rid)
+    return tags_in(rig, KINDS[kind][1], KINDS[kind][2], rid)
+
+
+def stored(rig: Rig, table: str, rid: str) -> dict[str, Any] | None:
+    items: dict[str, dict[str, Any]] = getattr(rig.emulator.store.regions[GZ], table)
+    return items.get(rid)
+
+
+def tags_in(rig: Rig, table: str, field: str, rid: str) -> dict[str, str]:
+    item = stored(rig, table, rid)
     assert item is not None
-    return {t.get("Key") or t["TagKey"]: t.get("Value") or t["TagValue"] for t in item[KINDS[kind][2]]}
+    return {t.get("Key") or t["TagKey"]: t.get("Value") or t["TagValue"] for t in item[field]}
 
 
 @pytest.fixture
@@ -51,27 +59,33 @@ def lrig(tmp_path: Path) -> Iterator[Rig]:
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_each_kind_is_marked_then_returned_only_after_the_mark_age(lrig: Rig, kind: str) -> None:
-    rid, _, _, give_back = KINDS[kind]
-    dry = outcomes(lrig.cleanup(kind=kind, action="mark"))
+    assert_marked_then_returned(lrig, kind, KINDS[kind])
+
+
+def assert_marked_then_returned(rig: Rig, kind: str, leftover: tuple[str, str, str, str]) -> None:
+    """The staged path with the default options: a mark (dry run, then real), refused again, no return before
+    --min-mark-age, then the return (dry run, then real). `leftover` as in KINDS."""
+    rid, table, field, give_back = leftover
+    dry = outcomes(rig.cleanup(kind=kind, action="mark"))
     assert dry == {rid: ("dry-run", f"would tag {MARK_TAG}")}  # only the TKE-made leftover, nothing of the user's
-    assert lrig.calls("TagResources") == 0 and MARK_TAG not in tags_of(lrig, kind, rid)
-    done = outcomes(lrig.cleanup(kind=kind, action="mark", dry_run=False))
+    assert rig.calls("TagResources") == 0 and MARK_TAG not in tags_in(rig, table, field, rid)
+    done = outcomes(rig.cleanup(kind=kind, action="mark", dry_run=False))
     assert done[rid][0] == "done", done
-    marked = tags_of(lrig, kind, rid)[MARK_TAG]
+    marked = tags_in(rig, table, field, rid)[MARK_TAG]
     # The mark comes back in the product's own listing: the next scan keeps the leftover, a second mark is refused.
-    lrig.scan(lrig.t0 + DAY)
-    again = outcomes(lrig.cleanup(after=DAY + timedelta(hours=1), kind=kind, action="mark", dry_run=False))
+    rig.scan(rig.t0 + DAY)
+    again = outcomes(rig.cleanup(after=DAY + timedelta(hours=1), kind=kind, action="mark", dry_run=False))
     assert again == {rid: ("skipped", f"already marked {marked}")}
-    early = outcomes(lrig.cleanup(after=DAY + timedelta(hours=1), kind=kind, action="terminate", dry_run=False))
+    early = outcomes(rig.cleanup(after=DAY + timedelta(hours=1), kind=kind, action="terminate", dry_run=False))
     assert early == {rid: ("skipped", "marked 60m ago, less than --min-mark-age 3d")}
-    assert lrig.calls(give_back) == 0 and resource(lrig, kind, rid) is not None
-    would = outcomes(lrig.cleanup(after=LATER, kind=kind, action="terminate"))
-    assert would[rid][0] == "dry-run" and resource(lrig, kind, rid) is not None
-    late = lrig.cleanup(after=LATER, kind=kind, action="terminate", dry_run=False)
+    assert rig.calls(give_back) == 0 and stored(rig, table, rid) is not None
+    would = outcomes(rig.cleanup(after=LATER, kind=kind, action="terminate"))
+    assert would[rid][0] == "dry-run" and stored(rig, table, rid) is not None
+    late = rig.cleanup(after=LATER, kind=kind, action="terminate", dry_run=False)
     assert outcomes(late)[rid][0] == "done" and late.decisions[0].kind == kind
-    assert lrig.calls(give_back) == 1 and resource(lrig, kind, rid) is None
-    rows = lrig.state.query("SELECT kind, instance_id, outcome FROM actions WHERE dry_run = 0 AND action = ?",
-                               ("terminate",))  # fmt: skip
+    assert rig.calls(give_back) == 1 and stored(rig, table, rid) is None
+    rows = rig.state.query("SELECT kind, instance_id, outcome FROM actions WHERE dry_run = 0 AND action = ?",
+                           ("terminate",))  # fmt: skip
     assert [tuple(r) for r in rows][-1] == (kind, rid, "done")
 
 

@@ -13,9 +13,15 @@ import pytest
 from tke_orphans_testkit.emulator.store import ClusterRec
 
 from .conftest import Rig, demo_data, outcomes, rig_for
+from .test_leftovers import assert_marked_then_returned
 
 GZ = "ap-guangzhou"
 NEW = {"detection": {"leftovers": ["cfs", "security_group"]}}
+# kind -> (its leftover in the demo, the region store's table, its tag list field, the call that returns it)
+KINDS: dict[str, tuple[str, str, str, str]] = {
+    "cfs": ("cfs-gzleft01", "file_systems", "Tags", "DeleteCfsFileSystem"),
+    "security_group": ("sg-gzleft01", "security_groups", "TagSet", "DeleteSecurityGroup"),
+}
 
 
 @pytest.fixture
@@ -81,3 +87,10 @@ def test_a_default_group_or_a_live_clusters_is_never_a_target(nrig: Rig) -> None
                                 only=frozenset({"sg-gzdflt01", "sg-gzlive01"})))  # fmt: skip
     assert {rid: o for rid, (o, _) in got.items()} == {"sg-gzdflt01": "skipped", "sg-gzlive01": "skipped"}
     assert nrig.calls("DeleteSecurityGroup") == 0
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_each_kind_is_marked_then_returned_only_after_the_mark_age(nrig: Rig, kind: str) -> None:
+    """The staged path with the default options, the mark through tag.TagResources with the kind's six-segment name
+    (`qcs::cfs:<region>:uin/<uin>:filesystem/<id>`, `qcs::cvm:<region>:uin/<uin>:sg/<id>`)."""
+    assert_marked_then_returned(nrig, kind, KINDS[kind])

@@ -1,5 +1,6 @@
 """cbs TerminateDisks, clb DeleteLoadBalancer and vpc ReleaseAddresses: what they refuse (all or nothing), their
-batch limits, and the world they leave behind (gone from the listings and from tag GetResources)."""
+batch limits, and the world they leave behind (gone from the listings and from tag GetResources); tag TagResources
+on every kind cleanup marks, shown back in each product's own listing and in GetResources."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tencentcloud.cfs.v20190719 import models as cfs_models
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.vpc.v20170312 import models as vpc_models
 
 Api = Any  # the `Api` helper of this folder's conftest
 GZ = "ap-guangzhou"
@@ -15,6 +18,10 @@ Z3 = {"Zone": "ap-guangzhou-3"}
 CBS = ("cbs", "2017-03-12")
 CLB = ("clb", "2018-03-17")
 VPC = ("vpc", "2017-03-12")
+CFS = ("cfs", "2019-07-19")
+TAG = ("tag", "2018-08-13")
+MARK = {"TagKey": "tke-orphans:marked-at", "TagValue": "2026-01-01T00:00:00Z"}
+TEAM = [{"Key": "team", "Value": "data"}]
 TKE_DISK = [{"Key": "tke-cbs-provisioner-createBy-flag", "Value": "yes"}, {"Key": "tke-clusterId", "Value": "cls-x1"}]
 
 WORLD: dict[str, Any] = {
@@ -41,6 +48,14 @@ WORLD: dict[str, Any] = {
                  "TagSet": [{"Key": "tke-clusterId", "Value": "cls-x1"}, {"Key": "tke-created-eip", "Value": "true"}]},
                 {"AddressId": "eip-bind0001", "AddressIp": "1.2.3.5", "CreatedTime": "-4d", "AddressStatus": "BIND",
                  "InstanceId": "ins-m0000001", "InstanceType": "CVM"},
+            ],
+            "file_systems": [
+                {"FileSystemId": "cfs-tke00001", "FsName": "cls-x1_pvc-0b6f3c2e-6a1d-4f7e-9c43-2f8d1e5a7b90",
+                 "CreationTime": "-5d", "Zone": "ap-guangzhou-3", "Tags": TEAM},
+            ],
+            "security_groups": [
+                {"SecurityGroupId": "sg-tke00001", "SecurityGroupName": "tke-worker-security-for-cls-x1",
+                 "CreatedTime": "-5d", "TagSet": TEAM},
             ],
         }
     }
@@ -138,20 +153,56 @@ def test_release_addresses_releases_only_unbound_ones(api: Api) -> None:
         ("qcs::cvm:ap-guangzhou:uin/{uin}:volume/disk-free0001", (CBS, "DescribeDisks", "DiskSet"), "Tags"),
         ("qcs::cvm:ap-guangzhou:uin/{uin}:eip/eip-free0001", (VPC, "DescribeAddresses", "AddressSet"), "TagSet"),
         ("qcs::clb:ap-guangzhou:uin/{uin}:clb/lb-tke00001", (CLB, "DescribeLoadBalancers", "LoadBalancerSet"), "Tags"),
+        ("qcs::cfs:ap-guangzhou:uin/{uin}:filesystem/cfs-tke00001", (CFS, "DescribeCfsFileSystems", "FileSystems"),
+         "Tags"),
+        ("qcs::cvm:ap-guangzhou:uin/{uin}:sg/sg-tke00001", (VPC, "DescribeSecurityGroups", "SecurityGroupSet"),
+         "TagSet"),
     ],
-)
-def test_tag_resources_tags_disks_addresses_and_load_balancers(
+)  # fmt: skip
+def test_tag_resources_tags_every_kind_cleanup_marks(
     api: Api, name: str, listing: tuple[tuple[str, str], str, str], field: str
 ) -> None:
     uin = api.call("sts", "2018-08-13", "GetCallerIdentity", {}, GZ)["AccountId"]
     rid = name.rsplit("/", 1)[1]
-    tag = {"TagKey": "tke-orphans:marked-at", "TagValue": "2026-01-01T00:00:00Z"}
     wrong = name.format(uin=uin).replace(":clb/", ":volume/") if ":clb/" in name else name.format(uin=uin)[:-1] + "9"
-    answer = api.call("tag", "2018-08-13", "TagResources", {"ResourceList": [name.format(uin=uin), wrong],
-                                                              "Tags": [tag]})  # fmt: skip
-    assert [f["Resource"] for f in answer["FailedResources"]] == [wrong]
     (svc, action, key) = listing
-    item = next(x for x in api.call(*svc, action, {}, GZ)[key] if rid in x.values())
-    pairs = {(t.get("Key") or t.get("TagKey"), t.get("Value") or t.get("TagValue")) for t in item[field]}
-    assert ("tke-orphans:marked-at", "2026-01-01T00:00:00Z") in pairs
-    assert ("tke-clusterId", "cls-x1") in pairs  # added to, not replacing, its tags
+
+    def pairs() -> set[tuple[str, str]]:
+        item = next(x for x in api.call(*svc, action, {}, GZ)[key] if rid in x.values())
+        return {(t.get("Key") or t.get("TagKey"), t.get("Value") or t.get("TagValue")) for t in item[field]}
+
+    before = pairs()
+    answer = api.call(*TAG, "TagResources", {"ResourceList": [name.format(uin=uin), wrong], "Tags": [MARK]})
+    assert [f["Resource"] for f in answer["FailedResources"]] == [wrong]
+    assert pairs() == before | {(MARK["TagKey"], MARK["TagValue"])}  # added to, not replacing, its tags
+    assert before  # each has a tag of its own to keep
+
+
+def test_file_systems_and_security_groups_are_tagged_by_their_cam_names_only(api: Api) -> None:
+    """`qcs::cfs:<region>:uin/<uin>:filesystem/<id>` and `qcs::cvm:<region>:uin/<uin>:sg/<id>` (CAM's resource
+    descriptions); the tags come back in the SDK's own models (cfs TagInfo TagKey/TagValue, vpc Tag Key/Value) and in
+    GetResources under the same names."""
+    uin = api.call("sts", "2018-08-13", "GetCallerIdentity", {}, GZ)["AccountId"]
+    fs, sg = f"qcs::cfs:{GZ}:uin/{uin}:filesystem/cfs-tke00001", f"qcs::cvm:{GZ}:uin/{uin}:sg/sg-tke00001"
+    wrong = [fs.replace("qcs::cfs:", "qcs::cvm:"), sg.replace("qcs::cvm:", "qcs::vpc:"),
+             fs.replace(":filesystem/", ":sg/"), sg.replace(":sg/", ":filesystem/"),
+             fs.replace(f"uin/{uin}", "uin/123"), sg.replace(":ap-guangzhou:", ":ap-shanghai:")]  # fmt: skip
+    answer = api.call(*TAG, "TagResources", {"ResourceList": wrong, "Tags": [MARK]})
+    assert [(f["Resource"], f["Code"]) for f in answer["FailedResources"]] == [(w, "ResourceNotFound") for w in wrong]
+    reserved = {"ResourceList": [fs, sg], "Tags": [{"TagKey": "qcloud:x", "TagValue": "v"}]}
+    assert code_of(api, TAG, "TagResources", reserved) == "InvalidParameterValue.ReservedTagKey"
+    fs_tags = api.sdk(api.cfs(), cfs_models, "DescribeCfsFileSystems", {})["FileSystems"][0]["Tags"]
+    sg_tags = api.sdk(api.vpc(), vpc_models, "DescribeSecurityGroups", {})["SecurityGroupSet"][0]["TagSet"]
+    assert fs_tags == [{"TagKey": "team", "TagValue": "data"}] and sg_tags == TEAM  # untouched
+    assert api.call(*TAG, "TagResources", {"ResourceList": [fs, sg], "Tags": [MARK]})["FailedResources"] == []
+    fs_tags = api.sdk(api.cfs(), cfs_models, "DescribeCfsFileSystems", {})["FileSystems"][0]["Tags"]
+    sg_tags = api.sdk(api.vpc(), vpc_models, "DescribeSecurityGroups", {})["SecurityGroupSet"][0]["TagSet"]
+    assert fs_tags == [{"TagKey": "team", "TagValue": "data"}, MARK]
+    assert sg_tags == [*TEAM, {"Key": MARK["TagKey"], "Value": MARK["TagValue"]}]
+    marked = api.call(*TAG, "GetResources", {"TagFilters": [{"TagKey": MARK["TagKey"]}]})["ResourceTagMappingList"]
+    assert {m["Resource"]: m["Tags"] for m in marked} == {
+        fs: [{"TagKey": "team", "TagValue": "data"}, MARK],
+        sg: [{"TagKey": "team", "TagValue": "data"}, MARK],
+    }
+    listed = api.call(*TAG, "GetResources", {"ResourceList": [fs, sg.replace("sg-", "sg-x")]})
+    assert [m["Resource"] for m in listed["ResourceTagMappingList"]] == [fs]

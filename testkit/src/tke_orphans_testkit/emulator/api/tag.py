@@ -1,5 +1,5 @@
-"""tag 2018-08-13 TagResources (instances, disks, addresses, load balancers) and sts 2018-08-13
-GetCallerIdentity (the owner uin a resource name needs)."""
+"""tag 2018-08-13 TagResources (instances, disks, addresses, load balancers, CFS file systems, security groups) and
+sts 2018-08-13 GetCallerIdentity (the owner uin a resource name needs)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from . import params as P
 from .context import Answer, Ctx
 
 _RESOURCE = re.compile(
-    r"^qcs::(?P<service>cvm|clb):(?P<region>[a-z0-9-]+):uin/(?P<uin>\d+):(?P<prefix>[a-z]+)/(?P<id>[a-z]+-[0-9a-z]+)$"
+    r"^qcs::(?P<service>cvm|clb|cfs):(?P<region>[a-z0-9-]+):uin/(?P<uin>\d+):(?P<prefix>[a-z]+)/(?P<id>[a-z]+-[0-9a-z]+)$"
 )
-# The kinds of six-segment names taggable here: (service, prefix) -> the id's own prefix.
-_KINDS = {("cvm", "instance"): "ins-", ("cvm", "volume"): "disk-", ("cvm", "eip"): "eip-", ("clb", "clb"): "lb-"}
+# The kinds of six-segment names taggable here: (service, prefix) -> the id's own prefix. Security groups are named
+# under cvm, as CAM describes them (`qcs::cvm:$region:$account:sg/$sgId`).
+_KINDS = {("cvm", "instance"): "ins-", ("cvm", "volume"): "disk-", ("cvm", "eip"): "eip-", ("clb", "clb"): "lb-",
+          ("cfs", "filesystem"): "cfs-", ("cvm", "sg"): "sg-"}  # fmt: skip
 # Keys the platform keeps for itself.
 _RESERVED = ("qcloud", "tencent", "project")
 _TAG_KEY = re.compile(r"^[\w+\-=.:/@ ]{1,127}$")
@@ -64,9 +66,11 @@ def _tag(store: Store, m: re.Match[str], pairs: list[tuple[str, str]]) -> bool:
         current = {t["Key"]: t["Value"] for t in rs.by_id[rid]["Tags"]} | dict(pairs)
         store.set_instance(rs.name, rid, Tags=[{"Key": k, "Value": v} for k, v in current.items()])
         return True
-    # Disks keep Key/Value in Tags, addresses in TagSet, load balancers TagKey/TagValue in Tags.
+    # Disks keep Key/Value in Tags, addresses and security groups in TagSet, load balancers and file systems
+    # TagKey/TagValue in Tags.
     shapes = [(rs.disks, "Tags", "Key", "Value"), (rs.addresses, "TagSet", "Key", "Value"),
-              (rs.load_balancers, "Tags", "TagKey", "TagValue")]  # fmt: skip
+              (rs.load_balancers, "Tags", "TagKey", "TagValue"), (rs.file_systems, "Tags", "TagKey", "TagValue"),
+              (rs.security_groups, "TagSet", "Key", "Value")]  # fmt: skip
     for table, field, key, value in shapes:
         if rid in table:
             merged = {t[key]: t[value] for t in table[rid][field]} | dict(pairs)

@@ -1,7 +1,8 @@
 """tag 2018-08-13 GetResources: the account's tagged resources across products, by tag, in pages of a token.
 
 Resources carry six-segment names, `qcs::<service>:<region>:uin/<uin>:<prefix>/<id>`: CVM instances
-`cvm ... instance/ins-`, CBS disks `cvm ... volume/disk-`, EIPs `cvm ... eip/eip-`, CLBs `clb ... clb/lb-`.
+`cvm ... instance/ins-`, CBS disks `cvm ... volume/disk-`, EIPs `cvm ... eip/eip-`, CLBs `clb ... clb/lb-`, CFS file
+systems `cfs ... filesystem/cfs-`, security groups `cvm ... sg/sg-`.
 """
 
 from __future__ import annotations
@@ -35,12 +36,18 @@ def _resources(store: Store, uin: str) -> Iterator[tuple[Named, list[dict[str, s
         for d in rs.disks.values():
             yield ("cvm", head, "volume", d["DiskId"]), d["Tags"]
         for lb in rs.load_balancers.values():
-            yield (
-                ("clb", head, "clb", lb["LoadBalancerId"]),
-                [{"Key": t["TagKey"], "Value": t["TagValue"]} for t in lb["Tags"]],
-            )
+            yield ("clb", head, "clb", lb["LoadBalancerId"]), _key_value(lb["Tags"])
         for a in rs.addresses.values():
             yield ("cvm", head, "eip", a["AddressId"]), a["TagSet"]
+        for fs in rs.file_systems.values():
+            yield ("cfs", head, "filesystem", fs["FileSystemId"]), _key_value(fs["Tags"])
+        for g in rs.security_groups.values():
+            yield ("cvm", head, "sg", g["SecurityGroupId"]), g["TagSet"]
+
+
+def _key_value(tags: list[dict[str, str]]) -> list[dict[str, str]]:
+    """TagKey/TagValue pairs (load balancers, file systems) as Key/Value."""
+    return [{"Key": t["TagKey"], "Value": t["TagValue"]} for t in tags]
 
 
 def _tag_filters(params: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
