@@ -364,6 +364,11 @@ MUTATIONS = [
     Mutation("--endpoint-url wins over the config's endpoint", "cloud/accounts.py",
              "url=run.endpoint_url or tc.endpoint_url", "url=tc.endpoint_url or run.endpoint_url",
              ("tests/cli/test_scan_command.py",)),
+    # h-tag
+    Mutation("a CFS file system is marked by its CAM name (qcs::cfs:...:filesystem/)", "kinds/cfs.py",
+             'mark_name=("cfs", "filesystem"),', 'mark_name=("cfs", "fs"),', ("tests/cleanup/test_new_kinds.py",)),
+    Mutation("a security group is marked by its CAM name (qcs::cvm:...:sg/)", "kinds/security_group.py",
+             'mark_name=("cvm", "sg"),', 'mark_name=("vpc", "sg"),', ("tests/cleanup/test_new_kinds.py",)),
 ]  # fmt: skip
 
 
