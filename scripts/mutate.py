@@ -348,7 +348,7 @@ MUTATIONS = [
              "        if name not in points:\n", "        if True:\n", ("tests/test_layering.py",)),
     # issue 22: the two kinds added as one file each (kinds/cfs.py, kinds/security_group.py).
     Mutation("a file system whose name merely contains a cluster id is never a leftover", "kinds/cfs.py",
-             "[0-9a-f]{12})$\")", "[0-9a-f]{12})\")", ("tests/scan/test_leftovers.py",)),
+             "m = CSI_NAME.fullmatch(name)", "m = CSI_NAME.search(name)", ("tests/scan/test_leftovers.py",)),
     Mutation("a file system's mount targets are deleted before it", "kinds/cfs.py",
              'for mount in filter(None, f.get("mounts").split(",")):', "for mount in []:",
              ("tests/cleanup/test_new_kinds.py",)),

@@ -196,20 +196,31 @@ def _scan_all(
     return [o for o in out if o is not None]
 
 
-Found = list[CloudResource] | ApiFailure  # a region's resources that name a cluster, or why they could not be listed
+@dataclass(frozen=True)
+class Found:
+    """A region's resources that name a cluster, of the kinds whose listing succeeded (`kinds`), and why the others'
+    failed: one kind's failure (a CAM action missing, a product the region lacks) leaves the others checked."""
+
+    resources: list[CloudResource]
+    kinds: frozenset[str]
+    failures: tuple[ApiFailure, ...] = ()
 
 
 def _listed(session: Session, region: str, kinds: Collection[str]) -> Found:
     """A region's resources of these kinds that name a cluster, each kind through its own product's whole listing
-    (narrowed on the server where it can be): the first that fails fails the region's leftovers."""
+    (narrowed on the server where it can be)."""
     found: list[CloudResource] = []
+    ok: set[str] = set()
+    failures: list[ApiFailure] = []
     for name in kinds:
         spec = KINDS[name]
         try:
             found += spec.list(session, region)
-        except Exception as exc:  # an odd answer too: the leftovers are unverified, the region's orphans stand
-            return failure_of(exc, spec.listing.api)
-    return found
+        except Exception as exc:  # an odd answer too: this kind is unverified, the others and the orphans stand
+            failures.append(failure_of(exc, spec.listing.api))
+        else:
+            ok.add(name)
+    return Found(found, frozenset(ok), tuple(failures))
 
 
 def _list_leftovers(session: Session, regions: Sequence[str], kinds: Collection[str]) -> dict[str, Found]:
@@ -221,26 +232,28 @@ def _list_leftovers(session: Session, regions: Sequence[str], kinds: Collection[
 def _with_leftovers(
     scan: RegionScan, found: Found | None, policy: Policy, session: Session
 ) -> tuple[RegionScan, list[Leftover]]:
-    """A region's leftovers from its live clusters and its listing; a failed listing makes the region partial
-    (only where its clusters were listed: otherwise nothing was to be verified, and the region is partial anyway).
-    Cluster ids the tags name that DescribeClusters lacks are asked of the serverless and edge clusters first."""
+    """A region's leftovers from its live clusters and its listings; a failed listing makes the region partial
+    (only where its clusters were listed: otherwise nothing was to be verified, and the region is partial anyway)
+    and its kind unchecked. Cluster ids that would-be leftovers name and DescribeClusters lacks are asked of the
+    serverless and edge clusters first: if that fails, no kind is checked."""
     if found is None or scan.live_clusters is None:
         return scan, []
     where = (scan.result.account, scan.result.region)
-    if not isinstance(found, ApiFailure):
-        # Only the clusters of what would be a leftover, were its cluster gone, need proving deleted.
-        unknown = {v[0] for r in found if (v := judge(r, ())) is not None} - scan.live_clusters
-        try:
-            live = scan.live_clusters | other_live_clusters(session, where[1], unknown)
-        except Exception as exc:  # an odd answer too: a cluster that could not be asked about is not a deleted one
-            found = failure_of(exc, "tke.DescribeEKSClusters")
-    if isinstance(found, ApiFailure):
+    failures, kinds = list(found.failures), found.kinds
+    # Only the clusters of what would be a leftover, were its cluster gone, need proving deleted.
+    unknown = {v[0] for r in found.resources if (v := judge(r, ())) is not None} - scan.live_clusters
+    try:
+        live = scan.live_clusters | other_live_clusters(session, where[1], unknown)
+    except Exception as exc:  # an odd answer too: a cluster that could not be asked about is not a deleted one
+        failures.append(failure_of(exc, "tke.DescribeEKSClusters"))
+        kinds, live = frozenset(), scan.live_clusters
+    if failures:
         status: Status = "error" if scan.result.status == "error" else "partial"
-        return replace(scan, result=replace(scan.result, status=status, errors=(*scan.result.errors, found))), []
-    # What resolving a leftover needs: the kinds checked completely here, and every tagged resource as listed now.
-    kinds = policy.leftovers
-    snapshot = replace(scan.snapshot, leftover_kinds=frozenset(kinds), resources={r.resource_id: r for r in found})
-    return replace(scan, snapshot=snapshot), decide_leftovers(where, live, found, kinds, policy.ignore_tags)
+        scan = replace(scan, result=replace(scan.result, status=status, errors=(*scan.result.errors, *failures)))
+    # What resolving a leftover needs: the kinds checked completely here, and every resource they listed now.
+    resources = {r.resource_id: r for r in found.resources if r.kind in kinds}
+    scan = replace(scan, snapshot=replace(scan.snapshot, leftover_kinds=kinds, resources=resources))
+    return scan, decide_leftovers(where, live, list(resources.values()), kinds, policy.ignore_tags)
 
 
 def _region_status(inv: RegionInventory) -> Status:

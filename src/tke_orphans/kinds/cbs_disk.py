@@ -16,15 +16,12 @@ from ..cloud.resources import Listing
 from ..cloud.session import Session
 from ..facts import fact
 from ..model import CLUSTER_TAG, Billing, CloudResource
-from .spec import Fresh, Item, KindSpec, Noun, batched, cluster_tag, count, tag_of, tagged, text
+from .spec import BY_CLUSTER_TAG, Fresh, Item, KindSpec, Noun, batched, cluster_tag, count, tag_of, tagged, text
 
 RECYCLED = "returned: prepaid, moved to the recycle bin"
 # Disk.ReturnFailCode: why a prepaid disk cannot be returned.
 _RETURN_FAIL = {1: "already returned", 2: "expired", 3: "not returnable", 8: "over the limit of returns",
                 10: "not an elastic prepaid disk"}  # fmt: skip
-
-
-BY_TAG = (("tag-key", (CLUSTER_TAG,)),)  # the listing narrowed to what carries a cluster id
 
 
 def record(d: Item) -> CloudResource:
@@ -93,7 +90,7 @@ SPEC = KindSpec(
     name="cbs_disk",
     noun=Noun(zh="云硬盘", en="CBS disk", many="disks", heading="DISK"),
     id_prefix="disk-",
-    listing=Listing("cbs", "DescribeDisks", "DiskSet", "DiskIds", 100, filters=BY_TAG),
+    listing=Listing("cbs", "DescribeDisks", "DiskSet", "DiskIds", 100, filters=BY_CLUSTER_TAG),
     record=record,
     cluster_of=cluster_tag,
     made_by_tke=tagged("tke-cbs-provisioner-createBy-flag", "yes"),

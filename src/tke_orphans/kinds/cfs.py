@@ -25,8 +25,8 @@ from ..model import Billing, CloudResource
 from .spec import Fresh, Item, KindSpec, Noun, count, tag_of, text
 
 VERSION = "2019-07-19"
-# `<clusterId>_pvc-<uid>`: the whole name, nothing before or after.
-CSI_NAME = re.compile(r"^(cls-[0-9a-z]+)_(pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+# `<clusterId>_pvc-<uid>`: the whole name, nothing before or after (fullmatch).
+CSI_NAME = re.compile(r"(cls-[0-9a-z]+)_(pvc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 GIB = 1 << 30
 # CNY a GiB-month of storage used, by StorageType (the CFS price page, pay-as-you-go, mainland China regions).
 LIST_PRICE = {"SD": 0.35, "HP": 1.6}
@@ -40,14 +40,19 @@ def record(d: Item) -> CloudResource:
                          billing)  # fmt: skip
 
 
+def _csi_cluster(name: str) -> str | None:
+    """The cluster a CSI volume's name names, or None for any other name."""
+    m = CSI_NAME.fullmatch(name)
+    return m.group(1) if m else None
+
+
 def _cluster_of(r: CloudResource) -> tuple[str, Fact] | None:
-    m = CSI_NAME.match(r.name)
-    return (m.group(1), fact("cfs.cluster_gone", m.group(1))) if m else None
+    cid = _csi_cluster(r.name)
+    return (cid, fact("cfs.cluster_gone", cid)) if cid else None
 
 
 def _made_by_tke(r: CloudResource, cluster_id: str) -> tuple[Fact, ...] | None:
-    m = CSI_NAME.match(r.name)
-    return (fact("cfs.csi_name", r.name),) if m and m.group(1) == cluster_id else None
+    return (fact("cfs.csi_name", r.name),) if _csi_cluster(r.name) == cluster_id else None
 
 
 def _price(session: Session, region: str, b: Billing) -> Quote:

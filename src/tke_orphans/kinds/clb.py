@@ -17,9 +17,7 @@ from ..cloud.resources import Listing
 from ..cloud.session import Session
 from ..facts import fact
 from ..model import CLUSTER_TAG, Billing, CloudResource
-from .spec import Fresh, Item, KindSpec, Noun, batched, cluster_tag, count, tag_of, tagged, text
-
-BY_TAG = (("tag-key", (CLUSTER_TAG,)),)  # the listing narrowed to what carries a cluster id
+from .spec import BY_CLUSTER_TAG, Fresh, Item, KindSpec, Noun, batched, cluster_tag, count, tag_of, tagged, text
 
 
 def record(d: Item) -> CloudResource:
@@ -101,7 +99,7 @@ SPEC = KindSpec(
     noun=Noun(zh="负载均衡 CLB", en="CLB", many="load balancers", heading="LOAD BALANCER"),
     id_prefix="lb-",
     # DescribeLoadBalancers: LoadBalancerIds at most 20 a call, Limit at most 100.
-    listing=Listing("clb", "DescribeLoadBalancers", "LoadBalancerSet", "LoadBalancerIds", 20, filters=BY_TAG),
+    listing=Listing("clb", "DescribeLoadBalancers", "LoadBalancerSet", "LoadBalancerIds", 20, filters=BY_CLUSTER_TAG),
     record=record,
     cluster_of=cluster_tag,
     made_by_tke=tagged("tke-createdBy-flag", "yes"),

@@ -18,9 +18,7 @@ from ..cloud.resources import Listing
 from ..cloud.session import Session
 from ..facts import Fact, fact
 from ..model import CLUSTER_TAG, HOURS_A_MONTH, Billing, CloudResource
-from .spec import Fresh, Item, KindSpec, Noun, batched, cluster_tag, count, tag_of, tagged, text
-
-BY_TAG = (("tag-key", (CLUSTER_TAG,)),)  # the listing narrowed to what carries a cluster id
+from .spec import BY_CLUSTER_TAG, Fresh, Item, KindSpec, Noun, batched, cluster_tag, count, tag_of, tagged, text
 
 
 def record(d: Item) -> CloudResource:
@@ -39,7 +37,7 @@ INQUIRY = "vpc.InquiryPriceAllocateAddresses"
 
 
 def _price(session: Session, region: str, b: Billing) -> Quote:
-    api = "vpc.InquiryPriceAllocateAddresses"
+    api = INQUIRY
     if b.internet_charge_type == "BANDWIDTH_PACKAGE":
         return quoted(None, None, None, [fact("price.eip_package"), fact("price.idle_fee", INQUIRY)], "; ")
     params: dict[str, Any] = {"InternetChargeType": b.internet_charge_type or "TRAFFIC_POSTPAID_BY_HOUR",
@@ -90,9 +88,7 @@ SPEC = KindSpec(
     name="eip",
     noun=Noun(zh="弹性公网 IP", en="EIP", many="addresses", heading="ADDRESS"),
     id_prefix="eip-",
-    listing=Listing(
-        "vpc", "DescribeAddresses", "AddressSet", "AddressIds", 100, filters=(("tag-key", (CLUSTER_TAG,)),)
-    ),
+    listing=Listing("vpc", "DescribeAddresses", "AddressSet", "AddressIds", 100, filters=BY_CLUSTER_TAG),
     record=record,
     cluster_of=cluster_tag,
     made_by_tke=tagged("tke-created-eip", None),

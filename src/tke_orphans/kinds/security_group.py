@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TypeGuard
 
 from ..cloud.errors import CloudError
 from ..cloud.inventory import chunks, parse_time
@@ -22,7 +23,7 @@ from ..facts import Fact, fact
 from ..model import Billing, CloudResource
 from .spec import Fresh, Item, KindSpec, Noun, batched, tag_of
 
-TKE_NAME = re.compile(r"^tke-(worker|master)-security-for-(cls-[0-9a-z]+)$")
+TKE_NAME = re.compile(r"tke-(worker|master)-security-for-(cls-[0-9a-z]+)")  # the whole name (fullmatch)
 PER_CALL = 100  # SecurityGroupIds a call
 
 
@@ -33,12 +34,12 @@ def record(d: Item) -> CloudResource:
 
 
 def _cluster_of(r: CloudResource) -> tuple[str, Fact] | None:
-    m = TKE_NAME.match(r.name)
+    m = TKE_NAME.fullmatch(r.name)
     return (m.group(2), fact("sg.cluster_gone", m.group(2))) if m else None
 
 
 def _made_by_tke(r: CloudResource, cluster_id: str) -> tuple[Fact, ...] | None:
-    m = TKE_NAME.match(r.name)
+    m = TKE_NAME.fullmatch(r.name)
     if not m or m.group(2) != cluster_id or r.state == "default":
         return None
     return (fact("sg.tke_name", r.name),)
@@ -56,36 +57,32 @@ def _statistics(session: Session, region: str, ids: list[str]) -> dict[str, tupl
         for s in items:
             if isinstance(s, dict) and s.get("SecurityGroupId") in chunk:
                 total, groups = s.get("TotalCount"), s.get("SG")
-                if not isinstance(total, int) or not isinstance(groups, int):
-                    raise CloudError(api, "InvalidResponse", "a statistic has no TotalCount or SG")
+                if not (_count(total) and _count(groups)):  # a missing or odd count is not 0: not unassociated
+                    raise CloudError(api, "InvalidResponse", "a statistic has no TotalCount or SG that is a count")
                 out[str(s["SecurityGroupId"])] = (total, groups)
     if set(out) != set(ids):  # a group left out is not proven unassociated
         raise CloudError(api, "IncompleteListing", f"{len(out)} of {len(ids)} groups answered")
     return out
 
 
+def _count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _quota(session: Session, region: str) -> int:
     limits = session.call("vpc", "DescribeSecurityGroupLimits", region, {}).get("SecurityGroupLimitSet")
     limit = limits.get("SecurityGroupLimit") if isinstance(limits, dict) else None
-    if not isinstance(limit, int) or isinstance(limit, bool):
+    if not _count(limit):
         raise CloudError("vpc.DescribeSecurityGroupLimits", "InvalidResponse", "the answer has no SecurityGroupLimit")
     return limit
 
 
-def _augment(session: Session, region: str, named: list[CloudResource]) -> list[CloudResource]:
-    """Whether each is associated, and how full the region's quota is (the listing was whole: its count is the
-    region's, as `_listed` by the scan passes every group of the region that TKE named)."""
+def _augment(session: Session, region: str, named: list[CloudResource], listed: int) -> list[CloudResource]:
+    """Whether each is associated, and how full the region's quota is (`listed`: every group of the region, the
+    whole unfiltered listing's count)."""
     bound = _statistics(session, region, [r.resource_id for r in named])
-    quota = fact("sg.quota", _region_count(session, region), _quota(session, region))
+    quota = fact("sg.quota", listed, _quota(session, region))
     return [replace(r, attached=sum(bound[r.resource_id]) > 0, notes=(quota,)) for r in named]
-
-
-def _region_count(session: Session, region: str) -> int:
-    resp = session.call("vpc", "DescribeSecurityGroups", region, {"Offset": "0", "Limit": "1"})
-    total = resp.get("TotalCount")
-    if not isinstance(total, int) or isinstance(total, bool):
-        raise CloudError("vpc.DescribeSecurityGroups", "InvalidResponse", "the answer has no TotalCount")
-    return total
 
 
 def _recheck(session: Session, region: str, fresh: dict[str, Fresh]) -> dict[str, Fresh]:
@@ -100,7 +97,11 @@ def _recheck(session: Session, region: str, fresh: dict[str, Fresh]) -> dict[str
             raise CloudError("vpc.DescribeSecurityGroupReferences", "InvalidResponse", "no ReferredSecurityGroupSet")
         for s in items:
             if isinstance(s, dict) and s.get("SecurityGroupId") in chunk:
-                referred[str(s["SecurityGroupId"])] = [str(i) for i in s.get("ReferredSecurityGroupIds") or []]
+                ids_named = s.get("ReferredSecurityGroupIds")
+                if not isinstance(ids_named, list):  # missing is not "named by none": it stays
+                    raise CloudError("vpc.DescribeSecurityGroupReferences", "InvalidResponse",
+                                     "a group has no ReferredSecurityGroupIds list")  # fmt: skip
+                referred[str(s["SecurityGroupId"])] = [str(i) for i in ids_named]
     if set(referred) != set(ids):
         raise CloudError("vpc.DescribeSecurityGroupReferences", "IncompleteListing", "a group was left out")
     out: dict[str, Fresh] = {}

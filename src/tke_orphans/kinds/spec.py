@@ -86,7 +86,8 @@ class KindSpec:
     cam_read: tuple[str, ...]
     cam_write: tuple[str, ...]
     reused: bool = False
-    augment: Callable[[Session, str, list[CloudResource]], list[CloudResource]] | None = None
+    # (session, region, the resources that name a cluster, how many the whole listing held) -> those, completed.
+    augment: Callable[[Session, str, list[CloudResource], int], list[CloudResource]] | None = None
     recheck: Callable[[Session, str, dict[str, Fresh]], dict[str, Fresh]] | None = None
     words: dict[str, tuple[str, str]] = field(default_factory=dict)
     default: bool = True  # looked for unless detection.leftovers says otherwise
@@ -100,7 +101,7 @@ class KindSpec:
         """The region's resources of this kind that name a cluster, with what `augment` adds. Raises CloudError."""
         listed = list_all(session, region, self.listing, self.record, _rid)
         named = [r for r in listed if self.cluster_of(r) is not None]
-        return self.augment(session, region, named) if self.augment and named else named
+        return self.augment(session, region, named, len(listed)) if self.augment and named else named
 
     def look(self, session: Session, region: str, ids: Collection[str]) -> dict[str, Fresh]:
         """These resources as their product shows them right now, by id (one missing from a whole answer is gone),
@@ -115,6 +116,10 @@ def _rid(r: CloudResource) -> str:
 
 
 # ---- small parts the kinds' files share ------------------------------------------------------------------------
+
+
+# The listing narrowed on the server to what carries a cluster id (the kinds TKE tags).
+BY_CLUSTER_TAG = (("tag-key", (CLUSTER_TAG,)),)
 
 
 def tag_of(items: Any, key: str = "Key", value: str = "Value") -> tuple[tuple[str, str], ...]:
