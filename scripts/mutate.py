@@ -369,6 +369,8 @@ MUTATIONS = [
              'mark_name=("cfs", "filesystem"),', 'mark_name=("cfs", "fs"),', ("tests/cleanup/test_new_kinds.py",)),
     Mutation("a security group is marked by its CAM name (qcs::cvm:...:sg/)", "kinds/security_group.py",
              'mark_name=("cvm", "sg"),', 'mark_name=("vpc", "sg"),', ("tests/cleanup/test_new_kinds.py",)),
+    Mutation("a file system clients still mount is never deleted", "kinds/cfs.py",
+             '): in use" if clients else ""', '): in use" if False else ""', ("tests/cleanup/test_new_kinds.py",)),
 ]  # fmt: skip
 
 

@@ -94,3 +94,13 @@ def test_each_kind_is_marked_then_returned_only_after_the_mark_age(nrig: Rig, ki
     """The staged path with the default options, the mark through tag.TagResources with the kind's six-segment name
     (`qcs::cfs:<region>:uin/<uin>:filesystem/<id>`, `qcs::cvm:<region>:uin/<uin>:sg/<id>`)."""
     assert_marked_then_returned(nrig, kind, KINDS[kind])
+
+
+def test_a_file_system_clients_still_mount_is_never_deleted(nrig: Rig) -> None:
+    """Its cluster is gone, but something mounts it now (a static volume of another cluster, a VM): it is in use,
+    whatever its name says, and neither its mount target nor its data goes."""
+    mounts = nrig.emulator.store.regions[GZ].mount_targets["cfs-gzleft01"]
+    mounts[0] = {**mounts[0], "ServerList": ["10.0.3.7"]}
+    got = outcomes(nrig.cleanup(kind="cfs", action="terminate", unmarked=True, dry_run=False))
+    assert got == {"cfs-gzleft01": ("skipped", "mounted by 1 client(s) now (DescribeMountTargets ServerList): in use")}
+    assert nrig.calls("DeleteMountTarget") == nrig.calls("DeleteCfsFileSystem") == 0

@@ -155,6 +155,9 @@ def file_system_api(fs: FileSystem, uin: str) -> dict[str, Any]:
     }
 
 
+SERVER_LIST_MAX = 200  # MountInfo.ServerListTruncated: "是否占用超过200个ip"
+
+
 def mount_target_api(fs_id: str, mt: MountTarget) -> dict[str, Any]:
     """The DescribeMountTargets item, shaped like cfs.v20190719.models.MountInfo."""
     return {
@@ -170,8 +173,8 @@ def mount_target_api(fs_id: str, mt: MountTarget) -> dict[str, Any]:
         "SubnetName": mt.SubnetId,
         "CcnID": "",
         "CidrBlock": "",
-        "ServerList": [],
-        "ServerListTruncated": False,
+        "ServerList": mt.ServerList[:SERVER_LIST_MAX],
+        "ServerListTruncated": len(mt.ServerList) > SERVER_LIST_MAX,
     }
 
 

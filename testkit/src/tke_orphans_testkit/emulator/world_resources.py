@@ -116,6 +116,8 @@ class MountTarget(_Strict):
     SubnetId: str = "subnet-default"
     NetworkInterface: Literal["VPC", "CCN"] = "VPC"
     LifeCycleState: Literal["creating", "available", "deleting", "create_failed"] = "available"
+    # The clients that mount it now (MountInfo.ServerList; ServerListTruncated past 200 of them).
+    ServerList: list[Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}$")]] = []
 
 
 class PermissionGroup(_Strict):
