@@ -17,8 +17,10 @@ from tke_orphans.context import Run
 
 from .conftest import DAY, Rig, demo_data, rig_for
 
-ALL_KINDS = {"detection": {"leftovers": ["cbs_disk", "clb", "eip"]}}
-TABLE = {"cbs_disk": "disks", "clb": "load_balancers", "eip": "addresses"}
+ALL_KINDS = {"detection": {"leftovers": ["cbs_disk", "clb", "eip", "cfs", "security_group"]}}
+# Where the emulator keeps what each call changes (a file system's mount targets, for cfs's first call).
+TABLE = {"cbs_disk": "disks", "clb": "load_balancers", "eip": "addresses", "cfs": "mount_targets",
+         "security_group": "security_groups"}  # fmt: skip
 READD = {"cluster_id": "cls-prodsh01", "node_pool_id": "np-api00001"}
 # kind, action, the call, its options, the resource and its region, what the look-up finds
 CASES: list[tuple[str, str, str, dict[str, Any], str, str, str]] = [
@@ -32,6 +34,11 @@ CASES: list[tuple[str, str, str, dict[str, Any], str, str, str]] = [
     ("clb", "terminate", "DeleteLoadBalancer", {"unmarked": True}, "lb-gzleft01", "ap-guangzhou",
      "returned: it is gone"),
     ("eip", "mark", "TagResources", {}, "eip-gzleft01", "ap-guangzhou", f"tagged {MARK_TAG}="),
+    # A file system's mount target goes first: its call is settled by the mount targets left, not by the file system.
+    ("cfs", "terminate", "DeleteMountTarget", {"unmarked": True}, "cfs-gzleft01", "ap-guangzhou",
+     "mount target deleted"),
+    ("security_group", "terminate", "DeleteSecurityGroup", {"unmarked": True}, "sg-gzleft01", "ap-guangzhou",
+     "returned: it is gone"),
 ]  # fmt: skip
 
 

@@ -106,7 +106,10 @@ def _leftovers(session: Session, region: str, intents: list[Intent]) -> dict[str
     out: dict[str, Found] = {}
     for it in intents:
         f = fresh.get(it.instance_id)
-        if f is None:
+        settled = kind.settle(it.call, f) if kind.settle and f is not None else None
+        if settled is not None:
+            out[it.instance_id] = settled
+        elif f is None:
             out[it.instance_id] = _gone(action, "returned: it is gone")
         elif action == "mark":
             out[it.instance_id] = _marked(f.resource.tag(cloud_actions.MARK_TAG), "")

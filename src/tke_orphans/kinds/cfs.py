@@ -107,6 +107,18 @@ def _said(fs_id: str, done: str) -> Callable[[Item], list[Outcome]]:
     return lambda resp: [Outcome(fs_id, True, done, str(resp.get("RequestId", "")))]
 
 
+def _settle(call: str, f: Fresh) -> tuple[str, str] | None:
+    """An interrupted run's DeleteMountTarget: done once the file system has none left (it is still there: the next
+    run deletes it)."""
+    if call != "cfs.DeleteMountTarget":
+        return None
+    return (
+        ("failed", "not done: its mount targets are still there")
+        if f.get("mounts")
+        else ("done", "mount target deleted")
+    )
+
+
 def _would(f: Fresh) -> str:
     mounts = [m for m in f.get("mounts").split(",") if m]
     first = f"its {len(mounts)} mount target(s) (DeleteMountTarget), then " if mounts else ""
@@ -129,6 +141,7 @@ SPEC = KindSpec(
     fresh=lambda d: Fresh(record(d)),
     recheck=_recheck,
     give_back=_give_back,
+    settle=_settle,
     would=_would,
     mark_name=("cfs", "filesystem"),
     cluster_said="its name",

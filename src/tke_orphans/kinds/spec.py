@@ -89,6 +89,9 @@ class KindSpec:
     # (session, region, the resources that name a cluster, how many the whole listing held) -> those, completed.
     augment: Callable[[Session, str, list[CloudResource], int], list[CloudResource]] | None = None
     recheck: Callable[[Session, str, dict[str, Fresh]], dict[str, Fresh]] | None = None
+    # How a pending call other than the give-back (an interrupted run's) is settled from a fresh look, as
+    # (outcome, detail); None: as the give-back is (gone: done).
+    settle: Callable[[str, Fresh], tuple[str, str] | None] | None = None
     words: dict[str, tuple[str, str]] = field(default_factory=dict)
     default: bool = True  # looked for unless detection.leftovers says otherwise
 
