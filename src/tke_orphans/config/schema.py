@@ -198,16 +198,14 @@ class Detection(_Section):
     grace_period: Duration = timedelta(hours=1)
     skip_states: list[str] = sorted(DEFAULT_SKIP_STATES)
     ignore: Ignore = Ignore()
-    # Disks, load balancers and addresses of deleted clusters, by kind; [] looks for none (and needs no CAM action
-    # of the tag, cbs, clb and vpc APIs).
-    # None: the registry's default kinds.
-    leftovers: list[str] | None = None
+    # The kinds of leftovers of deleted clusters to look for (kinds/); [] looks for none (and needs no CAM action of
+    # their products). The registry's default kinds unless the file names them (read when a config is made: the
+    # registry reaches the cloud adapter, which imports this module).
+    leftovers: list[str] = Field(default_factory=lambda: list(_registry().default_kinds()))
 
     @field_validator("leftovers")
     @classmethod
-    def _known_kinds(cls, v: list[str] | None) -> list[str] | None:
-        if v is None:
-            return v
+    def _known_kinds(cls, v: list[str]) -> list[str]:
         kinds = _registry().KINDS
         unknown = [k for k in v if k not in kinds]
         if unknown:
@@ -223,7 +221,7 @@ class Detection(_Section):
             ignore_ids=frozenset(self.ignore.instance_ids),
             ignore_tags=tuple((k, None if v == "*" else v) for k, v in self.ignore.tags.items()),
             ignore_names=tuple(re.compile(p) for p in self.ignore.name_patterns),
-            leftovers=_registry().default_kinds() if self.leftovers is None else tuple(dict.fromkeys(self.leftovers)),
+            leftovers=tuple(dict.fromkeys(self.leftovers)),
         )
 
 
@@ -449,7 +447,7 @@ class Logging(_Section):
 class Config(_Section):
     tencentcloud: TencentCloud = TencentCloud()
     accounts: list[Account] = []
-    detection: Detection = Detection()
+    detection: Detection = Field(default_factory=Detection)  # made with each config: its kinds' registry
     webhook: Webhook = Webhook()
     state: State = State()
     serve: Serve = Serve()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..ages import human_duration as human_duration  # noqa: PLC0414  (leftover_plan.py's, until its rewrite)
+from ..ages import human_duration
 
 
 def age(now: datetime, then: datetime) -> str:
