@@ -104,7 +104,7 @@ def test_one_kind_alone_gets_the_singular_hint_and_orphans_keep_theirs(sinks: Ch
 
 
 RESOLVED = (
-    ResolvedLeftover(DISK, "gone", "no longer listed with a cluster tag", NOW - timedelta(days=2, hours=3)),
+    ResolvedLeftover(DISK, "gone", "no longer listed", NOW - timedelta(days=2, hours=3)),
     ResolvedLeftover(EIP, "in_use", "BIND", NOW - timedelta(hours=5)),
     ResolvedLeftover(REUSED, "not_leftover", "no longer a deleted cluster's", None),
 )

@@ -52,7 +52,7 @@ def test_a_deleted_disk_and_a_bound_address_resolve_once(lrig: Rig) -> None:
     [resolved] = job.notices
     assert resolved.kind == "resolved"
     how = {r.leftover.resource_id: (r.how, r.detail) for r in resolved.resolved_leftovers}
-    assert how == {"disk-gzleft01": ("gone", "no longer listed with a cluster tag"), "eip-gzleft01": ("in_use", "BIND")}
+    assert how == {"disk-gzleft01": ("gone", "no longer listed"), "eip-gzleft01": ("in_use", "BIND")}
     assert {t.instance_id for t in lrig.state.leftovers.open()} == {"lb-gzleft01", "lb-gzreuse1"}
     kinds = {(e["instance_id"], e["kind"]) for e in lrig.state.events.read()}
     assert ("disk-gzleft01", "resolved:gone") in kinds and ("eip-gzleft01", "resolved:in_use") in kinds

@@ -145,7 +145,7 @@ def test_history_shows_leftovers_and_tells_a_reused_clb_apart(demo_data: dict[st
     events = json.loads(one.output)
     assert [(e["kind"], e["detail"]) for e in events] == [
         ("left_over", "cbs_disk of cls-gone0001"),
-        ("resolved:gone", "no longer listed with a cluster tag"),
+        ("resolved:gone", "no longer listed"),
     ]
     table = runner.invoke(app, ["history", *state], env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.output

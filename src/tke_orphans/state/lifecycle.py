@@ -148,7 +148,7 @@ def plan(
     return out
 
 
-GONE = "no longer listed with a cluster tag"  # its product's whole listing (of its kind, in its region) lacks it
+GONE = "no longer listed"  # its product's whole listing (of its kind, in its region, that name a cluster) lacks it
 
 
 def _leftover_how(t: Tracked, snap: RegionSnapshot) -> ResolvedLeftover:
@@ -159,7 +159,7 @@ def _leftover_how(t: Tracked, snap: RegionSnapshot) -> ResolvedLeftover:
     if r.state == "TORECYCLE":  # a prepaid disk TerminateDisks returned: billing stopped, destroyed later
         return ResolvedLeftover(x, "gone", "in the recycle bin", t.first_seen)
     if r.attached:
-        return ResolvedLeftover(x, "in_use", r.state, t.first_seen)
+        return ResolvedLeftover(x, "in_use", r.state or "associated", t.first_seen)  # a group has no state of its own
     return ResolvedLeftover(x, "not_leftover", "no longer a deleted cluster's", t.first_seen)
 
 
