@@ -374,6 +374,8 @@ MUTATIONS = [
     Mutation("an interrupted run's DeleteMountTarget is settled by the mount targets left", "cleanup/journal.py",
              "settled = kind.settle(it.call, f) if kind.settle and f is not None else None", "settled = None",
              ("tests/cleanup/test_recovery.py",)),
+    Mutation("doctor tries the security groups' quota read too", "kinds/security_group.py",
+             'probes=(("vpc", "DescribeSecurityGroupLimits"),),', "probes=(),", ("tests/cli/test_scan_command.py",)),
 ]  # fmt: skip
 
 

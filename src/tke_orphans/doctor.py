@@ -38,7 +38,7 @@ def _try(session: Session, region: str, probe: probes.Probe) -> Check:
         found = probe.run(session, region)
     except CloudError as exc:
         return Check(session.account, region, probe.api, False, _hint(session, exc, probe.cam_action))
-    return Check(session.account, region, probe.api, True, f"{found} found")
+    return Check(session.account, region, probe.api, True, found if isinstance(found, str) else f"{found} found")
 
 
 def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collection[str] = ()) -> list[Check]:
@@ -55,7 +55,12 @@ def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collecti
     chosen = available if regions == "all" else list(regions)
     for region in chosen:
         checks.append(_try(session, region, probes.INSTANCES))
-        checks += [_try(session, region, p) for p in probes.leftover_probes([KINDS[k].listing for k in leftovers])]
+        checks += [
+            _try(session, region, p)
+            for p in probes.leftover_probes(
+                [KINDS[k].listing for k in leftovers], [p for k in leftovers for p in KINDS[k].probes]
+            )
+        ]
         try:
             cluster_id, found = probes.first_cluster(session, region)
             checks.append(Check(session.account, region, probes.CLUSTERS_API, True, f"{found} found"))

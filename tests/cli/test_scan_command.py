@@ -181,3 +181,27 @@ def test_doctor_tries_the_leftover_listings_and_a_scan_says_they_can_be_turned_o
     assert scan.exit_code == 3
     assert "`detection.leftovers: []` stops looking" in scan.output
     assert all(i in scan.output for i in ORPHANS)  # the VMs' orphans stand
+
+
+@pytest.mark.parametrize(
+    ("action", "cam"),
+    [("DescribeCfsFileSystems", "cfs:DescribeCfsFileSystems"), ("DescribeSecurityGroups", "vpc:DescribeSecurityGroups"),
+     ("DescribeSecurityGroupLimits", "vpc:DescribeSecurityGroupLimits")],
+)  # fmt: skip
+def test_doctor_tries_what_the_opt_in_kinds_read(
+    runner: CliRunner, tmp_path: Path, world: World, action: str, cam: str
+) -> None:
+    """cfs and security_group, named in detection.leftovers: doctor tries their listings and the reads that take no
+    parameter (the security groups' quota), and names the CAM action a policy lacks; not named, not tried."""
+    from tke_orphans_testkit.emulator import FaultPlan
+
+    plan = FaultPlan.from_data({"faults": [{"action": action, "code": "UnauthorizedOperation"}]})
+    kinds = {"leftovers": ["cbs_disk", "clb", "eip", "cfs", "security_group"]}
+    with Emulator(world, faults=plan) as emu:
+        cfg = write_config(tmp_path / "c.yaml", world, emu.url, detection=kinds,
+                           tencentcloud={"retry": {"max_attempts": 1}})  # fmt: skip
+        doctor = runner.invoke(app, ["doctor", "-c", str(cfg)])
+        default = write_config(tmp_path / "d.yaml", world, emu.url)
+        quiet = runner.invoke(app, ["doctor", "-c", str(default)])
+    assert doctor.exit_code == 3 and f"the CAM policy lacks {cam}" in doctor.output, doctor.output
+    assert quiet.exit_code == 0 and action not in quiet.output

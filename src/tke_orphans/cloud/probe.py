@@ -54,13 +54,23 @@ def cluster_probes(cluster_id: str) -> list[Probe]:
     ]
 
 
-def leftover_probes(listings: Sequence[Listing]) -> list[Probe]:
-    """The listings finding the enabled kinds of leftovers need, in a region (serverless and edge clusters too)."""
+def leftover_probes(listings: Sequence[Listing], plain: Sequence[tuple[str, str]] = ()) -> list[Probe]:
+    """The listings finding the enabled kinds of leftovers need, in a region (serverless and edge clusters too), and
+    their reads that take no parameter (`plain`: service, action)."""
     if not listings:
         return []
     shown = [Probe(x.api + (f" ({x.version})" if x.version else ""), f"{x.service}:{x.action}", _listing(x))
              for x in listings]  # fmt: skip
-    return [*shown, _probe("tke", "DescribeEKSClusters", {}), _probe("tke", "DescribeTKEEdgeClusters", {})]
+    asked = [Probe(f"{service}.{action}", f"{service}:{action}", _asked(service, action)) for service, action in plain]
+    return [*shown, *asked, _probe("tke", "DescribeEKSClusters", {}), _probe("tke", "DescribeTKEEdgeClusters", {})]
+
+
+def _asked(service: str, action: str) -> Callable[[Session, str], object]:
+    def run(session: Session, region: str) -> object:
+        session.call(service, action, region, {})
+        return "answered"
+
+    return run
 
 
 def _listing(x: Listing) -> Callable[[Session, str], object]:

@@ -128,6 +128,7 @@ SPEC = KindSpec(
     made_by_tke=_made_by_tke,
     in_use=lambda r: "associated now (instances, or other groups' rules)" if r.attached else None,
     augment=_augment,
+    probes=(("vpc", "DescribeSecurityGroupLimits"),),
     price_key=lambda b: [],
     price=_price,
     fresh=lambda d: Fresh(record(d)),

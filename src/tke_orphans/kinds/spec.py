@@ -92,6 +92,8 @@ class KindSpec:
     # How a pending call other than the give-back (an interrupted run's) is settled from a fresh look, as
     # (outcome, detail); None: as the give-back is (gone: done).
     settle: Callable[[str, Fresh], tuple[str, str] | None] | None = None
+    # The reads the scan makes besides the listing that take no parameter (service, action): doctor tries them too.
+    probes: tuple[tuple[str, str], ...] = ()
     words: dict[str, tuple[str, str]] = field(default_factory=dict)
     default: bool = True  # looked for unless detection.leftovers says otherwise
 
