@@ -174,6 +174,11 @@ class Finding(Protocol):
     def cost(self) -> Cost | None: ...
 
 
+def finding_key(f: Finding) -> tuple[str, str, str]:
+    """Where a finding is and its id: how the lifecycle and the store know it from one scan to the next."""
+    return f.account, f.region, f.resource_id
+
+
 @dataclass(frozen=True, slots=True)
 class Cluster:
     cluster_id: str

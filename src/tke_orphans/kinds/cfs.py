@@ -6,6 +6,9 @@ Listed with `cfs.DescribeCfsFileSystems` (2019-07-19), which filters by nothing 
 listing, then the name. CFS has no price inquiry: the price is the storage used (`SizeByte`) at the CFS price page's
 CNY list price per GiB-month for its storage type, and unknown for a type not listed here. Given back with
 `DeleteCfsFileSystem` (one a call), after each of its mount targets (`DeleteMountTarget`), which the cloud requires.
+DeleteMountTarget left the Python SDK's CfsClient (3.0.14xx), though DeleteCfsFileSystem's docstring still sends
+callers to it; every call goes through the common client, so it is sent as documented, and if the cloud ever refuses
+it, the file system stays (failed, with the cloud's words). A file system clients mount now is never deleted.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from ..model import Finding, Leftover, Orphan, Resolved, ResolvedLeftover
+from ..model import Leftover, Orphan, Resolved, ResolvedLeftover, finding_key
 from ..records import Doc, candidate_to_dict, instance_from_dict, leftover_from_dict, leftover_to_dict
 from . import events
 from .lifecycle import Changes, Tracked
@@ -144,16 +144,12 @@ def _leftover_noted(conn: sqlite3.Connection, x: Leftover, record: Doc, at: str,
     events.write(conn, at, x.account, x.region, x.resource_id, kind, detail)
 
 
-def _key(f: Finding) -> Key:
-    return f.account, f.region, f.resource_id
-
-
 ORPHANS: Shape[Orphan, Resolved] = Shape(
-    "orphans", "instance_id", _key,
+    "orphans", "instance_id", finding_key,
     lambda r: (r.account, r.region, r.instance.instance_id), candidate_to_dict, instance_from_dict, _orphan_noted,
 )  # fmt: skip
 LEFTOVERS: Shape[Leftover, ResolvedLeftover] = Shape(
-    "leftovers", "resource_id", _key,
+    "leftovers", "resource_id", finding_key,
     lambda r: (r.leftover.account, r.leftover.region, r.leftover.resource_id), leftover_to_dict, leftover_from_dict,
     _leftover_noted, lambda x: {"kind": x.kind},
 )  # fmt: skip

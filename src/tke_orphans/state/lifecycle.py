@@ -13,7 +13,6 @@ from ..facts import Fact, english, fact
 from ..model import (
     Excluded,
     ExcludedWhy,
-    Finding,
     Leftover,
     Orphan,
     RegionSnapshot,
@@ -21,6 +20,7 @@ from ..model import (
     ResolvedHow,
     ResolvedLeftover,
     ScanResult,
+    finding_key,
 )
 from ..records import instance_from_dict, leftover_from_dict
 
@@ -88,10 +88,6 @@ def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], 
 Key = tuple[str, str, str]  # account, region, instance or resource id
 
 
-def _key(f: Finding) -> Key:
-    return f.account, f.region, f.resource_id
-
-
 def _seen(
     items: Iterable[T],
     key_of: Callable[[T], Key],
@@ -135,7 +131,7 @@ def plan(
     unverified = {(u.account, u.region, u.instance.instance_id) for u in result.unverified}
     o = out.orphans
     o.new, o.still, o.remind, current = _seen(
-        result.orphans, _key, open_rows, out.first_seen, now,
+        result.orphans, finding_key, open_rows, out.first_seen, now,
         remind_every,
     )  # fmt: skip
     for key, row in open_rows.items():
@@ -169,7 +165,9 @@ def _plan_leftovers(
     open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
     snapshots = {(s.account, s.region): s for s in result.snapshots}
     x = out.leftovers
-    x.new, x.still, x.remind, current = _seen(result.leftovers, _key, open_rows, out.first_seen, now, remind_every)
+    x.new, x.still, x.remind, current = _seen(
+        result.leftovers, finding_key, open_rows, out.first_seen, now, remind_every
+    )
     for key, row in open_rows.items():
         snap = snapshots.get((row.account, row.region))
         kind = str(row.record["kind"])
