@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from .cloud import Session
 from .cloud.errors import MAX_TEXT, CloudError, as_text
@@ -105,46 +105,7 @@ def believed(cost: Cost) -> bool:
     return cost.source is not None and is_price(cost.hourly) and is_price(cost.monthly)
 
 
-T = TypeVar("T", Orphan, Leftover)
-
-
-def _price_all(
-    items: Sequence[T],
-    key: Callable[[T], str],
-    ask: Callable[[T, Session, str], Quote],
-    sessions: Mapping[str, Session],
-    *,
-    what: str,
-    currency: str,
-    now: datetime,
-    ttl: timedelta,
-    cache: PriceCache | None,
-) -> tuple[tuple[T, ...], PricingStats]:
-    started = time.monotonic()
-    groups: dict[Group, Ask] = {}
-    for x in items:
-        groups.setdefault((x.account, x.region, key(x)), partial(ask, x))
-    costs, asked = _price_groups(groups, sessions, currency=currency, now=now, ttl=ttl, cache=cache)
-    priced = tuple(replace(x, cost=costs[(x.account, x.region, key(x))]) for x in items)
-    stats = PricingStats(asked, len(groups) - asked, sum(1 for x in priced if x.cost and x.cost.source is None),
-                         round(time.monotonic() - started, 3))  # fmt: skip
-    log.debug("priced %d %s: %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
-             len(priced), what, stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
-    return priced, stats
-
-
-def price_orphans(
-    orphans: Sequence[Orphan],
-    sessions: Mapping[str, Session],
-    *,
-    currency: str,
-    now: datetime,
-    ttl: timedelta,
-    cache: PriceCache | None = None,
-) -> tuple[tuple[Orphan, ...], PricingStats]:
-    """The orphans with their `cost`; the cache (the state's) is read and written from this thread only."""
-    return _price_all(orphans, lambda o: config_key(o.instance), lambda o, s, r: quote(s, r, o.instance), sessions,
-                      what="orphan(s)", currency=currency, now=now, ttl=ttl, cache=cache)  # fmt: skip
+Finding = Orphan | Leftover
 
 
 def leftover_key(x: Leftover) -> str:
@@ -162,15 +123,35 @@ def quote_leftover(session: Session, region: str, x: Leftover) -> Quote:
         return quoted(None, None, None, [fact("api.error", exc.api, exc.code, exc.message)])
 
 
-def price_leftovers(
-    leftovers: Sequence[Leftover],
+def _key(x: Finding) -> str:
+    return config_key(x.instance) if isinstance(x, Orphan) else leftover_key(x)
+
+
+def _ask(x: Finding, session: Session, region: str) -> Quote:
+    # Looked up when called (not bound here): a test replaces one of them to break it.
+    return quote(session, region, x.instance) if isinstance(x, Orphan) else quote_leftover(session, region, x)
+
+
+def price_findings(
+    items: Sequence[Finding],
     sessions: Mapping[str, Session],
     *,
     currency: str,
     now: datetime,
     ttl: timedelta,
     cache: PriceCache | None = None,
-) -> tuple[tuple[Leftover, ...], PricingStats]:
-    """The leftovers (reused CLBs too: their owner may want to know) with their `cost`, as `price_orphans`."""
-    return _price_all(leftovers, leftover_key, lambda x, s, r: quote_leftover(s, r, x), sessions,
-                      what="leftover(s)", currency=currency, now=now, ttl=ttl, cache=cache)  # fmt: skip
+) -> tuple[list[Finding], PricingStats]:
+    """Orphans and leftovers (reused CLBs too: their owner may want to know) with their `cost`, every distinct
+    configuration asked once, all of them side by side; the cache (the state's) is read and written from this thread
+    only."""
+    started = time.monotonic()
+    groups: dict[Group, Ask] = {}
+    for x in items:
+        groups.setdefault((x.account, x.region, _key(x)), partial(_ask, x))
+    costs, asked = _price_groups(groups, sessions, currency=currency, now=now, ttl=ttl, cache=cache)
+    priced: list[Finding] = [replace(x, cost=costs[(x.account, x.region, _key(x))]) for x in items]
+    stats = PricingStats(asked, len(groups) - asked, sum(1 for x in priced if x.cost and x.cost.source is None),
+                         round(time.monotonic() - started, 3))  # fmt: skip
+    log.debug("priced %d finding(s): %d configuration(s) asked, %d from the cache, %d without a price, %.2fs",
+              len(priced), stats.asked, stats.cached, stats.unpriced, stats.seconds)  # fmt: skip
+    return priced, stats

@@ -25,6 +25,7 @@ from .model import (
     ApiFailure,
     CloudResource,
     Leftover,
+    Orphan,
     RegionInventory,
     RegionResult,
     RegionSnapshot,
@@ -32,7 +33,7 @@ from .model import (
     ScanResult,
     Status,
 )
-from .pricing import PriceCache, price_leftovers, price_orphans
+from .pricing import PriceCache, price_findings
 
 log = logging.getLogger(__name__)
 
@@ -345,11 +346,10 @@ def run_scan(
     if cfg.pricing.enabled and (orphans or leftovers) and not run.cancelled:
         for session in by_account.values():
             session.restart_deadline()
-        priced, _ = price_orphans(orphans, by_account, currency=cfg.pricing.currency, now=started,
-                                  ttl=cfg.pricing.cache_ttl, cache=prices)  # fmt: skip
-        orphans = list(priced)
-        leftovers = list(price_leftovers(leftovers, by_account, currency=cfg.pricing.currency, now=started,
-                                         ttl=cfg.pricing.cache_ttl, cache=prices)[0])  # fmt: skip
+        priced, _ = price_findings([*orphans, *leftovers], by_account, currency=cfg.pricing.currency, now=started,
+                                   ttl=cfg.pricing.cache_ttl, cache=prices)  # fmt: skip
+        orphans = [x for x in priced if isinstance(x, Orphan)]
+        leftovers = [x for x in priced if isinstance(x, Leftover)]
     return ScanResult(
         scanned_at=started,
         status=_overall(results, global_errors),
