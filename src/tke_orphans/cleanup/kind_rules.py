@@ -11,10 +11,9 @@ from ..ages import human_duration
 from ..cloud.actions import MARK_TAG
 from ..config import format_duration
 from ..detect_leftovers import IgnoreTags, ignored
-from ..facts import Fact
 from ..kinds import KINDS, Fresh
 from ..model import Leftover, ScanResult
-from .plan import Decision, Options, Outcome, mark_too_young, worded
+from .plan import Decision, Options, decision, mark_too_young
 
 
 @dataclass(frozen=True)
@@ -35,14 +34,6 @@ class LeftoverTarget:
         return self.leftover.resource_id
 
 
-def leftover_decision(
-    x: Leftover, opts: Options, outcome: Outcome, detail: str | Fact, request_id: str = ""
-) -> Decision:
-    text, said = worded(detail)
-    return Decision(x.account, x.region, x.resource_id, x.name, opts.action, outcome, text, request_id, kind=opts.kind,
-                    fact=said)  # fmt: skip
-
-
 def select_leftovers(
     last: ScanResult, first_seen: dict[tuple[str, str, str], datetime], opts: Options, now: datetime
 ) -> tuple[list[LeftoverTarget], list[Decision]]:
@@ -59,13 +50,13 @@ def select_leftovers(
         if x.reused:  # never a target, said only when asked for by name
             if opts.only:
                 why = f"a user's own load balancer that deleted cluster {x.cluster_id} only used: never cleaned up"
-                skipped.append(leftover_decision(x, opts, "refused", why))
+                skipped.append(decision(x, opts, "refused", why))
             continue
         since = first_seen.get((x.account, x.region, x.resource_id))
         if since is None or now - since < opts.min_orphan_age:
             age = "not yet recorded as a leftover" if since is None else f"left over for {human_duration(now - since)}"
             limit = format_duration(opts.min_orphan_age)
-            skipped.append(leftover_decision(x, opts, "skipped", f"{age}, less than --min-orphan-age {limit}"))
+            skipped.append(decision(x, opts, "skipped", f"{age}, less than --min-orphan-age {limit}"))
         else:
             targets.append(LeftoverTarget(x, since))
     for rid in sorted(opts.only - {x.resource_id for x in of_kind}):

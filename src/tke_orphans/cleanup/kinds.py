@@ -19,8 +19,8 @@ from ..kinds import KINDS, Fresh, KindSpec
 from ..model import ScanResult
 from ..state import StateDB
 from .journal import RegionCalls
-from .kind_rules import LeftoverTarget, leftover_decision, select_leftovers, still_leftover
-from .plan import CleanupError, Decision, Options, Outcome, no_names
+from .kind_rules import LeftoverTarget, select_leftovers, still_leftover
+from .plan import CleanupError, Decision, Options, Outcome, decision, no_names
 
 
 def check_kind(cfg: Config, opts: Options) -> None:
@@ -58,7 +58,7 @@ class KindSteps:
         return select_leftovers(last, state.leftovers.first_seen(), opts, at)
 
     def say(self, t: LeftoverTarget, opts: Options, outcome: Outcome, detail: str | Fact) -> Decision:
-        return leftover_decision(t.leftover, opts, outcome, detail)
+        return decision(t.leftover, opts, outcome, detail)
 
     def look(self, session: Session, region: str, group: list[LeftoverTarget], opts: Options) -> Look:
         fresh = self.kind.look(session, region, [t.resource_id for t in group])
@@ -91,7 +91,7 @@ class KindSteps:
         out = []
         for t in go:
             o = by_id[t.resource_id]
-            out.append(leftover_decision(t.leftover, opts, "done" if o.ok else "failed", o.fact or o.detail,
+            out.append(decision(t.leftover, opts, "done" if o.ok else "failed", o.fact or o.detail,
                                          o.request_id))  # fmt: skip
         return out
 

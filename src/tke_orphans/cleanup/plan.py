@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from ..ages import human_duration
 from ..cloud import CloudError
@@ -53,6 +53,16 @@ class Target:
     node_pool_id: str | None = None
     cost: Cost | None = None  # its list price, from the scan (pricing)
 
+    kind = "cvm"
+
+    @property
+    def resource_id(self) -> str:
+        return self.instance.instance_id
+
+    @property
+    def name(self) -> str:
+        return self.instance.name
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -70,13 +80,27 @@ class Decision:
     fact: Fact | None = None  # `detail` as data, where the summary message tells it (facts.py)
 
 
-def decision(
-    t: Target, opts: Options, outcome: Outcome, detail: str | Fact, request_id: str = "", refund: float | None = None
-) -> Decision:
-    i = t.instance
+class Acted(Protocol):
+    """What a decision names: an orphan's target, or a leftover."""
+
+    @property
+    def account(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def resource_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
+
+def decision(t: Acted, opts: Options, outcome: Outcome, detail: str | Fact, request_id: str = "",
+             refund: float | None = None) -> Decision:  # fmt: skip
+    """One decision about a target of any kind, as recorded and told."""
     text, said = worded(detail)
-    return Decision(t.account, t.region, i.instance_id, i.name, opts.action, outcome, text, request_id, refund,
-                    fact=said)  # fmt: skip
+    return Decision(t.account, t.region, t.resource_id, t.name, opts.action, outcome, text, request_id, refund,
+                    kind=t.kind, fact=said)  # fmt: skip
 
 
 def no_names(exc: CloudError) -> Fact:
