@@ -199,7 +199,7 @@ MUTATIONS = [
              "hours = None if first is None else", "hours = 0.0 if first is None else",
              ("tests/notify/test_delivery.py",)),
     Mutation("wasted with no first-seen time is null in the totals, never 0", "costs.py",
-             "return None if first is None else max(0.0,", "return 0.0 if first is None else max(0.0,",
+             "hours = None if first is None else max(0.0,", "hours = 0.0 if first is None else max(0.0,",
              ("tests/notify/test_delivery.py",)),
     Mutation("the generic webhook's wasted is known from the state's first-seen times", "notify/generic.py",
              "to_json(notice.result, notice.first_seen)", "to_json(notice.result)", ("tests/notify/test_delivery.py",)),

@@ -14,18 +14,17 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
-from .model import Leftover, Orphan
+from .model import Finding, Leftover, Orphan
 
 T = TypeVar("T", Orphan, Leftover)
 
 
-def hours_orphaned(o: Orphan, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
-    first = (first_seen or {}).get(o.instance.instance_id)
-    return None if first is None else max(0.0, (at - first).total_seconds() / 3600)
-
-
-def wasted(o: Orphan, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
-    return None if o.cost is None else o.cost.wasted(hours_orphaned(o, first_seen, at))
+def wasted(f: Finding, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
+    """What an orphan or a leftover cost since it was first seen as one (`first_seen` by id, as the state's plan
+    is); None without a price or without that time."""
+    first = (first_seen or {}).get(f.resource_id)
+    hours = None if first is None else max(0.0, (at - first).total_seconds() / 3600)
+    return None if f.cost is None else f.cost.wasted(hours)
 
 
 @dataclass
@@ -154,7 +153,7 @@ def leftover_totals(
     dims: dict[str, Callable[[Leftover], str]] = {
         "kind": lambda x: x.kind, "region": lambda x: x.region, "account": lambda x: x.account,
     }  # fmt: skip
-    s = _sum([x for x in priced if not x.reused], dims, lambda x: leftover_wasted(x, first_seen, at))
+    s = _sum([x for x in priced if not x.reused], dims, lambda x: wasted(x, first_seen, at))
     out = LeftoverTotals(s.currency, s.monthly, s.wasted, s.by["kind"], s.by["region"], s.by["account"], s.unpriced)
     reused = [x.cost for x in priced if x.reused and x.cost is not None and x.cost.monthly is not None]
     currency = out.currency or next((c.currency for c in reused), None)
@@ -166,10 +165,3 @@ def leftover_totals(
 def by_cost(orphans: Iterable[Orphan]) -> list[Orphan]:
     """Costliest first; unpriced last, in their order."""
     return sorted(orphans, key=lambda o: -(o.cost.monthly or 0.0) if o.cost else 0.0)
-
-
-def leftover_wasted(x: Leftover, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
-    """What a leftover cost since first seen (first_seen is keyed by resource id, as the state's plan is)."""
-    first = (first_seen or {}).get(x.resource_id)
-    hours = None if first is None else max(0.0, (at - first).total_seconds() / 3600)
-    return None if x.cost is None else x.cost.wasted(hours)

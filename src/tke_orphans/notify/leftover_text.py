@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from ..costs import LeftoverTotals, Totals, leftover_totals, leftover_wasted
+from ..costs import LeftoverTotals, Totals, leftover_totals, wasted
 from ..model import Cost, Leftover, ResolvedLeftover
 from .i18n import KINDS, Lang, amount, duration, t, words
 from .markup import Block, Style
@@ -73,7 +73,7 @@ def _leftover_cost(x: Leftover, notice: Notice, lang: Lang) -> list[str]:
     cost: Cost | None = x.cost
     if cost is None or x.reused:  # a user's own CLB costs what the user chose: not waste
         return []
-    lost = leftover_wasted(x, notice.first_seen, notice.scanned_at)
+    lost = wasted(x, notice.first_seen, notice.scanned_at)
     return [f"{t('cost', lang)}: {cost_text(cost, lost, lang)}"]
 
 
