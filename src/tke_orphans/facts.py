@@ -56,6 +56,7 @@ ENGLISH: dict[str, str] = {
     "price.type_only": "type only ({0}; the full quote failed: {1})",
     "price.host_billed": "{0} instances are billed with their host or cluster",
     "price.crashed": "pricing failed: {0}",
+    "price.other_currency": "the list price is in {0}, not {1} (pricing.currency)",
     "price.prepaid_month": "one month prepaid",
     # Cleanup: what failed around the cloud's own words.
     "cleanup.no_names": "cannot name the resources: {0} failed: {1}: {2}",

@@ -93,6 +93,10 @@ def _price_groups(
                 crashed = fact("price.crashed", as_text(repr(exc), room))
                 costs[g] = Cost(currency, None, None, None, english(crashed), (crashed,))
                 continue
+            if q.currency is not None and q.currency != currency:  # a list price in another currency: not this one
+                said = fact("price.other_currency", q.currency, currency)
+                costs[g] = Cost(currency, None, None, None, english(said), (said,))
+                continue
             costs[g] = Cost(currency, q.hourly, q.monthly, q.source, q.detail, q.facts)
     if cache is not None and todo:
         for account in sorted({g[0] for g in todo}):

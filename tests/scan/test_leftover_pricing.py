@@ -206,3 +206,23 @@ def test_json_cost_has_the_orphans_shape_and_the_table_a_monthly_column() -> Non
     assert row.rstrip().endswith("¥36.50")
     assert next(line for line in text.splitlines() if "eip-trfc0001" in line).rstrip().endswith("?")
     assert "Leftovers cost: about ¥36.50 a month; 1 without a price" in text
+
+
+@pytest.mark.parametrize(("currency", "monthly"), [("CNY", 4.2), ("USD", None)])
+def test_a_file_system_is_priced_at_its_list_price_in_its_own_currency_only(
+    demo_data: dict[str, Any], currency: str, monthly: float | None
+) -> None:
+    """CFS has no price inquiry: the CNY list price of its storage type times the storage used (12 GiB of SD in
+    the demo), said as such; an account priced in another currency gets no figure, never a CNY one labelled USD."""
+    from .conftest import scan_world
+
+    result = scan_world(demo_data, detection={"leftovers": ["cfs", "security_group"]},
+                        pricing={"enabled": True, "currency": currency})  # fmt: skip
+    got = {x.resource_id: x.cost for x in result.leftovers}
+    cfs, sg = got["cfs-gzleft01"], got["sg-gzleft01"]
+    assert cfs is not None and cfs.currency == currency and cfs.monthly == monthly
+    if monthly is None:
+        assert cfs.source is None and cfs.detail == f"the list price is in CNY, not {currency} (pricing.currency)"
+    else:
+        assert cfs.source == "list" and "at the list price of 0.35 CNY a GiB-month" in cfs.detail
+    assert sg is not None and sg.monthly == 0 and sg.source == "list"  # free, and known to be

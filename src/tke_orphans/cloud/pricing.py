@@ -36,6 +36,8 @@ class Quote:
     source: CostSource | None
     detail: str
     facts: tuple[Fact, ...] = ()  # `detail` as data (facts.py), for every language
+    # The currency a list price is in, where the figure is not the account's own answer (None: the inquiry's).
+    currency: str | None = None
 
 
 def quoted(hourly: float | None, monthly: float | None, source: CostSource | None, facts: list[Fact],

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ..cloud.actions import NO_JOURNAL, Journal, Outcome, mutate
 from ..cloud.errors import CloudError
@@ -62,7 +63,8 @@ def _price(session: Session, region: str, b: Billing) -> Quote:
     per_gib = LIST_PRICE.get(b.disk_type)
     if per_gib is None:
         return quoted(None, None, None, [fact("cfs.no_list_price", b.disk_type or "?")])
-    return priced("cfs", None, per_gib * b.size_gb, "list", [fact("cfs.list_price", b.disk_type, b.size_gb, per_gib)])
+    quote = priced("cfs", None, per_gib * b.size_gb, "list", [fact("cfs.list_price", b.disk_type, b.size_gb, per_gib)])
+    return replace(quote, currency="CNY")
 
 
 def _recheck(session: Session, region: str, fresh: dict[str, Fresh]) -> dict[str, Fresh]:

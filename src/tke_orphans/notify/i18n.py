@@ -188,6 +188,7 @@ FACTS_ZH: dict[str, str] = {
     "price.type_only": "仅机型价格（{0}；完整询价失败：{1}）",
     "price.host_billed": "{0} 实例随其宿主机或集群计费",
     "price.crashed": "询价出错：{0}",
+    "price.other_currency": "目录价以 {0} 计，而非 {1}（pricing.currency）",
     "price.prepaid_month": "包月一个月",
     "cleanup.no_names": "无法生成资源六段式名称：{0} 调用失败：{1}: {2}",
     "cleanup.destroy_failed": "已移入回收站，但第二次调用销毁失败：{0}",
