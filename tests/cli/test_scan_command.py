@@ -180,6 +180,9 @@ def test_doctor_tries_the_leftover_listings_and_a_scan_says_they_can_be_turned_o
     assert quiet.exit_code == 0 and action not in quiet.output  # not looked for: not tried
     assert scan.exit_code == 3
     assert "`detection.leftovers: []` stops looking" in scan.output
+    # What went unchecked: that kind only, or every kind where the call is theirs to share (the cluster checks).
+    what = {"DescribeDisks": "disks", "DescribeLoadBalancers": "load balancers", "DescribeAddresses": "addresses"}
+    assert f"only {what.get(action, 'leftovers')} went unchecked" in " ".join(scan.output.split()), scan.output
     assert all(i in scan.output for i in ORPHANS)  # the VMs' orphans stand
 
 

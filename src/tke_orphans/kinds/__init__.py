@@ -4,6 +4,8 @@ read it; a new kind is its own file (kinds/spec.py says what it declares) and on
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..cloud.resources import OTHER_CLUSTERS
 from . import cbs_disk, cfs, clb, cvm, eip, security_group
 from .spec import Fresh, KindSpec, Noun
@@ -19,6 +21,7 @@ __all__ = [
     "names",
     "noun",
     "spec",
+    "unchecked",
     "words",
 ]
 
@@ -41,6 +44,14 @@ def leftover_apis() -> frozenset[str]:
     """The APIs the leftovers' listings call: a failure of one of them says nothing about the region's VMs."""
     calls = {a.replace(":", ".") for s in KINDS.values() for a in s.cam_read} | {s.listing.api for s in KINDS.values()}
     return frozenset(calls | {f"tke.{action}" for action in OTHER_CLUSTERS})
+
+
+def unchecked(apis: Collection[str]) -> str:
+    """What failing leftover listings left unchecked, in words: the kinds whose own calls they are ("disks, file
+    systems"), or every kind's ("leftovers") for the calls they share (the serverless and edge cluster checks)."""
+    named = [s.noun.many for s in KINDS.values() if any(a.replace(".", ":", 1) in s.cam_read for a in apis)]
+    shared = any(not any(a.replace(".", ":", 1) in s.cam_read for s in KINDS.values()) for a in apis)
+    return "leftovers" if shared or not named else ", ".join(named)
 
 
 def spec(name: str) -> KindSpec:

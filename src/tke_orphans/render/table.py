@@ -22,7 +22,7 @@ from rich.text import Text
 
 from ..cloud.errors import PERMISSION_CODES, check_keys, is_auth_failure
 from ..costs import LeftoverTotals, Totals, leftover_totals, money, monthly_label, totals
-from ..kinds import leftover_apis
+from ..kinds import leftover_apis, unchecked
 from ..model import ApiFailure, Leftover, Orphan, ScanResult
 from ..sanitize import plain, visible
 from .columns import Column, Row, layout
@@ -103,7 +103,7 @@ HINTS = (
 
 # A leftover listing that fails (most often a CAM policy from before leftovers were looked for) holds nothing of the
 # VMs back, and can be turned off.
-LEFTOVER_HINT = "only disks, load balancers and addresses went unchecked; `detection.leftovers: []` stops looking"
+LEFTOVER_HINT = "only {what} went unchecked; `detection.leftovers: []` stops looking"
 
 
 def _print(console: Console, lines: Sequence[str], style: str = "") -> None:
@@ -208,7 +208,7 @@ def failure_lines(result: ScanResult) -> list[Text]:
         if hint:
             out.append(Text(f"  {hint}"))
         if all(api in leftover_apis() for api in apis):
-            out.append(Text(f"  {LEFTOVER_HINT}"))
+            out.append(Text(f"  {LEFTOVER_HINT.format(what=unchecked(apis))}"))
     return out
 
 
