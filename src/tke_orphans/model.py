@@ -152,9 +152,8 @@ class Leftover:
         return "cluster_deleted"
 
 
-class Finding(Protocol):
-    """Anything reported, whatever its kind: what the parts that treat every kind alike (the lifecycle, the store,
-    the metrics, cleanup's runner) read of an orphan (Orphan) or a leftover (Leftover)."""
+class Named(Protocol):
+    """What names anything reported or acted on, whatever its kind."""
 
     @property
     def kind(self) -> str: ...
@@ -166,6 +165,12 @@ class Finding(Protocol):
     def resource_id(self) -> str: ...
     @property
     def name(self) -> str: ...
+
+
+class Finding(Named, Protocol):
+    """Anything reported, whatever its kind: what the parts that treat every kind alike (the lifecycle, the store,
+    the metrics, cleanup's runner) read of an orphan (Orphan) or a leftover (Leftover)."""
+
     @property
     def cluster_id(self) -> str | None: ...
     @property

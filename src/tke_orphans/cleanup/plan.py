@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal
 
 from ..ages import human_duration
 from ..cloud import CloudError
@@ -12,7 +12,7 @@ from ..cloud.actions import MARK_TAG
 from ..config.schema import format_duration
 from ..detect import Policy, excluded_reason
 from ..facts import Fact, english, fact
-from ..model import Cost, Instance, ScanResult
+from ..model import Cost, Instance, Named, ScanResult
 from ..records import parse_iso
 
 Action = Literal["mark", "terminate", "readd"]
@@ -80,22 +80,7 @@ class Decision:
     fact: Fact | None = None  # `detail` as data, where the summary message tells it (facts.py)
 
 
-class Acted(Protocol):
-    """What a decision names: an orphan's target, or a leftover."""
-
-    @property
-    def account(self) -> str: ...
-    @property
-    def region(self) -> str: ...
-    @property
-    def resource_id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-
-
-def decision(t: Acted, opts: Options, outcome: Outcome, detail: str | Fact, request_id: str = "",
+def decision(t: Named, opts: Options, outcome: Outcome, detail: str | Fact, request_id: str = "",
              refund: float | None = None) -> Decision:  # fmt: skip
     """One decision about a target of any kind, as recorded and told."""
     text, said = worded(detail)
