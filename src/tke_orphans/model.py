@@ -287,8 +287,24 @@ class Cost:
         return round(self.hourly * max(0.0, hours), 2)
 
 
+class OnInstance:
+    """What names a VM found or acted on (Named), read from its instance."""
+
+    __slots__ = ()
+    kind = "cvm"
+    instance: Instance
+
+    @property
+    def resource_id(self) -> str:
+        return self.instance.instance_id
+
+    @property
+    def name(self) -> str:
+        return self.instance.name
+
+
 @dataclass(frozen=True, slots=True)
-class Orphan:
+class Orphan(OnInstance):
     """An orphaned VM: the Finding of kind cvm, with what only VMs have (the instance as listed, typed evidence,
     the node pool)."""
 
@@ -301,16 +317,6 @@ class Orphan:
     node_pool_id: str | None = None
     # None when pricing is off (or was not asked); a Cost with source None when no price could be had.
     cost: Cost | None = None
-
-    kind = "cvm"
-
-    @property
-    def resource_id(self) -> str:
-        return self.instance.instance_id
-
-    @property
-    def name(self) -> str:
-        return self.instance.name
 
     @property
     def why(self) -> str:

@@ -12,7 +12,7 @@ from ..cloud.actions import MARK_TAG
 from ..config.schema import format_duration
 from ..detect import Policy, excluded_reason
 from ..facts import Fact, english, fact
-from ..model import Cost, Instance, Named, ScanResult
+from ..model import Cost, Instance, Named, OnInstance, ScanResult
 from ..records import parse_iso
 
 Action = Literal["mark", "terminate", "readd"]
@@ -43,7 +43,7 @@ class Options:
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(OnInstance):
     account: str
     region: str
     instance: Instance
@@ -52,16 +52,6 @@ class Target:
     cluster_id: str | None = None
     node_pool_id: str | None = None
     cost: Cost | None = None  # its list price, from the scan (pricing)
-
-    kind = "cvm"
-
-    @property
-    def resource_id(self) -> str:
-        return self.instance.instance_id
-
-    @property
-    def name(self) -> str:
-        return self.instance.name
 
 
 @dataclass(frozen=True)
