@@ -379,6 +379,8 @@ MUTATIONS = [
     Mutation("a list price in another currency is never labelled the account's", "pricing.py",
              "if q.currency is not None and q.currency != currency:", "if False:",
              ("tests/scan/test_leftover_pricing.py",)),
+    Mutation("a leftover a lagging listing misses is looked up by id before it is gone", "job.py",
+             "        keep_open(p.leftovers, there)\n", "", ("tests/state/test_leftover_lifecycle.py",)),
 ]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from .config import Config
 from .context import Run
 from .delivery import deliver_outbox
+from .gone import keep_open, still_there
 from .model import ApiFailure, ScanResult
 from .notify import Delivery, Notice, bot_specs
 from .records import notice_to_dict
@@ -105,12 +106,16 @@ def run_job(
     """
     cfg = run.cfg
     result = run_scan(run, regions_override=regions, now=now, history=state.nodes.history, prices=state.prices)
+    # A leftover its listing no longer names is looked up by id first (outside the transaction: calls).
+    early = plan(result, [], cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
+    there = still_there(run, early.leftovers) if notify else set()
     if run.cancelled:
         raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     channels = cfg.webhook.enabled and bool(bot_specs(cfg))
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
         p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
+        keep_open(p.leftovers, there)
         state.nodes.remember(result.snapshots, result.scanned_at)
         state.orphans.apply(result.scanned_at, p.orphans, lifecycle=notify)
         state.leftovers.apply(result.scanned_at, p.leftovers, lifecycle=notify)

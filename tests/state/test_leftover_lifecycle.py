@@ -95,6 +95,31 @@ def test_a_short_answer_by_id_resolves_no_leftover(lrig: Rig, table: str, listin
     assert failing.result.status == "partial"
 
 
+BY_TAG = [{"Name": "tag-key", "Values": ["tke-clusterId"]}]
+
+
+@pytest.mark.parametrize("lookup_fails", [False, True])
+def test_a_listing_that_adds_up_but_lags_resolves_no_leftover(lrig: Rig, lookup_fails: bool) -> None:
+    """A listing narrowed by tag reads the tag index; one that lags leaves out an address that still exists, in an
+    answer whose TotalCount agrees. The address, looked up by id, is still there (or the look cannot say): it stays
+    open. A disk really deleted meanwhile still resolves."""
+    lrig.run()
+    addresses = lrig.emulator.store.regions[GZ].addresses
+    for rid in ("eip-gzgone02", "eip-gzlive01"):  # the listing's last item is then the leftover eip-gzleft01
+        del addresses[rid]
+    del lrig.emulator.store.regions[GZ].disks["disk-gzleft01"]
+    faults: list[dict[str, Any]] = [{"action": "DescribeAddresses", "params": {"Filters": BY_TAG}, "effect": "omit"}]
+    if lookup_fails:
+        faults.append(
+            {"action": "DescribeAddresses", "params": {"AddressIds": ["eip-gzleft01"]}, "code": "InternalError"}
+        )
+    lrig.emulator.faults = FaultPlan.from_data({"faults": faults})
+    job = lrig.run(advance=timedelta(minutes=10))
+    resolved = {r.leftover.resource_id for n in job.notices for r in n.resolved_leftovers}
+    assert resolved == {"disk-gzleft01"}
+    assert "eip-gzleft01" in {t.instance_id for t in lrig.state.leftovers.open()}
+
+
 def test_a_kind_turned_off_resolves_nothing_of_that_kind(demo_data: dict[str, Any], tmp_path: Path) -> None:
     with rig_for(demo_data, tmp_path, detection=ALL) as rig:
         rig.run()

@@ -1,0 +1,51 @@
+"""Before a leftover is resolved as gone: a product's listing narrowed by a tag reads the cloud's tag index, and an
+index that lags would leave out a resource that still exists, in a listing that adds up. Each leftover a listing
+no longer names is looked up by id through its kind's own look; it stays open while that still finds it naming a
+cluster, or cannot tell. Calls only for what would resolve as gone, counted and stopped as the scan's are."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from .cloud.accounts import make_session, plan_accounts
+from .context import Run
+from .kinds import KINDS
+from .model import Leftover, ResolvedLeftover
+from .state.lifecycle import Changes
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str, str]  # account, region, resource id
+
+
+def still_there(run: Run, changes: Changes[Leftover, ResolvedLeftover]) -> set[Key]:
+    """Which of the leftovers resolved as gone their product still lists by id (naming a cluster), or could not say."""
+    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for r in changes.resolved:
+        if r.how == "gone":
+            x = r.leftover
+            groups[(x.account, x.region, x.kind)].append(x.resource_id)
+    if not groups:
+        return set()
+    plans = {p.name: p for p in plan_accounts(run.cfg)}
+    out: set[Key] = set()
+    for (account, region, kind), ids in sorted(groups.items()):
+        spec = KINDS.get(kind)
+        try:
+            if spec is None or account not in plans:
+                raise LookupError(f"{kind} of account {account} is no longer looked for")
+            fresh = spec.look(make_session(run, plans[account]), region, ids)
+        except Exception as exc:  # cannot tell: not resolved this time
+            log.warning("%s/%s: could not confirm that %d %s are gone: %s", account, region, len(ids), kind, exc)
+            out |= {(account, region, i) for i in ids}
+            continue
+        out |= {(account, region, i) for i, f in fresh.items() if spec.cluster_of(f.resource) is not None}
+    return out
+
+
+def keep_open(changes: Changes[Leftover, ResolvedLeftover], there: set[Key]) -> None:
+    """Leave open (unresolved, untouched) the leftovers `still_there` found."""
+    changes.resolved = [
+        r for r in changes.resolved if (r.leftover.account, r.leftover.region, r.leftover.resource_id) not in there
+    ]
