@@ -12,7 +12,7 @@ from .cloud.accounts import make_session, plan_accounts
 from .context import Run
 from .kinds import KINDS
 from .model import Leftover, ResolvedLeftover
-from .state.lifecycle import Changes
+from .state.lifecycle import GONE, Changes
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def still_there(run: Run, changes: Changes[Leftover, ResolvedLeftover]) -> set[K
     """Which of the leftovers resolved as gone their product still lists by id (naming a cluster), or could not say."""
     groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for r in changes.resolved:
-        if r.how == "gone":
+        if r.how == "gone" and r.detail == GONE:  # not listed (a disk in the recycle bin is listed, and gone)
             x = r.leftover
             groups[(x.account, x.region, x.kind)].append(x.resource_id)
     if not groups:
