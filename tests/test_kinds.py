@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from tke_orphans.cli import app
 from tke_orphans.config.schema import Detection
 from tke_orphans.facts import all_english
-from tke_orphans.kinds import KINDS, VM, KindSpec, default_kinds, names, noun
+from tke_orphans.kinds import KINDS, VM, KindSpec, default_kinds, kind_of_id, names, noun
 from tke_orphans.notify.i18n import KINDS as NOUNS
 from tke_orphans.notify.i18n import zh
 from tke_orphans.serve.metrics import Metrics
@@ -50,6 +50,12 @@ def test_every_part_that_names_kinds_reads_the_registry() -> None:
     assert Metrics(list(KINDS)).leftover_kinds == tuple(KINDS)
     help_text = CliRunner().invoke(app, ["cleanup", "--help"], env={"COLUMNS": "200"}).output
     assert all(k in help_text for k in names())
+
+
+def test_each_kind_s_id_prefix_is_its_own() -> None:
+    prefixes = [VM.id_prefix, *(s.id_prefix for s in KINDS.values())]
+    assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)], prefixes
+    assert [kind_of_id(p + "x1") for p in prefixes] == list(names())
 
 
 def test_an_unknown_kind_is_refused_with_the_kinds_named() -> None:

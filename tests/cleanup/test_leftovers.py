@@ -227,6 +227,18 @@ def test_what_is_not_a_leftover_is_never_selected_even_by_name(lrig: Rig, kind: 
     assert lrig.calls(KINDS[kind][3]) == 0
 
 
+def test_an_id_of_another_kind_says_which_kind_it_is(lrig: Rig) -> None:
+    got = outcomes(lrig.cleanup(kind="cbs_disk", action="mark", only=frozenset({"lb-gzleft01", "disk-gzuser01"})))
+    assert got == {
+        "lb-gzleft01": ("skipped", "not a cbs_disk leftover in the last scan (an id of kind clb: --kind clb)"),
+        "disk-gzuser01": ("skipped", "not a cbs_disk leftover in the last scan"),
+    }
+    vms = outcomes(lrig.cleanup(kind="cvm", action="mark", only=frozenset({"disk-gzleft01"})))
+    assert vms == {
+        "disk-gzleft01": ("skipped", "not an orphan in the last scan (an id of kind cbs_disk: --kind cbs_disk)")
+    }
+
+
 def with_leftover_clones(data: dict[str, Any], kind: str, n: int) -> dict[str, Any]:
     """`n` more leftovers of `kind` in ap-guangzhou, like the demo's own."""
     rid, table, _, _ = KINDS[kind]

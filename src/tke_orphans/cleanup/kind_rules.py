@@ -13,7 +13,7 @@ from ..config import format_duration
 from ..detect_leftovers import IgnoreTags, ignored
 from ..kinds import KINDS, Fresh
 from ..model import Leftover, ScanResult
-from .plan import Decision, Options, decision, mark_too_young
+from .plan import Decision, Options, decision, mark_too_young, not_found
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,7 @@ def select_leftovers(
             skipped.append(decision(x, opts, "skipped", f"{age}, less than --min-orphan-age {limit}"))
         else:
             targets.append(LeftoverTarget(x, since))
-    for rid in sorted(opts.only - {x.resource_id for x in of_kind}):
-        why = f"not a {opts.kind} leftover in the last scan"
-        skipped.append(Decision("", "", rid, "", opts.action, "skipped", why, kind=opts.kind))
-    return targets, skipped
+    return targets, skipped + not_found(opts, {x.resource_id for x in of_kind}, f"a {opts.kind} leftover")
 
 
 def still_leftover(t: LeftoverTarget, fresh: Fresh | None, live: set[str], opts: Options, now: datetime,

@@ -12,6 +12,7 @@ from ..cloud.actions import MARK_TAG
 from ..config.schema import format_duration
 from ..detect import Policy, excluded_reason
 from ..facts import Fact, english, fact
+from ..kinds import kind_of_id
 from ..model import Cost, Instance, Named, OnInstance, ScanResult
 from ..records import parse_iso
 
@@ -135,10 +136,18 @@ def select(
             skipped.append(decision(t, opts, "skipped", why))
         else:
             targets.append(t)
-    missing = opts.only - {o.instance.instance_id for o in last.orphans}
-    for iid in sorted(missing):
-        skipped.append(Decision("", "", iid, "", opts.action, "skipped", "not an orphan in the last scan"))
-    return targets, skipped
+    return targets, skipped + not_found(opts, {o.instance.instance_id for o in last.orphans}, "an orphan")
+
+
+def not_found(opts: Options, found: set[str], what: str) -> list[Decision]:
+    """The ids --only names that the last scan did not find as `what`; an id of another kind says which."""
+    out = []
+    for rid in sorted(opts.only - found):
+        other = kind_of_id(rid)
+        hint = f" (an id of kind {other}: --kind {other})" if other not in (None, opts.kind) else ""
+        out.append(Decision("", "", rid, "", opts.action, "skipped", f"not {what} in the last scan{hint}",
+                            kind=opts.kind))  # fmt: skip
+    return out
 
 
 def still_qualifies(

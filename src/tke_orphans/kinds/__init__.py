@@ -17,10 +17,10 @@ __all__ = [
     "KindSpec",
     "Noun",
     "default_kinds",
+    "kind_of_id",
     "leftover_apis",
     "names",
     "noun",
-    "spec",
     "unchecked",
     "words",
 ]
@@ -42,20 +42,21 @@ def default_kinds() -> tuple[str, ...]:
 
 def leftover_apis() -> frozenset[str]:
     """The APIs the leftovers' listings call: a failure of one of them says nothing about the region's VMs."""
-    calls = {a.replace(":", ".") for s in KINDS.values() for a in s.cam_read} | {s.listing.api for s in KINDS.values()}
-    return frozenset(calls | {f"tke.{action}" for action in OTHER_CLUSTERS})
+    return frozenset({a for s in KINDS.values() for a in s.apis} | {f"tke.{action}" for action in OTHER_CLUSTERS})
 
 
 def unchecked(apis: Collection[str]) -> str:
     """What failing leftover listings left unchecked, in words: the kinds whose own calls they are ("disks, file
     systems"), or every kind's ("leftovers") for the calls they share (the serverless and edge cluster checks)."""
-    named = [s.noun.many for s in KINDS.values() if any(a.replace(".", ":", 1) in s.cam_read for a in apis)]
-    shared = any(not any(a.replace(".", ":", 1) in s.cam_read for s in KINDS.values()) for a in apis)
+    named = [s.noun.many for s in KINDS.values() if s.apis & set(apis)]
+    shared = any(not any(a in s.apis for s in KINDS.values()) for a in apis)
     return "leftovers" if shared or not named else ", ".join(named)
 
 
-def spec(name: str) -> KindSpec:
-    return KINDS[name]
+def kind_of_id(resource_id: str) -> str | None:
+    """The kind an id's prefix says it is (ins-, disk-, lb-...), or None."""
+    prefixes = {VM.name: VM.id_prefix} | {name: s.id_prefix for name, s in KINDS.items()}
+    return next((name for name, prefix in prefixes.items() if resource_id.startswith(prefix)), None)
 
 
 def noun(name: str) -> Noun:

@@ -25,8 +25,8 @@ Item = dict[str, Any]  # one item of an API's answer, as the product's API shape
 
 @dataclass(frozen=True)
 class Noun:
-    """What a kind is called: `title` in each language (a message's heading), `many` the English plural in sentences,
-    `heading` the id column's heading of a terminal table."""
+    """What a kind is called in each language (`zh`, `en`: a message's heading), `many` the English plural in
+    sentences, `heading` the id column's heading of a terminal table."""
 
     zh: str
     en: str
@@ -96,6 +96,11 @@ class KindSpec:
     probes: tuple[tuple[str, str], ...] = ()
     words: dict[str, tuple[str, str]] = field(default_factory=dict)
     default: bool = True  # looked for unless detection.leftovers says otherwise
+
+    @property
+    def apis(self) -> frozenset[str]:
+        """Every API it reads, as failures name them (service.Action): its listing's among them."""
+        return frozenset(a.replace(":", ".", 1) for a in self.cam_read)
 
     @property
     def metric(self) -> str:
