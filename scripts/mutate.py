@@ -381,6 +381,9 @@ MUTATIONS = [
              ("tests/scan/test_leftover_pricing.py",)),
     Mutation("a leftover a lagging listing misses is looked up by id before it is gone", "job.py",
              "        keep_open(p.leftovers, there)\n", "", ("tests/state/test_leftover_lifecycle.py",)),
+    Mutation("an odd association count is never read as unassociated", "kinds/security_group.py",
+             "return (total, groups) if _count(total) and _count(groups) else None",
+             "return (total or 0, groups or 0)", ("tests/scan/test_leftovers.py",)),
 ]  # fmt: skip
 
 

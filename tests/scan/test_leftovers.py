@@ -93,6 +93,21 @@ def test_vm_orphans_are_unchanged(demo: dict[str, Any]) -> None:
         {"action": "DescribeCfsFileSystems", "region": GZ, "effect": "short"},
         {"action": "DescribeSecurityGroups", "region": GZ, "effect": "truncate"},
         {"action": "DescribeSecurityGroupAssociationStatistics", "region": GZ, "code": "InternalError"},
+        # An odd count is not 0, and a missing one is not either: the groups are not proven unassociated.
+        {
+            "action": "DescribeSecurityGroupAssociationStatistics",
+            "region": GZ,
+            "effect": "value",
+            "field": "SG",
+            "value": -1,
+        },
+        {
+            "action": "DescribeSecurityGroupAssociationStatistics",
+            "region": GZ,
+            "effect": "value",
+            "field": "TotalCount",
+            "value": None,
+        },
         {"action": "DescribeSecurityGroupLimits", "region": GZ, "code": "UnauthorizedOperation"},
         # A short answer (the last item missing, TotalCount unchanged): a live serverless cluster missing from it
         # would make its disk a leftover; a leftover missing from a by-id answer would look gone (resolved).

@@ -11,8 +11,9 @@ shows it still unassociated and named by no other group's rules (`DescribeSecuri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeGuard
+from typing import TypeGuard, TypeVar
 
 from ..cloud.errors import CloudError
 from ..cloud.inventory import chunks, parse_time
@@ -25,6 +26,7 @@ from .spec import Fresh, Item, KindSpec, Noun, batched, tag_of
 
 TKE_NAME = re.compile(r"tke-(worker|master)-security-for-(cls-[0-9a-z]+)")  # the whole name (fullmatch)
 PER_CALL = 100  # SecurityGroupIds a call
+T = TypeVar("T")
 
 
 def record(d: Item) -> CloudResource:
@@ -33,36 +35,64 @@ def record(d: Item) -> CloudResource:
                          parse_time(d.get("CreatedTime")), False, tag_of(d.get("TagSet")))  # fmt: skip
 
 
+def _tke_cluster(name: str) -> str | None:
+    """The cluster TKE's group name names, or None for any other name."""
+    m = TKE_NAME.fullmatch(name)
+    return m.group(2) if m else None
+
+
 def _cluster_of(r: CloudResource) -> tuple[str, Fact] | None:
-    m = TKE_NAME.fullmatch(r.name)
-    return (m.group(2), fact("sg.cluster_gone", m.group(2))) if m else None
+    cid = _tke_cluster(r.name)
+    return (cid, fact("sg.cluster_gone", cid)) if cid else None
 
 
 def _made_by_tke(r: CloudResource, cluster_id: str) -> tuple[Fact, ...] | None:
-    m = TKE_NAME.fullmatch(r.name)
-    if not m or m.group(2) != cluster_id or r.state == "default":
+    if _tke_cluster(r.name) != cluster_id or r.state == "default":
         return None
     return (fact("sg.tke_name", r.name),)
 
 
-def _statistics(session: Session, region: str, ids: list[str]) -> dict[str, tuple[int, int]]:
-    """What each group is bound to: (instances of every type, other groups whose rules name it)."""
-    api = "vpc.DescribeSecurityGroupAssociationStatistics"
-    out: dict[str, tuple[int, int]] = {}
+def _per_group(session: Session, region: str, action: str, ids: list[str], answer: str,
+               read: Callable[[Item], T | None]) -> dict[str, T]:  # fmt: skip
+    """One vpc answer per group, by SecurityGroupIds (100 a call): each group's item read by `read` (None: it does not
+    say what it must). A group left out, or an item that does not say, fails the look: never "unassociated"."""
+    api = f"vpc.{action}"
+    out: dict[str, T] = {}
     for chunk in chunks(ids, PER_CALL):
-        resp = session.call("vpc", "DescribeSecurityGroupAssociationStatistics", region, {"SecurityGroupIds": chunk})
-        items = resp.get("SecurityGroupAssociationStatisticsSet")
+        items = session.call("vpc", action, region, {"SecurityGroupIds": chunk}).get(answer)
         if not isinstance(items, list):
-            raise CloudError(api, "InvalidResponse", "the answer has no SecurityGroupAssociationStatisticsSet")
-        for s in items:
-            if isinstance(s, dict) and s.get("SecurityGroupId") in chunk:
-                total, groups = s.get("TotalCount"), s.get("SG")
-                if not (_count(total) and _count(groups)):  # a missing or odd count is not 0: not unassociated
-                    raise CloudError(api, "InvalidResponse", "a statistic has no TotalCount or SG that is a count")
-                out[str(s["SecurityGroupId"])] = (total, groups)
-    if set(out) != set(ids):  # a group left out is not proven unassociated
+            raise CloudError(api, "InvalidResponse", f"the answer has no {answer} list")
+        for item in items:
+            if isinstance(item, dict) and item.get("SecurityGroupId") in chunk:
+                said = read(item)
+                if said is None:
+                    raise CloudError(api, "InvalidResponse", f"an item of {answer} does not say what it must")
+                out[str(item["SecurityGroupId"])] = said
+    if set(out) != set(ids):
         raise CloudError(api, "IncompleteListing", f"{len(out)} of {len(ids)} groups answered")
     return out
+
+
+def _statistics(session: Session, region: str, ids: list[str]) -> dict[str, tuple[int, int]]:
+    """What each group is bound to: (instances of every type, other groups whose rules name it); a missing or odd
+    count is not 0."""
+
+    def read(item: Item) -> tuple[int, int] | None:
+        total, groups = item.get("TotalCount"), item.get("SG")
+        return (total, groups) if _count(total) and _count(groups) else None
+
+    return _per_group(session, region, "DescribeSecurityGroupAssociationStatistics", ids,
+                      "SecurityGroupAssociationStatisticsSet", read)  # fmt: skip
+
+
+def _references(session: Session, region: str, ids: list[str]) -> dict[str, list[str]]:
+    """The groups whose rules name each group; a missing list is not "named by none"."""
+
+    def read(item: Item) -> list[str] | None:
+        named = item.get("ReferredSecurityGroupIds")
+        return [str(i) for i in named] if isinstance(named, list) else None
+
+    return _per_group(session, region, "DescribeSecurityGroupReferences", ids, "ReferredSecurityGroupSet", read)
 
 
 def _count(value: object) -> TypeGuard[int]:
@@ -88,22 +118,7 @@ def _augment(session: Session, region: str, named: list[CloudResource], listed: 
 def _recheck(session: Session, region: str, fresh: dict[str, Fresh]) -> dict[str, Fresh]:
     """Associated or referenced right now: then it must stay (the cloud would refuse it anyway)."""
     ids = sorted(fresh)
-    bound = _statistics(session, region, ids)
-    referred: dict[str, list[str]] = {}
-    for chunk in chunks(ids, PER_CALL):
-        resp = session.call("vpc", "DescribeSecurityGroupReferences", region, {"SecurityGroupIds": chunk})
-        items = resp.get("ReferredSecurityGroupSet")
-        if not isinstance(items, list):
-            raise CloudError("vpc.DescribeSecurityGroupReferences", "InvalidResponse", "no ReferredSecurityGroupSet")
-        for s in items:
-            if isinstance(s, dict) and s.get("SecurityGroupId") in chunk:
-                ids_named = s.get("ReferredSecurityGroupIds")
-                if not isinstance(ids_named, list):  # missing is not "named by none": it stays
-                    raise CloudError("vpc.DescribeSecurityGroupReferences", "InvalidResponse",
-                                     "a group has no ReferredSecurityGroupIds list")  # fmt: skip
-                referred[str(s["SecurityGroupId"])] = [str(i) for i in ids_named]
-    if set(referred) != set(ids):
-        raise CloudError("vpc.DescribeSecurityGroupReferences", "IncompleteListing", "a group was left out")
+    bound, referred = _statistics(session, region, ids), _references(session, region, ids)
     out: dict[str, Fresh] = {}
     for sid, f in fresh.items():
         r = replace(f.resource, attached=bound[sid][0] > 0)  # its references are said below, by name
