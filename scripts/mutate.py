@@ -384,6 +384,8 @@ MUTATIONS = [
     Mutation("an odd association count is never read as unassociated", "kinds/security_group.py",
              "return (total, groups) if _count(total) and _count(groups) else None",
              "return (total or 0, groups or 0)", ("tests/scan/test_leftovers.py",)),
+    Mutation("an interrupted return of a prepaid disk is done once it is in the recycle bin", "kinds/cbs_disk.py",
+             "    settle=_settle,\n", "", ("tests/cleanup/test_recovery.py",)),
 ]  # fmt: skip
 
 

@@ -120,6 +120,8 @@ class CloudResource:
     billing: Billing = Billing()
     # What its listing observed besides (a region's quota taken), told with its evidence; a kind's own facts.
     notes: tuple[Fact, ...] = ()
+    # Given back, yet still listed (a prepaid disk in the recycle bin): gone, as far as its bill goes.
+    returned: bool = False
 
     def tag(self, key: str) -> str | None:
         return next((v for k, v in self.tags if k == key), None)

@@ -60,7 +60,22 @@ def _seen(rig: Rig, kind: str, region: str, rid: str) -> str:
                          ids=[f"{c[0]}-{c[1]}-{c[4]}" for c in CASES])  # fmt: skip
 def test_a_call_answered_too_late_is_looked_up_by_the_next_run(tmp_path: Path, kind: str, action: str, call: str,
         extra: dict[str, Any], rid: str, region: str, found: str) -> None:  # fmt: skip
-    with rig_for(demo_data(), tmp_path, **ALL_KINDS) as rig:
+    _answered_too_late(tmp_path, demo_data(), kind, action, call, extra, rid, region, found)
+
+
+def test_a_prepaid_disk_s_interrupted_return_is_done_once_it_is_in_the_recycle_bin(tmp_path: Path) -> None:
+    """TerminateDisks moves a prepaid disk to the recycle bin, still listed (TORECYCLE): the look-up settles it as
+    returned, not as "still there"."""
+    data = demo_data()
+    disk = next(d for d in data["regions"]["ap-guangzhou"]["disks"] if d["DiskId"] == "disk-gzleft01")
+    disk.update(DiskChargeType="PREPAID", DeadlineTime="+300d")
+    _answered_too_late(tmp_path, data, "cbs_disk", "terminate", "TerminateDisks", {"unmarked": True},
+                       "disk-gzleft01", "ap-guangzhou", "returned: prepaid, moved to the recycle bin")  # fmt: skip
+
+
+def _answered_too_late(tmp_path: Path, data: dict[str, Any], kind: str, action: str, call: str,
+                       extra: dict[str, Any], rid: str, region: str, found: str) -> None:  # fmt: skip
+    with rig_for(data, tmp_path, **ALL_KINDS) as rig:
         rig.scan()
         before = _seen(rig, kind, region, rid)
         # The rig's client gives up after 2 s; the cloud carries the call out after 4.

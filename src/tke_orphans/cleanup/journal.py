@@ -17,7 +17,6 @@ from ..cloud import actions as cloud_actions
 from ..cloud.inventory import RegionLister, failure_of
 from ..context import Run
 from ..kinds import KINDS
-from ..kinds.cbs_disk import RECYCLED
 from ..state import StateDB
 from ..state.actions import PENDING, Intent
 from .accounts import by_region
@@ -113,8 +112,6 @@ def _leftovers(session: Session, region: str, intents: list[Intent]) -> dict[str
             out[it.instance_id] = _gone(action, "returned: it is gone")
         elif action == "mark":
             out[it.instance_id] = _marked(f.resource.tag(cloud_actions.MARK_TAG), "")
-        elif f.resource.state == "TORECYCLE":
-            out[it.instance_id] = ("done", RECYCLED)
         else:
             out[it.instance_id] = _not_done(f.resource.state)
     return out

@@ -29,7 +29,8 @@ def record(d: Item) -> CloudResource:
     billing = Billing(charge_type=text(d, "DiskChargeType"), disk_type=text(d, "DiskType"),
                       size_gb=count(d, "DiskSize"), zone=text(d.get("Placement"), "Zone"))  # fmt: skip
     return CloudResource("cbs_disk", d["DiskId"], d.get("DiskName") or "", d.get("DiskState") or "",
-                         parse_time(d.get("CreateTime")), attached, tag_of(d.get("Tags")), billing)  # fmt: skip
+                         parse_time(d.get("CreateTime")), attached, tag_of(d.get("Tags")), billing,
+                         returned=d.get("DiskState") == "TORECYCLE")  # fmt: skip
 
 
 def _in_use(r: CloudResource) -> str | None:
@@ -81,6 +82,11 @@ def _done(f: Fresh, resp: Item) -> str:
     return RECYCLED if f.get("charge") == "PREPAID" else "returned: destroyed"
 
 
+def _settle(call: str, f: Fresh) -> tuple[str, str] | None:
+    """An interrupted run's TerminateDisks of a prepaid disk: done once the disk is in the recycle bin."""
+    return ("done", RECYCLED) if call == "cbs.TerminateDisks" and f.resource.returned else None
+
+
 def _would(f: Fresh) -> str:
     then = "prepaid, moved to the recycle bin" if f.get("charge") == "PREPAID" else "destroyed at once"
     return f"would return the disk (TerminateDisks): {then}"
@@ -99,6 +105,7 @@ SPEC = KindSpec(
     price=_price,
     fresh=_fresh,
     give_back=batched("cbs.TerminateDisks", "DiskIds", 100, _done),
+    settle=_settle,
     would=_would,
     mark_name=("cvm", "volume"),
     cluster_said=f"its tag {CLUSTER_TAG}",

@@ -8,7 +8,9 @@ CNY list price per GiB-month for its storage type, and unknown for a type not li
 `DeleteCfsFileSystem` (one a call), after each of its mount targets (`DeleteMountTarget`), which the cloud requires.
 DeleteMountTarget left the Python SDK's CfsClient (3.0.14xx), though DeleteCfsFileSystem's docstring still sends
 callers to it; every call goes through the common client, so it is sent as documented, and if the cloud ever refuses
-it, the file system stays (failed, with the cloud's words). A file system clients mount now is never deleted.
+it, the file system stays (failed, with the cloud's words). The cloud deletes a mount target in the background: a file
+system it still refuses (FailedOperation.MountTargetExists) is failed this run and given back by a later one. A
+file system clients mount now is never deleted.
 """
 
 from __future__ import annotations

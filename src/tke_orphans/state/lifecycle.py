@@ -152,7 +152,7 @@ def _leftover_how(t: Tracked, snap: RegionSnapshot) -> ResolvedLeftover:
     r = snap.resources.get(t.instance_id)
     if r is None:
         return ResolvedLeftover(x, "gone", GONE, t.first_seen)
-    if r.state == "TORECYCLE":  # a prepaid disk TerminateDisks returned: billing stopped, destroyed later
+    if r.returned:  # given back, still listed (a prepaid disk in the recycle bin): billing stopped, destroyed later
         return ResolvedLeftover(x, "gone", "in the recycle bin", t.first_seen)
     if r.attached:
         return ResolvedLeftover(x, "in_use", r.state or "associated", t.first_seen)  # a group has no state of its own
