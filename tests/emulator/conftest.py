@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import urllib.request
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from tencentcloud.cbs.v20170312.cbs_client import CbsClient
 from tencentcloud.cfs.v20190719.cfs_client import CfsClient
 from tencentcloud.clb.v20180317.clb_client import ClbClient
@@ -24,7 +26,7 @@ from tencentcloud.cvm.v20170312.cvm_client import CvmClient
 from tencentcloud.tke.v20180525.tke_client import TkeClient
 from tencentcloud.vpc.v20170312.vpc_client import VpcClient
 
-from tke_orphans_testkit.emulator import Emulator, World, load_world, world_from_data
+from tke_orphans_testkit.emulator import Emulator, World, WorldError, load_world, world_from_data
 
 DEMO_WORLD = Path(__file__).resolve().parents[2] / "examples" / "demo-world.yaml"
 SECRET_ID = "AKIDtest00000000000000000000000000000"
@@ -162,3 +164,24 @@ def demo(demo_world: World) -> Iterator[Api]:
     with Emulator(demo_world) as em:
         cred = demo_world.spec.credentials[0]
         yield Api(em, cred.secret_id, cred.secret_key)
+
+
+Refused = Callable[[dict[str, Any], Callable[[dict[str, Any]], object]], WorldError]
+
+
+@pytest.fixture
+def refused(tmp_path: Path) -> Refused:
+    """The error a world file is refused with: a base world (itself valid) changed by a function, loaded from
+    tmp_path/bad-world.yaml."""
+
+    def load(base: dict[str, Any], change: Callable[[dict[str, Any]], object]) -> WorldError:
+        data = copy.deepcopy(base)
+        world_from_data(copy.deepcopy(data))  # the base world itself is valid
+        change(data)
+        file = tmp_path / "bad-world.yaml"
+        file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(WorldError) as info:
+            load_world(file)
+        return info.value
+
+    return load

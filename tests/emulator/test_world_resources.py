@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import yaml
-
-from tke_orphans_testkit.emulator import WorldError, load_world, world_from_data
 
 GZ = "ap-guangzhou"
 Z3 = {"Zone": "ap-guangzhou-3"}
@@ -65,14 +61,7 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
 
 
 @pytest.mark.parametrize(("mutate", "path", "detail"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_resources_name_file_and_path(tmp_path, mutate, path, detail):
-    data = copy.deepcopy(BASE)
-    world_from_data(copy.deepcopy(data))  # the base world itself is valid
-    mutate(data)
-    file = tmp_path / "bad-world.yaml"
-    file.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(WorldError) as info:
-        load_world(file)
-    err = info.value
-    assert (err.source, err.path) == (str(file), path)
+def test_bad_resources_name_file_and_path(tmp_path, refused, mutate, path, detail):
+    err = refused(BASE, mutate)
+    assert (err.source, err.path) == (str(tmp_path / "bad-world.yaml"), path)
     assert detail in err.problem, err.problem
