@@ -9,6 +9,20 @@ from ..errors import ApiError
 from . import params as P
 from .context import Answer, Ctx
 
+
+def filters(params: dict[str, Any], known: Callable[[str], bool]) -> list[P.Filter]:
+    """vpc's `Filters`, with its limits and error codes (10 filters, 100 values each), for addresses and groups."""
+    return P.filters(
+        params,
+        known=known,
+        max_filters=10,
+        max_values=100,
+        unknown_code="InvalidParameter.FilterInvalidKey",
+        too_many_code="InvalidParameterValue.LimitExceeded",
+        too_many_values_code="InvalidParameterValue.LimitExceeded",
+    )
+
+
 FILTERS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "address-id": lambda a: [a["AddressId"]],
     "address-name": lambda a: [a["AddressName"]],
@@ -49,15 +63,7 @@ def describe_addresses(ctx: Ctx, params: dict[str, Any]) -> Answer:
     offset = P.opt_int(params, "Offset", 0, lo=0, over_code="InvalidParameterValue.Range")
     limit = P.opt_int(params, "Limit", 20, lo=1, hi=100, over_code="InvalidParameterValue.Range")
     ids = _address_ids(params, 100)
-    flts = P.filters(
-        params,
-        known=_known,
-        max_filters=10,
-        max_values=100,
-        unknown_code="InvalidParameter.FilterInvalidKey",
-        too_many_code="InvalidParameterValue.LimitExceeded",
-        too_many_values_code="InvalidParameterValue.LimitExceeded",
-    )
+    flts = filters(params, _known)
     if ids is not None and any(f.name == "address-id" for f in flts):
         raise ApiError("InvalidParameter", "`AddressIds` and the filter `address-id` cannot be specified together.")
     with ctx.store.lock:

@@ -16,6 +16,7 @@ from ..errors import ApiError
 from ..store import RegionStore
 from . import params as P
 from .context import Answer, Ctx
+from .vpc import filters
 
 FILTERS: dict[str, Callable[[dict[str, Any], P.Filter], bool]] = {
     "security-group-id": lambda g, f: g["SecurityGroupId"] in f.values,
@@ -87,15 +88,7 @@ def describe_security_groups(ctx: Ctx, params: dict[str, Any]) -> Answer:
     offset = _str_int(params, "Offset", 0, lo=0)
     limit = _str_int(params, "Limit", 20, lo=1, hi=100)
     ids = _ids(params, required=False)
-    flts = P.filters(
-        params,
-        known=_known,
-        max_filters=10,
-        max_values=100,
-        unknown_code="InvalidParameter.FilterInvalidKey",
-        too_many_code="InvalidParameterValue.LimitExceeded",
-        too_many_values_code="InvalidParameterValue.LimitExceeded",
-    )
+    flts = filters(params, _known)
     if ids is not None and flts:
         raise ApiError("InvalidParameter", "`SecurityGroupIds` and `Filters` cannot be specified at the same time.")
     order_field = P.opt_str(params, "OrderField")
