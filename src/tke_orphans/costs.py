@@ -1,5 +1,4 @@
-"""Totals of what the orphans cost (pure): overall, per region, reason and account, and the unpriced apart; the
-leftovers' (disks, load balancers, addresses) likewise, by kind.
+"""Totals of what findings cost (pure): overall, by kind, region, reason and account, and the unpriced apart.
 
 Shared by every output (JSON, table, messages, status page, metrics), so that they all add up the same way.
 """
@@ -12,11 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Generic, TypeVar
 
 from .model import Finding, Leftover, Orphan
-
-T = TypeVar("T", Orphan, Leftover)
 
 
 def wasted(f: Finding, first_seen: Mapping[str, datetime] | None, at: datetime) -> float | None:
@@ -29,36 +25,32 @@ def wasted(f: Finding, first_seen: Mapping[str, datetime] | None, at: datetime) 
 
 @dataclass
 class Totals:
-    """Sums in `currency` (the first priced orphan's; one in another currency is counted as unpriced)."""
+    """Sums in `currency` (the first priced item's; one in another currency is counted as unpriced), by kind,
+    region, reason and account (`by`). A user's reused CLB is the user's own, in use or not: its monthly figure is
+    summed apart (`reused_monthly`) and left out of every other sum, `wasted` included."""
 
-    currency: str | None = None
-    monthly: float = 0.0
-    wasted: float | None = None
-    by_region: dict[str, float] = field(default_factory=dict)
-    by_reason: dict[str, float] = field(default_factory=dict)
-    by_account: dict[str, float] = field(default_factory=dict)
-    unpriced: list[tuple[Orphan, str]] = field(default_factory=list)
-
-
-def _rounded(c: dict[str, float]) -> dict[str, float]:
-    return {k: round(v, 2) for k, v in sorted(c.items())}
-
-
-@dataclass
-class _Sums(Generic[T]):
     currency: str | None = None
     monthly: float = 0.0
     wasted: float | None = None
     by: dict[str, dict[str, float]] = field(default_factory=dict)
-    unpriced: list[tuple[T, str]] = field(default_factory=list)
+    unpriced: list[tuple[Finding, str]] = field(default_factory=list)
+    reused_monthly: float = 0.0
 
 
-def _sum(items: Iterable[T], dims: Mapping[str, Callable[[T], str]], lost: Callable[[T], float | None]) -> _Sums[T]:
-    """The one way costs add up: in the first priced item's currency (another is counted as unpriced), by each
-    dimension, with what was wasted so far; every item here has a `cost`."""
-    out: _Sums[T] = _Sums()
-    by: dict[str, defaultdict[str, float]] = {name: defaultdict(float) for name in dims}
-    for item in items:
+BY: dict[str, Callable[[Finding], str]] = {
+    "kind": lambda f: f.kind, "region": lambda f: f.region, "reason": lambda f: f.why, "account": lambda f: f.account,
+}  # fmt: skip
+
+
+def totals(findings: Iterable[Finding], first_seen: Mapping[str, datetime] | None, at: datetime) -> Totals | None:
+    """The one way costs add up, for findings of any kind: None when none was priced at all (pricing off); else
+    the sums, what was wasted so far (`first_seen` by id), and the unpriced with their reason."""
+    priced = [f for f in findings if f.cost is not None]
+    if not priced:
+        return None
+    out = Totals()
+    by: dict[str, defaultdict[str, float]] = {name: defaultdict(float) for name in BY}
+    for item in (f for f in priced if not f.reused):
         cost = item.cost
         assert cost is not None
         if cost.monthly is None:
@@ -69,27 +61,18 @@ def _sum(items: Iterable[T], dims: Mapping[str, Callable[[T], str]], lost: Calla
             out.unpriced.append((item, f"priced in {cost.currency}, the totals are in {out.currency}"))
             continue
         out.monthly += cost.monthly
-        for name, key in dims.items():
+        for name, key in BY.items():
             by[name][key(item)] += cost.monthly
-        spent = lost(item)
+        spent = wasted(item, first_seen, at)
         if spent is not None:
             out.wasted = (out.wasted or 0.0) + spent
     out.monthly = round(out.monthly, 2)
     out.wasted = None if out.wasted is None else round(out.wasted, 2)
-    out.by = {name: _rounded(sums) for name, sums in by.items()}
+    out.by = {name: {k: round(v, 2) for k, v in sorted(sums.items())} for name, sums in by.items()}
+    reused = [f.cost for f in priced if f.reused and f.cost is not None and f.cost.monthly is not None]
+    out.currency = out.currency or next((c.currency for c in reused), None)
+    out.reused_monthly = round(sum(c.monthly or 0.0 for c in reused if c.currency == out.currency), 2)
     return out
-
-
-def totals(orphans: Iterable[Orphan], first_seen: Mapping[str, datetime] | None, at: datetime) -> Totals | None:
-    """None when no orphan was priced at all (pricing off); else the sums and the unpriced with their reason."""
-    priced = [o for o in orphans if o.cost is not None]
-    if not priced:
-        return None
-    dims: dict[str, Callable[[Orphan], str]] = {
-        "region": lambda o: o.region, "reason": lambda o: o.reason.value, "account": lambda o: o.account,
-    }  # fmt: skip
-    s = _sum(priced, dims, lambda o: wasted(o, first_seen, at))
-    return Totals(s.currency, s.monthly, s.wasted, s.by["region"], s.by["reason"], s.by["account"], s.unpriced)
 
 
 def top(orphans: Iterable[Orphan], n: int = 10) -> list[Orphan]:
@@ -126,40 +109,6 @@ def monthly_label(o: Orphan | Leftover) -> str:
     if o.cost.monthly is None:
         return "?"
     return ("~" if o.cost.source == "type_only" else "") + money(o.cost.monthly, o.cost.currency)
-
-
-@dataclass
-class LeftoverTotals:
-    """The leftovers' sums, as `Totals`. Reused CLBs are the user's own, in use or not: their monthly figure is
-    summed apart (`reused_monthly`) and left out of every other sum, `wasted` included."""
-
-    currency: str | None = None
-    monthly: float = 0.0
-    wasted: float | None = None
-    by_kind: dict[str, float] = field(default_factory=dict)
-    by_region: dict[str, float] = field(default_factory=dict)
-    by_account: dict[str, float] = field(default_factory=dict)
-    unpriced: list[tuple[Leftover, str]] = field(default_factory=list)
-    reused_monthly: float = 0.0
-
-
-def leftover_totals(
-    leftovers: Iterable[Leftover], first_seen: Mapping[str, datetime] | None, at: datetime
-) -> LeftoverTotals | None:
-    """None when no leftover was priced (pricing off, or none found). `first_seen` by resource id, for `wasted`."""
-    priced = [x for x in leftovers if x.cost is not None]
-    if not priced:
-        return None
-    dims: dict[str, Callable[[Leftover], str]] = {
-        "kind": lambda x: x.kind, "region": lambda x: x.region, "account": lambda x: x.account,
-    }  # fmt: skip
-    s = _sum([x for x in priced if not x.reused], dims, lambda x: wasted(x, first_seen, at))
-    out = LeftoverTotals(s.currency, s.monthly, s.wasted, s.by["kind"], s.by["region"], s.by["account"], s.unpriced)
-    reused = [x.cost for x in priced if x.reused and x.cost is not None and x.cost.monthly is not None]
-    currency = out.currency or next((c.currency for c in reused), None)
-    out.currency = currency
-    out.reused_monthly = round(sum(c.monthly or 0.0 for c in reused if c.currency == currency), 2)
-    return out
 
 
 def by_cost(orphans: Iterable[Orphan]) -> list[Orphan]:

@@ -12,7 +12,7 @@ from .cloud import Session
 from .cloud.accounts import make_session, plan_accounts
 from .context import Run
 from .kinds import KINDS
-from .model import Leftover, ResolvedLeftover
+from .model import Leftover, finding_key
 from .state.lifecycle import GONE, Changes
 
 log = logging.getLogger(__name__)
@@ -20,12 +20,12 @@ log = logging.getLogger(__name__)
 Key = tuple[str, str, str]  # account, region, resource id
 
 
-def still_there(run: Run, changes: Changes[Leftover, ResolvedLeftover]) -> set[Key]:
+def still_there(run: Run, changes: Changes[Leftover]) -> set[Key]:
     """Which of the leftovers resolved as gone their product still lists by id (naming a cluster), or could not say."""
     groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for r in changes.resolved:
         if r.how == "gone" and r.detail == GONE:  # not listed (a disk in the recycle bin is listed, and gone)
-            x = r.leftover
+            x = r.what
             groups[(x.account, x.region, x.kind)].append(x.resource_id)
     if not groups:
         return set()
@@ -48,8 +48,6 @@ def still_there(run: Run, changes: Changes[Leftover, ResolvedLeftover]) -> set[K
     return out
 
 
-def keep_open(changes: Changes[Leftover, ResolvedLeftover], there: set[Key]) -> None:
+def keep_open(changes: Changes[Leftover], there: set[Key]) -> None:
     """Leave open (unresolved, untouched) the leftovers `still_there` found."""
-    changes.resolved = [
-        r for r in changes.resolved if (r.leftover.account, r.leftover.region, r.leftover.resource_id) not in there
-    ]
+    changes.resolved = [r for r in changes.resolved if finding_key(r.what) not in there]

@@ -15,7 +15,7 @@ from .config import Config
 from .context import Run
 from .delivery import deliver_outbox
 from .gone import keep_open, still_there
-from .model import ApiFailure, ScanResult
+from .model import ApiFailure, Leftover, Orphan, ScanResult
 from .notify import Delivery, Notice, bot_specs
 from .records import notice_to_dict
 from .scan import run_scan
@@ -57,12 +57,11 @@ def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
     notice = Notice(
         kind="new",
         scanned_at=result.scanned_at,
-        orphans=result.orphans,
+        findings=(*result.orphans, *result.leftovers),
         unverified=result.unverified,
         errors=errors_of(result),
         status_url=cfg.serve.public_url,
         result=result,
-        leftovers=result.leftovers,
     )
     return [] if notice.empty else [notice]
 
@@ -72,19 +71,17 @@ def lifecycle_notices(p: Plan, result: ScanResult, cfg: Config, told: set[str]) 
     url, at = cfg.serve.public_url, result.scanned_at
     out: list[Notice] = []
     new_issues = issue_keys(result) - told
-    if p.orphans.new or p.leftovers.new or new_issues:
-        errors = errors_of(result)
+    new: tuple[Orphan | Leftover, ...] = (*p.orphans.new, *p.leftovers.new)
+    remind: tuple[Orphan | Leftover, ...] = (*p.orphans.remind, *p.leftovers.remind)
+    resolved = (*p.orphans.resolved, *p.leftovers.resolved)
+    if new or new_issues:
         # first_seen: an orphan recorded by a `scan --no-notify` has been one for a while already.
-        ids = [o.instance.instance_id for o in p.orphans.new] + [x.resource_id for x in p.leftovers.new]
-        first = {i: p.first_seen[i] for i in ids}
-        out.append(Notice("new", at, tuple(p.orphans.new), (), result.unverified, errors, first, url, result,
-                          leftovers=tuple(p.leftovers.new)))  # fmt: skip
-    if p.orphans.remind or p.leftovers.remind:
-        out.append(Notice("reminder", at, tuple(p.orphans.remind), first_seen=dict(p.first_seen), status_url=url,
-                          result=result, leftovers=tuple(p.leftovers.remind)))  # fmt: skip
-    if p.orphans.resolved or p.leftovers.resolved:
-        out.append(Notice("resolved", at, resolved=tuple(p.orphans.resolved), status_url=url, result=result,
-                          resolved_leftovers=tuple(p.leftovers.resolved)))  # fmt: skip
+        first = {f.resource_id: p.first_seen[f.resource_id] for f in new}
+        out.append(Notice("new", at, new, (), result.unverified, errors_of(result), first, url, result))
+    if remind:
+        out.append(Notice("reminder", at, remind, first_seen=dict(p.first_seen), status_url=url, result=result))
+    if resolved:
+        out.append(Notice("resolved", at, resolved=resolved, status_url=url, result=result))
     return out
 
 

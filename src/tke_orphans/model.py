@@ -179,9 +179,11 @@ class Finding(Named, Protocol):
     def why(self) -> str: ...
     @property
     def cost(self) -> Cost | None: ...
+    @property
+    def reused(self) -> bool: ...
 
 
-def finding_key(f: Finding) -> tuple[str, str, str]:
+def finding_key(f: Named) -> tuple[str, str, str]:
     """Where a finding is and its id: how the lifecycle and the store know it from one scan to the next."""
     return f.account, f.region, f.resource_id
 
@@ -289,11 +291,15 @@ class Cost:
         return round(self.hourly * max(0.0, hours), 2)
 
 
+VM = "cvm"  # the kind of a VM: every other kind is a leftover's
+
+
 class OnInstance:
     """What names a VM found or acted on (Named), read from its instance."""
 
     __slots__ = ()
-    kind = "cvm"
+    kind = VM
+    reused = False  # only a CLB is ever a user's own that a cluster reused
     instance: Instance
 
     @property
@@ -414,33 +420,28 @@ class ScanResult:
 # ---- what changed, as the notifications tell it and the state's outbox keeps it ------------------------------
 
 NoticeKind = Literal["new", "reminder", "resolved", "test", "cleanup"]
-ResolvedHow = Literal["terminated", "rejoined", "ignored"]
+# A VM: terminated, rejoined a cluster, ignored. Any other kind: gone, in use again, no longer a deleted cluster's.
+ResolvedHow = Literal["terminated", "rejoined", "ignored", "gone", "in_use", "not_leftover"]
 
 
-@dataclass(frozen=True)
-class Resolved:
-    """An orphan that is gone: how (terminated, rejoined, ignored) and after how long."""
+@dataclass(frozen=True, slots=True)
+class Vm(OnInstance):
+    """A VM as the state last knew it: what names a resolved orphan (its verdict is over)."""
 
     account: str
     region: str
     instance: Instance
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A finding that is no more, whatever its kind: what it was, how it ended, and since when it had been one."""
+
+    what: Vm | Leftover
     how: ResolvedHow
     detail: str = ""
     first_seen: datetime | None = None
     fact: Fact | None = None  # `detail` as data, where it is a sentence
-
-
-LeftoverResolvedHow = Literal["gone", "in_use", "not_leftover"]
-
-
-@dataclass(frozen=True)
-class ResolvedLeftover:
-    """A leftover that is no more: deleted (or untagged), in use again, or no longer a deleted cluster's."""
-
-    leftover: Leftover
-    how: LeftoverResolvedHow
-    detail: str = ""
-    first_seen: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -463,7 +464,8 @@ class ActionLine:
 class Notice:
     kind: NoticeKind
     scanned_at: datetime
-    orphans: tuple[Orphan, ...] = ()
+    # What is told, of every kind: new ones (kind "new"), those due a reminder; those resolved (kind "resolved").
+    findings: tuple[Orphan | Leftover, ...] = ()
     resolved: tuple[Resolved, ...] = ()
     unverified: tuple[Unverified, ...] = ()
     errors: tuple[tuple[str, ApiFailure], ...] = ()  # (where: "account/region" or "", failure)
@@ -471,18 +473,9 @@ class Notice:
     status_url: str | None = None
     result: ScanResult | None = None  # for channels that take the whole scan result (generic webhook)
     actions: tuple[ActionLine, ...] = ()
-    # Disks, CLBs and EIPs of deleted clusters: new ones (kind "new"), those due a reminder, those resolved.
-    leftovers: tuple[Leftover, ...] = ()
-    resolved_leftovers: tuple[ResolvedLeftover, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (
-            self.orphans
-            or self.resolved
-            or self.unverified
-            or self.errors
-            or self.actions
-            or self.leftovers
-            or self.resolved_leftovers
-        ) and (self.kind != "test")
+        return not (self.findings or self.resolved or self.unverified or self.errors or self.actions) and (
+            self.kind != "test"
+        )

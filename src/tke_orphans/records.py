@@ -16,6 +16,7 @@ from typing import Any, overload
 
 from .facts import Fact, fact_from_dict, fact_to_dict
 from .model import (
+    VM,
     ActionLine,
     ApiFailure,
     Billing,
@@ -33,9 +34,9 @@ from .model import (
     Reason,
     RegionResult,
     Resolved,
-    ResolvedLeftover,
     ScanResult,
     Unverified,
+    Vm,
 )
 
 Doc = dict[str, Any]
@@ -300,15 +301,30 @@ def scan_from_dict(doc: Doc) -> ScanResult:
 # ---- notices (the outbox) ---------------------------------------------------------------------------------------
 
 
+def finding_to_dict(f: Orphan | Leftover) -> Doc:
+    """Any finding, its kind first: how a notice keeps findings of every kind in one list."""
+    return leftover_to_dict(f) if isinstance(f, Leftover) else {"kind": f.kind, **candidate_to_dict(f)}
+
+
+def finding_from_dict(d: Doc) -> Orphan | Leftover:
+    """An orphan written before notices named kinds has none: a VM."""
+    return orphan_from_dict(d) if d.get("kind", VM) == VM else leftover_from_dict(d)
+
+
 def resolved_to_dict(r: Resolved) -> Doc:
-    return {"account": r.account, "region": r.region, "how": r.how, "detail": r.detail,
-            "first_seen": iso(r.first_seen), "fact": None if r.fact is None else fact_to_dict(r.fact),
-            **instance_to_dict(r.instance)}  # fmt: skip
+    w = r.what
+    what = (
+        leftover_to_dict(w)
+        if isinstance(w, Leftover)
+        else {"kind": w.kind, "account": w.account, "region": w.region, **instance_to_dict(w.instance)}
+    )
+    return what | {"how": r.how, "detail": r.detail, "first_seen": iso(r.first_seen),
+                   "fact": None if r.fact is None else fact_to_dict(r.fact)}  # fmt: skip
 
 
 def resolved_from_dict(d: Doc) -> Resolved:
-    return Resolved(d["account"], d["region"], instance_from_dict(d), d["how"], d["detail"], parse_iso(d["first_seen"]),
-                    _fact(d.get("fact")))  # fmt: skip
+    what = Vm(d["account"], d["region"], instance_from_dict(d)) if d.get("kind", VM) == VM else leftover_from_dict(d)
+    return Resolved(what, d["how"], d["detail"], parse_iso(d["first_seen"]), _fact(d.get("fact")))
 
 
 def action_to_dict(a: ActionLine) -> Doc:
@@ -319,44 +335,35 @@ def action_from_dict(d: Doc) -> ActionLine:
     return ActionLine(**(d | {"fact": _fact(d.get("fact"))}))
 
 
-def resolved_leftover_to_dict(r: ResolvedLeftover) -> Doc:
-    return {"how": r.how, "detail": r.detail, "first_seen": iso(r.first_seen), **leftover_to_dict(r.leftover)}
-
-
-def resolved_leftover_from_dict(d: Doc) -> ResolvedLeftover:
-    return ResolvedLeftover(leftover_from_dict(d), d["how"], d["detail"], parse_iso(d["first_seen"]))
-
-
 def notice_to_dict(n: Notice, scan_id: int | None = None) -> Doc:
     """`scan_id` stands for `n.result`, which is not stored again: the reader gets it back from the scans."""
     return {
         "kind": n.kind,
         "scanned_at": iso(n.scanned_at),
         "scan_id": scan_id,
-        "orphans": [candidate_to_dict(o) for o in n.orphans],
+        "findings": [finding_to_dict(f) for f in n.findings],
         "resolved": [resolved_to_dict(r) for r in n.resolved],
         "unverified": [candidate_to_dict(u) for u in n.unverified],
         "errors": [{"where": where, **failure_to_dict(f)} for where, f in n.errors],
         "first_seen": {k: iso(v) for k, v in n.first_seen.items()},
         "status_url": n.status_url,
         "actions": [action_to_dict(a) for a in n.actions],
-        "leftovers": [leftover_to_dict(x) for x in n.leftovers],
-        "resolved_leftovers": [resolved_leftover_to_dict(r) for r in n.resolved_leftovers],
     }
 
 
 def notice_from_dict(d: Doc, result: ScanResult | None = None) -> Notice:
+    """Notices queued before one notice shape (up to webhook.outbox.max_age old) kept each kind apart: orphans and
+    leftovers, resolved and resolved_leftovers. They read as one list each, and still deliver."""
+    findings = d["findings"] if "findings" in d else [*d["orphans"], *d.get("leftovers", [])]
     return Notice(
         kind=d["kind"],
         scanned_at=_time(d["scanned_at"]),
-        orphans=tuple(orphan_from_dict(o) for o in d["orphans"]),
-        resolved=tuple(resolved_from_dict(r) for r in d["resolved"]),
+        findings=tuple(finding_from_dict(f) for f in findings),
+        resolved=tuple(resolved_from_dict(r) for r in [*d["resolved"], *d.get("resolved_leftovers", [])]),
         unverified=tuple(unverified_from_dict(u) for u in d["unverified"]),
         errors=tuple((e["where"], failure_from_dict(e)) for e in d["errors"]),
         first_seen={k: t for k, v in d["first_seen"].items() if (t := parse_iso(v)) is not None},
         status_url=d.get("status_url"),
         result=result,
         actions=tuple(action_from_dict(a) for a in d.get("actions", [])),
-        leftovers=tuple(leftover_from_dict(x) for x in d.get("leftovers", [])),
-        resolved_leftovers=tuple(resolved_leftover_from_dict(r) for r in d.get("resolved_leftovers", [])),
     )

@@ -16,6 +16,7 @@ from tke_orphans.model import (
     Evidence,
     EvidenceKind,
     Instance,
+    Leftover,
     Orphan,
     Reason,
     ScanResult,
@@ -87,14 +88,14 @@ def orphan(n: int, **kw: Any) -> Orphan:
 
 
 def notice(count: int = 3, **kw: Any) -> Notice:
-    return Notice(kind="new", scanned_at=NOW, orphans=tuple(orphan(n) for n in range(count)), **kw)
+    return Notice(kind="new", scanned_at=NOW, findings=tuple(orphan(n) for n in range(count)), **kw)
 
 
 def incomplete_notice() -> Notice:
     u = Unverified("default", "ap-shanghai", instance(900), (), "tke.DescribeClusters failed: InternalError: boom")
     failure = ApiFailure("cvm.DescribeInstances", "InternalError", "boom")
     return Notice(
-        kind="new", scanned_at=NOW, orphans=(orphan(1),), unverified=(u,), errors=(("default/ap-beijing", failure),)
+        kind="new", scanned_at=NOW, findings=(orphan(1),), unverified=(u,), errors=(("default/ap-beijing", failure),)
     )
 
 
@@ -117,5 +118,6 @@ def deliver(cfg: Config, n: Notice, clock: FakeClock, ledger: SendLedger | None 
         return notifier.deliver(n)
 
 
-def result_with(orphans: tuple[Orphan, ...]) -> ScanResult:
-    return ScanResult(NOW, "ok", (), orphans, (), ())
+def result_with(findings: tuple[Orphan | Leftover, ...]) -> ScanResult:
+    orphans = tuple(f for f in findings if isinstance(f, Orphan))
+    return ScanResult(NOW, "ok", (), orphans, (), (), leftovers=tuple(f for f in findings if isinstance(f, Leftover)))

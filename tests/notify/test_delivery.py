@@ -142,7 +142,7 @@ def test_generic_webhook_posts_the_signed_scan_result(capture: tuple[str, type[_
         {"webhook": {"enabled": True, "generic": [{"name": "siem", "url": f"{url}/hook", "secret": "s3cret"}]}}
     )
     n = notice(2)
-    n = Notice(kind="new", scanned_at=NOW, orphans=n.orphans, result=result_with(n.orphans))
+    n = Notice(kind="new", scanned_at=NOW, findings=n.findings, result=result_with(n.findings))
     deliveries = deliver(cfg, n, clock)
     assert [(d.channel, d.ok) for d in deliveries] == [("generic:siem", True)]
     headers, body = handler.received[0]
@@ -162,7 +162,7 @@ def test_generic_webhook_carries_the_leftovers_with_the_orphans(
     made = Leftover("default", "ap-guangzhou", "eip", "eip-1", "", "cls-gone", ("tag",), "UNBIND", NOW)
     reused = dataclasses.replace(made, kind="clb", resource_id="lb-9", reused=True)
     result = dataclasses.replace(result_with(()), leftovers=(made, reused))
-    deliveries = deliver(cfg, Notice(kind="new", scanned_at=NOW, leftovers=(made,), result=result), clock)
+    deliveries = deliver(cfg, Notice(kind="new", scanned_at=NOW, findings=(made,), result=result), clock)
     assert [(d.channel, d.ok) for d in deliveries] == [("generic:siem", True)]
     doc = json.loads(handler.received[0][1])
     assert [(x["resource_id"], x["kind"], x["reused"]) for x in doc["leftovers"]] == [
@@ -189,7 +189,7 @@ def test_generic_webhook_wasted_is_known_only_from_a_first_seen_time(
     result = result_with((seen, unseen))
     first = {seen.instance.instance_id: NOW - timedelta(hours=10)}
     for first_seen in (first, {}):
-        n = Notice(kind="new", scanned_at=NOW, orphans=result.orphans, result=result, first_seen=first_seen)
+        n = Notice(kind="new", scanned_at=NOW, findings=result.orphans, result=result, first_seen=first_seen)
         assert [d.ok for d in deliver(cfg, n, clock)] == [True]
     known, none = (json.loads(body, parse_constant=_refuse) for _, body in handler.received)
     assert {o["instance_id"]: o["cost"]["wasted"] for o in known["orphans"]} == {
@@ -208,7 +208,7 @@ def test_generic_webhook_never_sends_nan(capture: tuple[str, type[_Capture]]) ->
     bad = dataclasses.replace(orphan(1), cost=Cost("CNY", math.nan, math.inf, "inquiry", "a bug"))
     hook = GenericWebhook(BotSpec("generic", "siem", f"{url}/hook"), httpx.Client())
     with pytest.raises(ValueError, match="JSON compliant"):
-        hook.send(Notice(kind="new", scanned_at=NOW, orphans=(bad,), result=result_with((bad,))))
+        hook.send(Notice(kind="new", scanned_at=NOW, findings=(bad,), result=result_with((bad,))))
     assert handler.received == []
     with pytest.raises(ValueError, match="JSON compliant"):
         dumps({"monthly": math.nan})
@@ -251,7 +251,7 @@ def test_generic_webhook_retries_server_errors_only(
         {"webhook": {"enabled": True, "max_attempts": 3, "generic": [{"name": "siem", "url": f"{url}/hook"}]}}
     )
     n = notice(1)
-    (d,) = deliver(cfg, Notice(kind="new", scanned_at=NOW, orphans=n.orphans, result=result_with(n.orphans)), clock)
+    (d,) = deliver(cfg, Notice(kind="new", scanned_at=NOW, findings=n.findings, result=result_with(n.findings)), clock)
     assert (d.ok, d.attempts, d.code) == (False, attempts, code)
     assert len(handler.received) == attempts
 
@@ -265,7 +265,7 @@ def test_generic_webhook_network_failure_is_a_failed_delivery(clock: FakeClock) 
                      "generic": [{"name": "siem", "url": f"http://127.0.0.1:{port}/hook"}]}}
     )  # fmt: skip
     n = notice(1)
-    (d,) = deliver(cfg, Notice(kind="new", scanned_at=NOW, orphans=n.orphans, result=result_with(n.orphans)), clock)
+    (d,) = deliver(cfg, Notice(kind="new", scanned_at=NOW, findings=n.findings, result=result_with(n.findings)), clock)
     assert (d.ok, d.attempts, d.code) == (False, 2, "network")
 
 
@@ -311,7 +311,7 @@ def test_nothing_is_queued_or_told_while_no_bot_is_enabled(tmp_path: Path, off: 
         assert not rig.state.issues.told()
         rig.config = told
         job = rig.run()
-        assert [n.kind for n in job.notices] == ["new"] and len(job.notices[0].orphans) == 4
+        assert [n.kind for n in job.notices] == ["new"] and len(job.notices[0].findings) == 4
         assert job.notices[0].errors  # the failed listing, never told before
         (text,) = rig.texts()
         assert all(i in text for i in ("ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"))

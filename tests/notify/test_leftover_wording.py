@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tke_orphans.model import Cost, Leftover, ResolvedLeftover
+from tke_orphans.model import Cost, Leftover, Resolved
 from tke_orphans.notify import Notice
 from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 
@@ -30,7 +30,7 @@ EIP = _leftover("eip-1", "eip")
 REUSED = _leftover("lb-9", "clb", Cost("CNY", 0.5, 365.0, "inquiry", "the user's"), reused=True)
 ITEMS = (DISK, DISK2, CLB, EIP, REUSED)
 FIRST = {x.resource_id: NOW - timedelta(days=3) for x in ITEMS}
-REMINDER = Notice("reminder", NOW, leftovers=ITEMS, first_seen=FIRST)
+REMINDER = Notice("reminder", NOW, findings=ITEMS, first_seen=FIRST)
 
 
 def one_text(sinks: ChatSinks, platform: str = "wecom") -> str:
@@ -89,13 +89,13 @@ def test_the_reminder_digest_tells_costs_and_ages_of_leftovers(
 
 
 def test_one_kind_alone_gets_the_singular_hint_and_orphans_keep_theirs(sinks: ChatSinks, clock: FakeClock) -> None:
-    deliver(webhook_config(sinks, bots=[WECOM]), Notice("new", NOW, leftovers=(EIP,)), clock)
+    deliver(webhook_config(sinks, bots=[WECOM]), Notice("new", NOW, findings=(EIP,)), clock)
     text = one_text(sinks)
     assert text.rstrip().endswith(
         "确认无用后，用这条命令处理（默认只演练，加 --yes 执行）:\n`tke-orphans cleanup --kind eip --only eip-1`"
     )
     sinks.reset()
-    deliver(webhook_config(sinks, bots=[WECOM]), Notice("new", NOW, orphans=(orphan(1),), leftovers=(EIP,)), clock)
+    deliver(webhook_config(sinks, bots=[WECOM]), Notice("new", NOW, findings=(orphan(1), EIP)), clock)
     assert (
         one_text(sinks)
         .rstrip()
@@ -104,9 +104,9 @@ def test_one_kind_alone_gets_the_singular_hint_and_orphans_keep_theirs(sinks: Ch
 
 
 RESOLVED = (
-    ResolvedLeftover(DISK, "gone", "no longer listed", NOW - timedelta(days=2, hours=3)),
-    ResolvedLeftover(EIP, "in_use", "BIND", NOW - timedelta(hours=5)),
-    ResolvedLeftover(REUSED, "not_leftover", "no longer a deleted cluster's", None),
+    Resolved(DISK, "gone", "no longer listed", NOW - timedelta(days=2, hours=3)),
+    Resolved(EIP, "in_use", "BIND", NOW - timedelta(hours=5)),
+    Resolved(REUSED, "not_leftover", "no longer a deleted cluster's", None),
 )
 HOW = {
     "zh-CN": [
@@ -132,7 +132,7 @@ HOW = {
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 def test_the_resolved_message_says_how_each_leftover_went(sinks: ChatSinks, clock: FakeClock, language: str) -> None:
     deliver(webhook_config(sinks, bots=[WECOM], language=language), Notice("resolved", NOW,
-            resolved_leftovers=RESOLVED), clock)  # fmt: skip
+            resolved=RESOLVED), clock)  # fmt: skip
     lines = one_text(sinks).splitlines()
     assert all(line in lines for line in HOW[language]), lines
     assert not any("cleanup" in line or "¥" in line for line in lines)
@@ -143,10 +143,10 @@ def test_a_keyword_robot_accepts_every_message_of_leftovers_only(clock: FakeCloc
     """A DingTalk robot secured by the keyword every orphans' message carries takes the leftovers' messages too."""
     robot = SinkBot("dingtalk", "dt-keyword", keywords=(keyword,))
     notices = [
-        Notice("new", NOW, leftovers=(EIP,)),
-        Notice("new", NOW, leftovers=(REUSED,)),  # a user's CLB alone: the title says it is no orphan
+        Notice("new", NOW, findings=(EIP,)),
+        Notice("new", NOW, findings=(REUSED,)),  # a user's CLB alone: the title says it is no orphan
         REMINDER,
-        Notice("resolved", NOW, resolved_leftovers=RESOLVED[:1]),
+        Notice("resolved", NOW, resolved=RESOLVED[:1]),
     ]
     with ChatSinks([robot], clock=clock) as sinks:
         for n in notices:
@@ -156,11 +156,10 @@ def test_a_keyword_robot_accepts_every_message_of_leftovers_only(clock: FakeCloc
 
 def test_hundreds_of_resolved_leftovers_split_to_fit_each_once(sinks: ChatSinks, clock: FakeClock) -> None:
     many = tuple(
-        ResolvedLeftover(_leftover(f"disk-{i:08d}", "cbs_disk"), "gone", "", NOW - timedelta(days=1))
-        for i in range(400)
+        Resolved(_leftover(f"disk-{i:08d}", "cbs_disk"), "gone", "", NOW - timedelta(days=1)) for i in range(400)
     )
     assert all(d.ok for d in deliver(webhook_config(sinks, bots=BOTS), Notice("resolved", NOW,
-               resolved_leftovers=many), clock))  # fmt: skip
+               resolved=many), clock))  # fmt: skip
     for platform in ("wecom", "dingtalk", "feishu"):
         texts = [a.text for a in sinks.accepted(platform=platform)]
         heads = Counter(re.findall(r"\*\*\d+\. (disk-\d{8})\*\*", "\n".join(texts)))
@@ -173,8 +172,8 @@ def test_a_reused_clb_alone_is_no_red_alarm_and_a_mention_names_the_leftovers(cl
     """Feishu: red for what TKE left, orange for a user's reused CLB alone; WeCom's @all note names the leftovers."""
     with ChatSinks(BOTS, clock=clock) as sinks:
         cfg = webhook_config(sinks, bots=BOTS, platforms={"wecom": {"mentions": {"all": True}}})
-        deliver(cfg, Notice("new", NOW, leftovers=(REUSED,)), clock)
-        deliver(cfg, Notice("new", NOW, leftovers=(EIP,)), clock)
+        deliver(cfg, Notice("new", NOW, findings=(REUSED,)), clock)
+        deliver(cfg, Notice("new", NOW, findings=(EIP,)), clock)
         cards = [a.body["card"]["header"]["template"] for a in sinks.accepted(platform="feishu")]
         notes = [a.body["text"]["content"] for a in sinks.accepted(platform="wecom") if a.body["msgtype"] == "text"]
     assert cards == ["orange", "red"]

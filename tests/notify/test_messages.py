@@ -78,7 +78,7 @@ def test_300_orphans_split_to_fit_and_each_id_arrives_once(sinks: ChatSinks, clo
     n = notice(300)
     deliveries = deliver(cfg, n, clock)
     assert deliveries and all(d.ok for d in deliveries), [d.describe() for d in deliveries if not d.ok]
-    expected = {o.instance.instance_id for o in n.orphans}
+    expected = {o.resource_id for o in n.findings}
     limits: list[tuple[Literal["wecom", "dingtalk", "feishu"], int]] = [
         ("wecom", 4096),
         ("dingtalk", 20000),
@@ -101,7 +101,7 @@ def test_300_orphans_split_to_fit_and_each_id_arrives_once(sinks: ChatSinks, clo
 def test_limits_are_bytes_not_characters(sinks: ChatSinks, clock: FakeClock) -> None:
     """Chinese names are 3 bytes a character: counting characters would overflow WeCom's 4096 bytes."""
     cfg = webhook_config(sinks, bots=[WECOM])
-    n = Notice(kind="new", scanned_at=NOW, orphans=tuple(orphan(i, name="生产环境节点" * 20) for i in range(40)))
+    n = Notice(kind="new", scanned_at=NOW, findings=tuple(orphan(i, name="生产环境节点" * 20) for i in range(40)))
     deliveries = deliver(cfg, n, clock)
     assert all(d.ok for d in deliveries)
     contents = [a.body["markdown"]["content"] for a in sinks.accepted(platform="wecom")]
@@ -112,7 +112,7 @@ def test_limits_are_bytes_not_characters(sinks: ChatSinks, clock: FakeClock) -> 
 def test_a_huge_block_is_cut_visibly_not_silently(sinks: ChatSinks, clock: FakeClock) -> None:
     cfg = webhook_config(sinks, bots=[WECOM])
     huge = orphan(1, name="x" * 6000)
-    deliveries = deliver(cfg, Notice(kind="new", scanned_at=NOW, orphans=(huge,)), clock)
+    deliveries = deliver(cfg, Notice(kind="new", scanned_at=NOW, findings=(huge,)), clock)
     assert all(d.ok for d in deliveries)
     text = sinks.accepted(platform="wecom")[0].text
     assert "已截断" in text and "ins-00000001" in text
@@ -155,7 +155,7 @@ def test_both_languages(sinks: ChatSinks, clock: FakeClock) -> None:
 def test_message_content(sinks: ChatSinks, clock: FakeClock) -> None:
     cfg = webhook_config(sinks, bots=[WECOM], **{})
     prepaid = orphan(3, public_ips=("159.75.0.1",))
-    n = Notice(kind="new", scanned_at=NOW, orphans=(prepaid,), status_url="https://tke-orphans.example.com/")
+    n = Notice(kind="new", scanned_at=NOW, findings=(prepaid,), status_url="https://tke-orphans.example.com/")
     assert all(d.ok for d in deliver(cfg, n, clock))
     text = sinks.accepted(platform="wecom")[0].text
     for piece in ("ins-00000003", "ap-guangzhou-3", "10.0.0.3", "159.75.0.1", "np-pool0003", "节点池已删除",
@@ -201,7 +201,7 @@ def test_cloud_text_cannot_mention_or_link(sinks: ChatSinks, clock: FakeClock) -
 
     evil = "<at id=all></at><@boss>[pay](http://evil.example)@all"
     o = replace(orphan(7), cluster_id=evil, instance=instance(7, name="<at id=all></at>`x`"))
-    assert all(d.ok for d in deliver(webhook_config(sinks), Notice(kind="new", scanned_at=NOW, orphans=(o,)), clock))
+    assert all(d.ok for d in deliver(webhook_config(sinks), Notice(kind="new", scanned_at=NOW, findings=(o,)), clock))
     for platform in ("wecom", "dingtalk", "feishu"):
         text = sinks.accepted(platform=platform)[0].text
         assert "<at" not in text and "<@" not in text and "](http" not in text, platform
@@ -259,7 +259,7 @@ def test_leftovers_have_their_own_sections_fit_and_cannot_mention(sinks: ChatSin
     """TKE's leftovers, then the reused CLBs apart; hundreds split to fit, each id once; cloud text is data."""
     evil = "<at id=all></at><@boss>[pay](http://evil.example)@all`"
     items = (*(_leftover(i, name=evil) for i in range(300)), _leftover(1, reused=True, cluster=evil))
-    n = Notice(kind="new", scanned_at=NOW, orphans=(orphan(1),), leftovers=items)
+    n = Notice(kind="new", scanned_at=NOW, findings=(orphan(1), *items))
     assert all(d.ok for d in deliver(webhook_config(sinks), n, clock))
     for platform in ("wecom", "dingtalk", "feishu"):
         texts = [a.text for a in sinks.accepted(platform=platform)]

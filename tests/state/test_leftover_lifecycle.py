@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tke_orphans.model import Leftover
 from tke_orphans_testkit.emulator import FaultPlan
 
 from .conftest import Rig, rig_for
@@ -26,20 +27,21 @@ def lrig(demo_data: dict[str, Any], tmp_path: Path) -> Iterator[Rig]:
         yield r
 
 
-def told(notice_leftovers: Any) -> set[str]:
-    return {x.resource_id for x in notice_leftovers if not x.reused}
+def told(findings: Any) -> set[str]:
+    """The leftovers of TKE a notice tells (the VMs of the world and a user's reused CLB aside)."""
+    return {x.resource_id for x in findings if isinstance(x, Leftover) and not x.reused}
 
 
 def test_new_leftovers_are_told_once_then_in_a_digest(lrig: Rig) -> None:
     first = lrig.run()
     [new] = first.notices
-    assert new.kind == "new" and told(new.leftovers) == MADE
+    assert new.kind == "new" and told(new.findings) == MADE
     assert {t.instance_id for t in lrig.state.leftovers.open()} == MADE | {"lb-gzreuse1"}
     assert all(x.resource_id in first.first_seen for x in first.result.leftovers)
     assert lrig.run(advance=timedelta(hours=1)).notices == []  # nothing changed: nothing told
     digest = lrig.run(advance=timedelta(hours=24))
     [reminder] = digest.notices
-    assert reminder.kind == "reminder" and told(reminder.leftovers) == MADE
+    assert reminder.kind == "reminder" and told(reminder.findings) == MADE
     assert lrig.run(advance=timedelta(hours=1)).notices == []
 
 
@@ -51,7 +53,7 @@ def test_a_deleted_disk_and_a_bound_address_resolve_once(lrig: Rig) -> None:
     job = lrig.run(advance=timedelta(minutes=10))
     [resolved] = job.notices
     assert resolved.kind == "resolved"
-    how = {r.leftover.resource_id: (r.how, r.detail) for r in resolved.resolved_leftovers}
+    how = {r.what.resource_id: (r.how, r.detail) for r in resolved.resolved}
     assert how == {"disk-gzleft01": ("gone", "no longer listed"), "eip-gzleft01": ("in_use", "BIND")}
     assert {t.instance_id for t in lrig.state.leftovers.open()} == {"lb-gzleft01", "lb-gzreuse1"}
     kinds = {(e["instance_id"], e["kind"]) for e in lrig.state.events.read()}
@@ -72,7 +74,7 @@ def test_a_failed_listing_resolves_no_leftover(lrig: Rig, fault: dict[str, Any])
     lrig.emulator.faults = FaultPlan.from_data({"faults": [fault]})
     failing = lrig.run(advance=timedelta(minutes=10))
     assert failing.result.status == "partial"
-    assert all(not n.resolved_leftovers for n in failing.notices)
+    assert all(not n.resolved for n in failing.notices)
     assert {t.instance_id for t in lrig.state.leftovers.open()} == MADE | {"lb-gzreuse1"}
     assert not [e for e in lrig.state.events.read() if e["kind"].startswith("resolved")]
 
@@ -90,7 +92,7 @@ def test_a_short_answer_by_id_resolves_no_leftover(lrig: Rig, table: str, listin
         del items[rid]
     lrig.emulator.faults = FaultPlan.from_data({"faults": [{"action": listing, "region": GZ, "effect": "short"}]})
     failing = lrig.run(advance=timedelta(minutes=10))
-    assert all(not n.resolved_leftovers for n in failing.notices)
+    assert all(not n.resolved for n in failing.notices)
     assert {t.instance_id for t in lrig.state.leftovers.open()} == open_ids
     assert failing.result.status == "partial"
 
@@ -115,7 +117,7 @@ def test_a_listing_that_adds_up_but_lags_resolves_no_leftover(lrig: Rig, lookup_
         )
     lrig.emulator.faults = FaultPlan.from_data({"faults": faults})
     job = lrig.run(advance=timedelta(minutes=10))
-    resolved = {r.leftover.resource_id for n in job.notices for r in n.resolved_leftovers}
+    resolved = {r.what.resource_id for n in job.notices for r in n.resolved}
     assert resolved == {"disk-gzleft01"}
     assert "eip-gzleft01" in {t.instance_id for t in lrig.state.leftovers.open()}
 
@@ -134,7 +136,7 @@ def test_leftovers_seen_without_notifying_are_announced_later_with_their_first_s
     start = quiet.result.scanned_at
     later = lrig.run(advance=timedelta(hours=3))
     [new] = later.notices
-    assert told(new.leftovers) == MADE
+    assert told(new.findings) == MADE
     assert all(new.first_seen[i] == start for i in MADE)
     kinds = Counter(e["kind"] for e in lrig.state.events.read())
     assert kinds["left_over"] == 3 and kinds["reused"] == 1  # once each, not per run
@@ -146,7 +148,7 @@ def test_a_prepaid_disk_returned_to_the_recycle_bin_resolves_as_gone(lrig: Rig) 
     lrig.run()
     lrig.emulator.store.regions[GZ].disks["disk-gzleft01"]["DiskState"] = "TORECYCLE"
     [resolved] = lrig.run(advance=timedelta(minutes=10)).notices
-    assert [(r.leftover.resource_id, r.how, r.detail) for r in resolved.resolved_leftovers] == [
+    assert [(r.what.resource_id, r.how, r.detail) for r in resolved.resolved] == [
         ("disk-gzleft01", "gone", "in the recycle bin")
     ]
 
@@ -165,8 +167,8 @@ def test_a_failed_listing_resolves_nothing_even_what_is_really_gone(lrig: Rig, f
     del lrig.emulator.store.regions[GZ].disks["disk-gzleft01"]
     lrig.emulator.faults = FaultPlan.from_data({"faults": [fault]})
     failing = lrig.run(advance=timedelta(minutes=10))
-    assert all(not n.resolved_leftovers for n in failing.notices)
+    assert all(not n.resolved for n in failing.notices)
     assert "disk-gzleft01" in {t.instance_id for t in lrig.state.leftovers.open()}
     lrig.emulator.faults = FaultPlan.from_data({"faults": []})
     healed = lrig.run(advance=timedelta(minutes=10))
-    assert [r.leftover.resource_id for n in healed.notices for r in n.resolved_leftovers] == ["disk-gzleft01"]
+    assert [r.what.resource_id for n in healed.notices for r in n.resolved] == ["disk-gzleft01"]

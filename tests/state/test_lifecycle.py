@@ -46,7 +46,7 @@ def test_terminating_an_orphan_gives_one_resolved_message(rig: Rig) -> None:
     job = rig.run(advance=timedelta(minutes=10))
     assert [n.kind for n in job.notices] == ["resolved"]
     [resolved] = job.notices[0].resolved
-    assert (resolved.instance.instance_id, resolved.how) == ("ins-gzorp002", "terminated")
+    assert (resolved.what.resource_id, resolved.how) == ("ins-gzorp002", "terminated")
     assert "1 个孤儿 CVM 实例已解决" in rig.texts()[-1] and "已销毁" in rig.texts()[-1]
     assert rig.sinks.accepted(platform="feishu")[-1].body["card"]["header"]["template"] == "green"
     assert rig.run(advance=timedelta(minutes=10)).notices == []  # resolved once, not again
@@ -116,7 +116,7 @@ def test_no_notify_records_the_orphans_and_leaves_the_telling_to_the_next_scan(r
     assert set(rows) == found and found
     loud = rig.run(advance=timedelta(hours=2))
     [new] = [n for n in loud.notices if n.kind == "new"]
-    assert {o.instance.instance_id for o in new.orphans} == found
+    assert {o.resource_id for o in new.findings} == found
     assert {i: new.first_seen[i] for i in found} == {i: parse_iso(rows[i]) for i in found}
     kinds = [e["kind"] for e in rig.state.events.read()]
     assert kinds.count("orphaned") == len(found)  # recorded once, not again when told

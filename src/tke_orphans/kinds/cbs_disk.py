@@ -112,6 +112,7 @@ SPEC = KindSpec(
     made_said="tagged tke-cbs-provisioner-createBy-flag=yes",
     cam_read=("cbs:DescribeDisks", "cbs:InquiryPriceCreateDisks"),
     cam_write=("cbs:TerminateDisks",),
+    advice=("a disk once its data is no longer needed", "云硬盘先确认数据不再需要"),
     words={
         "price.disk": ("{0} {1} GB", "{0} {1} GB"),
         "price.disk_charge_unknown": ("a disk charged as unknown has no price inquiry", "计费方式未知的云硬盘无法询价"),

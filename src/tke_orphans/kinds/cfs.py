@@ -155,6 +155,7 @@ SPEC = KindSpec(
     made_said="named <clusterId>_pvc-<uid> as the CFS CSI driver names its volumes",
     cam_read=("cfs:DescribeCfsFileSystems", "cfs:DescribeMountTargets"),
     cam_write=("cfs:DeleteMountTarget", "cfs:DeleteCfsFileSystem"),
+    advice=("a file system once its data is no longer needed", "文件存储先确认数据不再需要"),
     default=False,
     words={
         "cfs.csi_name": ("name {0}: a CFS CSI driver's volume", "名称 {0}：CFS CSI 插件创建的存储卷"),

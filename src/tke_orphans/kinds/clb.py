@@ -121,6 +121,7 @@ SPEC = KindSpec(
     made_said="tagged tke-createdBy-flag=yes",
     cam_read=("clb:DescribeLoadBalancers", "clb:InquiryPriceCreateLoadBalancer"),
     cam_write=("clb:DeleteLoadBalancer",),
+    advice=("a CLB once no traffic reaches it", "CLB 先确认已无流量"),
     words={
         "price.lb_open": ("open load balancer", "公网负载均衡"),
         "price.lb_internal": ("internal load balancer", "内网负载均衡"),

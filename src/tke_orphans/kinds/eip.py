@@ -103,6 +103,7 @@ SPEC = KindSpec(
     made_said="tagged tke-created-eip",
     cam_read=("vpc:DescribeAddresses", "vpc:InquiryPriceAllocateAddresses"),
     cam_write=("vpc:ReleaseAddresses",),
+    advice=("an address once nothing is reached through it", "弹性公网 IP 先确认已无人通过它访问"),
     words={
         "price.eip_package": ("billed by its bandwidth package", "按共享带宽包计费"),
         "price.eip_traffic": ("traffic billed per GB (an idle address moves none)", "按流量计费（闲置地址没有流量）"),

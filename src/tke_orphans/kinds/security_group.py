@@ -160,6 +160,7 @@ SPEC = KindSpec(
         "vpc:DescribeSecurityGroupReferences",
     ),
     cam_write=("vpc:DeleteSecurityGroup",),
+    advice=("a security group costs nothing but takes one of the region's 50", "安全组不收费，但占用地域 50 个配额"),
     default=False,
     words={
         "sg.tke_name": ("name {0}: the group TKE makes for a cluster", "名称 {0}：TKE 为集群创建的安全组"),

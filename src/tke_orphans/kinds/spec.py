@@ -63,7 +63,8 @@ class KindSpec:
     - `give_back`: the mutating call (batched), `would` its dry-run words; `mark_name`: the six-segment name's
       (service, prefix) that tagging it needs;
     - `cluster_said`/`made_said`: the two markers in words, for why cleanup leaves one alone;
-    - `cam_read`/`cam_write`: the CAM actions the scan and the cleanup need; `words`: the kind's own facts, in
+    - `cam_read`/`cam_write`: the CAM actions the scan and the cleanup need; `advice`: what to make sure of before
+      deleting one (a message's "what to do"); `words`: the kind's own facts, in
       English and Chinese (`key: (en, zh)`).
     """
 
@@ -85,6 +86,7 @@ class KindSpec:
     made_said: str  # what makes it TKE's, in a sentence: "tagged tke-createdBy-flag=yes"
     cam_read: tuple[str, ...]
     cam_write: tuple[str, ...]
+    advice: tuple[str, str]  # (en, zh): what to make sure of before deleting one, in the message's advice line
     reused: bool = False
     # (session, region, the resources that name a cluster, how many the whole listing held) -> those, completed.
     augment: Callable[[Session, str, list[CloudResource], int], list[CloudResource]] | None = None

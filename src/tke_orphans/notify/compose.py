@@ -1,25 +1,27 @@
 """From a Notice to message parts that fit: pure text work, no I/O.
 
-A message is a header, one block per instance, then the leftovers of deleted clusters (disks, CLBs, EIPs; the
-users' reused CLBs apart), unverified instances and scan errors, the ids of the part's instances (to copy), a link,
-and the cleanup commands for what the part holds. When the platform's byte limit is reached the message is split
-into parts numbered "(1/3)", each complete in itself: no block is cut in half, nothing is dropped silently.
+A message is a header, then its sections: the orphaned VMs, the leftovers of deleted clusters (of every other kind),
+the users' reused CLBs apart; then what could not be checked, the ids of the part's VMs (to copy), a link, and the
+cleanup commands for what the part holds. Each section holds one block per finding (blocks.py), of a new or due
+notice, or per resolved one. When the platform's byte limit is reached the message is split into parts numbered
+"(1/3)", each complete in itself: no block is cut in half, nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
-from ..costs import totals, wasted
-from ..model import ActionLine, Orphan, Unverified
-from .i18n import CHARGE, EVIDENCE, REASONS, Lang, duration, t, when, words, zone
-from .leftover_text import cleanup_commands, cost_text, leftover_blocks, leftover_header, leftovers_of, total_line
+from ..costs import totals
+from ..kinds import KINDS
+from ..model import VM, Leftover, Notice, Orphan, Resolved, Vm
+from .blocks import action_block, error_blocks, finding_block, resolved_block, total_line, unverified_blocks
+from .i18n import ADVICE, REASONS, Lang, t, when, zone
+from .i18n import KINDS as NOUNS
 from .markup import Block, Style
 from .markup import clean as _clean
-from .model import Notice, Resolved
 
 __all__ = ["Block", "Part", "Style", "blocks_of", "compose"]
 
@@ -31,27 +33,55 @@ class Part:
     instance_ids: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Section:
+    """`heading`: its counted heading (None: the VMs, which the title names); `advice`: its "what to do" line under
+    open findings; `named`: its items are of several kinds, so each says its own."""
+
+    heading: str | None
+    advice: str | None
+    named: bool
+
+
+VMS = Section(None, "what_to_do", named=False)
+LEFTOVERS = Section("leftovers", "leftovers.what_to_do", named=True)
+REUSED = Section("leftovers.reused", None, named=True)  # a user's own CLB: told apart, never to clean up
+
+
+def _what(x: Orphan | Leftover | Resolved) -> Orphan | Leftover | Vm:
+    return x.what if isinstance(x, Resolved) else x
+
+
+def _section(x: Orphan | Leftover | Resolved) -> Section:
+    w = _what(x)
+    if not isinstance(w, Leftover):
+        return VMS
+    return REUSED if w.reused else LEFTOVERS
+
+
+def _items(notice: Notice) -> Sequence[Orphan | Leftover | Resolved]:
+    return notice.resolved if notice.kind == "resolved" else notice.findings
+
+
+def _in(section: Section, notice: Notice) -> list[Orphan | Leftover | Resolved]:
+    return [x for x in _items(notice) if _section(x) is section]
+
+
 def _title(notice: Notice, lang: Lang) -> str:
     """What the message is about, counted: orphans, TKE's leftovers, the users' reused CLBs (each only if any)."""
     if notice.kind == "test":
         return t("title.test", lang)
     if notice.kind == "cleanup":  # one kind a run: instances, or disks / load balancers / addresses
-        leftovers_run = any(a.kind != "cvm" for a in notice.actions)
+        leftovers_run = any(a.kind != VM for a in notice.actions)
         return t("title.cleanup_leftovers" if leftovers_run else "title.cleanup", lang, n=len(notice.actions))
-    leftovers = leftovers_of(notice)
-    reused = sum(x.reused for x in leftovers)
-    counts = (
-        ("n.orphans", len(notice.resolved if notice.kind == "resolved" else notice.orphans)),
-        ("n.leftovers", len(leftovers) - reused),
-        ("n.reused", reused),
-    )
-    what = t("and", lang).join(t(key, lang, n=n) for key, n in counts if n)
+    counts = (("n.orphans", VMS), ("n.leftovers", LEFTOVERS), ("n.reused", REUSED))
+    what = t("and", lang).join(t(key, lang, n=n) for key, s in counts if (n := len(_in(s, notice))))
     if not what:
         return t("title.incomplete", lang)
     return t(f"title.{notice.kind}", lang, what=what)
 
 
-def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]:
+def _header(notice: Notice, lang: Lang, tz: ZoneInfo) -> list[str]:
     if notice.kind == "cleanup":
         lines = [f"{t('cleanup_at', lang)}: {when(notice.scanned_at, tz)}"]
         actors = sorted({a.actor for a in notice.actions if a.actor})
@@ -59,135 +89,81 @@ def _header(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]
             lines.append(f"{t('cleanup_by', lang)}: {_clean(', '.join(actors))}")
         return lines
     lines = [f"{t('scanned_at', lang)}: {when(notice.scanned_at, tz)}"]
-    items = notice.resolved if notice.kind == "resolved" else notice.orphans
-    if items:
-        regions = Counter(i.region for i in items)
+    vms = _in(VMS, notice)
+    if vms:
+        regions = Counter(_what(v).region for v in vms)
         lines.append(f"{t('by_region', lang)}: " + ", ".join(f"{r} {n}" for r, n in sorted(regions.items())))
-    if notice.orphans and notice.kind != "resolved":
-        reasons = Counter(o.reason.value for o in notice.orphans)
+    orphans = [o for o in vms if isinstance(o, Orphan)]
+    if orphans:
+        reasons = Counter(o.reason.value for o in orphans)
         lines.append(
             f"{t('by_reason', lang)}: " + ", ".join(f"{REASONS[r][lang]} {n}" for r, n in sorted(reasons.items()))
         )
-        lines += _cost_header(notice, lang)
-    return lines + leftover_header(notice, lang)
+        total = totals(orphans, notice.first_seen, notice.scanned_at)
+        lines += [] if total is None else [total_line("cost", total, "cost.unpriced", lang)]
+    return lines + _leftover_header(notice, lang)
 
 
-def _cost_header(notice: Notice, lang: Lang) -> list[str]:
-    """`费用: 每月约 ¥12,345`, what is already wasted when known, and how many have no price."""
-    total = totals(notice.orphans, notice.first_seen, notice.scanned_at)
-    return [] if total is None else [total_line("cost", total, "cost.unpriced", lang)]
+def _leftover_header(notice: Notice, lang: Lang) -> list[str]:
+    """`遗留资源: 云硬盘 1, 弹性公网 IP 2 (ap-guangzhou 3)`, the reused CLBs apart, and what the leftovers cost."""
+    lines = []
+    for section, key in ((LEFTOVERS, "leftovers.count"), (REUSED, "leftovers.count.reused")):
+        group = [_what(x) for x in _in(section, notice)]
+        if not group:
+            continue
+        kinds = Counter(x.kind for x in group)
+        counted = str(len(group)) if section is REUSED else ", ".join(
+            f"{NOUNS[k][lang]} {n}" for k, n in sorted(kinds.items()))  # fmt: skip
+        where = ", ".join(f"{r} {n}" for r, n in sorted(Counter(x.region for x in group).items()))
+        lines.append(f"{t(key, lang)}: {counted} ({where})")
+    made = [x for x in _in(LEFTOVERS, notice) if isinstance(x, Leftover)]  # open ones: a resolved one costs nothing
+    total = totals(made, notice.first_seen, notice.scanned_at)
+    if total is not None:
+        lines.append(total_line("leftovers.cost", total, "cost.unpriced.leftovers", lang))
+    return lines
 
 
-def _cost_line(o: Orphan, notice: Notice, lang: Lang) -> list[str]:
-    cost = o.cost
-    if cost is None:
-        return []
-    text = cost_text(cost, wasted(o, notice.first_seen, notice.scanned_at), lang, hourly=cost.source != "renew")
-    if cost.monthly is not None and cost.source == "type_only":
-        text += f" · {t('cost.type_only', lang)}"
-    return [f"{t('cost', lang)}: {text}"]
-
-
-def _orphan_block(o: Orphan, n: int, notice: Notice, style: Style, lang: Lang) -> Block:
-    i = o.instance
-    lines = [f"{style.bold(f'{n}. {i.instance_id}')} {style.code(_clean(i.name) or '-')}"]
-    lines.append(
-        f"{t('region', lang)}: {o.region} / {_clean(i.zone)}"
-        + (f" ({t('account', lang)} {_clean(o.account)})" if o.account != "default" else "")
-    )
-    ips = [f"{t('private', lang)} {', '.join(i.private_ips)}" if i.private_ips else ""]
-    ips.append(f"{t('public', lang)} {', '.join(i.public_ips)}" if i.public_ips else "")
-    if any(ips):
-        lines.append(f"{t('ip', lang)}: " + " · ".join(x for x in ips if x))
-    owner = [f"{t('cluster', lang)} {_clean(o.cluster_id)}" if o.cluster_id else ""]
-    owner.append(f"{t('node_pool', lang)} {_clean(o.node_pool_id)}" if o.node_pool_id else "")
-    lines.append(f"{t('owner', lang)}: " + (" · ".join(x for x in owner if x) or t("unknown", lang)))
-    lines.append(f"{t('reason', lang)}: {REASONS[o.reason.value][lang]}")
-    evidence = "; ".join(
-        f"{EVIDENCE.get(e.kind.value, {}).get(lang, e.kind.value)} {_clean(words(e.subject or e.detail, e.fact, lang))}"
-        for e in o.evidence
-    )
-    lines.append(f"{t('evidence', lang)}: {evidence}")
-    first = notice.first_seen.get(i.instance_id)
-    created = duration(notice.scanned_at - i.created, lang)
-    # Two ages, each labelled: how long it has been an orphan (since first seen), and how old the instance is.
-    age = (
-        t("age.both", lang, orphaned=duration(notice.scanned_at - first, lang), created=created)
-        if first and first < notice.scanned_at
-        else t("age.created", lang, created=created)
-    )
-    lines.append(f"{t('age', lang)}: {age}")
-    charge = CHARGE.get(i.charge_type, {}).get(lang, i.charge_type)
-    if i.expired and i.charge_type == "PREPAID":
-        charge += f" ({t('expires', lang, date=i.expired.strftime('%Y-%m-%d'))})"
-    spec = f"{_clean(i.instance_type)} · {t('cores', lang, cpu=i.cpu, mem=i.memory_gb)} · {charge}"
-    lines.append(f"{t('spec', lang)}: {spec}")
-    lines += _cost_line(o, notice, lang)
-    return Block(lines, i.instance_id)
-
-
-def _action_block(a: ActionLine, n: int, style: Style, lang: Lang) -> Block:
-    # What failed is the API's own words, or a sentence around them; what was done the action and outcome say.
-    failed = f" ({_clean(words(a.detail, a.fact, lang))})" if a.outcome == "failed" else ""
-    return Block(
-        [f"{style.bold(f'{n}. {a.instance_id}')} {style.code(_clean(a.name) or '-')} {a.region}: "
-         f"{t('action.' + a.action, lang)} {t('outcome.' + a.outcome, lang)}{failed}"],
-        a.instance_id,
-    )  # fmt: skip
-
-
-def _resolved_block(r: Resolved, n: int, style: Style, lang: Lang) -> Block:
-    i = r.instance
-    how = t(f"resolved.{r.how}", lang, detail=_clean(words(r.detail, r.fact, lang)))
-    return Block(
-        [f"{style.bold(f'{n}. {i.instance_id}')} {style.code(_clean(i.name) or '-')} {r.region}: {how}"], i.instance_id
-    )
-
-
-# A listing that fails in a big region leaves thousands unverified: say how many, why and a few ids, not each one.
-UNVERIFIED_IDS = 5
-
-
-def _unverified_blocks(items: tuple[Unverified, ...], style: Style, lang: Lang) -> list[Block]:
-    if not items:
-        return []
-    groups: dict[tuple[str, str, str], list[str]] = {}
-    for u in items:
-        groups.setdefault((u.account, u.region, words(u.why, u.facts, lang)), []).append(u.instance.instance_id)
-    blocks = [Block([style.bold(f"{t('unverified', lang)} ({len(items)})")])]
-    for (account, region, why), ids in groups.items():
-        where = region if account == "default" else f"{_clean(account)}/{region}"
-        more = t("unverified.more", lang, n=len(ids) - UNVERIFIED_IDS) if len(ids) > UNVERIFIED_IDS else ""
-        shown = ", ".join(ids[:UNVERIFIED_IDS])
-        blocks.append(
-            Block([t("unverified.group", lang, where=where, n=len(ids), ids=shown, more=more, why=_clean(why))])
-        )
-    return blocks
-
-
-def _error_blocks(notice: Notice, style: Style, lang: Lang) -> list[Block]:
-    if not notice.errors:
-        return []
-    blocks = [Block([style.bold(t("errors", lang))])]
-    for where, failure in notice.errors:
-        what = _clean(words(failure.describe(), failure.fact, lang))
-        blocks.append(Block([t("could_not_check", lang, where=_clean(where) or "-", what=what)]))
-    return blocks
+def _advice(section: Section, group: list[Orphan | Leftover | Resolved], lang: Lang) -> str:
+    """The leftovers' advice names what to make sure of for each kind the section holds, in the registry's order."""
+    assert section.advice is not None
+    held = {_what(x).kind for x in group}
+    said = [ADVICE[k][lang] for k in KINDS if k in held]
+    return t(section.advice, lang, advice=("，" if lang == "zh-CN" else ", ").join(said))
 
 
 def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
     if notice.kind == "test":
         return []
     if notice.kind == "cleanup":
-        return [_action_block(a, n, style, lang) for n, a in enumerate(notice.actions, 1)]
-    if notice.kind == "resolved":
-        out = [_resolved_block(r, n, style, lang) for n, r in enumerate(notice.resolved, 1)]
-    else:
-        out = [_orphan_block(o, n, notice, style, lang) for n, o in enumerate(notice.orphans, 1)]
-        if notice.orphans:
-            out.append(Block([style.quiet(t("what_to_do", lang))]))
-    out += leftover_blocks(notice, style, lang)
-    return out + _unverified_blocks(notice.unverified, style, lang) + _error_blocks(notice, style, lang)
+        return [action_block(a, n, style, lang) for n, a in enumerate(notice.actions, 1)]
+    out: list[Block] = []
+    for section in (VMS, LEFTOVERS, REUSED):
+        group = _in(section, notice)
+        if not group:
+            continue
+        if section.heading:
+            out.append(Block([style.bold(f"{t(section.heading, lang)} ({len(group)})")]))
+        for n, x in enumerate(group, 1):
+            out.append(
+                resolved_block(x, n, notice, style, lang, named=section.named)
+                if isinstance(x, Resolved)
+                else finding_block(x, n, notice, style, lang)
+            )
+        if section.advice and notice.kind != "resolved":
+            out.append(Block([style.quiet(_advice(section, group, lang))]))
+    return out + unverified_blocks(notice.unverified, style, lang) + error_blocks(notice, style, lang)
+
+
+def cleanup_commands(blocks: list[Block]) -> list[str]:
+    """One command for the part's VMs, and one per other kind (`cleanup --kind cbs_disk --only disk-…`)."""
+    kinds: dict[str, list[str]] = {}
+    for b in blocks:
+        if b.target is not None:
+            kinds.setdefault(b.target[0], []).append(b.target[1])
+    # The VMs' first, as `cleanup` takes them without --kind.
+    ordered = sorted(kinds.items(), key=lambda k: k[0] != VM)
+    return [f"tke-orphans cleanup {'' if kind == VM else f'--kind {kind} '}"
+            + " ".join(f"--only {_clean(i)}" for i in ids) for kind, ids in ordered]  # fmt: skip
 
 
 def _render(
@@ -200,7 +176,7 @@ def _render(
         sections.append(f"{t('ids', lang)}:{style.line}{style.code(' '.join(ids))}")
     if notice.status_url:
         sections.append(style.link(t("status_page", lang), notice.status_url))
-    commands = cleanup_commands(ids, blocks) if notice.kind in ("new", "reminder") else []
+    commands = cleanup_commands(blocks) if notice.kind in ("new", "reminder") else []
     if commands:
         act = t("act" if len(commands) == 1 else "act.many", lang)
         sections.append(f"{act}:{style.line}" + style.line.join(style.code(c) for c in commands))
@@ -236,7 +212,7 @@ def compose(
     """Split the notice into parts whose final body `fits(title, text)`; `first_extra` (mentions) goes in part 1.
     Times are in `timezone` (webhook.timezone), else in the language's usual one (i18n.zone)."""
     base_title = _title(notice, lang)
-    header = _header(notice, style, lang, zone(timezone, lang))
+    header = _header(notice, lang, zone(timezone, lang))
     if notice.kind == "test":
         header = [t("test.body", lang, name=test_name)]
     blocks = blocks_of(notice, style, lang)

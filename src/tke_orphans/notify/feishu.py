@@ -54,7 +54,7 @@ class FeishuBot(ChatBot):
     def payload(self, part: Part, notice: Notice, first: bool) -> dict[str, Any]:
         # A "new" notice with nothing of TKE's to remove only tells what could not be checked (or a user's reused
         # CLB): orange, not the red of a finding.
-        found = notice.orphans or any(not x.reused for x in notice.leftovers)
+        found = any(not f.reused for f in notice.findings)
         template = TEMPLATES[notice.kind] if found or notice.kind != "new" else "orange"
         return {
             "msg_type": "interactive",

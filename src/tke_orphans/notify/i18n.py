@@ -106,14 +106,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "age.just_found": {"zh-CN": "刚发现", "en": "just found"},
     "age.created_ago": {"zh-CN": "创建于 {created}前", "en": "created {created} ago"},
     "leftovers.what_to_do": {
-        "zh-CN": "处理建议：确认无用后删除（云硬盘先确认数据不再需要，CLB 先确认已无流量）。",
-        "en": "What to do: delete them once confirmed unused (a disk once its data is no longer needed, a CLB once "
-        "no traffic reaches it).",
+        "zh-CN": "处理建议：确认无用后删除（{advice}）。",
+        "en": "What to do: delete them once confirmed unused ({advice}).",
     },
-    "resolved_leftover.gone": {"zh-CN": "已删除", "en": "deleted"},
-    "resolved_leftover.in_use": {"zh-CN": "已重新使用（{detail}）", "en": "in use again ({detail})"},
-    "resolved_leftover.not_leftover": {"zh-CN": "不再属于已删除集群", "en": "no longer a deleted cluster's"},
-    "resolved_leftover.after": {"zh-CN": "，遗留了 {left}", "en": ", left over for {left}"},
+    "resolved.gone": {"zh-CN": "已删除", "en": "deleted"},
+    "resolved.in_use": {"zh-CN": "已重新使用（{detail}）", "en": "in use again ({detail})"},
+    "resolved.not_leftover": {"zh-CN": "不再属于已删除集群", "en": "no longer a deleted cluster's"},
+    "resolved.after": {"zh-CN": "，遗留了 {left}", "en": ", left over for {left}"},
     "unverified": {"zh-CN": "未能核实（不算孤儿）", "en": "Unverified (not counted as orphans)"},
     "unverified.group": {
         "zh-CN": "{where}：{n} 个实例（{ids}{more}）：{why}",
@@ -152,6 +151,10 @@ EVIDENCE: dict[str, dict[Lang, str]] = {
 }
 # Each kind's name, as the registry declares it.
 KINDS: dict[str, dict[Lang, str]] = {k.name: {"zh-CN": k.noun.zh, "en": k.noun.en} for k in registry.KINDS.values()}
+# What to make sure of before deleting one of each kind: the leftovers' "what to do", for the kinds a part holds.
+ADVICE: dict[str, dict[Lang, str]] = {
+    k.name: {"zh-CN": k.advice[1], "en": k.advice[0]} for k in registry.KINDS.values()
+}
 CHARGE: dict[str, dict[Lang, str]] = {
     "PREPAID": {"zh-CN": "包年包月", "en": "prepaid"},
     "POSTPAID_BY_HOUR": {"zh-CN": "按量计费", "en": "pay-as-you-go"},

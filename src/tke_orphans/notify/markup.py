@@ -23,12 +23,12 @@ class Style:
 
 @dataclass
 class Block:
-    """Lines kept together in one part: an instance's, a leftover's, a section heading."""
+    """Lines kept together in one part: a finding's, a section heading."""
 
     lines: list[str]
-    instance_id: str | None = None
-    # A leftover the part's cleanup command names: (kind, resource id), for `cleanup --kind KIND --only ID`.
-    leftover: tuple[str, str] | None = None
+    instance_id: str | None = None  # a VM's, for the part's ids to copy
+    # What the part's cleanup commands name: (kind, id), for `cleanup [--kind KIND] --only ID`.
+    target: tuple[str, str] | None = None
 
 
 _NEUTRAL = str.maketrans({"`": "'", "\n": " ", "\r": " ", "<": "‹", ">": "›", "[": "［", "]": "］"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ..model import Orphan
 from .chat import ChatBot
 from .compose import Part, Style
 from .model import Notice
@@ -41,7 +42,7 @@ class WeComBot(ChatBot):
         if not (m.all or m.mobiles) or notice.kind not in ("new", "reminder"):
             return []
         zh = self.spec.language == "zh-CN"
-        if notice.orphans:
+        if any(isinstance(f, Orphan) for f in notice.findings):
             text = "请查看上面的孤儿 CVM 告警。" if zh else "Please see the orphaned CVM alert above."
         else:
             text = "请查看上面的已删除集群遗留资源告警。" if zh else "Please see the leftovers alert above."

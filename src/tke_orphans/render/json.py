@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from ..costs import leftover_totals, totals
+from ..costs import totals
 from ..model import Orphan, ScanResult, Unverified
 from ..records import candidate_to_dict, iso, scan_from_dict, scan_to_dict
 
@@ -68,27 +68,27 @@ def summary_cost(result: ScanResult, first_seen: Mapping[str, datetime] | None) 
     """`summary.cost`: null when pricing is off (nothing priced). The orphans' totals, and the leftovers' under
     `leftovers` (null when no leftover was priced); reused CLBs are in `leftovers.reused_monthly` only."""
     t = totals(result.orphans, first_seen, result.scanned_at)
-    lt = leftover_totals(result.leftovers, first_seen, result.scanned_at)
+    lt = totals(result.leftovers, first_seen, result.scanned_at)
     if t is None and lt is None:
         return None
     return {
         "currency": t.currency if t is not None else lt.currency if lt is not None else None,
         "monthly": t.monthly if t is not None else 0.0,
         "wasted": t.wasted if t is not None else None,
-        "by_region": t.by_region if t is not None else {},
-        "by_reason": t.by_reason if t is not None else {},
-        "by_account": t.by_account if t is not None else {},
+        "by_region": t.by["region"] if t is not None else {},
+        "by_reason": t.by["reason"] if t is not None else {},
+        "by_account": t.by["account"] if t is not None else {},
         "unpriced": [
-            {"account": o.account, "region": o.region, "instance_id": o.instance.instance_id, "detail": why}
+            {"account": o.account, "region": o.region, "instance_id": o.resource_id, "detail": why}
             for o, why in (t.unpriced if t is not None else [])
         ],
         "leftovers": None if lt is None else {
             "currency": lt.currency,
             "monthly": lt.monthly,
             "wasted": lt.wasted,
-            "by_kind": lt.by_kind,
-            "by_region": lt.by_region,
-            "by_account": lt.by_account,
+            "by_kind": lt.by["kind"],
+            "by_region": lt.by["region"],
+            "by_account": lt.by["account"],
             "unpriced": [{"account": x.account, "region": x.region, "kind": x.kind,
                           "resource_id": x.resource_id, "detail": why} for x, why in lt.unpriced],
             "reused_monthly": lt.reused_monthly,

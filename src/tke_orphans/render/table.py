@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..cloud.errors import PERMISSION_CODES, check_keys, is_auth_failure
-from ..costs import LeftoverTotals, Totals, leftover_totals, money, monthly_label, totals
+from ..costs import Totals, money, monthly_label, totals
 from ..kinds import leftover_apis, unchecked
 from ..model import ApiFailure, Leftover, Orphan, ScanResult
 from ..sanitize import plain, visible
@@ -212,7 +212,7 @@ def failure_lines(result: ScanResult) -> list[Text]:
     return out
 
 
-def _total(label: str, t: Totals | LeftoverTotals) -> str:
+def _total(label: str, t: Totals) -> str:
     """`Cost: about ¥1,654 a month; 1 without a price`; with nothing priced `Cost: unknown (4 without a price)`."""
     without = f"{len(t.unpriced)} without a price" if t.unpriced else ""
     if t.currency is None:
@@ -242,7 +242,7 @@ def render_table(result: ScanResult, console: Console, *, wide: bool = False, gr
     cost = totals(result.orphans, None, result.scanned_at)
     if cost is not None:
         console.print(plain(_total("Cost", cost)))
-    left = leftover_totals(result.leftovers, None, result.scanned_at)
+    left = totals(result.leftovers, None, result.scanned_at)
     if left is not None and any(not x.reused for x in result.leftovers):
         console.print(plain(_total("Leftovers cost", left)))
     failed = sum(1 for r in result.regions if r.status != "ok")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any, Literal
 
-from ..costs import leftover_totals, top, totals
+from ..costs import top, totals
 from ..facts import fact_from_dict
 from ..model import Leftover, ScanResult
 from ..notify.i18n import CHARGE, EVIDENCE, KINDS, REASONS, amount, duration, when, words, zone
@@ -129,7 +129,7 @@ def _costs(last: ScanResult, first_seen: dict[str, datetime], lang: Lang) -> lis
     if t.unpriced:
         cells.append(f"{_w('unpriced', lang)}: {len(t.unpriced)}")
     out = [f"<h2>{_w('cost', lang)}</h2><p id='cost-total'>" + " · ".join(cells) + "</p>"]
-    groups = (("where", t.by_region), ("reason", t.by_reason), ("owner", t.by_account))
+    groups = (("where", t.by["region"]), ("reason", t.by["reason"]), ("owner", t.by["account"]))
     for key, sums in groups:
         if key == "owner" and len(sums) < 2:
             continue
@@ -169,7 +169,7 @@ def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: 
             continue
         out.append(f"<h2>{_w(key, lang)} ({len(group)})</h2>")
         first_seen = {x.resource_id: first for x, first in group}
-        total = None if reused else leftover_totals((x for x, _ in group), first_seen, now)
+        total = None if reused else totals((x for x, _ in group), first_seen, now)
         if total is not None:
             cells = [f"{_w('monthly', lang)}: <b>{_text(amount(total.monthly, total.currency, lang))}</b>"]
             cells.append(f"{_w('wasted', lang)}: {_text(amount(total.wasted, total.currency, lang))}")

@@ -9,31 +9,21 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
-from ..model import Leftover, Orphan, Resolved, ResolvedLeftover, finding_key
+from ..model import Leftover, Orphan, finding_key
 from ..records import Doc, candidate_to_dict, instance_from_dict, leftover_from_dict, leftover_to_dict
 from . import events
 from .lifecycle import Changes, Tracked
 from .store import Store, iso, read_tracked
 
-
-class Resolution(Protocol):
-    @property
-    def how(self) -> str: ...
-
-    @property
-    def detail(self) -> str: ...
-
-
 F = TypeVar("F")
-R = TypeVar("R", bound=Resolution)
 Key = tuple[str, str, str]  # account, region, id
 Noted = Callable[[sqlite3.Connection, F, Doc, str, Doc | None], None]
 
 
 @dataclass(frozen=True)
-class Shape(Generic[F, R]):
+class Shape(Generic[F]):
     """How one table keeps its findings. `columns`: what the row holds besides the record (a leftover's kind);
     `noted(conn, finding, record, at, before)`: what a finding's first sighting (before None) or a change of its
     record writes besides (events, the evidence history)."""
@@ -41,15 +31,14 @@ class Shape(Generic[F, R]):
     table: str
     id_column: str
     key: Callable[[F], Key]
-    resolved_key: Callable[[R], Key]
     encode: Callable[[F], Doc]
     parse: Callable[[Doc], object]  # checks a stored record as far as the lifecycle reads it
     noted: Noted[F]
     columns: Callable[[F], dict[str, Any]] | None = None
 
 
-class Findings(Store, Generic[F, R]):
-    def __init__(self, db: Any, shape: Shape[F, R]) -> None:
+class Findings(Store, Generic[F]):
+    def __init__(self, db: Any, shape: Shape[F]) -> None:
         super().__init__(db)
         self.shape = shape
 
@@ -70,7 +59,7 @@ class Findings(Store, Generic[F, R]):
         """When each open finding was first seen: what cleanup's age rule needs."""
         return {(t.account, t.region, t.instance_id): t.first_seen for t in self.open()}
 
-    def apply(self, at_time: datetime, changes: Changes[F, R], *, lifecycle: bool = True) -> None:
+    def apply(self, at_time: datetime, changes: Changes[F], *, lifecycle: bool = True) -> None:
         """Remember what a scan saw, always (cleanup reads how long each has been open); resolutions only when
         `lifecycle` is on (`scan --no-notify` leaves them, and what is told, to the next scan). A record that did
         not change is not written again (1,500 of them are 2 MB a pass)."""
@@ -106,7 +95,7 @@ class Findings(Store, Generic[F, R]):
             conn.executemany(f"UPDATE {s.table} SET last_seen = ?" + where, seen)
             conn.executemany(f"UPDATE {s.table} SET record_json = ?" + where, changed)
             for r in changes.resolved if lifecycle else ():
-                account, region, rid = s.resolved_key(r)
+                account, region, rid = finding_key(r.what)
                 conn.execute(
                     f"UPDATE {s.table} SET resolved_at = ?, resolved_how = ?, resolved_detail = ?" + where,
                     (at, r.how, r.detail, account, region, rid),
@@ -144,12 +133,7 @@ def _leftover_noted(conn: sqlite3.Connection, x: Leftover, record: Doc, at: str,
     events.write(conn, at, x.account, x.region, x.resource_id, kind, detail)
 
 
-ORPHANS: Shape[Orphan, Resolved] = Shape(
-    "orphans", "instance_id", finding_key,
-    lambda r: (r.account, r.region, r.instance.instance_id), candidate_to_dict, instance_from_dict, _orphan_noted,
-)  # fmt: skip
-LEFTOVERS: Shape[Leftover, ResolvedLeftover] = Shape(
-    "leftovers", "resource_id", finding_key,
-    lambda r: (r.leftover.account, r.leftover.region, r.leftover.resource_id), leftover_to_dict, leftover_from_dict,
-    _leftover_noted, lambda x: {"kind": x.kind},
-)  # fmt: skip
+ORPHANS: Shape[Orphan] = Shape("orphans", "instance_id", finding_key, candidate_to_dict, instance_from_dict,
+                                _orphan_noted)  # fmt: skip
+LEFTOVERS: Shape[Leftover] = Shape("leftovers", "resource_id", finding_key, leftover_to_dict, leftover_from_dict,
+                                   _leftover_noted, lambda x: {"kind": x.kind})  # fmt: skip

@@ -18,8 +18,8 @@ from ..model import (
     RegionSnapshot,
     Resolved,
     ResolvedHow,
-    ResolvedLeftover,
     ScanResult,
+    Vm,
     finding_key,
 )
 from ..records import instance_from_dict, leftover_from_dict
@@ -40,18 +40,17 @@ class Tracked:
 
 
 F = TypeVar("F")
-R = TypeVar("R")
 
 
 @dataclass
-class Changes(Generic[F, R]):
+class Changes(Generic[F]):
     """What a scan changed for findings of one shape (orphans, or leftovers of every kind): new, still there, due a
     reminder, and resolved. The one lifecycle both go through (`_seen`, then a resolution per open row)."""
 
     new: list[F] = field(default_factory=list)
     still: list[F] = field(default_factory=list)
     remind: list[F] = field(default_factory=list)
-    resolved: list[R] = field(default_factory=list)
+    resolved: list[Resolved] = field(default_factory=list)
 
     def told(self) -> list[F]:
         """What the notices tell as open (new, and due a reminder)."""
@@ -60,8 +59,8 @@ class Changes(Generic[F, R]):
 
 @dataclass
 class Plan:
-    orphans: Changes[Orphan, Resolved] = field(default_factory=Changes)
-    leftovers: Changes[Leftover, ResolvedLeftover] = field(default_factory=Changes)
+    orphans: Changes[Orphan] = field(default_factory=Changes)
+    leftovers: Changes[Leftover] = field(default_factory=Changes)
     # By instance id, and by resource id for leftovers (ids are unique across kinds).
     first_seen: dict[str, datetime] = field(default_factory=dict)
 
@@ -70,7 +69,7 @@ def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], 
     inst = instance_from_dict(dict(t.record))
 
     def resolved(how: ResolvedHow, detail: str, said: Fact | None = None) -> Resolved:
-        return Resolved(t.account, t.region, inst, how, detail, t.first_seen, said)
+        return Resolved(Vm(t.account, t.region, inst), how, detail, t.first_seen, said)
 
     if t.instance_id not in snap.listed:
         return resolved("terminated", "no longer listed")
@@ -147,16 +146,16 @@ def plan(
 GONE = "no longer listed"  # its product's whole listing (of its kind, in its region, that name a cluster) lacks it
 
 
-def _leftover_how(t: Tracked, snap: RegionSnapshot) -> ResolvedLeftover:
+def _leftover_how(t: Tracked, snap: RegionSnapshot) -> Resolved:
     x = leftover_from_dict(dict(t.record))
     r = snap.resources.get(t.instance_id)
     if r is None:
-        return ResolvedLeftover(x, "gone", GONE, t.first_seen)
+        return Resolved(x, "gone", GONE, t.first_seen)
     if r.returned:  # given back, still listed (a prepaid disk in the recycle bin): billing stopped, destroyed later
-        return ResolvedLeftover(x, "gone", "in the recycle bin", t.first_seen)
+        return Resolved(x, "gone", "in the recycle bin", t.first_seen)
     if r.attached:
-        return ResolvedLeftover(x, "in_use", r.state or "associated", t.first_seen)  # a group has no state of its own
-    return ResolvedLeftover(x, "not_leftover", "no longer a deleted cluster's", t.first_seen)
+        return Resolved(x, "in_use", r.state or "associated", t.first_seen)  # a group has no state of its own
+    return Resolved(x, "not_leftover", "no longer a deleted cluster's", t.first_seen)
 
 
 def _plan_leftovers(
