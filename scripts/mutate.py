@@ -139,13 +139,13 @@ MUTATIONS = [
     Mutation("leftover cleanup never touches a reused load balancer", "cleanup/kind_rules.py",
              "        if x.reused:", "        if False:", ("tests/cleanup/test_leftovers.py",)),
     # Leftovers told (issue 16): messages, metrics, history.
-    Mutation("a user's reused CLB is in no cleanup command", "notify/leftover_text.py",
-             'leftover=None if x.reused else (x.kind, x.resource_id)', 'leftover=(x.kind, x.resource_id)',
+    Mutation("a user's reused CLB is in no cleanup command", "notify/blocks.py",
+             "None if f.reused else (f.kind, f.resource_id))", "(f.kind, f.resource_id))",
              ("tests/state/test_leftovers_told.py",)),
     Mutation("a user's reused CLB is in no cost total", "costs.py",
-             "s = _sum([x for x in priced if not x.reused], dims,", "s = _sum(priced, dims,",
+             "for item in (f for f in priced if not f.reused):", "for item in priced:",
              ("tests/notify/test_leftover_wording.py", "tests/scan/test_leftover_pricing.py")),
-    Mutation("a leftover's cloud text is escaped in messages", "notify/leftover_text.py",
+    Mutation("a leftover's cloud text is escaped in messages", "notify/blocks.py",
              "_clean(words('; '.join(x.evidence), x.facts, lang))", "words('; '.join(x.evidence), x.facts, lang)",
              ("tests/state/test_leftovers_told.py",)),
     Mutation("a leftover kind whose listing failed has no count, not 0", "serve/metrics.py",
@@ -252,7 +252,7 @@ MUTATIONS = [
              ("tests/notify/test_chinese_only.py", "tests/scan/test_leftovers.py")),
     Mutation("money: whole units from 100 up, cents below", "costs.py",
              "whole = cents >= WHOLE_FROM", "whole = cents >= 1000", ("tests/test_money.py",)),
-    Mutation("a total with nothing priced is unknown, never 0", "notify/leftover_text.py",
+    Mutation("a total with nothing priced is unknown, never 0", "notify/blocks.py",
              "    if total.currency is None:\n", "    if False:\n", ("tests/state/test_costs_shown.py",)),
     Mutation("the dry run's refund carries its currency", "cleanup/vms.py",
              'f" (refund {money(refund, currency)})"', 'f" (refund {refund:.2f})"', ("tests/cleanup/test_stages.py",)),
@@ -290,7 +290,7 @@ MUTATIONS = [
     Mutation("the README's demo table is what the demo prints", "render/table.py",
              'f"Orphaned CVM instances ({len(result.orphans)})"', 'f"Orphaned CVM instances: {len(result.orphans)}"',
              ("tests/docs/test_generated.py",)),
-    Mutation("docs/notifications.md shows what the bots receive", "notify/compose.py",
+    Mutation("docs/notifications.md shows what the bots receive", "notify/blocks.py",
              'if i.expired and i.charge_type == "PREPAID":', 'if i.expired and i.charge_type == "SPOTPAID":',
              ("tests/docs/test_generated.py",)),
     # h-stop
@@ -390,6 +390,15 @@ MUTATIONS = [
              "failures, kinds = list(found.failures), found.kinds",
              "failures, kinds = list(found.failures), frozenset() if found.failures else found.kinds",
              ("tests/scan/test_leftovers.py",)),
+    # One notice shape (issue 22, the output sections).
+    Mutation("notices queued before one notice shape still deliver", "records.py",
+             'findings = d["findings"] if "findings" in d else [*d["orphans"], *d.get("leftovers", [])]',
+             'findings = d.get("findings", [])', ("tests/state/test_outbox.py",)),
+    Mutation("resolved leftovers queued before one notice shape still deliver", "records.py",
+             '[*d["resolved"], *d.get("resolved_leftovers", [])]', 'd["resolved"]', ("tests/state/test_outbox.py",)),
+    Mutation("the leftovers' advice names each kind the message holds", "notify/compose.py",
+             "said = [ADVICE[k][lang] for k in KINDS if k in held]",
+             'said = [ADVICE[k][lang] for k in ("cbs_disk", "clb")]', ("tests/notify/test_leftover_wording.py",)),
 ]  # fmt: skip
 
 

@@ -34,6 +34,7 @@ from tke_orphans.model import (
     Resolved,
     ScanResult,
     Unverified,
+    Vm,
 )
 from tke_orphans.state import StateDB
 
@@ -123,10 +124,8 @@ scans = st.builds(
 )
 resolved = st.builds(
     Resolved,
-    text,
-    text,
-    instances,
-    st.sampled_from(["terminated", "rejoined", "ignored"]),
+    st.builds(Vm, text, text, instances) | leftovers,
+    st.sampled_from(["terminated", "rejoined", "ignored", "gone", "in_use", "not_leftover"]),
     text,
     st.none() | times,
     st.none() | facts,
@@ -135,8 +134,8 @@ notices = st.builds(
     Notice,
     kind=st.sampled_from(["new", "reminder", "resolved", "test", "cleanup"]),
     scanned_at=times,
-    orphans=st.lists(orphans, max_size=2).map(tuple),
-    resolved=st.lists(resolved, max_size=2).map(tuple),
+    findings=st.lists(orphans | leftovers, max_size=3).map(tuple),
+    resolved=st.lists(resolved, max_size=3).map(tuple),
     unverified=st.lists(unverified, max_size=2).map(tuple),
     errors=st.lists(st.tuples(text, failures), max_size=2).map(tuple),
     first_seen=st.dictionaries(text, times, max_size=3),

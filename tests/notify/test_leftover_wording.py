@@ -178,3 +178,14 @@ def test_a_reused_clb_alone_is_no_red_alarm_and_a_mention_names_the_leftovers(cl
         notes = [a.body["text"]["content"] for a in sinks.accepted(platform="wecom") if a.body["msgtype"] == "text"]
     assert cards == ["orange", "red"]
     assert notes == ["请查看上面的已删除集群遗留资源告警。"] * 2
+
+
+def test_what_to_do_names_each_kind_the_message_holds(sinks: ChatSinks, clock: FakeClock) -> None:
+    """The leftovers' advice says what to make sure of for the kinds the message holds (its kind's own words in
+    the registry), not a fixed sentence about disks and load balancers."""
+    deliver(webhook_config(sinks, bots=[WECOM]), Notice("new", NOW, findings=(EIP,)), clock)
+    assert "处理建议：确认无用后删除（弹性公网 IP 先确认已无人通过它访问）。" in one_text(sinks)
+    sinks.reset()
+    deliver(webhook_config(sinks, bots=[WECOM], language="en"), Notice("new", NOW, findings=ITEMS), clock)
+    assert ("What to do: delete them once confirmed unused (a disk once its data is no longer needed, a CLB once "
+            "no traffic reaches it, an address once nothing is reached through it).") in one_text(sinks)  # fmt: skip

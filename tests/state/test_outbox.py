@@ -4,6 +4,7 @@ is killed mid-delivery; a stop during a pacing wait ends at once; a bot that kee
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -18,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from tke_orphans.config import config_from_data
+from tke_orphans.delivery import deliver_outbox
 from tke_orphans.serve.metrics import Metrics
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, world_from_data
@@ -170,3 +173,23 @@ def test_a_refusing_bot_gets_no_backlog(demo_data: dict[str, Any], tmp_path: Pat
         texts = rig.texts()
         assert len(texts) == 1 and "仍有" in texts[0]  # the latest digest, and nothing else
         assert not rig.state.outbox.pending()
+
+
+def test_notices_queued_before_one_notice_shape_still_deliver(tmp_path: Path) -> None:
+    """An upgrade finds notices of the old shape in the outbox (orphans and leftovers apart, resolved and
+    resolved_leftovers apart), up to webhook.outbox.max_age old: each delivers, telling every finding it held, in
+    its sections. The fixture is what the version before wrote (tests/fixtures/outbox-notices-v1.json)."""
+    old = json.loads((Path(__file__).parent.parent / "fixtures" / "outbox-notices-v1.json").read_text("utf-8"))
+    with ChatSinks([WECOM]) as sinks, StateDB(tmp_path / "s.db") as state:
+        for notice in old["notices"]:
+            state.outbox.enqueue(notice["kind"], notice)
+        platforms = {"wecom": {"enabled": True, "url": sinks.bot_url(WECOM)}}
+        cfg = config_from_data({"webhook": {"enabled": True, "platforms": platforms}}, "test-config")
+        deliveries = deliver_outbox(state, cfg, None, None)
+        assert [d.ok for d in deliveries] == [True, True] and not state.outbox.pending()
+        new, resolved = [a.text for a in sinks.accepted(platform="wecom")]
+    assert "2 个孤儿 CVM 实例" in new and "1 个已删除集群遗留的孤儿资源" in new
+    assert all(i in new for i in ("ins-00000001", "ins-00000002", "disk-old00001", "lb-old00001"))
+    assert "tke-orphans cleanup --kind cbs_disk --only disk-old00001" in new
+    assert "ins-00000003" in resolved and "已重新加入集群 cls-live0001" in resolved
+    assert "disk-old00001" in resolved and "已删除，遗留了 3天" in resolved
