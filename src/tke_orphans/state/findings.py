@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from ..model import Leftover, Orphan, finding_key
+from ..model import Leftover, Named, Orphan, finding_key
 from ..records import Doc, candidate_to_dict, instance_from_dict, leftover_from_dict, leftover_to_dict
 from . import events
 from .lifecycle import Changes, Tracked
 from .store import Store, iso, read_tracked
 
-F = TypeVar("F")
+F = TypeVar("F", bound=Named)
 Key = tuple[str, str, str]  # account, region, id
 Noted = Callable[[sqlite3.Connection, F, Doc, str, Doc | None], None]
 

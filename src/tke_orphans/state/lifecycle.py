@@ -14,6 +14,7 @@ from ..model import (
     Excluded,
     ExcludedWhy,
     Leftover,
+    Named,
     Orphan,
     RegionSnapshot,
     Resolved,
@@ -23,8 +24,6 @@ from ..model import (
     finding_key,
 )
 from ..records import instance_from_dict, leftover_from_dict
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Tracked:
     record: dict[str, object]  # the orphan's (or leftover's) record (records.py) when last seen
 
 
-F = TypeVar("F")
+F = TypeVar("F", bound=Named)
 
 
 @dataclass
@@ -87,32 +86,39 @@ def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], 
 Key = tuple[str, str, str]  # account, region, instance or resource id
 
 
-def _seen(
-    items: Iterable[T],
-    key_of: Callable[[T], Key],
-    open_rows: Mapping[Key, Tracked],
+def _changes(
+    found: Iterable[F],
+    tracked: list[Tracked],
+    snapshots: Mapping[tuple[str, str], RegionSnapshot],
+    checked: Callable[[Tracked, RegionSnapshot], bool],
+    how: Callable[[Tracked, RegionSnapshot], Resolved],
     first_seen: dict[str, datetime],
     now: datetime,
     remind_every: timedelta,
-) -> tuple[list[T], list[T], list[T], set[Key]]:
-    """What a scan found, against what is open: new, still there, due a reminder; and the keys it found."""
-    new: list[T] = []
-    still: list[T] = []
-    remind: list[T] = []
+) -> Changes[F]:
+    """The one lifecycle, for findings of any kind: what a scan found, against what is open, is new, still there,
+    due a reminder; an open one it did not find is resolved (`how`) only where its region was `checked` for it."""
+    open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
+    out: Changes[F] = Changes()
     current: set[Key] = set()
-    for item in items:
-        key = key_of(item)
+    for item in found:
+        key = finding_key(item)
         current.add(key)
         row = open_rows.get(key)
         first_seen[key[2]] = now if row is None else row.first_seen
         if row is None or row.last_notified is None:
             # Never told (recorded by a `scan --no-notify`, or while no bot was on): the team hears of it as new.
-            new.append(item)
+            out.new.append(item)
             continue
-        still.append(item)
+        out.still.append(item)
         if now - row.last_notified >= remind_every:
-            remind.append(item)
-    return new, still, remind, current
+            out.remind.append(item)
+    for key, row in open_rows.items():
+        snap = snapshots.get((row.account, row.region))
+        if key in current or snap is None or not checked(row, snap):
+            continue  # still one, or not checked completely this time: an error is not a resolution
+        out.resolved.append(how(row, snap))
+    return out
 
 
 def plan(
@@ -123,23 +129,20 @@ def plan(
     tracked_leftovers: list[Tracked] | None = None,
 ) -> Plan:
     out = Plan()
-    _plan_leftovers(out, result, tracked_leftovers or [], remind_every, now)
-    open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
     snapshots = {(s.account, s.region): s for s in result.snapshots}
     excluded = {(e.account, e.region, e.instance_id): e for e in result.excluded}
     unverified = {(u.account, u.region, u.instance.instance_id) for u in result.unverified}
-    o = out.orphans
-    o.new, o.still, o.remind, current = _seen(
-        result.orphans, finding_key, open_rows, out.first_seen, now,
-        remind_every,
-    )  # fmt: skip
-    for key, row in open_rows.items():
-        if key in current or key in unverified:  # could not be checked: still open, not resolved
-            continue
-        snap = snapshots.get((row.account, row.region))
-        if snap is None or not snap.complete:
-            continue  # not scanned, or not completely: an error is not a resolution
-        o.resolved.append(_how(row, snap, excluded))
+
+    def vm_checked(row: Tracked, snap: RegionSnapshot) -> bool:  # a VM that could not be checked stays open
+        return snap.complete and (row.account, row.region, row.instance_id) not in unverified
+
+    def kind_checked(row: Tracked, snap: RegionSnapshot) -> bool:  # its kind's listing succeeded there
+        return str(row.record["kind"]) in snap.leftover_kinds
+
+    out.leftovers = _changes(result.leftovers, tracked_leftovers or [], snapshots, kind_checked, _leftover_how,
+                             out.first_seen, now, remind_every)  # fmt: skip
+    out.orphans = _changes(result.orphans, tracked, snapshots, vm_checked,
+                           lambda row, snap: _how(row, snap, excluded), out.first_seen, now, remind_every)  # fmt: skip
     return out
 
 
@@ -156,20 +159,3 @@ def _leftover_how(t: Tracked, snap: RegionSnapshot) -> Resolved:
     if r.attached:
         return Resolved(x, "in_use", r.state or "associated", t.first_seen)  # a group has no state of its own
     return Resolved(x, "not_leftover", "no longer a deleted cluster's", t.first_seen)
-
-
-def _plan_leftovers(
-    out: Plan, result: ScanResult, tracked: list[Tracked], remind_every: timedelta, now: datetime
-) -> None:
-    open_rows = {(t.account, t.region, t.instance_id): t for t in tracked}
-    snapshots = {(s.account, s.region): s for s in result.snapshots}
-    x = out.leftovers
-    x.new, x.still, x.remind, current = _seen(
-        result.leftovers, finding_key, open_rows, out.first_seen, now, remind_every
-    )
-    for key, row in open_rows.items():
-        snap = snapshots.get((row.account, row.region))
-        kind = str(row.record["kind"])
-        if key in current or snap is None or kind not in snap.leftover_kinds:
-            continue  # still one, or not checked completely this time: an error is not a resolution
-        x.resolved.append(_leftover_how(row, snap))
