@@ -30,7 +30,7 @@ def ignored(r: CloudResource, ignore_tags: IgnoreTags) -> tuple[str, str] | None
 def _leftover(where: tuple[str, str], r: CloudResource, cluster_id: str, evidence: Sequence[Fact],
               reused: bool) -> Leftover:  # fmt: skip
     return Leftover(*where, r.kind, r.resource_id, r.name, cluster_id, tuple(english(e) for e in evidence), r.state,
-                    r.created, r.attached, reused, billing=r.billing, facts=tuple(evidence))  # fmt: skip
+                    r.created, r.attached, reused, billing=r.billing, facts=tuple(evidence), tags=r.tags)  # fmt: skip
 
 
 def judge(r: CloudResource, live: Collection[str]) -> tuple[str, tuple[Fact, ...], bool] | None:

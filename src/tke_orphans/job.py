@@ -18,6 +18,7 @@ from .gone import keep_open, still_there
 from .model import ApiFailure, Leftover, Orphan, ScanResult
 from .notify import Delivery, Notice, bot_specs
 from .records import notice_to_dict
+from .routing import account_facts, split
 from .scan import run_scan
 from .state import StateDB
 from .state.lifecycle import Plan, plan
@@ -52,8 +53,9 @@ def issue_keys(result: ScanResult) -> set[str]:
     return keys | {f"error:{where}/{e.api}/{e.cluster_id}/{e.code}" for where, e in errors_of(result)}
 
 
-def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
-    """Everything a scan found, as one notice (`preview`, `scan --output markdown`); a run tells only changes."""
+def notices_for(result: ScanResult, cfg: Config, route: str | None = None) -> list[Notice]:
+    """Everything a scan found, as one notice (`preview`, `scan --output markdown`); a run tells only changes.
+    `route`: what that route of webhook.routes would be told of it."""
     notice = Notice(
         kind="new",
         scanned_at=result.scanned_at,
@@ -63,6 +65,8 @@ def notices_for(result: ScanResult, cfg: Config) -> list[Notice]:
         status_url=cfg.serve.public_url,
         result=result,
     )
+    if route is not None:
+        return [n for n in split(notice, cfg.webhook.routes, account_facts(cfg)) if n.route == route]
     return [] if notice.empty else [notice]
 
 
@@ -119,7 +123,8 @@ def run_job(
         scan_id = state.scans.record(result)
         job = JobResult(result, first_seen=dict(p.first_seen))
         if notify and channels:
-            job.notices = lifecycle_notices(p, result, cfg, state.issues.told())
+            notices = lifecycle_notices(p, result, cfg, state.issues.told())
+            job.notices = [r for n in notices for r in split(n, cfg.webhook.routes, account_facts(cfg))]
             for notice in job.notices:
                 state.outbox.enqueue(notice.kind, notice_to_dict(notice, scan_id))
             state.orphans.mark_notified(p.orphans.told(), result.scanned_at)

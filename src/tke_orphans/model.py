@@ -147,6 +147,7 @@ class Leftover:
     cost: Cost | None = None
     billing: Billing = Billing()  # what its price depends on (kept in the records, not shown in the JSON)
     facts: tuple[Fact, ...] = ()  # `evidence` as data, for every language (none in records kept before)
+    tags: tuple[tuple[str, str], ...] = ()  # as its product lists them (what a route can match)
 
     @property
     def why(self) -> str:
@@ -473,6 +474,8 @@ class Notice:
     status_url: str | None = None
     result: ScanResult | None = None  # for channels that take the whole scan result (generic webhook)
     actions: tuple[ActionLine, ...] = ()
+    # Whom it is for: a route of webhook.routes ("default": the bots no route names); None: every bot.
+    route: str | None = None
 
     @property
     def empty(self) -> bool:

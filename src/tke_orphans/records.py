@@ -252,14 +252,15 @@ def leftover_to_dict(x: Leftover) -> Doc:
             "name": x.name, "cluster_id": x.cluster_id, "evidence": list(x.evidence), "state": x.state,
             "created_time": iso(x.created), "attached": x.attached, "reused": x.reused,
             "cost": cost_to_dict(x.cost) if x.cost else None, "billing": billing_to_dict(x.billing),
-            "facts": facts_to_list(x.facts)}  # fmt: skip
+            "facts": facts_to_list(x.facts), "tags": dict(x.tags)}  # fmt: skip
 
 
 def leftover_from_dict(d: Doc) -> Leftover:
     return Leftover(d["account"], d["region"], str(d["kind"]), d["resource_id"], d["name"], d["cluster_id"],
                     tuple(d["evidence"]), d["state"], parse_iso(d["created_time"]), bool(d.get("attached", False)),
                     bool(d["reused"]), cost_from_dict(d["cost"]) if d.get("cost") else None,
-                    billing_from_dict(d.get("billing") or {}), facts_from_list(d.get("facts")))  # fmt: skip
+                    billing_from_dict(d.get("billing") or {}), facts_from_list(d.get("facts")),
+                    tuple((d.get("tags") or {}).items()))  # fmt: skip
 
 
 # ---- a whole scan -----------------------------------------------------------------------------------------------
@@ -348,6 +349,7 @@ def notice_to_dict(n: Notice, scan_id: int | None = None) -> Doc:
         "first_seen": {k: iso(v) for k, v in n.first_seen.items()},
         "status_url": n.status_url,
         "actions": [action_to_dict(a) for a in n.actions],
+        "route": n.route,
     }
 
 
@@ -366,4 +368,5 @@ def notice_from_dict(d: Doc, result: ScanResult | None = None) -> Notice:
         status_url=d.get("status_url"),
         result=result,
         actions=tuple(action_from_dict(a) for a in d.get("actions", [])),
+        route=d.get("route"),
     )

@@ -30,6 +30,7 @@ from tke_orphans.notify.generic import GenericWebhook
 from tke_orphans.notify.model import BotSpec
 from tke_orphans.records import notice_to_dict
 from tke_orphans.render.json import dumps
+from tke_orphans.routing import split
 from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, world_from_data
 from tke_orphans_testkit.sinks import ChatSinks, SinkBot, SinkFault
@@ -151,6 +152,24 @@ def test_generic_webhook_posts_the_signed_scan_result(capture: tuple[str, type[_
     assert [o["instance_id"] for o in doc["orphans"]] == ["ins-00000000", "ins-00000001"]
     expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     assert headers["x-tke-orphans-signature"] == expected
+
+
+def test_a_routed_generic_webhook_gets_its_routes_share_only(
+    capture: tuple[str, type[_Capture]], clock: FakeClock
+) -> None:
+    """A scan result is every team's: a generic webhook in a route receives the findings of that route only."""
+    url, handler = capture
+    routes = [{"name": "sh", "match": {"regions": ["ap-shanghai"]}, "bots": ["generic:siem"]}]
+    cfg = config_from_data({"webhook": {"enabled": True, "routes": routes,
+                                        "generic": [{"name": "siem", "url": f"{url}/hook"}]}})  # fmt: skip
+    found = (orphan(1), dataclasses.replace(orphan(2), region="ap-shanghai"))
+    whole = Notice(kind="new", scanned_at=NOW, findings=found, result=result_with(found))
+    routed = split(whole, cfg.webhook.routes, {})
+    assert [n.route for n in routed] == ["default", "sh"]
+    for n in routed:
+        deliver(cfg, n, clock)
+    [(_, body)] = handler.received
+    assert [o["instance_id"] for o in json.loads(body)["orphans"]] == ["ins-00000002"]
 
 
 def test_generic_webhook_carries_the_leftovers_with_the_orphans(

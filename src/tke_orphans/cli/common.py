@@ -19,6 +19,7 @@ from typing import Annotated, NoReturn, ParamSpec
 import typer
 from rich.console import Console
 
+from .. import routing
 from ..cleanup import CleanupError
 from ..cloud.errors import CredentialsError, redact_known, remember_secrets
 from ..config.loading import ConfigError, load_config
@@ -124,6 +125,9 @@ def load(path: str | None, read_only: bool = False) -> Config:
         handler.addFilter(MaskSecrets())
     log = logging.getLogger("tke_orphans")
     log.debug("effective configuration (secrets masked): %s", masked_dict(cfg))
+    problem = routing.check(cfg.webhook.routes, [b.full_name for b in bot_specs(cfg)])
+    if problem:
+        raise ConfigError(f"{cfg.source}: {problem}")
     if not read_only and "enabled" not in cfg.webhook.model_fields_set and (bots := bot_specs(cfg)):
         # The original checker's files switch notifications on with webhook.enabled: left out, it is off.
         log.warning(

@@ -16,6 +16,7 @@ from ..job import notices_for
 from ..notify import BotSpec, MemoryLedger, Notice, Notifier, bot_specs, make_channel
 from ..notify.pacing import BotPacer
 from ..render.json import from_json
+from ..routing import DEFAULT, receives
 from ..sanitize import labelled
 from .common import EXIT_INCOMPLETE, ConfigOpt, StateOpt, UsageError, command, console, load, open_state
 
@@ -62,9 +63,17 @@ def preview(
         Path | None, typer.Option("--input", metavar="FILE", help="A saved `scan --output json` result.")
     ] = None,
     state: StateOpt = None,
+    route: Annotated[
+        str | None,
+        typer.Option(help="Only what this route of webhook.routes is told (`default`: what no route takes)."),
+    ] = None,
 ) -> None:
     """Print the exact JSON bodies a platform would receive for the last scan (or a saved result)."""
     cfg = load(config, read_only=True)
+    routes = [r.name for r in cfg.webhook.routes]
+    if route is not None and route not in (DEFAULT, *routes):
+        raise UsageError(f"--route {route}: no such route in webhook.routes; the routes are "
+                         f"{', '.join([*routes, DEFAULT])}")  # fmt: skip
     if input_file is not None:
         try:
             result = from_json(json.loads(input_file.read_text(encoding="utf-8")))
@@ -76,7 +85,8 @@ def preview(
         if last is None:
             raise UsageError("no scan in the state yet: run `tke-orphans scan` first, or pass --input FILE")
         result = last
-    configured = [s for s in bot_specs(cfg) if s.platform == platform.value]
+    configured = [s for s in bot_specs(cfg) if s.platform == platform.value
+                  and (route is None or receives(s.full_name, route, cfg.webhook.routes))]  # fmt: skip
     # Without a configured bot of that platform, show what a default one would receive.
     spec = (
         configured[0]
@@ -85,6 +95,6 @@ def preview(
     )
     with httpx.Client() as client:
         channel = make_channel(spec, client, BotPacer(MemoryLedger()))
-        bodies = [body for notice in notices_for(result, cfg) for body in channel.messages(notice)]
+        bodies = [body for notice in notices_for(result, cfg, route) for body in channel.messages(notice)]
     for body in bodies:
         typer.echo(mask_url(json.dumps(body, ensure_ascii=False, indent=2)))

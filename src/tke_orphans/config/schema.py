@@ -342,6 +342,40 @@ def _zone(value: str | None) -> str | None:
     return value
 
 
+class RouteMatch(_Section):
+    """What a finding must have for a route to take it: every key given holds; each list holds one of its values."""
+
+    accounts: list[str] = []  # an account's name (accounts[].name, an organization member's) or its uin
+    nodes: list[str] = []  # an organization node, by name or id
+    regions: list[str] = []
+    clusters: list[str] = []  # the cluster a finding names
+    tags: dict[str, str] = {}  # a tag on the finding, key -> value ("*": any value)
+
+    @model_validator(mode="after")
+    def _something(self) -> RouteMatch:
+        if not (self.accounts or self.nodes or self.regions or self.clusters or self.tags):
+            raise ValueError("matches everything: give accounts, nodes, regions, clusters or tags (what no route "
+                             "takes goes to the bots no route names)")  # fmt: skip
+        return self
+
+
+class Route(_Section):
+    """A team's findings (`match`) and the bots that tell it (`bots`, as `--channel` names them: wecom:team-a)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+    match: RouteMatch
+    bots: Annotated[list[str], Field(min_length=1)]
+
+
+def _routes(routes: list[Route]) -> list[Route]:
+    names = [r.name for r in routes]
+    if "default" in names:
+        raise ValueError("`default` is the route of what no route takes (the bots no route names): name it otherwise")
+    if len(names) != len(set(names)):
+        raise ValueError("routes need distinct names: a name is how the outbox knows whom a notice is for")
+    return routes
+
+
 class Webhook(_Section):
     enabled: bool = False
     timeout: Annotated[float, Field(gt=0, le=120)] = 10
@@ -354,6 +388,8 @@ class Webhook(_Section):
     generic: list[GenericHook] = []
     apprise: AppriseChannel = AppriseChannel()
     outbox: Outbox = Outbox()
+    # Ordered: a finding goes to the first route it matches; what none takes, to the bots no route names.
+    routes: Annotated[list[Route], AfterValidator(_routes)] = []
 
 
 class State(_Section):

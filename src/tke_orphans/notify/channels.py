@@ -15,6 +15,7 @@ import httpx
 from ..config.schema import Config, Platform
 from ..config.secrets import mask_url
 from ..context import Cancel
+from ..routing import receives
 from .apprise_channel import AppriseChannel
 from .chat import ChatBot
 from .dingtalk import DingTalkBot
@@ -111,6 +112,7 @@ class Notifier:
         stop: Cancel | None = None,
     ) -> None:
         wh = cfg.webhook
+        self.routes = wh.routes
         self.client = httpx.Client(timeout=wh.timeout, follow_redirects=False)
         self.pacer = BotPacer(ledger, clock=clock, sleep=sleep, stop=stop)
         if stop is not None:  # retry waits end too when the run is stopping
@@ -134,11 +136,13 @@ class Notifier:
     ) -> list[Delivery]:
         """Send to every channel, or only the parts `owes(channel, part)` says are still owed (a previous run's
         failures); `on_result` hears of each part as soon as it is decided (from the channels' threads)."""
-        if notice.empty or not self.channels:
-            return []
         jobs: list[tuple[str, Channel, Owes | None]] = [
-            (name, channel, None if owes is None else functools.partial(owes, name)) for name, channel in self.channels
+            (name, channel, None if owes is None else functools.partial(owes, name))
+            for name, channel in self.channels
+            if receives(name, notice.route, self.routes)
         ]
+        if notice.empty or not jobs:
+            return []
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="notify") as pool:
             futures = [pool.submit(channel.send, notice, mine, on_result) for _, channel, mine in jobs]
             out: list[Delivery] = []

@@ -78,7 +78,15 @@ def _title(notice: Notice, lang: Lang) -> str:
     what = t("and", lang).join(t(key, lang, n=n) for key, s in counts if (n := len(_in(s, notice))))
     if not what:
         return t("title.incomplete", lang)
-    return t(f"title.{notice.kind}", lang, what=what)
+    return t(f"title.{notice.kind}", lang, what=what) + _whose(notice, lang)
+
+
+def _whose(notice: Notice, lang: Lang) -> str:
+    """A route's message names the account its findings are in (one named account), so a team sees it is theirs."""
+    accounts = {_what(x).account for x in _items(notice)} | {u.account for u in notice.unverified}
+    if notice.route is None or len(accounts) != 1 or accounts == {"default"}:
+        return ""
+    return t("title.account", lang, account=_clean(accounts.pop()))
 
 
 def _header(notice: Notice, lang: Lang, tz: ZoneInfo) -> list[str]:

@@ -38,6 +38,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "action.readd": {"zh-CN": "重新加入集群", "en": "add back to a cluster"},
     "outcome.done": {"zh-CN": "成功", "en": "done"},
     "outcome.failed": {"zh-CN": "失败", "en": "failed"},
+    "title.account": {"zh-CN": "（账号 {account}）", "en": " (account {account})"},
     "title.test": {"zh-CN": "🔔 tke-orphans 测试消息", "en": "🔔 tke-orphans test message"},
     "test.body": {
         "zh-CN": "这是一条测试消息：机器人 {name} 配置正确，可以接收孤儿 CVM 告警。",
