@@ -400,6 +400,26 @@ MUTATIONS = [
     Mutation("the leftovers' advice names each kind the message holds", "notify/compose.py",
              "said = [ADVICE[k][lang] for k in KINDS if k in held]",
              'said = [ADVICE[k][lang] for k in ("cbs_disk", "clb")]', ("tests/notify/test_leftover_wording.py",)),
+    # Routes (issue 23): each team hears of its own.
+    Mutation("a route's bots get only its findings", "routing.py",
+             "return any(r.name == route and channel in r.bots for r in routes)", "return True",
+             ("tests/state/test_routes.py",)),
+    Mutation("what no route takes goes to the bots no route names", "routing.py",
+             "        return channel not in named\n", "        return True\n", ("tests/state/test_routes.py",)),
+    Mutation("the outbox keeps whom each notice is for", "records.py",
+             'route=d.get("route"),', "route=None,", ("tests/state/test_routes.py",)),
+    Mutation("a generic webhook in a route gets that route's share of the result", "routing.py",
+             "        if result is not None:  # what takes the whole result", "        if False:  # what takes",
+             ("tests/notify/test_delivery.py",)),
+    Mutation("a failed listing is told to every route that could have findings there", "routing.py",
+             "if name == DEFAULT or _concerns(by_name[name], where, accounts)", "if name == DEFAULT",
+             ("tests/state/test_routes.py",)),
+    Mutation("bad routes are refused at start with the key named", "cli/common.py",
+             "    if problem:\n        raise ConfigError", "    if False:\n        raise ConfigError",
+             ("tests/state/test_routes.py",)),
+    Mutation("a route's message names the account", "notify/compose.py",
+             'return t("title.account", lang, account=_clean(accounts.pop()))', 'return ""',
+             ("tests/state/test_routes.py",)),
 ]  # fmt: skip
 
 

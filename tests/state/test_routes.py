@@ -132,3 +132,26 @@ def test_preview_shows_what_a_route_is_told(demo_data: dict[str, Any], tmp_path:
     assert shown == {"team-gz": GZ_ORPHANS, "default": {"ins-shorp001"}}
     done = _preview(tmp_path, "--platform", "wecom", "--config", str(config), "--input", str(saved), "--route", "x")
     assert done.returncode == 2 and "no such route" in done.stderr and "team-gz, default" in done.stderr
+
+
+def test_a_failed_listing_is_told_to_each_route_that_could_have_findings_there(
+    demo_data: dict[str, Any], tmp_path: Path
+) -> None:
+    """Guangzhou cannot be listed: its team and the default bots hear of it; Shanghai's trouble is not Guangzhou's."""
+    gz_down = [{"action": "DescribeInstances", "region": "ap-guangzhou", "code": "InternalError", "times": 1000}]
+    with rig_for(demo_data, tmp_path, faults=gz_down, routes=GZ) as rig:
+        rig.run()
+        [team] = rig.texts("feishu")
+        [default] = rig.texts("wecom")
+    assert "无法检查 default/ap-guangzhou" in team and "ins-shorp001" not in team
+    assert "无法检查 default/ap-guangzhou" in default and "ins-shorp001" in default
+
+
+def test_the_readme_routes_sample_is_a_valid_config() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "routes:" in b)
+    cfg = config_from_data(yaml.safe_load(block), "README.md")
+    assert [(r.name, r.bots) for r in cfg.webhook.routes] == [
+        ("payments", ["wecom:payments"]),
+        ("guangzhou-ops", ["dingtalk", "generic:siem"]),
+    ]
