@@ -259,7 +259,7 @@ MUTATIONS = [
              'f" (refund {money(refund, currency)})"', 'f" (refund {refund:.2f})"', ("tests/cleanup/test_stages.py",)),
     # h-serve
     Mutation("nothing is queued or marked as told while no bot is enabled", "job.py",
-             "        if notify and channels:\n            job.notices", "        if notify:\n            job.notices",
+             "        if notify and channels:\n            notices =", "        if notify:\n            notices =",
              ("tests/notify/test_delivery.py::test_nothing_is_queued_or_told_while_no_bot_is_enabled",)),
     Mutation("a bot refusing for good is tried once a run", "notify/chat.py",
              "            if self.refused is not None:", "            if False:",
