@@ -24,7 +24,7 @@ COST_KEYS = {"currency", "hourly", "monthly", "wasted", "source", "detail"}
 
 LEFTOVER_KEYS = {
     "account", "region", "kind", "resource_id", "name", "cluster_id", "evidence", "state", "created_time", "reused",
-    "cost",
+    "cost", "tags",
 }  # fmt: skip
 
 
