@@ -420,6 +420,11 @@ MUTATIONS = [
     Mutation("a route's message names the account", "notify/compose.py",
              'return t("title.account", lang, account=_clean(accounts.pop()))', 'return ""',
              ("tests/state/test_routes.py",)),
+    Mutation("the status page can be narrowed to one account", "serve/pages.py",
+             'account = account if account in accounts and len(accounts) > 1 else ""', 'account = ""',
+             ("tests/serve/test_accounts_page.py",)),
+    Mutation("an account's name is escaped on the status page", "serve/page.py",
+             'shown = f"<b>{_text(a)}</b>"', 'shown = f"<b>{a}</b>"', ("tests/serve/test_accounts_page.py",)),
 ]  # fmt: skip
 
 

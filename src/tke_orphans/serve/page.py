@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
 from typing import Any, Literal
+from urllib.parse import quote
 
 from ..costs import top, totals
 from ..facts import fact_from_dict
@@ -61,6 +62,8 @@ WORDS: dict[str, dict[Lang, str]] = {
     "renew": {"zh-CN": "续费价", "en": "renew"},
     "list": {"zh-CN": "目录价", "en": "list"},
     "page": {"zh-CN": "第 {n}/{of} 页", "en": "Page {n} of {of}"},
+    "account": {"zh-CN": "账号", "en": "Account"},
+    "all_accounts": {"zh-CN": "全部", "en": "All"},
     "previous": {"zh-CN": "上一页", "en": "Previous"},
     "next": {"zh-CN": "下一页", "en": "Next"},
     "more_errors": {"zh-CN": "另有 {n} 个错误", "en": "and {n} more errors"},
@@ -208,10 +211,13 @@ def render_page(
     timezone: str | None = None,
     leftovers: Sequence[tuple[Leftover, datetime]] = (),
     page: int = 0,
+    accounts: Sequence[str] = (),
+    account: str = "",
 ) -> str:
     """`orphans`: the state's open orphan rows (record_json, first_seen); `scans`: recent scans, newest first;
     `leftovers`: the state's open leftovers, each with when it was first seen; `page` (from 0): which PER_PAGE rows
-    of each list to show. Times are shown in `timezone` (webhook.timezone), else in the language's usual one, with
+    of each list to show; `accounts`: those with open findings (more than one: links to each), `account`: the one
+    shown ("": every one). Times are shown in `timezone` (webhook.timezone), else in the language's usual one, with
     their offset."""
     now = now or datetime.now(UTC)
     tz = zone(timezone, lang)
@@ -225,14 +231,15 @@ def render_page(
         return when(parsed, tz) if parsed else iso_time
 
     other = "en" if lang == "zh-CN" else "zh-CN"
+    where = f"&amp;account={_text(quote(account))}" if account else ""
     out = [
         f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_w('title', lang)}</title><style>{CSS}</style></head><body>",
-        f"<nav><a href='?lang={other}&amp;page={page + 1}'>{_w('switch', lang)}</a></nav>",
-        f"<h1>{_w('title', lang)}</h1>",
+        f"<nav><a href='?lang={other}&amp;page={page + 1}{where}'>{_w('switch', lang)}</a></nav>",
+        f"<h1>{_w('title', lang)}</h1>" + _account_picker(accounts, account, lang),
     ]
-    pager = _pager(page, pages, lang)
+    pager = _pager(page, pages, lang, where)
     out.append(pager)
     updated = local(scans[0]["started_at"]) if scans else _w("never", lang)
     made = sum(not x.reused for x, _ in leftovers)
@@ -307,12 +314,23 @@ def _errors(errors: list[dict[str, Any]], lang: Lang) -> str:
     return cell
 
 
-def _pager(page: int, pages: int, lang: Lang) -> str:
+def _account_picker(accounts: Sequence[str], account: str, lang: Lang) -> str:
+    """With findings in more than one account: the one shown, and links to each (and to all)."""
+    if len(accounts) < 2:
+        return ""
+    links = [_w("all_accounts", lang) if not account else f"<a href='?lang={lang}'>{_w('all_accounts', lang)}</a>"]
+    for a in accounts:
+        shown = f"<b>{_text(a)}</b>"
+        links.append(shown if a == account else f"<a href='?lang={lang}&amp;account={_text(quote(a))}'>{_text(a)}</a>")
+    return f"<p id='accounts'>{_w('account', lang)}: " + " · ".join(links) + "</p>"
+
+
+def _pager(page: int, pages: int, lang: Lang, where: str = "") -> str:
     """Links to the neighbouring pages, when the lists do not fit one."""
     if pages == 1:
         return ""
-    links = [f"<a href='?lang={lang}&amp;page={page}'>{_w('previous', lang)}</a>"] if page else []
+    links = [f"<a href='?lang={lang}&amp;page={page}{where}'>{_w('previous', lang)}</a>"] if page else []
     links.append(_w("page", lang).format(n=page + 1, of=pages))
     if page + 1 < pages:
-        links.append(f"<a href='?lang={lang}&amp;page={page + 2}'>{_w('next', lang)}</a>")
+        links.append(f"<a href='?lang={lang}&amp;page={page + 2}{where}'>{_w('next', lang)}</a>")
     return "<p class='pager'>" + " · ".join(links) + "</p>"

@@ -248,7 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
             lang: Literal["zh-CN", "en"] = "en" if query.get("lang", [site.language])[0] == "en" else "zh-CN"
             number = query.get("page", ["1"])[0]
             page = int(number) - 1 if number.isdigit() and 1 <= int(number) <= 10_000 else 0
-            self._send(200, site.pages.get(lang, page), "text/html; charset=utf-8")
+            account = query.get("account", [""])[0]
+            self._send(200, site.pages.get(lang, page, account), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found\n", TEXT)
 

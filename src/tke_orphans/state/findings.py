@@ -55,6 +55,13 @@ class Findings(Store, Generic[F]):
         )
         return [dict(r) for r in rows]
 
+    def accounts(self) -> set[str]:
+        """The accounts that have an open finding (what the status page can be narrowed to)."""
+        s = self.shape
+        return {
+            r["account"] for r in self.db.query(f"SELECT DISTINCT account FROM {s.table} WHERE resolved_at IS NULL")
+        }
+
     def first_seen(self) -> dict[Key, datetime]:
         """When each open finding was first seen: what cleanup's age rule needs."""
         return {(t.account, t.region, t.instance_id): t.first_seen for t in self.open()}
