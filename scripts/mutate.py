@@ -390,6 +390,18 @@ MUTATIONS = [
              "failures, kinds = list(found.failures), found.kinds",
              "failures, kinds = list(found.failures), frozenset() if found.failures else found.kinds",
              ("tests/scan/test_leftovers.py",)),
+    # h-org
+    Mutation("a member listing short of its Total fails the scan", "cloud/organization.py",
+             "len(items) != expected:", "len(items) > expected:", ("tests/org",)),
+    Mutation("a failed member listing is an error of the scan, never an organization without members",
+             "cloud/accounts.py", "return statics, [exc.failure()]", "return statics, []", ("tests/org",)),
+    Mutation("a member whose role is refused is that member's failure, with the fix", "cloud/accounts.py",
+             "        if error is not None:\n", "        if False:\n", ("tests/org",)),
+    Mutation("role credentials are renewed before they expire", "cloud/organization.py",
+             "if self._keys is None or self.clock() >= self._keys.renew_at:", "if self._keys is None:",
+             ("tests/org",)),
+    Mutation("role credentials are reused across passes, never asked per pass", "cloud/organization.py",
+             "found = _CACHE.get(key)", "found = None", ("tests/org",)),
 ]  # fmt: skip
 
 
