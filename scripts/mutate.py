@@ -402,6 +402,9 @@ MUTATIONS = [
              ("tests/org",)),
     Mutation("role credentials are reused across passes, never asked per pass", "cloud/organization.py",
              "found = _CACHE.get(key)", "found = None", ("tests/org",)),
+    Mutation("a member name that is not plain text never names an account", "cloud/accounts.py",
+             "if _PLAIN_NAME.fullmatch(member.name) and member.name not in taken", "if member.name not in taken",
+             ("tests/org",)),
 ]  # fmt: skip
 
 

@@ -120,6 +120,7 @@ def test_include_and_exclude_choose_the_accounts(runner: CliRunner, tmp_path: Pa
         ({"effect": "error", "code": "InternalError"}, "InternalError"),
         ({"effect": "short"}, "IncompleteListing"),
         ({"effect": "error", "code": "UnauthorizedOperation"}, "UnauthorizedOperation"),
+        ({"effect": "value", "field": "MemberUin", "value": 200000000001}, "IncompleteListing"),  # one member twice
     ],
 )
 def test_a_failed_member_listing_fails_the_scan(
@@ -218,3 +219,18 @@ def test_bad_organization_settings_name_the_key(
     result = runner.invoke(app, ["check-config", "-c", str(tmp_path / "config.yaml")])
     assert result.exit_code == 2
     assert words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_member_name_that_is_not_plain_text_is_not_an_account_name(
+    runner: CliRunner, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    changed = json.loads(json.dumps(data))
+    changed["organization"]["members"][0]["name"] = "[red]ops\x1b[2J"
+    changed["organization"]["members"][1]["name"] = "default"  # the management account's name is taken
+    world, emu = serve(changed)
+    try:
+        _, doc, _ = scan(runner, tmp_path, world, emu.url, exclude=["team-003"])
+        members = changed["organization"]["members"]
+        assert {r["account"] for r in doc["regions"]} == {"default", members[0]["uin"], members[1]["uin"]}
+    finally:
+        emu.stop()
