@@ -405,6 +405,8 @@ MUTATIONS = [
     Mutation("a member name that is not plain text never names an account", "cloud/accounts.py",
              "if _PLAIN_NAME.fullmatch(member.name) and member.name not in taken", "if member.name not in taken",
              ("tests/org",)),
+    Mutation("a read-only organization scan asks its roles for reads only", "cloud/organization.py",
+             'params["Policy"] = self.policy', "pass", ("tests/org",)),
 ]  # fmt: skip
 
 

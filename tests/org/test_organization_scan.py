@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import time_machine
@@ -232,5 +233,26 @@ def test_a_member_name_that_is_not_plain_text_is_not_an_account_name(
         _, doc, _ = scan(runner, tmp_path, world, emu.url, exclude=["team-003"])
         members = changed["organization"]["members"]
         assert {r["account"] for r in doc["regions"]} == {"default", members[0]["uin"], members[1]["uin"]}
+    finally:
+        emu.stop()
+
+
+def test_a_read_only_scan_passes_a_session_policy_of_reads(
+    runner: CliRunner, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    world, emu = serve(data)
+    try:
+        code, _, _ = scan(runner, tmp_path, world, emu.url, read_only=True, exclude=["team-003"])
+        assert code == 0
+        policies = {a["policy"] for a in emu.accounts.assumed_roles()}
+        [policy] = policies
+        [statement] = json.loads(unquote(policy))["statement"]
+        actions = set(statement["action"])
+        assert {"cvm:Describe*", "tke:Describe*", "region:Describe*", "cvm:InquiryPrice*", "cbs:Describe*"} <= actions
+        assert all(a.split(":")[1] in ("Describe*", "InquiryPrice*", "Get*") for a in actions), actions
+        organization._CACHE.clear()
+        emu.accounts.reset()
+        scan(runner, tmp_path, world, emu.url, exclude=["team-003"])
+        assert {a["policy"] for a in emu.accounts.assumed_roles()} == {None}  # by default, the role's own rights
     finally:
         emu.stop()

@@ -17,7 +17,7 @@ from ..config.schema import Config, Credentials
 from ..context import Run
 from ..model import ApiFailure
 from .errors import CloudError
-from .organization import AssumedRole, Member, assumed_role, chosen, list_members, refusal, select
+from .organization import AssumedRole, Member, assumed_role, chosen, list_members, read_only_policy, refusal, select
 from .ratelimit import Pacer
 from .session import Endpoint, Session, resolve_credentials
 
@@ -103,9 +103,16 @@ def _member_plans(
 ) -> tuple[list[AccountPlan], list[ApiFailure]]:
     tc = run.cfg.tencentcloud
     endpoint = Endpoint(url=run.endpoint_url or tc.endpoint_url, root_domain=tc.root_domain)
+    policy = read_only_policy(_scan_reads(run.cfg)) if tc.organization.read_only else None
     roles = [
         assumed_role(
-            manager.credential, m, tc.organization, endpoint=endpoint, timeout=tc.request_timeout, retry=tc.retry
+            manager.credential,
+            m,
+            tc.organization,
+            endpoint=endpoint,
+            timeout=tc.request_timeout,
+            retry=tc.retry,
+            policy=policy,
         )
         for m in members
     ]
@@ -131,6 +138,14 @@ def _member_plans(
         where = f"tencentcloud.organization (member {member.uin})"
         plans.append(AccountPlan(name, tc, where, regions, uin=member.uin, member=member, assumed=role))
     return plans, failures
+
+
+def _scan_reads(cfg: Config) -> tuple[str, ...]:
+    """The CAM actions the scan calls, from the registry of kinds (imported when needed: the kinds reach this
+    adapter)."""
+    from ..kinds import scan_reads
+
+    return scan_reads(cfg.detection.leftovers)
 
 
 def make_session(run: Run, plan: AccountPlan) -> Session:

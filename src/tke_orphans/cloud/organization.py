@@ -15,11 +15,13 @@ reuses it: never an AssumeRole per call or per region. It travels to the scan's 
 from __future__ import annotations
 
 import fnmatch
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from ..config.schema import Organization, Retry
 from .errors import CloudError, remember_secrets
@@ -112,6 +114,22 @@ def role_arn(uin: str, role: str) -> str:
     return f"qcs::cam::uin/{uin}:roleName/{role}"
 
 
+_READ_VERBS = ("Describe", "InquiryPrice", "Get")
+
+
+def read_only_policy(actions: Iterable[str]) -> str:
+    """A session Policy (url-encoded, as AssumeRole takes it) allowing the read verbs of these actions' products,
+    `cvm:Describe*` for `cvm:DescribeInstances`: short, and never a write."""
+    allowed: dict[str, None] = {}
+    for action in actions:
+        product, _, name = action.partition(":")
+        verb = next((v for v in _READ_VERBS if name.startswith(v)), None)
+        if verb is not None:
+            allowed[f"{product}:{verb}*"] = None
+    doc = {"version": "2.0", "statement": [{"effect": "allow", "action": list(allowed), "resource": ["*"]}]}
+    return quote(json.dumps(doc, separators=(",", ":")))
+
+
 @dataclass(frozen=True)
 class _Keys:
     secret_id: str
@@ -126,8 +144,8 @@ class AssumedRole:
     and renewed shortly before they expire. Thread-safe; picklable (the keys go along, the connection does not)."""
 
     def __init__(self, source: Any, member: Member, cfg: Organization, *, endpoint: Endpoint, timeout: float,
-                 retry: Retry, clock: Callable[[], float] = time.time) -> None:  # fmt: skip
-        self.source, self.member, self.cfg = source, member, cfg
+                 retry: Retry, policy: str | None = None, clock: Callable[[], float] = time.time) -> None:  # fmt: skip
+        self.source, self.member, self.cfg, self.policy = source, member, cfg, policy
         self.endpoint, self.timeout, self.retry, self.clock = endpoint, timeout, retry, clock
         self.arn = role_arn(member.uin, cfg.role)
         self._keys: _Keys | None = None
@@ -153,6 +171,8 @@ class AssumedRole:
                                   "DurationSeconds": self.cfg.duration_seconds}  # fmt: skip
         if self.cfg.external_id:
             params["ExternalId"] = self.cfg.external_id
+        if self.policy:
+            params["Policy"] = self.policy
         asked = self.clock()
         resp = self._session.call("sts", "AssumeRole", STS_REGION, params)
         creds, expires = resp.get("Credentials") or {}, resp.get("ExpiredTime")
@@ -195,14 +215,16 @@ _CACHE_LOCK = threading.Lock()
 
 
 def assumed_role(source: Any, member: Member, cfg: Organization, *, endpoint: Endpoint, timeout: float,
-                 retry: Retry) -> AssumedRole:  # fmt: skip
+                 retry: Retry, policy: str | None = None) -> AssumedRole:  # fmt: skip
     """The member's role credentials, the same object for the whole process (its keys reused until due)."""
     source_id = source.get_credential_info()[0] if hasattr(source, "get_credential_info") else id(source)
-    key = (endpoint, source_id, member.uin, cfg.role, cfg.session_name, cfg.external_id, cfg.duration_seconds)
+    key = (endpoint, source_id, member.uin, cfg.role, cfg.session_name, cfg.external_id, cfg.duration_seconds, policy)
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         if found is None:
-            found = _CACHE[key] = AssumedRole(source, member, cfg, endpoint=endpoint, timeout=timeout, retry=retry)
+            found = _CACHE[key] = AssumedRole(
+                source, member, cfg, endpoint=endpoint, timeout=timeout, retry=retry, policy=policy
+            )
         found.member = member  # a renamed member keeps its credentials
         return found
 

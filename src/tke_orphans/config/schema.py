@@ -160,6 +160,9 @@ class Organization(_Section):
     duration_seconds: Annotated[int, Field(ge=900, le=43200)] = 7200
     external_id: Annotated[str, Field(pattern=_EXTERNAL_ID)] | None = None
     session_name: Annotated[str, Field(pattern=_SESSION_NAME)] = "tke-orphans"
+    # Pass a session Policy that allows only reads (each product's Describe*, InquiryPrice*, what the scan calls):
+    # the role then cannot change anything in a member, so cleanup cannot act there either.
+    read_only: bool = False
 
 
 class TencentCloud(Credentials):
