@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from tke_orphans.cli import app
 from tke_orphans.cloud import organization
+from tke_orphans.cloud.accounts import make_session, plan_accounts
 from tke_orphans.config import config_from_data
 from tke_orphans.context import Run
 from tke_orphans.scan import run_scan
@@ -172,6 +173,15 @@ def test_credentials_are_renewed_past_expiry_within_one_process(data: dict[str, 
         assert first.status == "ok" and assumed(emu) == dict.fromkeys(reachable, 1)
         run_scan(Run(cfg))
         assert assumed(emu) == dict.fromkeys(reachable, 1)  # still good: reused
+        # What follows a scan in the process (the by-id look before a leftover resolves as gone) has the members
+        # too, in their own accounts, with the same credentials.
+        members = {p.uin: p for p in plan_accounts(cfg) if p.member is not None}
+        assert set(members) == set(reachable) and all(p.credentials.uin == uin for uin, p in members.items())
+        region = sorted(data["organization"]["members"][0]["regions"])[0]
+        answer = make_session(Run(cfg), members[reachable[0]]).call("cvm", "DescribeInstances", region, {"Limit": 100})
+        own = {i["InstanceId"] for i in data["organization"]["members"][0]["regions"][region]["instances"]}
+        assert {i["InstanceId"] for i in answer["InstanceSet"]} <= own and answer["TotalCount"] == len(own)
+        assert assumed(emu) == dict.fromkeys(reachable, 1)
         traveller.shift(7200 - 60)  # within five minutes of expiry: renewed before it
         third = run_scan(Run(cfg))
         assert third.status == "ok", [e.describe() for r in third.regions for e in r.errors]

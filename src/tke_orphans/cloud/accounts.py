@@ -136,7 +136,9 @@ def _member_plans(
         name = member.name if _PLAIN_NAME.fullmatch(member.name) and member.name not in taken else member.uin
         taken.add(name)
         where = f"tencentcloud.organization (member {member.uin})"
-        plans.append(AccountPlan(name, tc, where, regions, uin=member.uin, member=member, assumed=role))
+        # Its own uin (resource names for tagging), and no keys: its role's credentials sign its calls.
+        own = Credentials(uin=member.uin)
+        plans.append(AccountPlan(name, own, where, regions, uin=member.uin, member=member, assumed=role))
     return plans, failures
 
 
