@@ -15,7 +15,7 @@ import time_machine
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
-from tke_orphans.cloud import organization
+from tke_orphans.cloud import accounts, organization
 from tke_orphans.cloud.accounts import make_session, plan_accounts
 from tke_orphans.config import config_from_data
 from tke_orphans.context import Run
@@ -35,8 +35,10 @@ FAST_RETRY = {"max_attempts": 3, "base_delay": 0.005, "max_delay": 0.05}
 def _fresh_roles() -> Iterator[None]:
     """Each test's emulator hands out its own credentials: none cached by an earlier test's process state."""
     organization._CACHE.clear()
+    accounts._PLANNED.clear()
     yield
     organization._CACHE.clear()
+    accounts._PLANNED.clear()
 
 
 @pytest.fixture(scope="module")
