@@ -407,6 +407,10 @@ MUTATIONS = [
              ("tests/org",)),
     Mutation("a read-only organization scan asks its roles for reads only", "cloud/organization.py",
              'params["Policy"] = self.policy', "pass", ("tests/org",)),
+    Mutation("cleanup acts in a member with its role's write rights, not a read-only session", "cloud/accounts.py",
+             "read_only=org.read_only and not acting", "read_only=org.read_only", ("tests/org",)),
+    Mutation("cleanup never acts with a read-only scan's member credentials", "cleanup/accounts.py",
+             " if p.member is None or not read_only}", "}", ("tests/org",)),
 ]  # fmt: skip
 
 

@@ -8,7 +8,7 @@ excluded) and the organization's members, listed through it each pass and reache
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -78,11 +78,14 @@ def plan_accounts(cfg: Config, regions_override: Sequence[str] = ()) -> list[Acc
     return ([manager] if scanned else []) + _PLANNED.get(_org_key(cfg), [])
 
 
-def plan_run(run: Run, regions_override: Sequence[str] = ()) -> tuple[list[AccountPlan], list[ApiFailure]]:
+def plan_run(
+    run: Run, regions_override: Sequence[str] = (), *, only: Collection[str] | None = None, acting: bool = False
+) -> tuple[list[AccountPlan], list[ApiFailure]]:
     """The accounts of one pass, and why any could not be planned: with an organization, its members listed now
     through the management account, filtered, and each with its role's credentials (asked now unless still good).
     A failed member listing is a failure of the pass (no member is taken to have nothing); a refused role is that
-    member's. Raises CredentialsError when the management account has no credentials."""
+    member's. `only`: just the members of these account names (cleanup's); `acting`: their credentials may write
+    (no read-only session policy). Raises CredentialsError when the management account has no credentials."""
     cfg = run.cfg
     org = cfg.tencentcloud.organization
     if cfg.accounts or not org.enabled:
@@ -93,17 +96,32 @@ def plan_run(run: Run, regions_override: Sequence[str] = ()) -> tuple[list[Accou
         members = select(list_members(manager), org)
     except CloudError as exc:
         return statics, [exc.failure()]
-    plans, failures = _member_plans(run, manager, members, regions_override, {p.name for p in statics})
-    _PLANNED[_org_key(cfg)] = plans
+    named = list(zip(members, _names(members, {p.name for p in statics}), strict=True))
+    if only is not None:
+        named = [(m, n) for m, n in named if n in only]
+    plans, failures = _member_plans(run, manager, named, regions_override, read_only=org.read_only and not acting)
+    if only is None and not acting:
+        _PLANNED[_org_key(cfg)] = plans
     return statics + plans, failures
 
 
+def _names(members: Sequence[Member], taken: set[str]) -> list[str]:
+    """Each member's account name, in the listing's order: its name when plain and free, else its uin."""
+    out = []
+    for member in members:
+        name = member.name if _PLAIN_NAME.fullmatch(member.name) and member.name not in taken else member.uin
+        taken.add(name)
+        out.append(name)
+    return out
+
+
 def _member_plans(
-    run: Run, manager: Session, members: Sequence[Member], regions_override: Sequence[str], taken: set[str]
-) -> tuple[list[AccountPlan], list[ApiFailure]]:
+    run: Run, manager: Session, named: Sequence[tuple[Member, str]], regions_override: Sequence[str], *,
+    read_only: bool
+) -> tuple[list[AccountPlan], list[ApiFailure]]:  # fmt: skip
     tc = run.cfg.tencentcloud
     endpoint = Endpoint(url=run.endpoint_url or tc.endpoint_url, root_domain=tc.root_domain)
-    policy = read_only_policy(_scan_reads(run.cfg)) if tc.organization.read_only else None
+    policy = read_only_policy(_scan_reads(run.cfg)) if read_only else None
     roles = [
         assumed_role(
             manager.credential,
@@ -114,7 +132,7 @@ def _member_plans(
             retry=tc.retry,
             policy=policy,
         )
-        for m in members
+        for m, _ in named
     ]
 
     def reach(role: AssumedRole) -> CloudError | None:
@@ -129,12 +147,10 @@ def _member_plans(
     plans: list[AccountPlan] = []
     failures: list[ApiFailure] = []
     regions = _regions_of(regions_override, tc.region, tc.regions)
-    for member, role, error in zip(members, roles, refused, strict=True):
+    for (member, name), role, error in zip(named, roles, refused, strict=True):
         if error is not None:
             failures.append(error.failure())
             continue
-        name = member.name if _PLAIN_NAME.fullmatch(member.name) and member.name not in taken else member.uin
-        taken.add(name)
         where = f"tencentcloud.organization (member {member.uin})"
         # Its own uin (resource names for tagging), and no keys: its role's credentials sign its calls.
         own = Credentials(uin=member.uin)
