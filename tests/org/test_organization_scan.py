@@ -268,3 +268,20 @@ def test_a_read_only_scan_passes_a_session_policy_of_reads(
         assert {a["policy"] for a in emu.accounts.assumed_roles()} == {None}  # by default, the role's own rights
     finally:
         emu.stop()
+
+
+def test_an_organization_without_regions_is_refused_even_with_its_manager_excluded(
+    runner: CliRunner, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    world, emu = serve(data)
+    try:
+        cred = world.spec.credentials[0]
+        tc = {"secret_id": cred.secret_id, "secret_key": cred.secret_key, "endpoint_url": emu.url}
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text(json.dumps({"tencentcloud": {**tc, **org_settings(exclude=["default"])}}), encoding="utf-8")
+        result = runner.invoke(app, ["scan", "-c", str(cfg), "--no-notify"])
+        assert result.exit_code == 2
+        assert "no region to scan" in result.stderr
+        assert emu.stats.snapshot()["totals"]["calls"] == 0
+    finally:
+        emu.stop()

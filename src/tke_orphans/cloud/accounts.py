@@ -57,7 +57,8 @@ def _regions_of(
     return [region] if region else []
 
 
-def _manager(cfg: Config, regions_override: Sequence[str]) -> AccountPlan:
+def manager_plan(cfg: Config, regions_override: Sequence[str] = ()) -> AccountPlan:
+    """The `tencentcloud` section's account (an organization's management account: its members take its regions)."""
     tc = cfg.tencentcloud
     return AccountPlan(MANAGER, tc, "tencentcloud", _regions_of(regions_override, tc.region, tc.regions), uin=tc.uin)
 
@@ -71,7 +72,7 @@ def plan_accounts(cfg: Config, regions_override: Sequence[str] = ()) -> list[Acc
             for i, a in enumerate(cfg.accounts)
         ]
     tc = cfg.tencentcloud
-    manager = _manager(cfg, regions_override)
+    manager = manager_plan(cfg, regions_override)
     if not tc.organization.enabled:
         return [manager]
     scanned = chosen(tc.uin or "", (MANAGER,), (), tc.organization, member=False)
@@ -90,7 +91,7 @@ def plan_run(
     org = cfg.tencentcloud.organization
     if cfg.accounts or not org.enabled:
         return plan_accounts(cfg, regions_override), []
-    manager = make_session(run, _manager(cfg, regions_override))
+    manager = make_session(run, manager_plan(cfg, regions_override))
     statics = [p for p in plan_accounts(cfg, regions_override) if p.member is None]
     try:
         members = select(list_members(manager), org)
