@@ -363,7 +363,7 @@ MUTATIONS = [
              "run = replace(ctx.payload, listener=ctx.on_call, cancel=ctx.cancel)", "run = ctx.payload",
              ("tests/scan/test_workers.py",)),
     Mutation("--endpoint-url wins over the config's endpoint", "cloud/accounts.py",
-             "url=run.endpoint_url or tc.endpoint_url", "url=tc.endpoint_url or run.endpoint_url",
+             "Endpoint(url=run.endpoint_url or tc.endpoint_url", "Endpoint(url=tc.endpoint_url or run.endpoint_url",
              ("tests/cli/test_scan_command.py",)),
     # h-tag
     Mutation("a CFS file system is marked by its CAM name (qcs::cfs:...:filesystem/)", "kinds/cfs.py",
@@ -425,6 +425,27 @@ MUTATIONS = [
              ("tests/serve/test_accounts_page.py",)),
     Mutation("an account's name is escaped on the status page", "serve/page.py",
              'shown = f"<b>{_text(a)}</b>"', 'shown = f"<b>{a}</b>"', ("tests/serve/test_accounts_page.py",)),
+    # h-org
+    Mutation("a member listing short of its Total fails the scan", "cloud/organization.py",
+             "len(items) != expected:", "len(items) > expected:", ("tests/org",)),
+    Mutation("a failed member listing is an error of the scan, never an organization without members",
+             "cloud/accounts.py", "return statics, [exc.failure()]", "return statics, []", ("tests/org",)),
+    Mutation("a member whose role is refused is that member's failure, with the fix", "cloud/accounts.py",
+             "        if error is not None:\n", "        if False:\n", ("tests/org",)),
+    Mutation("role credentials are renewed before they expire", "cloud/organization.py",
+             "if self._keys is None or self.clock() >= self._keys.renew_at:", "if self._keys is None:",
+             ("tests/org",)),
+    Mutation("role credentials are reused across passes, never asked per pass", "cloud/organization.py",
+             "found = _CACHE.get(key)", "found = None", ("tests/org",)),
+    Mutation("a member name that is not plain text never names an account", "cloud/accounts.py",
+             "if _PLAIN_NAME.fullmatch(member.name) and member.name not in taken", "if member.name not in taken",
+             ("tests/org",)),
+    Mutation("a read-only organization scan asks its roles for reads only", "cloud/organization.py",
+             'params["Policy"] = self.policy', "pass", ("tests/org",)),
+    Mutation("cleanup acts in a member with its role's write rights, not a read-only session", "cloud/accounts.py",
+             "read_only=org.read_only and not acting", "read_only=org.read_only", ("tests/org",)),
+    Mutation("cleanup never acts with a read-only scan's member credentials", "cleanup/accounts.py",
+             " if p.member is None or not read_only}", "}", ("tests/org",)),
 ]  # fmt: skip
 
 

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 from .cloud import PERMISSION_CODES, CloudError, Session, list_regions
 from .cloud import probe as probes
+from .cloud.accounts import AccountPlan
 from .cloud.errors import check_keys, is_auth_failure
+from .config.schema import Config
 from .kinds import KINDS
+from .model import ApiFailure
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,22 @@ def _try(session: Session, region: str, probe: probes.Probe) -> Check:
     except CloudError as exc:
         return Check(session.account, region, probe.api, False, _hint(session, exc, probe.cam_action))
     return Check(session.account, region, probe.api, True, found if isinstance(found, str) else f"{found} found")
+
+
+def organization_checks(cfg: Config, plans: Sequence[AccountPlan], failures: Sequence[ApiFailure]) -> list[Check]:
+    """With an organization: its member listing, and each chosen member's role assumed (or the fix, refused)."""
+    if not cfg.tencentcloud.organization.enabled or cfg.accounts:
+        return []
+    listing = "organization.DescribeOrganizationMembers"
+    failed = [f for f in failures if f.api == listing]
+    members = [p for p in plans if p.member is not None]
+    refused = [f for f in failures if f.api != listing]
+    listed = f"{failed[0].code}: {failed[0].message}" if failed else f"{len(members) + len(refused)} chosen"
+    role = cfg.tencentcloud.organization.role
+    out = [Check("default", "-", listing, not failed, listed)]
+    out += [Check(p.name, "-", "sts.AssumeRole", True, f"{p.member.uin}: {role}") for p in members if p.member]
+    out += [Check("-", "-", f.api, False, f"{f.code}: {f.message}") for f in refused]
+    return out
 
 
 def diagnose(session: Session, regions: Sequence[str] | str, leftovers: Collection[str] = ()) -> list[Check]:

@@ -289,9 +289,10 @@ def run_scan(
     cfg = run.cfg
     started = now().replace(microsecond=0)
     policy = cfg.detection.policy()
-    plans = accounts.plan_accounts(cfg, regions_override)
+    # An organization's members are listed and reached here: a failed listing or a refused role is an error of the
+    # scan (that member unverified), never a member with nothing in it.
+    plans, global_errors = accounts.plan_run(run, regions_override)
     sessions = [(plan, accounts.make_session(run, plan)) for plan in plans]
-    global_errors: list[ApiFailure] = []
     targets: list[tuple[AccountPlan, Session, str]] = []
     for plan, session in sessions:
         if plan.regions == "all":

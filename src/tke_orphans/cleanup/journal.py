@@ -143,7 +143,7 @@ def recover(run: Run, state: StateDB, at: datetime) -> list[Decision]:
         for (kind, _, _), group in sorted(groups.items()):
             try:
                 if g.session is None:
-                    raise LookupError(f"account {g.account} is not in the config any more")
+                    raise LookupError(g.why or f"account {g.account} is not in the config any more")
                 look = _instances if kind == "cvm" else _leftovers
                 found = look(g.session, g.region, group)
                 why = "no answer for it"

@@ -61,7 +61,7 @@ def run_steps(steps: Steps[T, L], run: Run, state: StateDB, opts: Options, last:
         return over_max(len(targets), steps.noun, opts)
     for g in by_region(run, targets):
         if g.session is None or g.credentials is None:
-            why = f"account {g.account} is not in the config any more"
+            why = g.why or f"account {g.account} is not in the config any more"
             decided([steps.say(t, opts, "skipped", why) for t in g.targets])
             continue
         decided(_region(steps, g.session, g.region, g.targets, opts, g.credentials, at,

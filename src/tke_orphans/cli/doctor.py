@@ -35,14 +35,15 @@ def doctor_lines(checks: Sequence[Check], width: int | None) -> list[str]:
 @command
 def doctor(config: ConfigOpt = None, endpoint_url: EndpointOpt = None) -> int:
     """Call each API once per configured region: do the credentials and CAM permissions work?"""
-    from ..cloud.accounts import make_session, plan_accounts
-    from ..doctor import diagnose
+    from ..cloud.accounts import make_session, plan_run
+    from ..doctor import diagnose, organization_checks
 
     run = Run(load(config), endpoint(endpoint_url))
     cfg = run.cfg
     check_region_names(run, ())
-    checks: list[Check] = []
-    for plan in plan_accounts(cfg):
+    plans, failures = plan_run(run)
+    checks = organization_checks(cfg, plans, failures)
+    for plan in plans:
         session = make_session(run, plan)
         checks += diagnose(session, plan.regions, cfg.detection.policy().leftovers)
     out = console()

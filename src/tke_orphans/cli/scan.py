@@ -51,9 +51,12 @@ def delivery_json(d: Delivery) -> dict[str, object]:
 
 def check_regions(cfg: Config, regions: Sequence[str] = ()) -> None:
     """Before the state is opened: a config that cannot scan leaves no database behind."""
-    from ..cloud.accounts import plan_accounts
+    from ..cloud.accounts import manager_plan, plan_accounts
 
-    for plan in plan_accounts(cfg, regions):
+    plans = plan_accounts(cfg, regions)
+    if cfg.tencentcloud.organization.enabled and not cfg.accounts:
+        plans.append(manager_plan(cfg, regions))  # its members take its regions, even when it is excluded
+    for plan in plans:
         if not plan.regions:
             raise UsageError(
                 f"{cfg.source}: {plan.where}: no region to scan: set region, or regions (a list or 'all'), "

@@ -11,6 +11,8 @@ from ..sanitize import valid
 # Codes worth another try: throttling, transport, server-side trouble, a body cut short.
 _RETRYABLE_PREFIXES = ("RequestLimitExceeded", "InternalError", "ServerNetworkError", "ClientNetworkError")
 RETRYABLE_CODES = frozenset({"InvalidResponse", "JSONDecodeError", "ResourceUnavailable", "ServiceUnavailable"})
+# InternalError codes that are answers, not trouble: sts AssumeRole's role that does not trust the caller.
+REFUSALS = frozenset({"InternalError.IllegalRole"})
 # Codes that mean a CAM policy lacks an action.
 PERMISSION_CODES = ("UnauthorizedOperation", "AuthFailure.UnauthorizedOperation", "InternalError.CamNoAuth")
 
@@ -47,7 +49,7 @@ def is_throttled(code: str) -> bool:
 
 
 def is_retryable(code: str) -> bool:
-    if code.startswith(PERMISSION_CODES):  # InternalError.CamNoAuth is a missing permission, not a hiccup
+    if code.startswith(PERMISSION_CODES) or code in REFUSALS:  # a missing permission or trust, not a hiccup
         return False
     return code.startswith(_RETRYABLE_PREFIXES) or code in RETRYABLE_CODES
 

@@ -102,6 +102,7 @@ class Session:
         cancel: Cancel | None = None,
     ) -> None:
         self.account = account
+        self.credential = credential  # the SDK credential object it signs with (an organization's roles start from it)
         self.credentials_from = credentials_from  # credentials.*_SOURCE: named by the AuthFailure hint
         self._cancel = cancel
         # The region breaker is never involved: calls go to the endpoint we chose (or <service>.<root domain>).

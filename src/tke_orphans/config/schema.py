@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -140,6 +141,30 @@ class Credentials(_Section):
     uin: str | None = None
 
 
+# sts AssumeRole's RoleSessionName and ExternalId, and a CAM role name, as the API takes them.
+_SESSION_NAME = r"^[\w+=,.@-]{2,128}$"
+_EXTERNAL_ID = r"^[\w+=,.@:/-]{2,128}$"
+_ROLE_NAME = r"^[\w+=,.@-]{1,128}$"
+
+
+class Organization(_Section):
+    """Every member account of the organization these credentials manage, each through its role (sts AssumeRole).
+
+    `include` and `exclude` entries match a member's uin, name or organization node name (shell patterns: `team-*`),
+    or a member tag as `key=value`; the management account is matched by `default` or its `tencentcloud.uin`."""
+
+    enabled: bool = False
+    role: Annotated[str, Field(pattern=_ROLE_NAME)] = "OrganizationAccessControlRole"
+    include: list[Annotated[str, Field(min_length=1)]] = []
+    exclude: list[Annotated[str, Field(min_length=1)]] = []
+    duration_seconds: Annotated[int, Field(ge=900, le=43200)] = 7200
+    external_id: Annotated[str, Field(pattern=_EXTERNAL_ID)] | None = None
+    session_name: Annotated[str, Field(pattern=_SESSION_NAME)] = "tke-orphans"
+    # Pass a session Policy that allows only reads (each product's Describe*, InquiryPrice*, what the scan calls):
+    # the role then cannot change anything in a member, so cleanup cannot act there either.
+    read_only: bool = False
+
+
 class TencentCloud(Credentials):
     region: Region | None = None
     regions: Regions | None = None
@@ -152,6 +177,7 @@ class TencentCloud(Credentials):
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
     # Processes that scan regions side by side (regions share nothing); None: the cores, at most 8; 1: in-process.
     workers: Annotated[int, Field(ge=1, le=64)] | None = None
+    organization: Organization = Organization()
 
     @field_validator("endpoint_url")
     @classmethod
@@ -492,6 +518,17 @@ class Config(_Section):
     logging: Logging = Logging()
     source: str = Field(default="<defaults>", exclude=True)
     _found: bool = PrivateAttr(default=True)
+
+    @field_validator("accounts")
+    @classmethod
+    def _one_way_to_name_accounts(cls, v: list[Account], info: ValidationInfo) -> list[Account]:
+        tc = info.data.get("tencentcloud")
+        if v and isinstance(tc, TencentCloud) and tc.organization.enabled:
+            raise ValueError(
+                "cannot be used with tencentcloud.organization.enabled: the organization's members are the accounts "
+                "(give the management account's credentials under tencentcloud), or list accounts without it"
+            )
+        return v
 
     @property
     def found(self) -> bool:

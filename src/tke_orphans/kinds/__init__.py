@@ -4,7 +4,7 @@ read it; a new kind is its own file (kinds/spec.py says what it declares) and on
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from ..cloud.resources import OTHER_CLUSTERS
 from . import cbs_disk, cfs, clb, cvm, eip, security_group
@@ -21,6 +21,7 @@ __all__ = [
     "leftover_apis",
     "names",
     "noun",
+    "scan_reads",
     "unchecked",
     "words",
 ]
@@ -43,6 +44,12 @@ def default_kinds() -> tuple[str, ...]:
 def leftover_apis() -> frozenset[str]:
     """The APIs the leftovers' listings call: a failure of one of them says nothing about the region's VMs."""
     return frozenset({a for s in KINDS.values() for a in s.apis} | {f"tke.{action}" for action in OTHER_CLUSTERS})
+
+
+def scan_reads(leftovers: Iterable[str]) -> tuple[str, ...]:
+    """The CAM actions a scan of these leftover kinds calls (the VMs' always): what a read-only session allows."""
+    reads = [*VM.cam_read, *(a for k in leftovers for a in KINDS[k].cam_read)]
+    return tuple(dict.fromkeys([*reads, *(f"tke:{action}" for action in OTHER_CLUSTERS)]))
 
 
 def unchecked(apis: Collection[str]) -> str:

@@ -80,11 +80,22 @@ def emulator_generate(
     instances: Annotated[int, typer.Option(min=1)] = 1000,
     clusters: Annotated[int, typer.Option(min=0)] = 10,
     seed: Annotated[int, typer.Option()] = 0,
+    members: Annotated[int, typer.Option(min=0, help="An organization of this many members, each as the account.")] = 0,
+    without_role: Annotated[int, typer.Option(min=0, help="Members (the last ones) that lack the role.")] = 0,
 ) -> None:
-    """Write a realistic world with its answer key (which instances are orphans, and why)."""
+    """Write a realistic world with its answer key (which instances are orphans, and why); with --members, an
+    organization whose every member is such a world of its own."""
     from .emulator.generate import generate_world, write_world
+    from .emulator.generate_org import generate_organization
 
-    world = generate_world(regions=regions, instances=instances, clusters=clusters, seed=seed)
+    if without_role > members:
+        fail("--without-role cannot be more than --members")
+    world = (
+        generate_organization(members=members, regions=regions, instances=instances, clusters=clusters, seed=seed,
+                              without_role=without_role)
+        if members
+        else generate_world(regions=regions, instances=instances, clusters=clusters, seed=seed)
+    )  # fmt: skip
     try:
         write_world(world, output)
     except OSError as exc:
@@ -92,7 +103,8 @@ def emulator_generate(
     key = world["answer_key"]
     typer.echo(
         f"wrote {output}: {instances} instances, {clusters} clusters in {regions} region(s); "
-        f"{len(key['orphans'])} orphans in the answer key",
+        f"{len(key['orphans'])} orphans in the answer key"
+        + (f" (and as much in each of {members} members, {without_role} without the role)" if members else ""),
         err=True,
     )
 

@@ -1,4 +1,5 @@
-"""Token buckets per (service, action, region, SecretId), at the documented API rates."""
+"""Token buckets per (service, action, region, principal), at the documented API rates: limits are per sub-account
+(a world credential, or a member's assumed role), so two members of an organization never share a quota."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ REAL_LIMITS: dict[tuple[str, str], float] = {
     # vpc security groups (cloud.tencent.com/document/api/215/15808, 215/15803): 100/s.
     ("vpc", "DescribeSecurityGroups"): 100,
     ("vpc", "DeleteSecurityGroup"): 100,
+    # sts AssumeRole 600/s per sub-account; organization DescribeOrganizationMembers 20/s (their API pages).
+    ("sts", "AssumeRole"): 600,
 }
 # The cbs, clb and vpc calls served here (DescribeDisks, TerminateDisks, DescribeLoadBalancers, DeleteLoadBalancer,
 # DescribeAddresses, ReleaseAddresses, and the price inquiries InquiryPriceCreateDisks,
@@ -48,9 +51,10 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str, str, str], tuple[float, float]] = {}
 
-    def allow(self, service: str, action: str, region: str, secret_id: str) -> bool:
-        key = (service, action, region, secret_id)
-        rate = self._limit_for(service, action)
+    def allow(self, service: str, action: str, region: str, principal: str, rate: float | None = None) -> bool:
+        """One call of `principal`'s; `rate` (calls a second) overrides the documented limit."""
+        key = (service, action, region, principal)
+        rate = rate or self._limit_for(service, action)
         now = self._clock()
         with self._lock:
             tokens, last = self._buckets.get(key, (rate, now))

@@ -1,6 +1,7 @@
 """The HTTP front of the emulator: one POST endpoint for every service, as the API 3.0 gateway.
 
-Pipeline per request: signature -> route (service from the credential scope, X-TC-Action, X-TC-Version)
+Pipeline per request: signature -> account (who signed: the world's account or, with temporary credentials, a
+member of its organization) -> route (service from the credential scope, X-TC-Action, X-TC-Version)
 -> rate limit -> fault -> latency -> handler. Every answer the SDK can parse is HTTP 200 with a
 Content-Type of exactly `application/json` (the SDK ignores `Response.Error` under any other type).
 """
@@ -18,18 +19,18 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from .accounts import Account, Accounts
 from .api import GLOBAL_ACTIONS, ROUTES, Ctx, Raw
 from .errors import ApiError
 from .faults import FaultPlan, FaultRule
 from .ratelimit import RateLimiter
 from .signing import verify
 from .stats import Stats
-from .store import Store
 from .world import World
 
 JSON = "application/json"
 # The fields that count an answer's items (the `omit` fault lowers them with the list).
-COUNTS = ("TotalCount", "NumberOfMountTargets")
+COUNTS = ("TotalCount", "NumberOfMountTargets", "Total")
 
 
 def _utf8(text: str) -> bytes:
@@ -96,13 +97,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/__stats":
-            self._send(200, json.dumps(self.server.emulator.stats.snapshot()).encode())
+            emulator = self.server.emulator
+            stats = emulator.stats.snapshot() | {"assumed_roles": emulator.accounts.assumed_roles()}
+            self._send(200, json.dumps(stats).encode())
         else:
             self._send(404, b'{"error": "POST API 3.0 requests to /; GET /__stats for statistics"}')
 
     def do_DELETE(self) -> None:
         if self.path == "/__stats":
             self.server.emulator.stats.reset()
+            self.server.emulator.accounts.reset()
             self._send(200, b'{"reset": true}')
         else:
             self._send(404, b"{}")
@@ -140,13 +144,16 @@ class Emulator:
         clock: Callable[[], float] = time.time,
         verbose: bool = False,
     ) -> None:
-        self.store = Store(world)
-        self.secret_keys = {sid: c.secret_key for sid, c in world.credentials.items()}
-        self.tokens = {sid: c.token for sid, c in world.credentials.items() if c.token}
-        self.latency = latency_ms / 1000
-        self.limiter = RateLimiter() if rate_limits == "real" else None
-        self.faults = faults or FaultPlan([])
         self.clock = clock
+        self.accounts = Accounts(world, clock)
+        self.store = self.accounts.manager.store  # the world's own account (its organization's management account)
+        self.tokens = self.accounts.tokens
+        self.latency = latency_ms / 1000
+        # The documented limits ("real"); an account's own `rate_limits` apply either way.
+        self.real_limits = rate_limits == "real"
+        own = any(a.rate_limits for a in self.accounts.by_uin.values())
+        self.limiter = RateLimiter() if self.real_limits or own else None
+        self.faults = faults or FaultPlan([])
         self.verbose = verbose
         self.stats = Stats()
         self._stop = threading.Event()
@@ -195,10 +202,8 @@ class Emulator:
         action = headers.get("x-tc-action", "")
         region = headers.get("x-tc-region", "")
         try:
-            signed = verify(headers, body, self.secret_keys, self.clock())
-            token = self.tokens.get(signed.secret_id)
-            if token is not None and headers.get("x-tc-token") != token:
-                raise ApiError("AuthFailure.TokenFailure", "The token is invalid or expired.")
+            signed = verify(headers, body, self.accounts.secret_keys, self.clock())
+            account, principal = self.accounts.caller(signed.secret_id, headers.get("x-tc-token"))
         except ApiError as exc:
             scope = headers.get("authorization", "").split("/")
             service = scope[2] if len(scope) > 3 else "?"
@@ -206,31 +211,39 @@ class Emulator:
                 self.stats.mark(c, error=True)
             return 200, error_body(exc.code, exc.message, request_id), JSON
 
-        with self.stats.call(signed.service, action or "?", region) as counter:
+        with self.stats.call(signed.service, action or "?", region, account.uin) as counter:
             try:
                 handler_params = self._params(body)
                 handler = self._route(signed.service, headers.get("x-tc-version", ""), action)
-                if self.limiter and not self.limiter.allow(signed.service, action, region, signed.secret_id):
+                if not self._allow(signed.service, action, region, account, principal):
                     self.stats.mark(counter, throttled=True, error=True)
                     raise ApiError("RequestLimitExceeded", f"Your request frequency of `{action}` exceeds the limit.")
+                ctx = Ctx(account.store, region or None, account.uin, self.accounts)
                 rule = self.faults.pick(signed.service, action, region, handler_params)
                 if rule is not None and rule.effect == "delay":  # latency on this call only; then the real answer
                     self._wait(rule.delay_seconds)
                     rule = None
                 if rule is not None:
                     self.stats.mark(counter, fault=True, error=True, throttled=rule.code.startswith("RequestLimit"))
-                    return self._fault(rule, conn, request_id, handler, Ctx(self.store, region or None), handler_params)
+                    return self._fault(rule, conn, request_id, handler, ctx, handler_params)
                 self._wait(self.latency)
                 if (signed.service, action) not in GLOBAL_ACTIONS:
-                    _ = Ctx(self.store, region).region  # validates X-TC-Region first, as the gateway does
-                uin = self.store.world.credentials[signed.secret_id].uin
-                answer = handler(Ctx(self.store, region or None, uin), handler_params)
+                    _ = ctx.region  # validates X-TC-Region first, as the gateway does
+                answer = handler(ctx, handler_params)
                 return 200, encode(answer, request_id), JSON
             except ApiError as exc:
                 if not exc.code.startswith("RequestLimitExceeded"):
                     self.stats.mark(counter, error=True)
                 self._wait(self.latency)
                 return 200, error_body(exc.code, exc.message, request_id), JSON
+
+    def _allow(self, service: str, action: str, region: str, account: Account, principal: str) -> bool:
+        """Within the principal's quota (limits are per sub-account: two members never share one): the account's
+        own limit for the call, else (with real limits) the documented one."""
+        own = account.rate_limits.get(f"{service}.{action}")
+        if self.limiter is None or not (own or self.real_limits):
+            return True
+        return self.limiter.allow(service, action, region, principal, own)
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:

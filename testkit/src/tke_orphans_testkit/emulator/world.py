@@ -242,10 +242,54 @@ class AnswerKey(_Strict):
     not_leftovers: dict[str, str] = {}
 
 
+Uin = Annotated[str, Field(pattern=r"^\d{5,20}$")]
+RegionName = Annotated[str, Field(pattern=r"^[a-z]+(-[a-z]+)+(-\d+)?$")]
+# An account's own limits (per second) by "service.Action", over the documented ones: limits are per sub-account.
+RateTable = dict[Annotated[str, Field(pattern=r"^[a-z]+\.[A-Za-z]+$")], Annotated[float, Field(gt=0)]]
+MAX_ROLE_SESSION = 43200  # sts AssumeRole's longest DurationSeconds
+
+
+class MemberRole(_Strict):
+    """The member's CAM role the management account assumes (sts AssumeRole)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=128)] = "OrganizationAccessControlRole"
+    # The uins allowed to assume it (its trust policy); None: the management account.
+    trusts: list[Uin] | None = None
+    # The role's longest session, in seconds: it caps DurationSeconds (2 makes credentials expire in 2 s).
+    session_duration: Annotated[int, Field(ge=1, le=MAX_ROLE_SESSION)] = MAX_ROLE_SESSION
+    # The trust policy's sts:external_id condition: AssumeRole must pass it as ExternalId.
+    external_id: str | None = None
+
+
+class Member(_Strict):
+    """A member account of the organization, with its own world (regions) and, maybe, the role to reach it."""
+
+    uin: Uin
+    name: Annotated[str, Field(min_length=1)]
+    node_id: Annotated[int, Field(ge=0)] = 0
+    node_name: str = "Root"
+    member_type: Literal["Invite", "Create"] = "Create"
+    tags: list[Tag] = []
+    create_time: Time | None = None
+    role: MemberRole | None = None
+    rate_limits: RateTable = {}
+    regions: dict[RegionName, Region] = {}
+    answer_key: AnswerKey | None = None  # what a correct scan of this member reports (the generator writes it)
+
+
+class Organization(_Strict):
+    """The organization the world's account manages: its credentials are the world's `credentials`."""
+
+    uin: Uin | None = None  # the management account's uin; default: the first credential's
+    rate_limits: RateTable = {}  # the management account's own limits
+    members: list[Member] = []
+
+
 class WorldSpec(_Strict):
     credentials: Annotated[list[Credential], Field(min_length=1)]
-    regions: dict[Annotated[str, Field(pattern=r"^[a-z]+(-[a-z]+)+(-\d+)?$")], Region]
+    regions: dict[RegionName, Region]
     prices: Prices = Prices()
+    organization: Organization | None = None
     answer_key: AnswerKey | None = None
 
 
@@ -260,6 +304,19 @@ class World:
 
     def __post_init__(self) -> None:
         self.credentials = {c.secret_id: c for c in self.spec.credentials}
+
+    @property
+    def uin(self) -> str:
+        """The served (management) account's uin."""
+        org = self.spec.organization
+        return org.uin if org and org.uin else self.spec.credentials[0].uin
+
+    def member_world(self, member: Member) -> World:
+        """A member's own account as a world of its own (its regions, the organization's prices); its credentials
+        are only ever temporary ones (sts AssumeRole), so the one listed here signs nothing."""
+        cred = Credential(secret_id=f"member-{member.uin}", secret_key="-", name=member.name, uin=member.uin)
+        spec = WorldSpec(credentials=[cred], regions=member.regions, prices=self.spec.prices)
+        return World(spec=spec, now=self.now, source=self.source)
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
@@ -279,9 +336,32 @@ def _check_consistency(spec: WorldSpec, source: str) -> None:
         if cred.secret_id in seen_creds:
             raise WorldError(source, f"credentials[{i}].secret_id", f"{cred.secret_id} is listed twice")
         seen_creds.add(cred.secret_id)
+    _check_regions(spec.regions, source, "regions")
+    if spec.organization is not None:
+        _check_organization(spec, spec.organization, source)
+
+
+def _check_organization(spec: WorldSpec, org: Organization, source: str) -> None:
+    uins = {c.uin for c in spec.credentials}
+    manager = org.uin or spec.credentials[0].uin
+    if org.uin is not None and org.uin not in uins:
+        raise WorldError(source, "organization.uin", f"{org.uin} is the uin of none of the world's credentials")
+    seen: dict[str, int] = {}
+    for i, member in enumerate(org.members):
+        path = f"organization.members[{i}]"
+        if member.uin == manager:
+            raise WorldError(source, f"{path}.uin", f"{member.uin} is the management account")
+        if member.uin in seen:
+            raise WorldError(source, f"{path}.uin", f"{member.uin} duplicates members[{seen[member.uin]}]")
+        seen[member.uin] = i
+        _check_regions(member.regions, source, f"{path}.regions")
+
+
+def _check_regions(regions: Mapping[str, Region], source: str, where: str) -> None:
+    """One account's regions (the world's own, or a member's under `where`)."""
     cluster_ids: set[str] = set()
-    for rname, region in spec.regions.items():
-        base = f"regions.{rname}"
+    for rname, region in regions.items():
+        base = f"{where}.{rname}"
         by_id: dict[str, int] = {}
         for i, inst in enumerate(region.instances):
             path = f"{base}.instances[{i}]"
@@ -353,7 +433,12 @@ def _check_consistency(spec: WorldSpec, source: str) -> None:
                         f"{npath}.InstanceRole",
                         "a managed cluster has no master or etcd nodes of yours",
                     )
-        check_resources(rname, set(by_id), region, fail=lambda path, problem: WorldError(source, path, problem))
+
+        # check_resources names paths from `regions.`: a member's are under `where`.
+        def fail(path: str, problem: str) -> WorldError:
+            return WorldError(source, where + path.removeprefix("regions"), problem)
+
+        check_resources(rname, set(by_id), region, fail=fail)
 
 
 def world_from_data(data: Any, *, source: str = "<world>", now: datetime | None = None) -> World:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cbs, cfs, clb, cvm, price, price_resources, region, tag, tag_resources, tke, vpc
+from . import cbs, cfs, clb, cvm, organization, price, price_resources, region, sts, tag, tag_resources, tke, vpc
 from . import vpc_security_groups as sg
 from .context import Answer, Ctx, Raw
 
@@ -54,6 +54,10 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
     },
     ("sts", "2018-08-13"): {
         "GetCallerIdentity": tag.get_caller_identity,
+        "AssumeRole": sts.assume_role,
+    },
+    ("organization", "2021-03-31"): {
+        "DescribeOrganizationMembers": organization.describe_organization_members,
     },
     ("region", "2022-06-27"): {
         "DescribeRegions": region.describe_regions,
@@ -72,8 +76,11 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "DescribeNodePools": tke.describe_node_pools_2022,
     },
 }
-# Actions answered without a region (the rest need X-TC-Region, as in the cloud; STS too).
+# Actions answered without a region (the rest need X-TC-Region, as in the cloud; STS's GetCallerIdentity too). STS
+# is served in regions a member's world need not list: AssumeRole takes any.
 GLOBAL_ACTIONS = {
+    ("organization", "DescribeOrganizationMembers"),
+    ("sts", "AssumeRole"),
     ("region", "DescribeRegions"),
     ("cvm", "DescribeRegions"),
     ("tag", "TagResources"),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
 from ..store import RegionStore, Store
+
+if TYPE_CHECKING:
+    from ..accounts import Accounts
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,7 @@ class Ctx:
     store: Store
     region_name: str | None
     caller_uin: str | None = None
+    accounts: Accounts | None = None  # every account served: the organization and sts calls need them
 
     @property
     def region(self) -> RegionStore:
