@@ -66,7 +66,7 @@ def notices_for(result: ScanResult, cfg: Config, route: str | None = None) -> li
         result=result,
     )
     if route is not None:
-        return [n for n in split(notice, cfg.webhook.routes, account_facts(cfg)) if n.route == route]
+        return [n for n in split(notice, cfg.webhook.routes, account_facts(cfg, result)) if n.route == route]
     return [] if notice.empty else [notice]
 
 
@@ -124,7 +124,7 @@ def run_job(
         job = JobResult(result, first_seen=dict(p.first_seen))
         if notify and channels:
             notices = lifecycle_notices(p, result, cfg, state.issues.told())
-            job.notices = [r for n in notices for r in split(n, cfg.webhook.routes, account_facts(cfg))]
+            job.notices = [r for n in notices for r in split(n, cfg.webhook.routes, account_facts(cfg, result))]
             for notice in job.notices:
                 state.outbox.enqueue(notice.kind, notice_to_dict(notice, scan_id))
             state.orphans.mark_notified(p.orphans.told(), result.scanned_at)

@@ -357,6 +357,17 @@ class Excluded:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """An account a scan worked in: its name (what its findings carry) and what else names it (its uin; an
+    organization member's node), for routes, metrics and the status page."""
+
+    name: str
+    uin: str = ""
+    node_id: str = ""
+    node_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RegionVerdict:
     orphans: tuple[Orphan, ...] = ()
     unverified: tuple[Unverified, ...] = ()
@@ -408,6 +419,7 @@ class ScanResult:
     leftovers: tuple[Leftover, ...] = ()
     # (account, where its keys came from): what an AuthFailure's hint tells to check. Not stored, not in the JSON.
     credentials_from: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    accounts: tuple[AccountInfo, ...] = ()  # those it worked in (an organization's members reached)
 
     @property
     def by_region(self) -> dict[str, int]:

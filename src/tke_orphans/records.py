@@ -17,6 +17,7 @@ from typing import Any, overload
 from .facts import Fact, fact_from_dict, fact_to_dict
 from .model import (
     VM,
+    AccountInfo,
     ActionLine,
     ApiFailure,
     Billing,
@@ -277,6 +278,7 @@ def scan_to_dict(result: ScanResult) -> Doc:
         "unverified": [candidate_to_dict(u) for u in result.unverified],
         "excluded": [excluded_to_dict(e) for e in result.excluded],
         "leftovers": [leftover_to_dict(x) for x in result.leftovers],
+        "accounts": [asdict(a) for a in result.accounts],
     }
 
 
@@ -294,6 +296,7 @@ def scan_from_dict(doc: Doc) -> ScanResult:
             excluded=tuple(excluded_from_dict(e) for e in doc["excluded"]),
             errors=tuple(failure_from_dict(e) for e in doc.get("errors", [])),
             leftovers=tuple(leftover_from_dict(x) for x in doc.get("leftovers", [])),
+            accounts=tuple(AccountInfo(**a) for a in doc.get("accounts", [])),
         )
     except (KeyError, TypeError, AttributeError, IndexError) as exc:
         raise ValueError(f"not a complete scan result: missing or wrong {exc}") from None

@@ -10,11 +10,11 @@ each route that could match that account and region, and to the default bots."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TypeVar
 
 from .config.schema import Config, Route
-from .model import Leftover, Notice, Orphan, Resolved, Unverified, Vm
+from .model import AccountInfo, Leftover, Notice, Orphan, Resolved, ScanResult, Unverified, Vm
 
 DEFAULT = "default"  # the route of what no route takes: the bots no route names
 
@@ -22,19 +22,14 @@ Routed = Orphan | Leftover | Resolved | Unverified
 R = TypeVar("R", bound=Routed)
 
 
-@dataclass(frozen=True)
-class AccountFacts:
-    """What a route can match an account by, besides its name: its uin and its organization node."""
-
-    uin: str = ""
-    node_id: str = ""
-    node_name: str = ""
-
-
-def account_facts(cfg: Config) -> dict[str, AccountFacts]:
-    """The uins the config gives (accounts[].uin, tencentcloud.uin), by account name."""
-    out = {a.name: AccountFacts(a.uin or "") for a in cfg.accounts}
-    out.setdefault("default", AccountFacts(cfg.tencentcloud.uin or ""))
+def account_facts(cfg: Config, result: ScanResult | None) -> dict[str, AccountInfo]:
+    """What names each account besides its name: the scan's accounts (an organization member's uin and node), else
+    the uins the config gives (accounts[].uin, tencentcloud.uin)."""
+    out = {a.name: AccountInfo(a.name, a.uin or "") for a in cfg.accounts}
+    out.setdefault("default", AccountInfo("default", cfg.tencentcloud.uin or ""))
+    for a in () if result is None else result.accounts:
+        known = out.get(a.name)
+        out[a.name] = a if a.uin or known is None else replace(a, uin=known.uin)
     return out
 
 
@@ -42,15 +37,15 @@ def _tags(x: Orphan | Leftover | Vm | Unverified) -> Sequence[tuple[str, str]]:
     return x.tags if isinstance(x, Leftover) else x.instance.tags
 
 
-def _account_matches(route: Route, account: str, accounts: Mapping[str, AccountFacts]) -> bool:
+def _account_matches(route: Route, account: str, accounts: Mapping[str, AccountInfo]) -> bool:
     m = route.match
-    facts = accounts.get(account, AccountFacts())
+    facts = accounts.get(account, AccountInfo(account))
     if m.accounts and not {account, facts.uin} & set(m.accounts):
         return False
     return not m.nodes or bool({facts.node_id, facts.node_name} - {""} & set(m.nodes))
 
 
-def matches(route: Route, x: Routed, accounts: Mapping[str, AccountFacts]) -> bool:
+def matches(route: Route, x: Routed, accounts: Mapping[str, AccountInfo]) -> bool:
     """Every key the match gives holds (all); each list holds one of the finding's values (any)."""
     what = x.what if isinstance(x, Resolved) else x
     m = route.match
@@ -63,11 +58,11 @@ def matches(route: Route, x: Routed, accounts: Mapping[str, AccountFacts]) -> bo
     return all(k in tags and v in ("*", tags[k]) for k, v in m.tags.items())
 
 
-def route_of(x: Routed, routes: Sequence[Route], accounts: Mapping[str, AccountFacts]) -> str:
+def route_of(x: Routed, routes: Sequence[Route], accounts: Mapping[str, AccountInfo]) -> str:
     return next((r.name for r in routes if matches(r, x, accounts)), DEFAULT)
 
 
-def _concerns(route: Route, where: str, accounts: Mapping[str, AccountFacts]) -> bool:
+def _concerns(route: Route, where: str, accounts: Mapping[str, AccountInfo]) -> bool:
     """Could this route's findings be where a check failed (`account/region`, or "" for the whole run)?"""
     account, _, region = where.partition("/")
     if not where:
@@ -75,7 +70,7 @@ def _concerns(route: Route, where: str, accounts: Mapping[str, AccountFacts]) ->
     return _account_matches(route, account, accounts) and (not route.match.regions or region in route.match.regions)
 
 
-def split(notice: Notice, routes: Sequence[Route], accounts: Mapping[str, AccountFacts]) -> list[Notice]:
+def split(notice: Notice, routes: Sequence[Route], accounts: Mapping[str, AccountInfo]) -> list[Notice]:
     """One notice per route with something to tell it, the default route's first; without routes, the notice."""
     if not routes or notice.kind in ("test", "cleanup"):
         return [notice]

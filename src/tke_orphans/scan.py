@@ -22,6 +22,7 @@ from .detect import Policy, decide, to_confirm
 from .detect_leftovers import decide_leftovers, judge
 from .kinds import KINDS
 from .model import (
+    AccountInfo,
     ApiFailure,
     CloudResource,
     Leftover,
@@ -263,6 +264,11 @@ def _region_status(inv: RegionInventory) -> Status:
     return "partial" if inv.errors else "ok"
 
 
+def _info(plan: AccountPlan) -> AccountInfo:
+    m = plan.member
+    return AccountInfo(plan.name, plan.uin or "", "" if m is None else str(m.node_id), "" if m is None else m.node_name)
+
+
 def _overall(results: Sequence[RegionResult], errors: Sequence[ApiFailure]) -> Status:
     if not results:
         return "error" if errors else "ok"
@@ -362,4 +368,5 @@ def run_scan(
         snapshots=tuple(snapshots),
         leftovers=tuple(leftovers),
         credentials_from=tuple((plan.name, session.credentials_from) for plan, session in sessions),
+        accounts=tuple(_info(plan) for plan in plans),
     )

@@ -35,7 +35,7 @@ def test_json_contract(runner: CliRunner, tmp_path: Path, world: World, emulator
     doc = json.loads(result.stdout)
     assert set(doc) == {
         "schema_version", "tool_version", "scanned_at", "status", "errors", "regions", "orphans", "unverified",
-        "excluded", "leftovers", "summary", "notifications",
+        "excluded", "leftovers", "accounts", "summary", "notifications",
     }  # fmt: skip
     assert doc["notifications"] == []  # no channel configured
     assert doc["schema_version"] == 1 and doc["status"] == "ok"

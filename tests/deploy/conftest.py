@@ -27,6 +27,7 @@ METRICS: dict[str, tuple[str, frozenset[str]]] = {
     "tke_orphans_leftovers_checked": ("gauge", frozenset({"account", "region", "kind"})),
     "tke_orphans_reused_clbs": ("gauge", frozenset({"account", "region"})),
     "tke_orphans_region_up": ("gauge", frozenset({"account", "region"})),
+    "tke_orphans_account_info": ("gauge", frozenset({"account", "uin", "node"})),
     "tke_orphans_scan_duration_seconds": ("histogram", frozenset()),
     "tke_orphans_scans_total": ("counter", frozenset({"status"})),
     "tke_orphans_last_scan_success_timestamp_seconds": ("gauge", frozenset()),

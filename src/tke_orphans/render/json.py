@@ -121,6 +121,7 @@ def to_json(result: ScanResult, first_seen: Mapping[str, datetime] | None = None
         "unverified": [_shown(u) for u in doc["unverified"]],
         "excluded": [{k: v for k, v in e.items() if k not in FACTS} for e in doc["excluded"]],
         "leftovers": [_leftover_json(x, result.scanned_at, first_seen) for x in doc["leftovers"]],
+        "accounts": doc["accounts"],
         "summary": {
             "orphans": len(result.orphans),
             "unverified": len(result.unverified),

@@ -85,6 +85,11 @@ class Metrics:
             ["account", "region", "kind"],
             registry=r,
         )
+        # Join on `account` to see an organization member's uin and node beside its findings.
+        self.account_info = Gauge(
+            "tke_orphans_account_info", "1 for each account the last scan worked in: its uin and organization node.",
+            ["account", "uin", "node"], registry=r,
+        )  # fmt: skip
         self.region_up = Gauge(
             "tke_orphans_region_up", "1 when the region was scanned completely.", ["account", "region"], registry=r
         )
@@ -123,8 +128,10 @@ class Metrics:
         if result.status == "ok":
             self.last_success.set(finished_at)
         self.orphan_gauges.clear()
-        for gauge in (self.unverified, self.region_up):
+        for gauge in (self.unverified, self.region_up, self.account_info):
             gauge.clear()
+        for a in result.accounts:
+            self.account_info.labels(a.name, a.uin, a.node_name or a.node_id).set(1)
         self._observe_leftovers(job)
         for r in result.regions:
             self.region_up.labels(r.account, r.region).set(1 if r.status == "ok" else 0)
