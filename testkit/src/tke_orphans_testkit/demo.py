@@ -41,6 +41,13 @@ def resolve_demo_leftovers(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# The demo world is a small organization: each team's findings go to its own bot, the rest to WeCom.
+DEMO_ROUTES = [
+    {"name": "payments", "match": {"nodes": ["Payments"]}, "bots": ["dingtalk"]},
+    {"name": "data", "match": {"accounts": ["data"]}, "bots": ["feishu"]},
+]
+
+
 def demo_config(world: World, url: str, sinks: ChatSinks | None = None) -> str:
     cred = world.spec.credentials[0]
     cfg: dict[str, Any] = {
@@ -49,6 +56,7 @@ def demo_config(world: World, url: str, sinks: ChatSinks | None = None) -> str:
             "secret_key": cred.secret_key,
             "regions": "all",
             "endpoint_url": url,
+            "organization": {"enabled": True},
         },
         "detection": {"grace_period": "1h", "leftovers": ["cbs_disk", "clb", "eip"]},
     }
@@ -58,7 +66,7 @@ def demo_config(world: World, url: str, sinks: ChatSinks | None = None) -> str:
 
         for bot in DEFAULT_BOTS:
             platforms[bot.platform] = {"enabled": True, "url": sinks.bot_url(bot), "secret": bot.secret or ""}
-        cfg["webhook"] = {"enabled": True, "timeout": 5, "platforms": platforms}
+        cfg["webhook"] = {"enabled": True, "timeout": 5, "platforms": platforms, "routes": DEMO_ROUTES}
     return (
         "# Written by `tke-orphans demo`: the real job, pointed at the local emulator and chat sinks.\n"
         + yaml.safe_dump(cfg, allow_unicode=True)
