@@ -237,7 +237,7 @@ def render_page(
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_w('title', lang)}</title><style>{CSS}</style></head><body>",
         f"<nav><a href='?lang={other}&amp;page={page + 1}{where}'>{_w('switch', lang)}</a></nav>",
-        f"<h1>{_w('title', lang)}</h1>" + _account_picker(accounts, account, lang),
+        f"<h1>{_w('title', lang)}</h1>" + _account_picker(accounts, account, lang, last),
     ]
     pager = _pager(page, pages, lang, where)
     out.append(pager)
@@ -314,14 +314,16 @@ def _errors(errors: list[dict[str, Any]], lang: Lang) -> str:
     return cell
 
 
-def _account_picker(accounts: Sequence[str], account: str, lang: Lang) -> str:
-    """With findings in more than one account: the one shown, and links to each (and to all)."""
+def _account_picker(accounts: Sequence[str], account: str, lang: Lang, last: ScanResult | None) -> str:
+    """With findings in more than one account: the one shown, and links to each (and to all), each with its uin."""
     if len(accounts) < 2:
         return ""
+    uins = {a.name: a.uin for a in (last.accounts if last else ()) if a.uin}
     links = [_w("all_accounts", lang) if not account else f"<a href='?lang={lang}'>{_w('all_accounts', lang)}</a>"]
     for a in accounts:
-        shown = f"<b>{_text(a)}</b>"
-        links.append(shown if a == account else f"<a href='?lang={lang}&amp;account={_text(quote(a))}'>{_text(a)}</a>")
+        name = _text(a) + (f" <span class='muted'>{_text(uins[a])}</span>" if a in uins else "")
+        shown = f"<b>{name}</b>"
+        links.append(shown if a == account else f"<a href='?lang={lang}&amp;account={_text(quote(a))}'>{name}</a>")
     return f"<p id='accounts'>{_w('account', lang)}: " + " · ".join(links) + "</p>"
 
 
