@@ -285,3 +285,16 @@ def test_an_organization_without_regions_is_refused_even_with_its_manager_exclud
         assert emu.stats.snapshot()["totals"]["calls"] == 0
     finally:
         emu.stop()
+
+
+def test_the_table_says_a_member_was_not_reached(runner: CliRunner, tmp_path: Path, data: dict[str, Any]) -> None:
+    """A refused role is no region's failure: the table's first line counts it apart, never "0 region(s)"."""
+    world, emu = serve(data)
+    try:
+        cfg = write_config(tmp_path / "config.yaml", world, emu.url, tencentcloud=org_settings())
+        result = runner.invoke(app, ["scan", "-c", str(cfg), "--no-notify"], env={"COLUMNS": "200"})
+    finally:
+        emu.stop()
+    assert result.exit_code == 3
+    first = result.stdout.splitlines()[0]
+    assert first == "Scan incomplete: 1 account or region list(s) not reached; orphans there are unknown.", first

@@ -196,9 +196,10 @@ def failure_lines(result: ScanResult) -> list[Text]:
     if result.status == "error":
         head = "Scan failed: nothing could be listed, so nothing is known about orphans."
     else:
-        head = (
-            f"Scan incomplete: {failed} of {len(result.regions)} region(s) not fully listed; orphans there are unknown."
-        )
+        # A member whose role was refused, or a region list that failed, is no region's: counted apart.
+        what = [f"{failed} of {len(result.regions)} region(s) not fully listed"] if failed else []
+        what += [f"{len(result.errors)} account or region list(s) not reached"] if result.errors else []
+        head = f"Scan incomplete: {'; '.join(what)}; orphans there are unknown."
     out = [Text(head, style="bold red")]
     for e, regions, apis in failures(result):
         out.append(Text.assemble(("error", "yellow"), " ", visible(f"{e.code}: {e.message}")))
