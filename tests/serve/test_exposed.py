@@ -107,7 +107,7 @@ def test_requests_beyond_the_bound_are_answered_busy_and_probes_still_answer(
     at once, and the probes their answer."""
     entered, release = threading.Event(), threading.Event()
 
-    def held(self: object, lang: str, page: int) -> bytes:
+    def held(self: object, lang: str, page: int, account: str = "") -> bytes:
         entered.set()
         release.wait(30)
         return b"late"
