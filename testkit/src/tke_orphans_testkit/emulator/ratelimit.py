@@ -24,6 +24,8 @@ REAL_LIMITS: dict[tuple[str, str], float] = {
     ("vpc", "DeleteSecurityGroup"): 100,
     # sts AssumeRole 600/s per sub-account; organization DescribeOrganizationMembers 20/s (their API pages).
     ("sts", "AssumeRole"): 600,
+    # tke DeleteCluster: 50/s (its API page); the other tke calls 20/s.
+    ("tke", "DeleteCluster"): 50,
 }
 # The cbs, clb and vpc calls served here (DescribeDisks, TerminateDisks, DescribeLoadBalancers, DeleteLoadBalancer,
 # DescribeAddresses, ReleaseAddresses, and the price inquiries InquiryPriceCreateDisks,

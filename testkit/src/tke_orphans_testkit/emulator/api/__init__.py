@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import cbs, cfs, clb, cvm, organization, price, price_resources, region, sts, tag, tag_resources, tke, vpc
+from . import tke_delete as tke_del
 from . import vpc_security_groups as sg
 from .context import Answer, Ctx, Raw
 
@@ -70,6 +71,10 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "AddExistedInstances": tke.add_existed_instances,
         "DescribeEKSClusters": tke.describe_eks_clusters,
         "DescribeTKEEdgeClusters": tke.describe_tke_edge_clusters,
+        "DeleteClusterInstances": tke_del.delete_cluster_instances,
+        "DeleteCluster": tke_del.delete_cluster,
+        "DeleteClusterNodePool": tke_del.delete_cluster_node_pool,
+        "DeleteClusterAsGroups": tke_del.delete_cluster_as_groups,
     },
     ("tke", "2022-05-01"): {
         "DescribeClusterInstances": tke.describe_cluster_instances_2022,
