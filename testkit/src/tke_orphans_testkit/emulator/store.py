@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .audit import AuditLog
 from .store_resources import address_api, disk_api, file_system_api, lb_api, mount_target_api, security_group_api
 from .world import Cluster, Instance, NodePool, OtherCluster, World
 from .world_resources import SECURITY_GROUP_LIMIT
@@ -158,6 +159,8 @@ class Store:
         # GetResources' listings by walk, for their next pages (api/tag_resources.py).
         self.tag_walks: dict[int, list[dict[str, Any]]] = {}
         self.next_walk = 0
+        self.audit = AuditLog(world.spec.audit.delay_seconds)  # the account's CloudAudit log
+        self.audit.seed(world)
         for name, region in world.spec.regions.items():
             rs = RegionStore(name=name, display_name=region.RegionName or name, state=region.RegionState)
             for inst in region.instances:
