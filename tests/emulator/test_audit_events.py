@@ -89,19 +89,25 @@ def test_each_deleting_call_writes_its_parameters_and_caller(api: Api) -> None:
     assert first["RequestID"] == removed["RequestId"]
     assert page["Events"][1]["RequestID"] == dropped["RequestId"]
     assert (first["Username"], first["AccountID"], first["EventRegion"]) == ("demo", 100000000001, GZ)
-    assert first["Resources"] == {"ResourceType": "tke", "ResourceName": PROD}
+    assert first["Resources"] == {"ResourceType": "tke", "ResourceName": f"cluster/{PROD}|instance/ins-gzweb001"}
     assert first["EventNameCn"] == "删除集群中的实例"
     record = json.loads(first["CloudAuditEvent"])
-    assert record["requestParameters"] == {
+    # As in the real log, the parameters and the answer are JSON strings inside the JSON string.
+    assert json.loads(record["requestParameters"]) == {
         "ClusterId": PROD,
         "InstanceIds": ["ins-gzweb001"],
         "InstanceDeleteMode": "retain",
     }
     assert record["userIdentity"]["userName"] == "demo"
     assert record["userIdentity"]["principalId"] == "100000000001"
-    assert record["requestID"] == removed["RequestId"]
+    assert record["requestID"] == record["eventID"] == first["EventId"] == removed["RequestId"]
+    assert json.loads(record["responseElements"])["SuccInstanceIds"] == ["ins-gzweb001"]
+    assert json.loads(record["resources"]) == [
+        f"qcs::tke:{GZ}:uin/100000000001:cluster/{PROD}", f"qcs::cvm:{GZ}:uin/100000000001:instance/ins-gzweb001"
+    ]  # fmt: skip
     assert abs(record["eventTime"] - api.em.clock()) < 600 and str(record["eventTime"]) == first["EventTime"]
-    assert json.loads(page["Events"][1]["CloudAuditEvent"])["requestParameters"]["KeepInstance"] is True
+    pool_record = json.loads(page["Events"][1]["CloudAuditEvent"])
+    assert json.loads(pool_record["requestParameters"])["KeepInstance"] is True
 
 
 def test_a_refused_call_writes_nothing(api: Api) -> None:

@@ -56,7 +56,7 @@ def test_seeded_events_are_served_at_their_time_with_their_caller(serve: Callabl
     old, recent = events(api, now - 21 * DAY, now - 19 * DAY), events(api, now - DAY, now)
     assert [e["Username"] for e in old] == ["alice"]
     record = json.loads(old[0]["CloudAuditEvent"])
-    assert record["requestParameters"]["InstanceIds"] == ["ins-old00001"]
+    assert json.loads(record["requestParameters"])["InstanceIds"] == ["ins-old00001"]
     assert abs(record["eventTime"] - (now - 20 * DAY)) < 600
     # Unsaid, the caller is the world's first credential.
     assert (recent[0]["Username"], recent[0]["SecretId"], recent[0]["RequestID"]) == (

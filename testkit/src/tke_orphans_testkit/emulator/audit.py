@@ -1,9 +1,11 @@
 """An account's CloudAudit log: the events TKE's deleting calls write (server.py records them) and those a world
 seeds (`audit.events`), which cloudaudit DescribeEvents reads (api/cloudaudit.py) once `delay` seconds have passed.
 
-The record's shape follows the CloudAudit event format (eventID, eventTime in Unix seconds, userIdentity,
-requestParameters as the caller sent them, ...). Unverified, and the emulator's reading: `EventTime` of the listing
-is the same Unix seconds as a string, and `Resources` names the cluster.
+The shapes follow DescribeEvents' example answer (tccli's examples, the SDK's models): `EventTime` is Unix seconds
+as a string; `CloudAuditEvent` is a JSON string whose `requestParameters` and `responseElements` are JSON strings
+themselves (parse twice), whose `resources` is a JSON string of six-segment names and whose `resourceName` joins
+`<kind>/<id>` with `|`; `eventID` is the request id. The emulator's reading, unverified for TKE: the kinds and
+six-segment names of clusters, node pools and scaling groups.
 """
 
 from __future__ import annotations
@@ -28,8 +30,13 @@ AUDITED: dict[str, str] = {
     "DeleteClusterNodePool": "删除节点池",
     "DeleteClusterAsGroups": "删除集群伸缩组",
 }
-# Request parameters that name resources (ResourceId and ResourceName look them up).
-RESOURCE_PARAMS = ("ClusterId", "InstanceIds", "NodePoolIds", "AutoScalingGroupIds")
+# Request parameters that name resources (ResourceId and ResourceName look them up): (service, kind) of each.
+RESOURCE_PARAMS = {
+    "ClusterId": ("tke", "cluster"),
+    "InstanceIds": ("cvm", "instance"),
+    "NodePoolIds": ("tke", "nodepool"),
+    "AutoScalingGroupIds": ("as", "autoscalinggroup"),
+}
 
 
 class _Strict(BaseModel):
@@ -48,6 +55,7 @@ class AuditEventSpec(_Strict):
     ResourceType: str = "tke"
     SourceIPAddress: str = "127.0.0.1"
     requestParameters: dict[str, Any] = {}
+    responseElements: dict[str, Any] = {}
 
 
 class Audit(_Strict):
@@ -67,29 +75,33 @@ class AuditEvent:
     account: str  # the account's (owner) uin
     secret_id: str
     params: dict[str, Any]
+    response: dict[str, Any] = field(default_factory=dict)
     resource_type: str = "tke"
     source_ip: str = "127.0.0.1"
     user_agent: str = ""
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
-    @property
-    def resources(self) -> list[str]:
-        out: list[str] = []
-        for key in RESOURCE_PARAMS:
+    def _named(self) -> list[tuple[str, str, str]]:
+        """(service, kind, id) of each resource the parameters name, the cluster first."""
+        out: list[tuple[str, str, str]] = []
+        for key, (service, kind) in RESOURCE_PARAMS.items():
             value = self.params.get(key)
-            out.extend(v for v in ([value] if isinstance(value, str) else value or []) if isinstance(v, str))
+            ids = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            out.extend((service, kind, v) for v in ids if isinstance(v, str))
         return out
 
     @property
+    def resources(self) -> list[str]:
+        return [rid for _, _, rid in self._named()]
+
+    @property
     def resource_name(self) -> str:
-        """The resource the event is about: the cluster (the first resource its parameters name)."""
-        return next(iter(self.resources), "")
+        return "|".join(f"{kind}/{rid}" for _, kind, rid in self._named())
 
     def record(self) -> dict[str, Any]:
         """The CloudAuditEvent JSON."""
         return {
             "eventVersion": 2,
-            "eventID": self.event_id,
+            "eventID": self.request_id,
             "eventTime": int(self.at),
             "eventName": self.name,
             "eventSource": f"{self.resource_type}.tencentcloudapi.com",
@@ -98,32 +110,37 @@ class AuditEvent:
             "resourceRegion": self.region,
             "resourceType": self.resource_type,
             "resourceName": self.resource_name,
-            "apiVersion": "2018-05-25",
+            "resources": json.dumps(
+                [f"qcs::{svc}:{self.region}:uin/{self.account}:{kind}/{rid}" for svc, kind, rid in self._named()]
+            ),
+            "apiVersion": "3.0",
             "actionType": "Write",
             "requestID": self.request_id,
-            "requestParameters": self.params,
+            "requestParameters": json.dumps(self.params, ensure_ascii=False),
+            "responseElements": json.dumps({**self.response, "RequestId": self.request_id}, ensure_ascii=False),
+            "httpMethod": "POST",
             "sourceIPAddress": self.source_ip,
             "userAgent": self.user_agent,
             "userIdentity": {
-                "type": "root" if self.username == "root" else "CAMUser",
+                "type": "Root" if self.username == "root" else "CAMUser",
                 "principalId": self.uin,
                 "accountId": self.account,
                 "userName": self.username,
                 "secretId": self.secret_id,
                 "sessionContext": "",
             },
-            "errorCode": 0,
+            "errorCode": "0",
             "errorMessage": "",
             "apiErrorCode": 0,
             "apiErrorMessage": "",
-            "sensitiveAction": 0,
-            "eventPlatform": 0,
+            "sensitiveAction": "0",
+            "eventPlatform": "0",
         }
 
     def api(self) -> dict[str, Any]:
         """The DescribeEvents item, shaped like cloudaudit.v20190319.models.Event."""
         return {
-            "EventId": self.event_id,
+            "EventId": self.request_id,
             "Username": self.username,
             "EventTime": str(int(self.at)),
             "CloudAuditEvent": json.dumps(self.record(), ensure_ascii=False),
@@ -153,7 +170,7 @@ class AuditEvent:
             "Username": {self.username},
             "ResourceType": {self.resource_type},
             "ResourceId": set(self.resources),
-            "ResourceName": set(self.resources),
+            "ResourceName": {*self.resources, *self.resource_name.split("|")},
             "AccessKeyId": {self.secret_id},
             "SensitiveAction": {"0"},
             "ApiErrorCode": {"0"},
@@ -185,6 +202,7 @@ class AuditLog:
                 account=world.uin,
                 secret_id=spec.SecretId or cred.secret_id,
                 params=dict(spec.requestParameters),
+                response=dict(spec.responseElements),
                 resource_type=spec.ResourceType,
                 source_ip=spec.SourceIPAddress,
             )

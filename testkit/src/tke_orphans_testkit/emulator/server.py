@@ -255,7 +255,7 @@ class Emulator:
             name, uin = self.accounts.identity(secret_id)
             account.store.audit.add(
                 at=self.clock(), name=action, region=ctx.region_name or "", request_id=request_id, username=name,
-                uin=uin, account=account.uin, secret_id=secret_id, params=params,
+                uin=uin, account=account.uin, secret_id=secret_id, params=params, response=answer,
                 source_ip=headers.get("x-forwarded-for", "127.0.0.1"),
                 user_agent=headers.get("x-tc-requestclient", ""),
             )  # fmt: skip
