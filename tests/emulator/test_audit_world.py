@@ -140,3 +140,19 @@ def test_the_docs_audit_sample_is_a_valid_world_key(serve: Callable[..., Api]) -
     api = serve({"regions": {GZ: {}}, **yaml.safe_load(sample)})
     now = int(time.time())
     assert [e["Username"] for e in events(api, now - 21 * DAY, now)] == ["alice"]
+
+
+def test_seeded_events_out_of_order_page_newest_first_each_once(serve: Callable[..., Api]) -> None:
+    times = ["-3h", "-5h", "-1h", "-4h", "-2h"]  # the file's order is not the time order
+    seeded = [{"EventName": "DeleteCluster", "EventTime": t, "EventRegion": GZ, "RequestID": f"req{t}"} for t in times]
+    api = serve({"regions": {GZ: {}}, "audit": {"events": seeded}})
+    client = CloudauditClient(api.credential(), GZ, api.profile())
+    now, seen, token = int(time.time()), [], None
+    while True:
+        query = {"StartTime": now - DAY, "EndTime": now, "MaxResults": 2, **({"NextToken": token} if token else {})}
+        page = api.sdk(client, audit_models, "DescribeEvents", query)
+        seen += [e["RequestID"] for e in page["Events"]]
+        if page["ListOver"]:
+            break
+        token = page["NextToken"]
+    assert seen == ["req-1h", "req-2h", "req-3h", "req-4h", "req-5h"]
