@@ -166,33 +166,33 @@ def _regular_pool(rec: ClusterRec, pool_id: str) -> str:
     return pool_id
 
 
+def _pool_request(
+    ctx: Ctx, params: dict[str, Any], ids_name: str, keep: bool | None
+) -> tuple[ClusterRec, list[str], bool]:
+    """What both pool deletions take: the cluster, the ids (required, at most 100) and KeepInstance (its default)."""
+    P.only(params, {"ClusterId", ids_name, "KeepInstance"})
+    rec = cluster_of(ctx.region, params, "ResourceNotFound.ClusterNotFound")
+    ids = P.str_list(params, ids_name, max_items=100, over_code="InvalidParameter.Param")
+    if not ids:
+        raise ApiError("MissingParameter", f"The request is missing a required parameter `{ids_name}`.")
+    return rec, ids, _bool(params, "KeepInstance", keep)
+
+
 def delete_cluster_node_pool(ctx: Ctx, params: dict[str, Any]) -> Answer:
     """The pools go and their nodes leave the cluster; KeepInstance (required) keeps their CVMs running."""
-    P.only(params, {"ClusterId", "NodePoolIds", "KeepInstance"})
-    rs = ctx.region
-    rec = cluster_of(rs, params, "ResourceNotFound.ClusterNotFound")
-    ids = P.str_list(params, "NodePoolIds", max_items=100, over_code="InvalidParameter.Param")
-    if not ids:
-        raise ApiError("MissingParameter", "The request is missing a required parameter `NodePoolIds`.")
-    keep = _bool(params, "KeepInstance")
+    rec, ids, keep = _pool_request(ctx, params, "NodePoolIds", None)
     with ctx.store.lock:
-        _drop_pools(ctx, rs, rec, [_regular_pool(rec, pid) for pid in ids], keep)
+        _drop_pools(ctx, ctx.region, rec, [_regular_pool(rec, pid) for pid in ids], keep)
     return {}
 
 
 def delete_cluster_as_groups(ctx: Ctx, params: dict[str, Any]) -> Answer:
     """The older call: node pools named by their auto scaling groups; KeepInstance defaults to false."""
-    P.only(params, {"ClusterId", "AutoScalingGroupIds", "KeepInstance"})
-    rs = ctx.region
-    rec = cluster_of(rs, params, "ResourceNotFound.ClusterNotFound")
-    ids = P.str_list(params, "AutoScalingGroupIds", max_items=100, over_code="InvalidParameter.Param")
-    if not ids:
-        raise ApiError("MissingParameter", "The request is missing a required parameter `AutoScalingGroupIds`.")
-    keep = _bool(params, "KeepInstance", False)
+    rec, ids, keep = _pool_request(ctx, params, "AutoScalingGroupIds", False)
     with ctx.store.lock:
         by_group = {p.AutoscalingGroupId: p.NodePoolId for p in rec.pools.values() if p.AutoscalingGroupId}
         unknown = [g for g in ids if g not in by_group]
         if unknown:
             raise ApiError("ResourceNotFound", f"Auto scaling group `{unknown[0]}` is not one of {rec.spec.ClusterId}.")
-        _drop_pools(ctx, rs, rec, [_regular_pool(rec, by_group[g]) for g in ids], keep)
+        _drop_pools(ctx, ctx.region, rec, [_regular_pool(rec, by_group[g]) for g in ids], keep)
     return {}
