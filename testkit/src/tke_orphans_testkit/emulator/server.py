@@ -256,7 +256,6 @@ class Emulator:
             account.store.audit.add(
                 at=self.clock(), name=action, region=ctx.region_name or "", request_id=request_id, username=name,
                 uin=uin, account=account.uin, secret_id=secret_id, params=params, response=answer,
-                source_ip=headers.get("x-forwarded-for", "127.0.0.1"),
                 user_agent=headers.get("x-tc-requestclient", ""),
             )  # fmt: skip
             return answer
