@@ -38,6 +38,9 @@ def emulator_serve(
     rate_limits: Annotated[RateLimits, typer.Option(help="'real': the documented per-API limits.")] = RateLimits.off,
     faults: Annotated[Path | None, typer.Option(help="Fault rules file (YAML or JSON).")] = None,
     verbose: Annotated[bool, typer.Option(help="Log every request to stderr.")] = False,
+    audit_delay: Annotated[
+        float | None, typer.Option(min=0, help="Seconds before an audit event can be looked up (default: the world's).")
+    ] = None,
 ) -> None:
     """Serve the Tencent Cloud API for a world until stopped. The first line printed is the URL."""
     from .emulator import Emulator, FaultPlan, WorldError, load_world
@@ -47,7 +50,7 @@ def emulator_serve(
         plan = FaultPlan.load(faults) if faults else None
         emu = Emulator(
             loaded, host=host, port=port, latency_ms=latency_ms, rate_limits=rate_limits.value, faults=plan,
-            verbose=verbose,
+            verbose=verbose, audit_delay=audit_delay,
         )  # fmt: skip
     except WorldError as exc:
         fail(str(exc))

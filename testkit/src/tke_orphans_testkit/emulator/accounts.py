@@ -103,6 +103,15 @@ class Accounts:
             raise ApiError("AuthFailure.TokenFailure", "The token has expired: request new temporary credentials.")
         return self.by_uin[session.uin], f"{session.uin}:roleName/{session.role}"
 
+    def identity(self, secret_id: str) -> tuple[str, str]:
+        """Who signed with `secret_id`, as the audit log names them: (user name, uin). A world credential's name
+        ("root" without one) and uin; an assumed role's name in its member."""
+        cred = self.world.credentials.get(secret_id)
+        if cred is not None:
+            return cred.name or "root", cred.uin
+        session = self.sessions[secret_id]
+        return session.role, session.uin
+
     def issue(self, assumed: Assumed) -> tuple[str, str, str]:
         """New temporary credentials for the member of `assumed`: (TmpSecretId, TmpSecretKey, Token)."""
         sid = "AKIDtmp" + secrets.token_hex(16)

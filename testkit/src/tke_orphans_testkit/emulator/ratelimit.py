@@ -24,6 +24,9 @@ REAL_LIMITS: dict[tuple[str, str], float] = {
     ("vpc", "DeleteSecurityGroup"): 100,
     # sts AssumeRole 600/s per sub-account; organization DescribeOrganizationMembers 20/s (their API pages).
     ("sts", "AssumeRole"): 600,
+    # tke DeleteCluster: 50/s (its API page); the other tke calls 20/s.
+    ("tke", "DeleteCluster"): 50,
+    ("cloudaudit", "DescribeEvents"): 20,
 }
 # The cbs, clb and vpc calls served here (DescribeDisks, TerminateDisks, DescribeLoadBalancers, DeleteLoadBalancer,
 # DescribeAddresses, ReleaseAddresses, and the price inquiries InquiryPriceCreateDisks,
@@ -33,7 +36,7 @@ REAL_LIMITS: dict[tuple[str, str], float] = {
 # other security group calls (DescribeSecurityGroupAssociationStatistics, DescribeSecurityGroupReferences,
 # DescribeSecurityGroupLimits) take 20/s too.
 DEFAULT_LIMITS = {"tke": 20.0, "cvm": 20.0, "region": 20.0, "cbs": 20.0, "clb": 20.0, "vpc": 20.0, "tag": 20.0,
-                  "cfs": 20.0}  # fmt: skip
+                  "cfs": 20.0, "cloudaudit": 20.0}  # fmt: skip
 
 
 def real_limit(service: str, action: str) -> float:

@@ -20,7 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 from .accounts import Account, Accounts
-from .api import GLOBAL_ACTIONS, ROUTES, Ctx, Raw
+from .api import GLOBAL_ACTIONS, ROUTES, Ctx, Handler, Raw
+from .audit import AUDITED
 from .errors import ApiError
 from .faults import FaultPlan, FaultRule
 from .ratelimit import RateLimiter
@@ -143,9 +144,13 @@ class Emulator:
         faults: FaultPlan | None = None,
         clock: Callable[[], float] = time.time,
         verbose: bool = False,
+        audit_delay: float | None = None,
     ) -> None:
         self.clock = clock
         self.accounts = Accounts(world, clock)
+        for account in self.accounts.by_uin.values():
+            if audit_delay is not None:  # else the world's audit.delay_seconds
+                account.store.audit.delay = audit_delay
         self.store = self.accounts.manager.store  # the world's own account (its organization's management account)
         self.tokens = self.accounts.tokens
         self.latency = latency_ms / 1000
@@ -218,7 +223,9 @@ class Emulator:
                 if not self._allow(signed.service, action, region, account, principal):
                     self.stats.mark(counter, throttled=True, error=True)
                     raise ApiError("RequestLimitExceeded", f"Your request frequency of `{action}` exceeds the limit.")
-                ctx = Ctx(account.store, region or None, account.uin, self.accounts)
+                ctx = Ctx(account.store, region or None, account.uin, self.accounts, self.clock)
+                if signed.service == "tke" and action in AUDITED:
+                    handler = self._audited(handler, account, signed.secret_id, action, request_id, headers)
                 rule = self.faults.pick(signed.service, action, region, handler_params)
                 if rule is not None and rule.effect == "delay":  # latency on this call only; then the real answer
                     self._wait(rule.delay_seconds)
@@ -236,6 +243,24 @@ class Emulator:
                     self.stats.mark(counter, error=True)
                 self._wait(self.latency)
                 return 200, error_body(exc.code, exc.message, request_id), JSON
+
+    def _audited(
+        self, handler: Handler, account: Account, secret_id: str, action: str, request_id: str, headers: dict[str, str]
+    ) -> Handler:
+        """`handler`, writing an audit event in the account's log when it succeeds (whatever a fault then does to
+        the answer: the call was made)."""
+
+        def run(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
+            answer = handler(ctx, params)
+            name, uin = self.accounts.identity(secret_id)
+            account.store.audit.add(
+                at=self.clock(), name=action, region=ctx.region_name or "", request_id=request_id, username=name,
+                uin=uin, account=account.uin, secret_id=secret_id, params=params, response=answer,
+                user_agent=headers.get("x-tc-requestclient", ""),
+            )  # fmt: skip
+            return answer
+
+        return run
 
     def _allow(self, service: str, action: str, region: str, account: Account, principal: str) -> bool:
         """Within the principal's quota (limits are per sub-account: two members never share one): the account's

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .audit import AuditLog
 from .store_resources import address_api, disk_api, file_system_api, lb_api, mount_target_api, security_group_api
 from .world import Cluster, Instance, NodePool, OtherCluster, World
 from .world_resources import SECURITY_GROUP_LIMIT
@@ -158,6 +159,8 @@ class Store:
         # GetResources' listings by walk, for their next pages (api/tag_resources.py).
         self.tag_walks: dict[int, list[dict[str, Any]]] = {}
         self.next_walk = 0
+        self.audit = AuditLog(world.spec.audit.delay_seconds)  # the account's CloudAudit log
+        self.audit.seed(world)
         for name, region in world.spec.regions.items():
             rs = RegionStore(name=name, display_name=region.RegionName or name, state=region.RegionState)
             for inst in region.instances:
@@ -227,6 +230,29 @@ class Store:
             for rec in rs.clusters:
                 rec.nodes = [n for n in rec.nodes if n.instance_id != instance_id]
             rs.node_of.pop(instance_id, None)
+
+    def remove_cluster(self, region: str, cluster_id: str) -> ClusterRec:
+        """As DeleteCluster: the cluster and its node pools are gone, its nodes are nodes no more (their CVMs are
+        for the caller to keep or terminate). Returns what the cluster was."""
+        with self.lock:
+            rs = self.regions[region]
+            rec = rs.cluster_by_id.pop(cluster_id)
+            rs.clusters = [r for r in rs.clusters if r is not rec]
+            for node in rec.nodes:
+                rs.node_of.pop(node.instance_id, None)
+            return rec
+
+    def remove_node_pool(self, region: str, cluster_id: str, node_pool_id: str) -> list[NodeRec]:
+        """As DeleteClusterNodePool: the pool is gone and its nodes leave the cluster. Returns those nodes."""
+        with self.lock:
+            rs = self.regions[region]
+            rec = rs.cluster_by_id[cluster_id]
+            rec.pools.pop(node_pool_id)
+            gone = [n for n in rec.nodes if n.node_pool_id == node_pool_id]
+            rec.nodes = [n for n in rec.nodes if n.node_pool_id != node_pool_id]
+            for node in gone:
+                rs.node_of.pop(node.instance_id, None)
+            return gone
 
     def add_node(self, region: str, cluster_id: str, instance_id: str, node_pool_id: str | None = None) -> None:
         """As AddExistedInstances: an existing CVM becomes a (regular) node of a cluster."""

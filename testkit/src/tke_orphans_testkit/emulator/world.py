@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .audit import Audit
 from .world_base import ChargeType, InstanceState, Placement, Role, Tag, Time, WorldError, parse_time
 from .world_resources import (
     SECURITY_GROUP_LIMIT,
@@ -291,6 +292,7 @@ class WorldSpec(_Strict):
     prices: Prices = Prices()
     organization: Organization | None = None
     answer_key: AnswerKey | None = None
+    audit: Audit = Audit()  # the account's CloudAudit log: events already in it, the delay before one is seen
 
 
 @dataclass

@@ -5,7 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import cbs, cfs, clb, cvm, organization, price, price_resources, region, sts, tag, tag_resources, tke, vpc
+from . import (
+    cbs,
+    cfs,
+    clb,
+    cloudaudit,
+    cvm,
+    organization,
+    price,
+    price_resources,
+    region,
+    sts,
+    tag,
+    tag_resources,
+    tke,
+    vpc,
+)
+from . import tke_delete as tke_del
 from . import vpc_security_groups as sg
 from .context import Answer, Ctx, Raw
 
@@ -59,6 +75,9 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
     ("organization", "2021-03-31"): {
         "DescribeOrganizationMembers": organization.describe_organization_members,
     },
+    ("cloudaudit", "2019-03-19"): {
+        "DescribeEvents": cloudaudit.describe_events,
+    },
     ("region", "2022-06-27"): {
         "DescribeRegions": region.describe_regions,
     },
@@ -70,6 +89,10 @@ ROUTES: dict[tuple[str, str], dict[str, Handler]] = {
         "AddExistedInstances": tke.add_existed_instances,
         "DescribeEKSClusters": tke.describe_eks_clusters,
         "DescribeTKEEdgeClusters": tke.describe_tke_edge_clusters,
+        "DeleteClusterInstances": tke_del.delete_cluster_instances,
+        "DeleteCluster": tke_del.delete_cluster,
+        "DeleteClusterNodePool": tke_del.delete_cluster_node_pool,
+        "DeleteClusterAsGroups": tke_del.delete_cluster_as_groups,
     },
     ("tke", "2022-05-01"): {
         "DescribeClusterInstances": tke.describe_cluster_instances_2022,
@@ -85,6 +108,7 @@ GLOBAL_ACTIONS = {
     ("cvm", "DescribeRegions"),
     ("tag", "TagResources"),
     ("tag", "GetResources"),
+    ("cloudaudit", "DescribeEvents"),  # needs a region, any: the log is the account's (api/cloudaudit.py)
 }
 
 __all__ = ["GLOBAL_ACTIONS", "ROUTES", "Ctx", "Handler", "Raw"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ class Ctx:
     region_name: str | None
     caller_uin: str | None = None
     accounts: Accounts | None = None  # every account served: the organization and sts calls need them
+    clock: Callable[[], float] = time.time  # the emulator's: what "now" is to calls that compare with it
 
     @property
     def region(self) -> RegionStore:

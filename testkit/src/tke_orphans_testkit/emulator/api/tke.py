@@ -21,7 +21,7 @@ def _limits(params: dict[str, Any]) -> tuple[int, int]:
     return offset, limit
 
 
-def _cluster(rs: RegionStore, params: dict[str, Any], not_found: str) -> ClusterRec:
+def cluster_of(rs: RegionStore, params: dict[str, Any], not_found: str) -> ClusterRec:
     cid = P.required_str(params, "ClusterId")
     rec = rs.cluster_by_id.get(cid)
     if rec is None:
@@ -183,7 +183,7 @@ def _node_2018(rs: RegionStore, rec: ClusterRec, node: NodeRec) -> dict[str, Any
 def describe_cluster_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
     P.only(params, {"ClusterId", "Offset", "Limit", "InstanceIds", "InstanceRole", "Filters"})
     rs = ctx.region
-    rec = _cluster(rs, params, "InvalidParameter.ClusterNotFound")
+    rec = cluster_of(rs, params, "InvalidParameter.ClusterNotFound")
     offset, limit = _limits(params)
     ids = P.str_list(params, "InstanceIds", max_items=100, over_code="InvalidParameter.Param")
     # The real default is WORKER: an independent cluster's masters are left out unless asked for.
@@ -266,7 +266,7 @@ def _pool_filter(pool: NodePool, f: P.Filter) -> bool:
 def _visible_pools(rec: ClusterRec, flts: list[P.Filter], types: set[str]) -> list[NodePool]:
     return [
         p
-        for p in rec.spec.node_pools
+        for p in rec.pools.values()  # the world's pools, less those deleted since (api/tke_delete.py)
         if p.Type in types and p.LifeState != "deleted" and all(_pool_filter(p, f) for f in flts)
     ]
 
@@ -274,7 +274,7 @@ def _visible_pools(rec: ClusterRec, flts: list[P.Filter], types: set[str]) -> li
 def describe_cluster_node_pools(ctx: Ctx, params: dict[str, Any]) -> Answer:
     P.only(params, {"ClusterId", "Filters"})
     rs = ctx.region
-    rec = _cluster(rs, params, "ResourceNotFound.ClusterNotFound")
+    rec = cluster_of(rs, params, "ResourceNotFound.ClusterNotFound")
     flts = _tke_filters(params, {"NodePoolsName", "NodePoolsId", "Tags"}, tags_ok=True)
     with ctx.store.lock:
         # The 2018 API knows only regular (auto scaling) node pools; native pools are in the 2022 API.
@@ -305,7 +305,7 @@ def describe_existed_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
         raise ApiError("InvalidParameter.Param", "`InstanceIds` cannot be combined with `Filters` or `ClusterId`.")
     vpc = None
     if cid:
-        vpc = _cluster(rs, params, "InvalidParameter.ClusterNotFound").spec.VpcId
+        vpc = cluster_of(rs, params, "InvalidParameter.ClusterNotFound").spec.VpcId
     vague_ip = P.opt_str(params, "VagueIpAddress")
     vague_name = P.opt_str(params, "VagueInstanceName")
     ips = P.str_list(params, "IpAddresses", max_items=100, over_code="InvalidParameter.Param")
@@ -412,7 +412,7 @@ def _node_2022(rs: RegionStore, rec: ClusterRec, node: NodeRec, need_tags: bool)
 def describe_cluster_instances_2022(ctx: Ctx, params: dict[str, Any]) -> Answer:
     P.only(params, {"ClusterId", "Offset", "Limit", "Filters", "SortBy", "NeedTags"})
     rs = ctx.region
-    rec = _cluster(rs, params, "ResourceNotFound.ClusterNotFound")
+    rec = cluster_of(rs, params, "ResourceNotFound.ClusterNotFound")
     offset, limit = _limits(params)
     need_tags = bool(params.get("NeedTags", False))
     flts = _tke_filters(
@@ -481,7 +481,7 @@ def _pool_2022(rec: ClusterRec, pool: NodePool) -> dict[str, Any]:
 def describe_node_pools_2022(ctx: Ctx, params: dict[str, Any]) -> Answer:
     P.only(params, {"ClusterId", "Filters", "Offset", "Limit"})
     rs = ctx.region
-    rec = _cluster(rs, params, "ResourceNotFound.ClusterNotFound")
+    rec = cluster_of(rs, params, "ResourceNotFound.ClusterNotFound")
     offset, limit = _limits(params)
     flts = _tke_filters(params, {"NodePoolsName", "NodePoolsId", "tags"}, tags_ok=True)
     with ctx.store.lock:
@@ -509,7 +509,7 @@ def add_existed_instances(ctx: Ctx, params: dict[str, Any]) -> Answer:
     """Existing CVMs become nodes (the real call reinstalls their OS): per instance, success or the reason why not."""
     P.only(params, ADD_EXISTED_PARAMS)
     rs = ctx.region
-    rec = _cluster(rs, params, "InvalidParameter.ClusterNotFound")
+    rec = cluster_of(rs, params, "InvalidParameter.ClusterNotFound")
     ids = P.str_list(params, "InstanceIds", max_items=100, over_code="InvalidParameter.Param")
     if not ids:
         raise ApiError("MissingParameter", "The request is missing a required parameter `InstanceIds`.")
