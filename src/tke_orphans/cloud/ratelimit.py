@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # Documented limits, calls per second per API per region per sub-account.
 DOCUMENTED: dict[str, float] = {
     "cvm.DescribeInstances": 40,
+    "cloudaudit.DescribeEvents": 20,
     "cvm.DescribeRegions": 20,
     "cvm.TerminateInstances": 10,
     "cvm.InquiryPriceRunInstances": 10,

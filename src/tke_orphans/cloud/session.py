@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("tencentcloud_sdk_common").setLevel(logging.INFO)
 
 VERSIONS = {"cvm": "2017-03-12", "region": "2022-06-27", "tke": "2018-05-25", "tag": "2018-08-13", "sts": "2018-08-13",
-            "cbs": "2017-03-12", "clb": "2018-03-17", "vpc": "2017-03-12"}  # fmt: skip
+            "cbs": "2017-03-12", "clb": "2018-03-17", "vpc": "2017-03-12", "cloudaudit": "2019-03-19"}  # fmt: skip
 _OIDC_ENV = ("TKE_REGION", "TKE_PROVIDER_ID", "TKE_WEB_IDENTITY_TOKEN_FILE", "TKE_ROLE_ARN")
 
 
