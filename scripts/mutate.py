@@ -479,6 +479,15 @@ MUTATIONS = [
              "../../testkit/src/tke_orphans_testkit/emulator/audit.py",
              "key=lambda e: (e.at, e.seq), reverse=True)", "key=lambda e: (e.at, e.seq))",
              ("tests/emulator/test_audit_events.py",)),
+    # Origins (issue 24): who left each finding behind.
+    Mutation("a failed audit lookup changes no verdict or exit code", "origins.py",
+             "        except Exception as exc:  # a courtesy", "        except LookupError as exc:  # a courtesy",
+             ("tests/state/test_origins.py", "tests/cli/test_scan_command.py")),
+    Mutation("an origin found is kept in the state, not asked again", "origins.py",
+             "if origin is not None or (note and at - first > AGAIN_FOR):", "if note and at - first > AGAIN_FOR:",
+             ("tests/state/test_origins.py",)),
+    Mutation("the message says who left an orphan and how", "notify/blocks.py",
+             "*body, *_origin_line(f, lang, tz), *_cost_line", "*body, *_cost_line", ("tests/state/test_origins.py",)),
 ]  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from .delivery import deliver_outbox
 from .gone import keep_open, still_there
 from .model import ApiFailure, Leftover, Orphan, ScanResult
 from .notify import Delivery, Notice, bot_specs
+from .origins import attribute, known
 from .records import notice_to_dict
 from .routing import account_facts, split
 from .scan import run_scan
@@ -107,6 +108,8 @@ def run_job(
     """
     cfg = run.cfg
     result = run_scan(run, regions_override=regions, now=now, history=state.nodes.history, prices=state.prices)
+    # Who left each new finding behind (CloudAudit): a courtesy, asked outside the transaction (calls).
+    result = attribute(run, result, known([*state.orphans.open(), *state.leftovers.open()]))
     # A leftover its listing no longer names is looked up by id first (outside the transaction: calls).
     early = plan(result, [], cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
     there = still_there(run, early.leftovers) if notify else set()

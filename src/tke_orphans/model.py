@@ -127,6 +127,20 @@ class CloudResource:
         return next((v for k, v in self.tags if k == key), None)
 
 
+OriginHow = Literal["retain", "keep_instance", "cluster_deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """How a finding came to be, as CloudAudit recorded the call: a courtesy shown beside it, never evidence."""
+
+    event: str  # DeleteClusterInstances, DeleteClusterNodePool, DeleteClusterAsGroups, DeleteCluster
+    time: datetime
+    who: str  # the caller's name or uin, as the audit log gives it
+    how: OriginHow  # nodes removed keeping them; a pool or scaling group deleted keeping them; a cluster deleted
+    request_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class Leftover:
     """A resource TKE made for a cluster that no longer exists; `reused`: a user's own CLB the cluster only used,
@@ -148,6 +162,8 @@ class Leftover:
     billing: Billing = Billing()  # what its price depends on (kept in the records, not shown in the JSON)
     facts: tuple[Fact, ...] = ()  # `evidence` as data, for every language (none in records kept before)
     tags: tuple[tuple[str, str], ...] = ()  # as its product lists them (what a route can match)
+    origin: Origin | None = None  # the audited call that left it (origins.py); None: `origin_note` says why
+    origin_note: str = ""
 
     @property
     def why(self) -> str:
@@ -326,6 +342,8 @@ class Orphan(OnInstance):
     node_pool_id: str | None = None
     # None when pricing is off (or was not asked); a Cost with source None when no price could be had.
     cost: Cost | None = None
+    origin: Origin | None = None  # the audited call that left it (origins.py); None: `origin_note` says why
+    origin_note: str = ""
 
     @property
     def why(self) -> str:

@@ -31,6 +31,7 @@ from .model import (
     Internet,
     Leftover,
     Notice,
+    Origin,
     Orphan,
     Reason,
     RegionResult,
@@ -192,14 +193,30 @@ def candidate_to_dict(c: Orphan | Unverified) -> Doc:
         out["why_facts"] = facts_to_list(c.facts)
     else:
         out["cost"] = None if c.cost is None else cost_to_dict(c.cost)
+        out |= origin_to_dict(c.origin, c.origin_note)
     return out
+
+
+def origin_to_dict(o: Origin | None, note: str) -> Doc:
+    origin = None if o is None else {"event": o.event, "time": iso(o.time), "who": o.who, "how": o.how,
+                                     "request_id": o.request_id}  # fmt: skip
+    return {"origin": origin, "origin_note": note}
+
+
+def origin_from_dict(d: Doc) -> tuple[Origin | None, str]:
+    """A record kept before attribution has neither key: no origin, and nothing said."""
+    o = d.get("origin")
+    note = str(d.get("origin_note") or "")
+    if not isinstance(o, dict):
+        return None, note
+    return Origin(o["event"], _time(o["time"]), o["who"], o["how"], o["request_id"]), note
 
 
 def orphan_from_dict(d: Doc) -> Orphan:
     cost = d.get("cost")
     return Orphan(
         d["account"], d["region"], instance_from_dict(d), Reason(d["reason"]), _evidence(d), d["cluster_id"],
-        d["node_pool_id"], None if cost is None else cost_from_dict(cost),
+        d["node_pool_id"], None if cost is None else cost_from_dict(cost), *origin_from_dict(d),
     )  # fmt: skip
 
 
@@ -253,7 +270,8 @@ def leftover_to_dict(x: Leftover) -> Doc:
             "name": x.name, "cluster_id": x.cluster_id, "evidence": list(x.evidence), "state": x.state,
             "created_time": iso(x.created), "attached": x.attached, "reused": x.reused,
             "cost": cost_to_dict(x.cost) if x.cost else None, "billing": billing_to_dict(x.billing),
-            "facts": facts_to_list(x.facts), "tags": dict(x.tags)}  # fmt: skip
+            "facts": facts_to_list(x.facts), "tags": dict(x.tags),
+            **origin_to_dict(x.origin, x.origin_note)}  # fmt: skip
 
 
 def leftover_from_dict(d: Doc) -> Leftover:
@@ -261,7 +279,7 @@ def leftover_from_dict(d: Doc) -> Leftover:
                     tuple(d["evidence"]), d["state"], parse_iso(d["created_time"]), bool(d.get("attached", False)),
                     bool(d["reused"]), cost_from_dict(d["cost"]) if d.get("cost") else None,
                     billing_from_dict(d.get("billing") or {}), facts_from_list(d.get("facts")),
-                    tuple((d.get("tags") or {}).items()))  # fmt: skip
+                    tuple((d.get("tags") or {}).items()), *origin_from_dict(d))  # fmt: skip
 
 
 # ---- a whole scan -----------------------------------------------------------------------------------------------

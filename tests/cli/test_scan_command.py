@@ -17,14 +17,14 @@ ORPHANS = ["ins-gzorp001", "ins-gzorp002", "ins-gzorp003", "ins-shorp001"]
 INSTANCE_KEYS = {
     "account", "region", "zone", "instance_id", "instance_name", "state", "instance_type", "cpu", "memory_gb",
     "charge_type", "created_time", "expired_time", "private_ips", "public_ips", "tags", "cluster_id", "node_pool_id",
-    "reason", "evidence", "first_seen", "orphaned_for_seconds", "cost",
+    "reason", "evidence", "first_seen", "orphaned_for_seconds", "cost", "origin", "origin_note",
 }  # fmt: skip
 COST_KEYS = {"currency", "hourly", "monthly", "wasted", "source", "detail"}
 
 
 LEFTOVER_KEYS = {
     "account", "region", "kind", "resource_id", "name", "cluster_id", "evidence", "state", "created_time", "reused",
-    "cost", "tags",
+    "cost", "tags", "origin", "origin_note",
 }  # fmt: skip
 
 
@@ -208,3 +208,20 @@ def test_doctor_tries_what_the_opt_in_kinds_read(
         quiet = runner.invoke(app, ["doctor", "-c", str(default)])
     assert doctor.exit_code == 3 and f"the CAM policy lacks {cam}" in doctor.output, doctor.output
     assert quiet.exit_code == 0 and action not in quiet.output
+
+
+@pytest.mark.parametrize("audit", ["failing", "empty"])
+def test_the_audit_log_changes_no_exit_code(runner: CliRunner, tmp_path: Path, world: World, audit: str) -> None:
+    """Who left an orphan is a courtesy: an audit log that fails or knows nothing leaves the scan's status, its
+    orphans and its exit code as they are, each orphan's origin null with the reason."""
+    from tke_orphans_testkit.emulator import FaultPlan
+
+    rules = [{"action": "DescribeEvents", "code": "InternalError", "times": 1000}] if audit == "failing" else []
+    with Emulator(world, faults=FaultPlan.from_data({"faults": rules})) as emu:
+        cfg = write_config(tmp_path / "c.yaml", world, emu.url)
+        result = runner.invoke(app, ["scan", "-c", str(cfg), "--no-notify", "-o", "json", "--fail-on-orphans"])
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1 and doc["status"] == "ok"  # 1: --fail-on-orphans, as without any audit log
+    assert [o["instance_id"] for o in doc["orphans"]] == ORPHANS
+    said = "the audit log could not be read" if audit == "failing" else "no audited TKE call names it"
+    assert all(o["origin"] is None and o["origin_note"].startswith(said) for o in doc["orphans"])

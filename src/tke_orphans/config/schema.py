@@ -218,6 +218,13 @@ def _registry() -> ModuleType:
     return kinds
 
 
+class OriginLookup(_Section):
+    """Who left each new finding behind, from CloudAudit (cloudaudit:DescribeEvents): a courtesy, never evidence."""
+
+    enabled: bool = True
+    region: Region = "ap-guangzhou"  # where CloudAudit is asked (it answers in a few regions; the log is the account's)
+
+
 class Detection(_Section):
     owner_tags: list[str] = ["tke-clusterId"]
     legacy_heuristics: bool = False
@@ -228,6 +235,7 @@ class Detection(_Section):
     # their products). The registry's default kinds unless the file names them (read when a config is made: the
     # registry reaches the cloud adapter, which imports this module).
     leftovers: list[str] = Field(default_factory=lambda: list(_registry().default_kinds()))
+    origin: OriginLookup = OriginLookup()
 
     @field_validator("leftovers")
     @classmethod

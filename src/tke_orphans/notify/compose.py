@@ -139,7 +139,7 @@ def _advice(section: Section, group: list[Orphan | Leftover | Resolved], lang: L
     return t(section.advice, lang, advice=("，" if lang == "zh-CN" else ", ").join(said))
 
 
-def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
+def blocks_of(notice: Notice, style: Style, lang: Lang, tz: ZoneInfo | None = None) -> list[Block]:
     if notice.kind == "test":
         return []
     if notice.kind == "cleanup":
@@ -155,7 +155,7 @@ def blocks_of(notice: Notice, style: Style, lang: Lang) -> list[Block]:
             out.append(
                 resolved_block(x, n, notice, style, lang, named=section.named)
                 if isinstance(x, Resolved)
-                else finding_block(x, n, notice, style, lang)
+                else finding_block(x, n, notice, style, lang, tz or zone(None, lang))
             )
         if section.advice and notice.kind != "resolved":
             out.append(Block([style.quiet(_advice(section, group, lang))]))
@@ -223,7 +223,7 @@ def compose(
     header = _header(notice, lang, zone(timezone, lang))
     if notice.kind == "test":
         header = [t("test.body", lang, name=test_name)]
-    blocks = blocks_of(notice, style, lang)
+    blocks = blocks_of(notice, style, lang, zone(timezone, lang))
     worst = base_title + t("part", lang, i=9999, n=9999)  # numbers are filled in once the count is known
 
     def ok(candidate: list[Block], extra: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from .. import kinds as registry
 from ..costs import money
 from ..facts import Fact
+from ..model import Origin
 
 Lang = Literal["zh-CN", "en"]
 
@@ -38,6 +39,19 @@ TEXT: dict[str, dict[Lang, str]] = {
     "action.readd": {"zh-CN": "重新加入集群", "en": "add back to a cluster"},
     "outcome.done": {"zh-CN": "成功", "en": "done"},
     "outcome.failed": {"zh-CN": "失败", "en": "failed"},
+    "origin": {"zh-CN": "来源", "en": "Origin"},
+    "origin.retain": {
+        "zh-CN": "由 {who} 于 {time} 通过 {event}（保留实例）移出集群",
+        "en": "removed from its cluster by {who} at {time} ({event}, instance kept)",
+    },
+    "origin.keep_instance": {
+        "zh-CN": "由 {who} 于 {time} 通过 {event}（保留实例）删除节点池",
+        "en": "its node pool deleted by {who} at {time} ({event}, instances kept)",
+    },
+    "origin.cluster_deleted": {
+        "zh-CN": "由 {who} 于 {time} 通过 {event} 删除集群时保留",
+        "en": "kept when {who} deleted its cluster at {time} ({event})",
+    },
     "title.account": {"zh-CN": "（账号 {account}）", "en": " (account {account})"},
     "title.test": {"zh-CN": "🔔 tke-orphans 测试消息", "en": "🔔 tke-orphans test message"},
     "test.body": {
@@ -204,6 +218,13 @@ FACTS_ZH: dict[str, str] = {
 
 
 KIND_WORDS_ZH = {key: said for key, (_, said) in registry.words().items()}
+
+
+def origin_words(o: Origin, lang: Lang, tz: ZoneInfo, clean: Callable[[str], str] = str) -> str:
+    """Who left a finding behind and how, in a sentence: `由 alice 于 12-01 14:03 通过 DeleteClusterInstances（保留实例）
+    移出集群`. `clean` makes the cloud's words (the caller's name, the event) inert where they are shown."""
+    when_ = o.time.astimezone(tz).strftime("%m-%d %H:%M")
+    return t(f"origin.{o.how}", lang, who=clean(o.who) or "?", time=when_, event=clean(o.event))
 
 
 def t(key: str, lang: Lang, **kw: object) -> str:

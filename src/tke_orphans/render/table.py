@@ -26,7 +26,7 @@ from ..kinds import leftover_apis, unchecked
 from ..model import ApiFailure, Leftover, Orphan, ScanResult
 from ..sanitize import plain, visible
 from .columns import Column, Row, layout
-from .text import age, summary_line
+from .text import age, origin_label, summary_line
 
 T = TypeVar("T", Orphan, Leftover)
 
@@ -78,6 +78,7 @@ WIDE: tuple[Field[Orphan], ...] = (
     Field(Column("CHARGE"), _charge),
     AGE,
     MONTHLY,
+    Field(Column("ORIGIN", wrap=True, min_width=20), lambda o, now: origin_label(o.origin)),
 )
 REGION = Field(Column("REGION"), lambda o, now: o.region)
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any, Literal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from ..costs import top, totals
 from ..facts import fact_from_dict
-from ..model import Leftover, ScanResult
-from ..notify.i18n import CHARGE, EVIDENCE, KINDS, REASONS, amount, duration, when, words, zone
-from ..records import parse_iso
+from ..model import Leftover, Origin, ScanResult
+from ..notify.i18n import CHARGE, EVIDENCE, KINDS, REASONS, amount, duration, origin_words, t, when, words, zone
+from ..records import origin_from_dict, parse_iso
 from ..sanitize import visible
 
 Lang = Literal["zh-CN", "en"]
@@ -162,7 +163,9 @@ def _evidence(x: Leftover, lang: Lang) -> list[str]:
     return [words(e, f, lang) for e, f in zip(x.evidence, x.facts, strict=True)]
 
 
-def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: Lang, rows: slice) -> list[str]:
+def _leftovers(
+    items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: Lang, rows: slice, tz: ZoneInfo
+) -> list[str]:
     """The open leftovers (from the state, with when each was first seen); the users' reused CLBs in a table apart,
     without cost (not waste). `rows`: this page's share of each table."""
     out: list[str] = []
@@ -190,11 +193,21 @@ def _leftovers(items: Sequence[tuple[Leftover, datetime]], now: datetime, lang: 
             out.append(
                 f"<tr><td><code>{_text(x.resource_id)}</code><br>{_text(x.name)}</td>"
                 f"<td>{_text(KINDS[x.kind][lang])}</td><td>{_text(where)}</td><td>{_text(x.cluster_id)}</td>"
-                f"<td>{_text(x.state)}</td><td>{'<br>'.join(_text(e) for e in _evidence(x, lang))}</td>"
+                f"<td>{_text(x.state)}</td><td>{'<br>'.join(_text(e) for e in _evidence(x, lang))}"
+                f"{_origin(x.origin, lang, tz)}</td>"
                 f"<td>{_text(duration(now - first, lang))}</td>{cost}</tr>"
             )
         out.append("</table>")
     return out
+
+
+def _origin(o: Origin | None, lang: Lang, tz: ZoneInfo) -> str:
+    """Who left it behind (CloudAudit), under its evidence, when known."""
+    return (
+        ""
+        if o is None
+        else f"<br><span class='muted'>{_text(t('origin', lang))}: {_text(origin_words(o, lang, tz))}</span>"
+    )
 
 
 def _subject(e: dict[str, Any], lang: Lang) -> str:
@@ -271,11 +284,12 @@ def render_page(
             out.append(
                 f"<tr><td><code>{_text(rec['instance_id'])}</code><br>{_text(rec['instance_name'])}</td>"
                 f"<td>{_text(rec['region'])}<br>{_text(rec['zone'])}</td><td>{_text(owner)}</td>"
-                f"<td>{_text(REASONS[rec['reason']][lang])}</td><td>{evidence}</td>"
+                f"<td>{_text(REASONS[rec['reason']][lang])}</td>"
+                f"<td>{evidence}{_origin(origin_from_dict(rec)[0], lang, tz)}</td>"
                 f"<td>{_text(duration(now - first, lang))}</td><td>{_text(charge)}</td></tr>"
             )
         out.append("</table>")
-    out += _leftovers(leftovers, now, lang, rows)
+    out += _leftovers(leftovers, now, lang, rows, tz)
     if last is not None and last.unverified:
         out.append(f"<h2>{_w('unverified', lang)}</h2><table id='unverified'>")
         out.append(f"<tr><th>{_w('instance', lang)}</th><th>{_w('where', lang)}</th><th>{_w('why', lang)}</th></tr>")
