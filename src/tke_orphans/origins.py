@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .cloud import audit
@@ -73,8 +73,14 @@ def known(tracked: Sequence[Tracked]) -> dict[Key, tuple[Origin | None, str, dat
     return {(t.account, t.region, t.instance_id): (*origin_from_dict(dict(t.record)), t.first_seen) for t in tracked}
 
 
-def attribute(run: Run, result: ScanResult, kept: Mapping[Key, tuple[Origin | None, str, datetime]]) -> ScanResult:
-    """The scan's findings with their origins: kept ones as they were; new (or young, still unknown) ones asked."""
+def attribute(
+    run: Run,
+    result: ScanResult,
+    kept: Mapping[Key, tuple[Origin | None, str, datetime]],
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ScanResult:
+    """The scan's findings with their origins: kept ones as they were; new (or young, still unknown) ones asked.
+    The audit log's 90 days count back from the cloud's now (`now`), whatever time the scan is dated."""
     cfg = run.cfg.detection.origin
     if not cfg.enabled:
         return result
@@ -96,7 +102,8 @@ def attribute(run: Run, result: ScanResult, kept: Mapping[Key, tuple[Origin | No
                 raise LookupError(f"account {account} is no longer in the config")
             session = make_session(run, plans[account])
             events: list[AuditEvent] = []
-            for start, end in audit.windows(at, min(made, default=at - audit.MAX_BACK)):
+            end_ = now()
+            for start, end in audit.windows(end_, min(made, default=end_ - audit.MAX_BACK)):
                 events += audit.events(session, cfg.region, start, end)
         except Exception as exc:  # a courtesy: said, never a failure of the scan
             log.warning("%s: could not read who left its %d new finding(s) (CloudAudit): %s", account, len(found), exc)

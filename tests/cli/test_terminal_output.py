@@ -181,12 +181,12 @@ def test_demo_cleans_up_and_says_why_a_rerun_is_quiet(runner: CliRunner, tmp_pat
     tmp.mkdir()
     demo = run(tmp_path, "demo", columns=80, TMPDIR=str(tmp))
     assert demo.returncode == 0, demo.stderr
-    assert "The chat sinks accepted 3 message(s)" in demo.stdout
+    assert "The chat sinks accepted 4 message(s)" in demo.stdout
     assert_fits(demo.stdout, 80)
     assert list(tmp.iterdir()) == []  # its temporary folder is gone
     kept = tmp_path / "kept"
     first = runner.invoke(app, ["demo", "--keep", str(kept)])
-    assert first.exit_code == 0 and "accepted 3 message(s)" in first.stdout
+    assert first.exit_code == 0 and "accepted 4 message(s)" in first.stdout
     again = runner.invoke(app, ["demo", "--keep", str(kept)])
     assert again.exit_code == 0 and "accepted" not in again.stdout
     assert "No message sent: nothing new to tell" in again.stdout and "pass another --keep DIR" in again.stdout
