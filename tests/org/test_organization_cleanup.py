@@ -4,7 +4,6 @@ member whose role is gone meanwhile is skipped, saying why."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 
 from tke_orphans.cleanup import Options, Report, run_operation
-from tke_orphans.cloud import accounts, organization
 from tke_orphans.cloud.actions import MARK_TAG
 from tke_orphans.config import Config, config_from_data
 from tke_orphans.context import Run
@@ -21,20 +19,9 @@ from tke_orphans.state import StateDB
 from tke_orphans_testkit.emulator import Emulator, world_from_data
 from tke_orphans_testkit.emulator.generate_org import generate_organization
 
+from .conftest import forget
+
 DAY = timedelta(hours=25)
-
-
-def _forget() -> None:
-    """What a new process starts with: no member planned, no role credentials held."""
-    organization._CACHE.clear()
-    accounts._PLANNED.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh() -> Iterator[None]:
-    _forget()
-    yield
-    _forget()
 
 
 @pytest.fixture
@@ -63,7 +50,7 @@ def scan_then_mark(
         cfg = config(data, emu.url)
         run_job(Run(cfg), state=db, now=lambda: world.now)
         if new_process:
-            _forget()
+            forget()
         emu.accounts.reset()
         if change:
             change(emu)

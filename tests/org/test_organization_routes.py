@@ -5,13 +5,11 @@ The scan's accounts carry each member's uin and node (the JSON, routes, metrics)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tke_orphans.cloud import accounts, organization
 from tke_orphans.config import config_from_data
 from tke_orphans.context import Run
 from tke_orphans.job import run_job
@@ -25,15 +23,6 @@ from tke_orphans_testkit.sinks import ChatSinks, SinkBot
 WECOM = SinkBot("wecom", "wc-org")
 FEISHU = SinkBot("feishu", "fs-org", secret="fs-secret")
 FAST = {"max_attempts": 3, "base_delay": 0.005, "max_delay": 0.05}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_roles() -> Iterator[None]:
-    organization._CACHE.clear()
-    accounts._PLANNED.clear()
-    yield
-    organization._CACHE.clear()
-    accounts._PLANNED.clear()
 
 
 def ids(texts: list[str]) -> set[str]:

@@ -5,7 +5,6 @@ member's failure (exit 3, with the fix), and a member listing that fails or does
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -15,7 +14,6 @@ import time_machine
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
-from tke_orphans.cloud import accounts, organization
 from tke_orphans.cloud.accounts import make_session, plan_accounts
 from tke_orphans.config import config_from_data
 from tke_orphans.context import Run
@@ -24,21 +22,12 @@ from tke_orphans_testkit.emulator import Emulator, FaultPlan, World, world_from_
 from tke_orphans_testkit.emulator.generate_org import generate_organization
 
 from ..cli.conftest import runner, write_config
+from .conftest import forget
 
 __all__ = ["runner"]  # the CLI tests' fixture: a clean HOME and environment
 
 MANAGER = "100000000001"
 FAST_RETRY = {"max_attempts": 3, "base_delay": 0.005, "max_delay": 0.05}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_roles() -> Iterator[None]:
-    """Each test's emulator hands out its own credentials: none cached by an earlier test's process state."""
-    organization._CACHE.clear()
-    accounts._PLANNED.clear()
-    yield
-    organization._CACHE.clear()
-    accounts._PLANNED.clear()
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +251,7 @@ def test_a_read_only_scan_passes_a_session_policy_of_reads(
         actions = set(statement["action"])
         assert {"cvm:Describe*", "tke:Describe*", "region:Describe*", "cvm:InquiryPrice*", "cbs:Describe*"} <= actions
         assert all(a.split(":")[1] in ("Describe*", "InquiryPrice*", "Get*") for a in actions), actions
-        organization._CACHE.clear()
+        forget()
         emu.accounts.reset()
         scan(runner, tmp_path, world, emu.url, exclude=["team-003"])
         assert {a["policy"] for a in emu.accounts.assumed_roles()} == {None}  # by default, the role's own rights
