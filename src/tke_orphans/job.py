@@ -108,17 +108,19 @@ def run_job(
     """
     cfg = run.cfg
     result = run_scan(run, regions_override=regions, now=now, history=state.nodes.history, prices=state.prices)
+    # What is open, read once: the pass holds the state's lock, so it is what the transaction below sees too.
+    tracked, tracked_leftovers = state.orphans.open(), state.leftovers.open()
     # Who left each new finding behind (CloudAudit): a courtesy, asked outside the transaction (calls).
-    result = attribute(run, result, known([*state.orphans.open(), *state.leftovers.open()]))
+    result = attribute(run, result, known([*tracked, *tracked_leftovers]))
     # A leftover its listing no longer names is looked up by id first (outside the transaction: calls).
-    early = plan(result, [], cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
+    early = plan(result, [], cfg.webhook.remind_every, result.scanned_at, tracked_leftovers)
     there = still_there(run, early.leftovers) if notify else set()
     if run.cancelled:
         raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     channels = cfg.webhook.enabled and bool(bot_specs(cfg))
     # What the scan changed and what it owes the channels are committed together, or not at all.
     with state.transaction():
-        p = plan(result, state.orphans.open(), cfg.webhook.remind_every, result.scanned_at, state.leftovers.open())
+        p = plan(result, tracked, cfg.webhook.remind_every, result.scanned_at, tracked_leftovers)
         keep_open(p.leftovers, there)
         state.nodes.remember(result.snapshots, result.scanned_at)
         state.orphans.apply(result.scanned_at, p.orphans, lifecycle=notify)

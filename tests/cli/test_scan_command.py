@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tke_orphans.cli import app
-from tke_orphans_testkit.emulator import Emulator, World
+from tke_orphans_testkit.emulator import Emulator, World, world_from_data
 
 from .conftest import write_config
 
@@ -217,6 +217,7 @@ def test_the_audit_log_changes_no_exit_code(runner: CliRunner, tmp_path: Path, w
     from tke_orphans_testkit.emulator import FaultPlan
 
     rules = [{"action": "DescribeEvents", "code": "InternalError", "times": 1000}] if audit == "failing" else []
+    world = world_from_data({k: v for k, v in world.spec.model_dump(exclude_none=True).items() if k != "audit"})
     with Emulator(world, faults=FaultPlan.from_data({"faults": rules})) as emu:
         cfg = write_config(tmp_path / "c.yaml", world, emu.url)
         result = runner.invoke(app, ["scan", "-c", str(cfg), "--no-notify", "-o", "json", "--fail-on-orphans"])

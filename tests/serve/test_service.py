@@ -45,7 +45,7 @@ def test_metrics_after_a_pass(service: Service) -> None:
     assert metric(text, "tke_orphans_region_up", region="ap-shanghai") == 1
     assert metric(text, "tke_orphans_unverified", region="ap-guangzhou") == 0
     assert metric(text, "tke_orphans_scans_total", status="ok") == 1
-    assert metric(text, "tke_orphans_notifications_total", platform="wecom", outcome="ok") == 1
+    assert metric(text, "tke_orphans_notifications_total", platform="wecom", outcome="ok") == 2  # two parts
     assert metric(text, "tke_orphans_api_calls_total", service="cvm", action="DescribeInstances", outcome="ok") == 2
     assert metric(text, "tke_orphans_orphan_age_seconds", instance_id="ins-gzorp001") == 0
     assert metric(text, "tke_orphans_last_scan_success_timestamp_seconds") > time.time() - 60

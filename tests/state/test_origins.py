@@ -57,10 +57,13 @@ def test_a_node_removed_with_retain_is_told_with_who_and_how(demo_data: dict[str
     assert origin["event"] == "DeleteClusterInstances" and origin["how"] == "retain"
     assert origin["who"] == "demo" and origin["request_id"] == request_id
     assert [f.resource_id for f in new.findings] == ["ins-gzweb002"]
-    assert "来源: 由 demo 于 " in text and " 通过 DeleteClusterInstances（保留实例）移出集群" in text
+    assert "来源: 由 `demo` 于 " in text and " 通过 `DeleteClusterInstances`（保留实例）移出集群" in text
     # An orphan no audited call names: no origin, and why.
-    assert orphan_doc(doc, "ins-gzorp001")["origin"] is None
-    assert orphan_doc(doc, "ins-gzorp001")["origin_note"] == NONE_FOUND
+    assert orphan_doc(doc, "ins-gzorp003")["origin"] is None
+    assert orphan_doc(doc, "ins-gzorp003")["origin_note"] == NONE_FOUND
+    # The demo world's own log: alice removed ins-gzorp001 keeping it; bob deleted cls-gone0001 keeping its workers.
+    assert orphan_doc(doc, "ins-gzorp001")["origin"]["who"] == "alice"
+    assert orphan_doc(doc, "ins-gzorp002")["origin"]["how"] == "cluster_deleted"
     [row] = [line for line in table.splitlines() if "ins-gzweb002" in line]
     assert row.endswith("DeleteClusterInstances (node removed, instance kept)") and " demo 20" in row
 
@@ -88,5 +91,6 @@ def test_an_origin_found_is_kept_not_asked_again(demo_data: dict[str, Any], tmp_
     [kept] = [o for o in result.orphans if o.resource_id == "ins-gzweb002"]
     assert kept.origin is not None and kept.origin.how == "retain" and kept.origin_note == ""
     assert isinstance(stored["ins-gzweb002"], dict) and stored["ins-gzweb002"]["how"] == "retain"
-    # The others, still young and never found, were asked again and could not be: said so, verdicts unchanged.
-    assert all(o.origin_note.startswith("the audit log could not be read") for o in result.orphans if o is not kept)
+    # The others: those found before kept theirs; the young ones never found were asked again and could not be.
+    for o in result.orphans:
+        assert o.origin is not None or o.origin_note.startswith("the audit log could not be read"), o

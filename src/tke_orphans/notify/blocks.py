@@ -110,16 +110,24 @@ def _leftover_lines(x: Leftover, notice: Notice, lang: Lang) -> list[str]:
     return lines
 
 
-def _origin_line(f: Orphan | Leftover, lang: Lang, tz: ZoneInfo) -> list[str]:
+def _origin_line(f: Orphan | Leftover, style: Style, lang: Lang, tz: ZoneInfo) -> list[str]:
     """`来源: 由 alice 于 12-01 14:03 通过 DeleteClusterInstances（保留实例）移出集群` (from CloudAudit), when known."""
-    return [] if f.origin is None else [f"{t('origin', lang)}: {origin_words(f.origin, lang, tz, _clean)}"]
+    if f.origin is None:
+        return []
+    # The caller's name and the call are the cloud's words: shown as data, never as text to read.
+    return [f"{t('origin', lang)}: {origin_words(f.origin, lang, tz, lambda s: style.code(_clean(s)))}"]
 
 
 def finding_block(f: Orphan | Leftover, n: int, notice: Notice, style: Style, lang: Lang, tz: ZoneInfo) -> Block:
     """A finding of any kind: its head, its kind's own lines, who left it (when known), its cost. A user's reused
     CLB is in no cleanup command; a VM's id is in the part's ids to copy."""
     body = _leftover_lines(f, notice, lang) if isinstance(f, Leftover) else _vm_lines(f, notice, lang)
-    lines = [_head(n, f.resource_id, f.name, style), *body, *_origin_line(f, lang, tz), *_cost_line(f, notice, lang)]
+    lines = [
+        _head(n, f.resource_id, f.name, style),
+        *body,
+        *_origin_line(f, style, lang, tz),
+        *_cost_line(f, notice, lang),
+    ]
     vm = isinstance(f, Orphan)
     return Block(lines, f.resource_id if vm else None, None if f.reused else (f.kind, f.resource_id))
 

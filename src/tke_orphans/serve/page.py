@@ -203,11 +203,11 @@ def _leftovers(
 
 def _origin(o: Origin | None, lang: Lang, tz: ZoneInfo) -> str:
     """Who left it behind (CloudAudit), under its evidence, when known."""
-    return (
-        ""
-        if o is None
-        else f"<br><span class='muted'>{_text(t('origin', lang))}: {_text(origin_words(o, lang, tz))}</span>"
-    )
+    if o is None:
+        return ""
+    # The caller's name and the call are the cloud's words: escaped, and shown as data.
+    said = origin_words(o, lang, tz, lambda s: f"<code>{_text(s)}</code>")
+    return f"<br><span class='muted'>{_text(t('origin', lang))}: {said}</span>"
 
 
 def _subject(e: dict[str, Any], lang: Lang) -> str:
