@@ -43,13 +43,15 @@ def org_file(spec: OrgSpec) -> tuple[Path, dict[str, Any]]:
     return path, data
 
 
-def scan(url: str, data: dict[str, Any], tmp: Path, workers: int) -> dict[str, Any]:
-    """`tke-orphans scan` of the organization on the management account's keys, measured as a process tree."""
+def scan(url: str, data: dict[str, Any], tmp: Path, workers: int, named: bool = False) -> dict[str, Any]:
+    """`tke-orphans scan` of the organization on the management account's keys, measured as a process tree; with
+    `named`, the regions named (every account has the same ones) instead of `all` (a DescribeRegions per account)."""
     cred = data["credentials"][0]
+    regions: list[str] | str = sorted(data["regions"]) if named else "all"
     cfg = tmp / f"config-{workers}.yaml"
     cfg.write_text(json.dumps({
         "tencentcloud": {"secret_id": cred["secret_id"], "secret_key": cred["secret_key"], "uin": cred["uin"],
-                         "regions": "all", "endpoint_url": url, "workers": workers,
+                         "regions": regions, "endpoint_url": url, "workers": workers,
                          "organization": {"enabled": True}},
         # The listing only (pricing's calls have budgets of their own: the single-account worlds measure them).
         "pricing": {"enabled": False},
@@ -110,9 +112,9 @@ def check(result: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _calls(after: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+def _calls(after: dict[str, Any], data: dict[str, Any], named: bool) -> dict[str, Any]:
     """The calls the emulator counted, against the minimum: AssumeRole per member, and each account's own."""
-    minimum = org_minimum(data)
+    minimum = org_minimum(data, named)
     by_uin = after["accounts"]
     uins = {MANAGER: data["credentials"][0]["uin"]} | {m["name"]: m["uin"] for m in data["organization"]["members"]}
     manager_rows = by_uin.get(uins[MANAGER], {}).get("actions", [])
@@ -136,11 +138,21 @@ def _calls(after: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def bench_organization(spec: OrgSpec, workers: list[int] | None = None) -> dict[str, Any]:
+def _cpu_of(pid: int) -> float:
+    """A process's CPU seconds so far (the emulator's: it shares the machine's cores with the scan); 0 without /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_organization(spec: OrgSpec, workers: list[int] | None = None, named: bool = False) -> dict[str, Any]:
     """The organization scanned with each number of worker processes (1 and the default, by default), one after
-    another against one emulator; each run's figures, its checks, and its ratios to the bound and to 1 worker's."""
+    another against one emulator; each run's figures, its checks, and its ratios to the bound and to 1 worker's.
+    `named`: the regions named in the config instead of `all`."""
     path, data = org_file(spec)
-    bound = org_lower_bound(data, spec.latency_ms / 1000)
+    bound = org_lower_bound(data, spec.latency_ms / 1000, named)
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as tmp_name:
         tmp = Path(tmp_name)
@@ -148,16 +160,19 @@ def bench_organization(spec: OrgSpec, workers: list[int] | None = None) -> dict[
         try:
             for n in workers or sorted({1, max(2, default_workers())}):
                 stats(url, reset=True)
-                run = scan(url, data, tmp, n)
+                emulator_cpu = _cpu_of(emu.pid)
+                run = scan(url, data, tmp, n, named)
+                emulator_cpu = _cpu_of(emu.pid) - emulator_cpu
                 runs.append({
                     "workers": n,
                     "exit": run["exit"],
                     "status": run["result"]["status"],
                     "wall_s": round(run["wall_s"], 2),
                     "cpu_s": round(run["cpu_s"], 2),
+                    "emulator_cpu_s": round(emulator_cpu, 2),
                     "peak_rss_mb": round(run["peak_rss_mb"], 1),
                     "tree_rss_mb": round(run["tree_rss_mb"], 1),
-                    **_calls(stats(url), data),
+                    **_calls(stats(url), data, named),
                     **check(run["result"], data),
                 })  # fmt: skip
         finally:
@@ -170,17 +185,19 @@ def bench_organization(spec: OrgSpec, workers: list[int] | None = None) -> dict[
         r["cpu_to_one"] = round(r["cpu_s"] / one["cpu_s"], 2)
         r["rss_to_one"] = round(r["tree_rss_mb"] / one["tree_rss_mb"], 2)
         r["cpu_ms_per_call"] = round(1000 * r["cpu_s"] / max(1, r["calls"]), 2)
-    return {"world": spec.name, "members": spec.members, "without_role": spec.without_role,
-            "regions": spec.regions, "instances": spec.instances * (spec.members + 1),
-            "clusters": spec.clusters * (spec.members + 1), "bound_s": round(bound, 2), "runs": runs}  # fmt: skip
+    return {"world": spec.name + (" (regions named)" if named else ""), "members": spec.members,
+            "without_role": spec.without_role, "regions": spec.regions,
+            "instances": spec.instances * (spec.members + 1), "clusters": spec.clusters * (spec.members + 1),
+            "bound_s": round(bound, 2), "runs": runs}  # fmt: skip
 
 
 def org_ratios(orgs: list[dict[str, Any]]) -> str:
     """Each organization's runs side by side: wall, CPU and memory as ratios to the bound and to 1 worker's."""
     head = ("| organization | workers | wall s | wall / bound | wall / 1 worker's | CPU s (ms per call) | "
-            "CPU / 1 worker's | peak RSS MB: tree (largest process) | tree / 1 worker's | calls (minimum) | "
-            "AssumeRole calls: once per member | throttled | right: accounts, orphans (false, missed) |")  # fmt: skip
-    lines = [head, "|" + "---|" * 13]
+            "CPU / 1 worker's | emulator CPU s | peak RSS MB: tree (largest process) | tree / 1 worker's | "
+            "calls (minimum) | AssumeRole calls: once per member | throttled | "
+            "right: accounts, orphans (false, missed) |")  # fmt: skip
+    lines = [head, "|" + "---|" * 14]
     for org in orgs:
         for r in org["runs"]:
             right = "yes" if r["correct"] else f"NO ({', '.join(r['wrong_accounts']) or 'see the JSON'})"
@@ -188,7 +205,7 @@ def org_ratios(orgs: list[dict[str, Any]]) -> str:
                 f"| {org['world']} ({org['members']} members, {org['without_role']} without the role; "
                 f"bound {org['bound_s']} s) | {r['workers']} | {r['wall_s']} | **{r['wall_to_bound']}** | "
                 f"**{r['wall_to_one']}** | {r['cpu_s']} ({r['cpu_ms_per_call']}) | **{r['cpu_to_one']}** | "
-                f"{r['tree_rss_mb']} ({r['peak_rss_mb']}) | {r['rss_to_one']} | {r['calls']:,} "
+                f"{r['emulator_cpu_s']} | {r['tree_rss_mb']} ({r['peak_rss_mb']}) | {r['rss_to_one']} | {r['calls']:,} "
                 f"({r['calls_minimum']:,}) | {r['assume_role_calls']}: {'yes' if r['assume_role_once'] else 'NO'} | "
                 f"{r['throttled']} | {right}: {r['accounts']}, {r['expected']:,} ({r['false_orphans']}, "
                 f"{r['missed']}) |"
@@ -197,15 +214,18 @@ def org_ratios(orgs: list[dict[str, Any]]) -> str:
 
 
 def memory_trend(orgs: list[dict[str, Any]]) -> str:
-    """Peak memory as the members grow (the same regions): per member, and as a ratio to the smallest's."""
+    """Peak memory as the members grow (the same regions): what each added member adds, and the ratio to the
+    smallest organization's."""
     rows = sorted(orgs, key=lambda o: o["members"])
-    lines = ["| members | workers | peak RSS MB: tree (largest process) | tree MB per account | tree / smallest's |",
-             "|" + "---|" * 5]  # fmt: skip
-    first = {r["workers"]: r for r in rows[0]["runs"]} if rows else {}
+    lines = ["| members | workers | peak RSS MB: tree (largest process) | MB per member added (from the row of "
+             "fewer members) | tree / fewest members' |", "|" + "---|" * 5]  # fmt: skip
+    before: dict[int, tuple[int, float]] = {}
+    first = {r["workers"]: r["tree_rss_mb"] for r in rows[0]["runs"]} if rows else {}
     for org in rows:
         for r in org["runs"]:
-            base = first.get(r["workers"], r)
-            lines.append(f"| {org['members']} | {r['workers']} | {r['tree_rss_mb']} ({r['peak_rss_mb']}) | "
-                         f"{r['tree_rss_mb'] / (org['members'] + 1):.2f} | "
-                         f"{r['tree_rss_mb'] / base['tree_rss_mb']:.2f} |")  # fmt: skip
+            members, mb = before.get(r["workers"], (org["members"], r["tree_rss_mb"]))
+            added = f"{(r['tree_rss_mb'] - mb) / (org['members'] - members):.2f}" if org["members"] > members else "-"
+            lines.append(f"| {org['members']} | {r['workers']} | {r['tree_rss_mb']} ({r['peak_rss_mb']}) | {added} | "
+                         f"{r['tree_rss_mb'] / first.get(r['workers'], r['tree_rss_mb']):.2f} |")  # fmt: skip
+            before[r["workers"]] = (org["members"], r["tree_rss_mb"])
     return "\n".join(lines)

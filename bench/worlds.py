@@ -182,29 +182,31 @@ def accounts_of(org: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def account_minimum(world: dict[str, Any]) -> int:
-    """One account's calls with `regions: all` and the default kinds of leftover: its regions listed, then each
-    region's VM and leftover calls."""
+def account_minimum(world: dict[str, Any], named: bool = False) -> int:
+    """One account's calls with the default kinds of leftover: its regions listed (`regions: all`; not when they
+    are `named`), then each region's VM and leftover calls."""
     per_region = [*minimum_calls(world).values(), *leftover_calls(world).values()]
-    return 1 + sum(n for calls in per_region for n in calls.values())
+    return (0 if named else 1) + sum(n for calls in per_region for n in calls.values())
 
 
-def org_minimum(org: dict[str, Any]) -> dict[str, int]:
+def org_minimum(org: dict[str, Any], named: bool = False) -> dict[str, int]:
     """The calls no complete scan of the organization can do without, by who makes them: the members listed (pages
     of 50), one AssumeRole per member (one refused where the role is missing), and each account's own."""
     members = len(org["organization"]["members"])
     return {
         "organization.DescribeOrganizationMembers": max(1, math.ceil(members / MEMBERS_PAGE)),
         "sts.AssumeRole": members,
-        **{name: account_minimum(world) for name, world in accounts_of(org).items()},
+        **{name: account_minimum(world, named) for name, world in accounts_of(org).items()},
     }
 
 
-def org_lower_bound(org: dict[str, Any], latency_s: float) -> float:
+def org_lower_bound(org: dict[str, Any], latency_s: float, named: bool = False) -> float:
     """Seconds no scan of the organization can beat: members do not share quotas, so each account's bound is its own
     (`lower_bound`, with the leftovers), side by side; a member's starts after the members are listed (the first
-    page, then the rest side by side) and its role assumed (AssumeRole's 600/s serve every member in one round)."""
+    page, then the rest side by side) and its role assumed (AssumeRole's 600/s serve every member in one round).
+    With the regions `named`, no account lists its regions first (one call less in each chain)."""
     pages = math.ceil(len(org["organization"]["members"]) / MEMBERS_PAGE)
     before = (min(pages, 2) + 1) * latency_s
     bounds = {name: lower_bound(world, latency_s, leftovers=True) for name, world in accounts_of(org).items()}
-    return max(bounds.pop("default"), before + max(bounds.values(), default=0.0))
+    bound = max(bounds.pop("default"), before + max(bounds.values(), default=0.0))
+    return bound - latency_s if named else bound
