@@ -152,7 +152,7 @@ def bench_organization(spec: OrgSpec, workers: list[int] | None = None, named: b
     another against one emulator; each run's figures, its checks, and its ratios to the bound and to 1 worker's.
     `named`: the regions named in the config instead of `all`."""
     path, data = org_file(spec)
-    bound = org_lower_bound(data, spec.latency_ms / 1000, named)
+    bound = org_lower_bound(data, spec.latency_ms / 1000)
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{spec.name}-") as tmp_name:
         tmp = Path(tmp_name)
