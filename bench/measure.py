@@ -58,6 +58,7 @@ def _tree_rss(root: int) -> int:
 def main() -> int:
     out, cmd = Path(sys.argv[1]), sys.argv[2:]
     _subreaper()
+    started = time.monotonic()
     proc = subprocess.Popen(cmd)
     peak, done = [0], threading.Event()
 
@@ -68,6 +69,7 @@ def main() -> int:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     _, status, _ = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
     done.set()
     sampler.join()
     deadline = time.monotonic() + 30  # the orphaned fork server exits once its parent is gone
@@ -79,7 +81,7 @@ def main() -> int:
             break
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     code = os.waitstatus_to_exitcode(status)
-    out.write_text(json.dumps({"exit": code, "cpu_s": usage.ru_utime + usage.ru_stime,
+    out.write_text(json.dumps({"exit": code, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
                                "peak_rss_mb": usage.ru_maxrss / 1024,
                                "tree_rss_mb": peak[0] / 2**20}), encoding="utf-8")  # fmt: skip
     return code
