@@ -212,18 +212,19 @@ def org_ratios(orgs: list[dict[str, Any]]) -> str:
 
 
 def memory_trend(orgs: list[dict[str, Any]]) -> str:
-    """Peak memory as the members grow (the same regions): what each added member adds, and the ratio to the
-    smallest organization's."""
-    rows = sorted(orgs, key=lambda o: o["members"])
-    lines = ["| members | workers | peak RSS MB: tree (largest process) | MB per member added (from the row of "
-             "fewer members) | tree / fewest members' |", "|" + "---|" * 5]  # fmt: skip
-    before: dict[int, tuple[int, float]] = {}
-    first = {r["workers"]: r["tree_rss_mb"] for r in rows[0]["runs"]} if rows else {}
+    """Peak memory as the members grow, among organizations of as many regions: what each added member adds, and
+    the ratio to the fewest members'."""
+    rows = sorted(orgs, key=lambda o: (o["regions"], o["members"]))
+    lines = ["| regions | members | workers | peak RSS MB: tree (largest process) | MB per member added (from the row "
+             "of fewer members) | tree / fewest members' |", "|" + "---|" * 6]  # fmt: skip
+    before: dict[tuple[int, int], tuple[int, float]] = {}
+    first: dict[tuple[int, int], float] = {}
     for org in rows:
         for r in org["runs"]:
-            members, mb = before.get(r["workers"], (org["members"], r["tree_rss_mb"]))
-            added = f"{(r['tree_rss_mb'] - mb) / (org['members'] - members):.2f}" if org["members"] > members else "-"
-            lines.append(f"| {org['members']} | {r['workers']} | {r['tree_rss_mb']} ({r['peak_rss_mb']}) | {added} | "
-                         f"{r['tree_rss_mb'] / first.get(r['workers'], r['tree_rss_mb']):.2f} |")  # fmt: skip
-            before[r["workers"]] = (org["members"], r["tree_rss_mb"])
+            key, mb = (org["regions"], r["workers"]), r["tree_rss_mb"]
+            members, was = before.get(key, (org["members"], mb))
+            added = f"{(mb - was) / (org['members'] - members):.2f}" if org["members"] > members else "-"
+            lines.append(f"| {org['regions']} | {org['members']} | {r['workers']} | {mb} ({r['peak_rss_mb']}) | "
+                         f"{added} | {mb / first.setdefault(key, mb):.2f} |")  # fmt: skip
+            before[key] = (org["members"], mb)
     return "\n".join(lines)

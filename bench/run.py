@@ -5,9 +5,10 @@ For each world: generate it (with its answer key), start `tke-orphans emulator s
 peak RSS, API calls per action and throttled calls (from the emulator's statistics), and whether the orphans equal
 the answer key. Then the same scan with `pricing.enabled: false` (a fresh state), to show the calls and the time
 pricing adds (`--no-pricing` skips that second run). Then the original checker's call pattern on the same emulator,
-for comparison.
+for comparison. Organizations (`org-*`: bench/org_scan.py) are scanned through their members' roles with 1 worker
+and with N, beside their per-member bound; with more than one, the peak memory as the members grow.
 
-    python bench/run.py --worlds S,M            # make bench
+    python bench/run.py --worlds S,M,org-5x2    # make bench
     python bench/run.py --worlds all            # make bench-full
 """
 

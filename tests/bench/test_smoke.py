@@ -91,7 +91,7 @@ def test_organization_scan_through_roles() -> None:
     two = org["runs"][1]
     assert two["tree_rss_mb"] > two["peak_rss_mb"]  # the tree: the scan, its fork server and workers together
     assert org_ratios([org]).splitlines()[-1].startswith("| org-smoke (3 members, 1 without the role;")
-    assert memory_trend([org]).splitlines()[2].startswith("| 3 | 1 |")
+    assert memory_trend([org]).splitlines()[2].startswith("| 1 | 3 | 1 |")
 
 
 def test_organization_bound_is_per_member() -> None:
