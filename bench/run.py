@@ -423,8 +423,8 @@ def main() -> int:
     parser.add_argument("--no-ideal", action="store_true", help="skip the ideal client's run")
     parser.add_argument("--org", default="", help="the organization-sized estate with these numbers of worker "
                         "processes, side by side: '1,2'")  # fmt: skip
-    parser.add_argument("--org-regions-named", action="store_true", help="organizations: name the regions in the "
-                        "config instead of 'all' (no DescribeRegions per account)")  # fmt: skip
+    parser.add_argument("--org-regions-named", action="store_true", help="organizations: each number of workers "
+                        "also with the regions named instead of 'all' (no DescribeRegions per account)")  # fmt: skip
     args = parser.parse_args()
     names = [] if args.worlds == "none" else [*WORLDS, *ORGS] if args.worlds == "all" else args.worlds.split(",")
     unknown = [n for n in names if n not in WORLDS and n not in ORGS]
@@ -458,7 +458,7 @@ def main() -> int:
     orgs = []
     for name in [n for n in names if n in ORGS]:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-        orgs.append(bench_organization(ORGS[name], named=args.org_regions_named))
+        orgs.append(bench_organization(ORGS[name], also_named=args.org_regions_named))
         print(f"[bench] {name}: {json.dumps(orgs[-1])}", file=sys.stderr, flush=True)
     if orgs:
         print(

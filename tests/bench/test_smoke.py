@@ -79,8 +79,8 @@ def test_organization_scan_through_roles() -> None:
     """Issue 23's benchmark at a tiny size: every account right by its own answer key, the member without the role
     the scan's failure, AssumeRole once per member, each account's calls its own minimum (no timing asserted)."""
     spec = OrgSpec("org-smoke", members=3, regions=1, instances=120, clusters=2, without_role=1, latency_ms=10, seed=4)
-    org = bench_organization(spec, workers=[1, 2])
-    assert [r["workers"] for r in org["runs"]] == [1, 2]
+    org = bench_organization(spec, workers=[1, 2], also_named=True)
+    assert [(r["workers"], r["regions_named"]) for r in org["runs"]] == [(1, False), (1, True), (2, False), (2, True)]
     for run in org["runs"]:
         assert run["exit"] == 3 and run["status"] == "partial"  # the roleless member, and only it
         assert run["correct"] and run["roleless_told"] and run["all_regions_ok"]
@@ -88,9 +88,9 @@ def test_organization_scan_through_roles() -> None:
         assert run["assume_role_once"] and run["assume_role_calls"] == 3
         assert run["calls"] == run["calls_minimum"] and run["accounts_over_minimum"] == []
         assert run["throttled"] == 0 and run["tree_rss_mb"] > 0 and run["peak_rss_mb"] > 0
-    two = org["runs"][1]
+    two = org["runs"][2]
     assert two["tree_rss_mb"] > two["peak_rss_mb"]  # the tree: the scan, its fork server and workers together
-    assert org_ratios([org]).splitlines()[-1].startswith("| org-smoke (3 members, 1 without the role;")
+    assert "| 2, regions named |" in org_ratios([org]).splitlines()[-1]
     assert memory_trend([org]).splitlines()[2].startswith("| 1 | 3 | 1 |")
 
 
