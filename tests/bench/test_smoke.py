@@ -71,7 +71,9 @@ def test_organization_with_one_and_two_workers() -> None:
             assert p["correct"] and p["status"] == "ok"
             assert 0 < p["state_share"] < 1 and p["state_s"]["node_history"] > 0
     assert [len(p["cpu_workers_s"]) for p in one["passes"]] == [0, 0]  # one process: no workers
-    assert [len(p["cpu_workers_s"]) for p in two["passes"]] == [2, 2]  # the CPU of each of the two workers
+    # The CPU of each worker process that ran a share: two, or one where a share this small was done before the
+    # second process had started and the first took both (seen on a loaded machine, on main too).
+    assert all(1 <= len(p["cpu_workers_s"]) <= 2 for p in two["passes"])
     assert org_table(org).splitlines()[-1].startswith("| 2 | repeat |")
 
 
