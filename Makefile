@@ -37,9 +37,10 @@ demo: $(STAMP)
 docs: $(STAMP)
 	$(PY) scripts/docs.py --write
 
-# The benchmark (bench/run.py): S and M in a few minutes; every world, XL included, with bench-full.
+# The benchmark (bench/run.py): S, M and a small organization in a few minutes; every world, XL and the
+# organizations of 10, 25 and 50 members x 4 regions included, with bench-full.
 bench: $(STAMP)
-	$(PY) bench/run.py --worlds S,M --json bench/results-small.json
+	$(PY) bench/run.py --worlds S,M,org-5x2 --json bench/results-small.json
 
 bench-full: $(STAMP)
 	$(PY) bench/run.py --worlds all --org 1,2 --json bench/results.json

@@ -33,7 +33,8 @@ from tencentcloud.common.sign import Sign
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import CLI, world_file
+from harness import CLI
+from run import world_file
 from worlds import WORLDS
 
 from tke_orphans.cloud.transport import Transport

@@ -5,9 +5,10 @@ For each world: generate it (with its answer key), start `tke-orphans emulator s
 peak RSS, API calls per action and throttled calls (from the emulator's statistics), and whether the orphans equal
 the answer key. Then the same scan with `pricing.enabled: false` (a fresh state), to show the calls and the time
 pricing adds (`--no-pricing` skips that second run). Then the original checker's call pattern on the same emulator,
-for comparison.
+for comparison. Organizations (`org-*`: bench/org_scan.py) are scanned through their members' roles with 1 worker
+and with N, beside their per-member bound; with more than one, the peak memory as the members grow.
 
-    python bench/run.py --worlds S,M            # make bench
+    python bench/run.py --worlds S,M,org-5x2    # make bench
     python bench/run.py --worlds all            # make bench-full
 """
 
@@ -16,27 +17,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline import original_scan
-from worlds import ORG, ORG_ACCOUNTS, OTHER_CLUSTERS, WORLDS, WorldSpec, leftover_calls, lower_bound, minimum_calls
+from harness import CACHE as CACHE  # noqa: PLC0414 (re-exported: tests/docs reads the cache folder here)
+from harness import CLI, LEFTOVER_KINDS, ROOT, machine, measured, start_emulator, stats
+from org_scan import bench_organization, memory_trend, org_ratios
+from worlds import (
+    ORG,
+    ORG_ACCOUNTS,
+    ORGS,
+    OTHER_CLUSTERS,
+    WORLDS,
+    WorldSpec,
+    leftover_calls,
+    lower_bound,
+    minimum_calls,
+)
 
 from tke_orphans_testkit.emulator.generate import generate_world, write_world
-
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "bench" / ".cache"
-CLI = [sys.executable, "-m", "tke_orphans"]
-LEFTOVER_KINDS = ["cbs_disk", "clb", "eip"]  # the default kinds (cfs and security_group are opt-in)
 
 
 def world_file(spec: WorldSpec) -> tuple[Path, dict[str, Any]]:
@@ -48,28 +55,6 @@ def world_file(spec: WorldSpec) -> tuple[Path, dict[str, Any]]:
     data = generate_world(regions=spec.regions, instances=spec.instances, clusters=spec.clusters, seed=spec.seed)
     write_world(data, path)
     return path, data
-
-
-def start_emulator(path: Path, spec: WorldSpec, tmp: Path) -> tuple[subprocess.Popen[str], str]:
-    args = [*CLI, "emulator", "serve", "--world", str(path), "--rate-limits", "real", "--latency-ms",
-            str(spec.latency_ms)]  # fmt: skip
-    if spec.throttle:
-        faults = tmp / "faults.json"
-        rule = {"probability": spec.throttle, "code": "RequestLimitExceeded", "message": "injected"}
-        faults.write_text(json.dumps({"seed": 7, "faults": [rule]}), encoding="utf-8")
-        args += ["--faults", str(faults)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http://"):
-        raise RuntimeError(f"the emulator did not start: {proc.stderr.read() if proc.stderr else ''}")
-    return proc, url
-
-
-def stats(url: str, reset: bool = False) -> dict[str, Any]:
-    req = urllib.request.Request(url + "/__stats", method="DELETE" if reset else "GET")
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return dict(json.loads(resp.read()))
 
 
 def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True) -> dict[str, Any]:
@@ -97,14 +82,6 @@ def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True)
     wall = time.monotonic() - started
     result = json.loads(out.read_text(encoding="utf-8"))
     return {**usage, "wall_s": wall, "result": result}
-
-
-def measured(cmd: list[str], tmp: Path, **popen: Any) -> dict[str, Any]:
-    """Run `cmd` through bench/measure.py: its exit, CPU seconds and its own peak RSS (not this process's)."""
-    report = tmp / "measured.json"
-    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "measure.py"), str(report), *cmd], **popen)
-    proc.communicate()
-    return dict(json.loads(report.read_text(encoding="utf-8")))
 
 
 def run_ideal(url: str, data: dict[str, Any], tmp: Path) -> dict[str, Any]:
@@ -383,16 +360,6 @@ def org_table(org: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        cpu = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.processor()
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
-
-
 def table(rows: list[dict[str, Any]]) -> str:
     head = ("| world | regions / instances / clusters | wall s | bound s | ratio | CPU s (share) | peak RSS MB | "
             "calls (minimum) | throttled | orphans right | original checker: wall s, false, missed |")  # fmt: skip
@@ -447,17 +414,24 @@ def leftover_table(rows: list[dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--worlds", default="S,M", help="comma-separated names, or 'all': " + ", ".join(WORLDS))
+    parser.add_argument(
+        "--worlds", default="S,M", help="comma-separated names, or 'all': " + ", ".join([*WORLDS, *ORGS])
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the original checker's run")
     parser.add_argument("--json", type=Path, help="write the rows here as JSON")
     parser.add_argument("--no-pricing", action="store_true", help="skip the second scan without pricing")
     parser.add_argument("--no-ideal", action="store_true", help="skip the ideal client's run")
     parser.add_argument("--org", default="", help="the organization-sized estate with these numbers of worker "
                         "processes, side by side: '1,2'")  # fmt: skip
+    parser.add_argument("--org-regions-named", action="store_true", help="organizations: each number of workers "
+                        "also with the regions named instead of 'all' (no DescribeRegions per account)")  # fmt: skip
     args = parser.parse_args()
-    names = [] if args.worlds == "none" else list(WORLDS) if args.worlds == "all" else args.worlds.split(",")
+    names = [] if args.worlds == "none" else [*WORLDS, *ORGS] if args.worlds == "all" else args.worlds.split(",")
+    unknown = [n for n in names if n not in WORLDS and n not in ORGS]
+    if unknown:
+        parser.error(f"no world named {', '.join(unknown)}: choose from {', '.join([*WORLDS, *ORGS])}")
     rows = []
-    for name in names:
+    for name in [n for n in names if n in WORLDS]:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         rows.append(
             bench_world(
@@ -469,9 +443,8 @@ def main() -> int:
     print(f"Machine: {machine()}\n")
     if any("ideal" in r for r in rows):
         print(ratios(rows) + "\n")
-    print(table(rows))
     if rows:
-        print("\n" + leftover_table(rows))
+        print(table(rows) + "\n\n" + leftover_table(rows))
     priced = [r for r in rows if "price_calls" in r]
     if priced:
         print(
@@ -482,16 +455,32 @@ def main() -> int:
             print(f"| {r['world']} | {r['price_calls']:,} ({r['price_calls_minimum']:,}) | {r['pricing_bound_s']} | "
                   f"{r['wall_s']} / "
                   f"{r['wall_s_without_pricing']} | {r['pricing_ratio']} | {r['unpriced']} |")  # fmt: skip
+    orgs = []
+    for name in [n for n in names if n in ORGS]:
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        orgs.append(bench_organization(ORGS[name], also_named=args.org_regions_named))
+        print(f"[bench] {name}: {json.dumps(orgs[-1])}", file=sys.stderr, flush=True)
+    if orgs:
+        print(
+            "\nOrganizations (issue 23): each account its own credentials, limits and world; regions: all, the default "
+            "kinds of leftover, pricing off.\n"
+        )
+        print(org_ratios(orgs))
+        if len(orgs) > 1:
+            print("\n" + memory_trend(orgs))
     org = bench_org([int(n) for n in args.org.split(",")]) if args.org else None
     if org:
         print(f"\n{org['world']}: {org['regions']} regions as {org['accounts']} accounts, {org['instances']:,} "
               f"instances, {org['clusters']:,} clusters; bound {org['bound_s']} s\n")  # fmt: skip
         print(org_table(org))
     if args.json:
-        doc = {"machine": machine(), "rows": rows, **({"org": org} if org else {})}
+        doc = {"machine": machine(), "rows": rows, "organizations": orgs, **({"org": org} if org else {})}
         args.json.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    correct = all(r["correct"] for r in rows) and all(
-        p["correct"] for r in (org or {}).get("runs", []) for p in r["passes"]
+    correct = all(r["correct"] and r["assume_role_once"] for o in orgs for r in o["runs"])
+    correct = (
+        correct
+        and all(r["correct"] for r in rows)
+        and all(p["correct"] for r in (org or {}).get("runs", []) for p in r["passes"])
     )
     return 0 if correct else 1
 

@@ -141,3 +141,72 @@ def lower_bound(world: dict[str, Any], latency_s: float, leftovers: bool = False
             check = _beyond_burst(others) + latency_s if others else 0.0
             per_region[name] = max(per_region[name], listing + check)
     return max(per_region.values()) + latency_s
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    """An organization (issue 23): a management account and `members` member accounts, each a generated world of
+    `regions` regions, `instances` instances and `clusters` clusters of its own (its seed: `seed + 1 + i`), the last
+    `without_role` of them lacking the role; the emulator serves each account with its own credentials, limits and
+    world."""
+
+    name: str
+    members: int
+    regions: int
+    instances: int  # per account
+    clusters: int  # per account
+    without_role: int = 0
+    latency_ms: int = 50
+    throttle: float = 0.0
+    seed: int = 1
+
+
+def _org(members: int, regions: int, without_role: int = 2) -> OrgSpec:
+    return OrgSpec(f"org-{members}x{regions}", members, regions, 250 * regions, 3 * regions, without_role)
+
+
+# Members of the same regions differ only in number: org-10x4's members are org-50x4's first ten (the same seeds),
+# the last two of each lacking the role. 250 instances and 3 clusters a region, each account.
+ORGS = {s.name: s for s in (_org(5, 2, 1), _org(10, 4), _org(25, 4), _org(50, 4))}
+
+MEMBERS_PAGE = 50  # organization.DescribeOrganizationMembers's largest Limit
+
+
+def accounts_of(org: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each scanned account's world (its regions and answer key) by the name the scan gives it: the management
+    account `default`, each member with its role by its name (the generator's names are plain and unique)."""
+    out = {"default": org}
+    for m in org["organization"]["members"]:
+        if "role" in m:
+            out[m["name"]] = {"regions": m["regions"], "answer_key": m["answer_key"]}
+    return out
+
+
+def account_minimum(world: dict[str, Any], named: bool = False) -> int:
+    """One account's calls with the default kinds of leftover: its regions listed (`regions: all`; not when they
+    are `named`), then each region's VM and leftover calls."""
+    per_region = [*minimum_calls(world).values(), *leftover_calls(world).values()]
+    return (0 if named else 1) + sum(n for calls in per_region for n in calls.values())
+
+
+def org_minimum(org: dict[str, Any], named: bool = False) -> dict[str, int]:
+    """The calls no complete scan of the organization can do without, by who makes them: the members listed (pages
+    of 50), one AssumeRole per member (one refused where the role is missing), and each account's own."""
+    members = len(org["organization"]["members"])
+    return {
+        "organization.DescribeOrganizationMembers": max(1, math.ceil(members / MEMBERS_PAGE)),
+        "sts.AssumeRole": members,
+        # Named regions are still checked once, with the management account's keys (region.DescribeRegions).
+        **{name: account_minimum(world, named and name != "default") for name, world in accounts_of(org).items()},
+    }
+
+
+def org_lower_bound(org: dict[str, Any], latency_s: float) -> float:
+    """Seconds no scan of the organization can beat: members do not share quotas, so each account's bound is its own
+    (`lower_bound`, with the leftovers), side by side; a member's starts after the members are listed (the first
+    page, then the rest side by side) and its role assumed (AssumeRole's 600/s serve every member in one round).
+    Named regions take as long: checked first (region.DescribeRegions) instead of listed by each account."""
+    pages = math.ceil(len(org["organization"]["members"]) / MEMBERS_PAGE)
+    before = (min(pages, 2) + 1) * latency_s
+    bounds = {name: lower_bound(world, latency_s, leftovers=True) for name, world in accounts_of(org).items()}
+    return max(bounds.pop("default"), before + max(bounds.values(), default=0.0))
