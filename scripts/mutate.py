@@ -487,7 +487,8 @@ MUTATIONS = [
              "if origin is not None or (note and at - first > AGAIN_FOR):", "if note and at - first > AGAIN_FOR:",
              ("tests/state/test_origins.py",)),
     Mutation("the message says who left an orphan and how", "notify/blocks.py",
-             "*body, *_origin_line(f, style, lang, tz), *_cost_line", "*body, *_cost_line", ("tests/state/test_origins.py",)),
+             "*body, *_origin_line(f, style, lang, tz), *_cost_line", "*body, *_cost_line",
+             ("tests/state/test_origins.py",)),
 ]  # fmt: skip
 
 

@@ -50,9 +50,10 @@ ALLOWED = {"IP", "GB", "Mbps", "UTC", "CVM", "CLB", "TKE", "ID", "LCU", "UIN", "
 
 
 def english_words(text: str) -> list[str]:
-    """The ASCII words left once markup, code spans (and the page's <code>), quoted data (“…”: what a legacy rule matched), the cloud's words
-    and every token that names something (it has a digit or one of - _ . : = / @ in it: ids, tag keys and values,
-    types, API names, commands, times) are taken out, and UPPER-CASE ones (the cloud's states and charge types)."""
+    """The ASCII words left once markup, code spans (<code> on the page), quoted data (“…”: what a legacy rule
+    matched), the cloud's words and every token that names something (it has a digit or one of - _ . : = / @ in it:
+    ids, tag keys and values, types, API names, commands, times) are taken out, and UPPER-CASE ones (the cloud's
+    states and charge types)."""
     text = re.sub(r"<style>.*?</style>|<code>.*?</code>|<[^>]+>|`[^`]*`|“[^”]*”", " ", text, flags=re.S)
     for words in CLOUD_WORDS:
         text = text.replace(words, " ")
