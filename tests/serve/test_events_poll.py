@@ -36,11 +36,14 @@ GZ = "ap-guangzhou"
 PROD = "cls-prodgz01"
 
 
-def events_config(emu_url: str, sinks: ChatSinks, **events: Any) -> Config:
-    """The serve tests' config with serve.events on. The poll interval and the floor are set below the config's
-    minimum (10s), as only a test may: a model copy is not validated."""
-    cfg = config_from_data(config_data(emu_url, sinks), "events-test")
-    settings = {"enabled": True, "poll_interval": timedelta(seconds=0.2), "floor": timedelta(seconds=0.5), **events}
+def events_config(emu_url: str, sinks: ChatSinks, section: dict[str, Any], **events: Any) -> Config:
+    """The serve tests' config with serve.events on (`section`: more of its keys, as a file has them). The poll
+    interval and the floor are set below the config's minimum (10s), as only a test may: a model copy is not
+    validated."""
+    data = config_data(emu_url, sinks)
+    data["serve"]["events"] = {"enabled": True, **section}
+    cfg = config_from_data(data, "events-test")
+    settings = {"poll_interval": timedelta(seconds=0.2), "floor": timedelta(seconds=0.5), **events}
     ev = cfg.serve.events.model_copy(update=settings)
     return cfg.model_copy(update={"serve": cfg.serve.model_copy(update={"events": ev})})
 
@@ -75,11 +78,13 @@ class Running:
 
 
 @contextmanager
-def running(tmp_path: Path, interval: timedelta = timedelta(hours=1), **events: Any) -> Iterator[Running]:
+def running(tmp_path: Path, section: dict[str, Any] | None = None, **events: Any) -> Iterator[Running]:
     """The service's own loop (Service.run) in a thread: a pass at start, then the events' scans; the interval is
     long enough that no other pass runs during a test."""
+    tmp_path.mkdir(exist_ok=True)
     with Emulator(load_world(DEMO)) as emu, ChatSinks([WECOM]) as sinks, StateDB(tmp_path / "s.db") as db:
-        svc = Service(events_config(emu.url, sinks, **events), db, interval, ("127.0.0.1", 0))
+        cfg = events_config(emu.url, sinks, section or {}, **events)
+        svc = Service(cfg, db, timedelta(hours=1), ("127.0.0.1", 0))
         loop = threading.Thread(target=svc.run)
         loop.start()
         try:
