@@ -36,7 +36,7 @@ def in_scope(plan: AccountPlan, region: str) -> bool:
     return region in plan.regions
 
 
-def _heard(event: audit.AuditEvent, account: str, region: str, source: str) -> None:
+def _told(event: audit.AuditEvent, account: str, region: str, source: str) -> None:
     log.info("events: %s %s in %s/%s by %s (%s): a scan of it is due", visible(event.name),
              visible(event.request_id), account, region, visible(event.who), source)  # fmt: skip
 
@@ -53,9 +53,12 @@ class Reactor:
         self._lock = threading.Lock()
         self._debounce = Debounce(self.settings.floor.total_seconds())
         self._replays = Replays(self.settings.replay_window.total_seconds())
-        self.started = datetime.now(UTC)
-        self._since: dict[str, datetime] = {}  # by account: where its next poll starts (before the overlap)
-        self._heard: dict[str, datetime] = {}  # event ids heard, with their times (forgotten past the overlap)
+        # Where polls start: the service's start, each account's last good poll, and the last whole pass's start
+        # (what happened before it, that pass saw), each less the overlap. A log that failed for days is not read
+        # back further than that.
+        self.started = self._passed = datetime.now(UTC)
+        self._since: dict[str, datetime] = {}  # by account
+        self._heard: dict[str, dict[str, datetime]] = {}  # by account: the event ids heard, with their times
         self._failing: set[str] = set()  # accounts whose last poll failed (told once)
         self._thread = threading.Thread(target=self._poll_forever, name="events-poller", daemon=True)
 
@@ -69,8 +72,10 @@ class Reactor:
             return self._debounce.next_at()
 
     def covered(self, since: float) -> None:
+        """A whole pass started at `since` (monotonic)."""
         with self._lock:
             self._debounce.covered(since)
+        self._passed = datetime.now(UTC) - timedelta(seconds=time.monotonic() - since)
 
     def ask(self, account: str, region: str, source: str) -> None:
         self.metrics.events.labels(source).inc()
@@ -108,20 +113,19 @@ class Reactor:
             self._since[plan.name] = now
             for event in heard:
                 if in_scope(plan, event.region):
-                    _heard(event, plan.name, event.region, "polled")
+                    _told(event, plan.name, event.region, "polled")
                     self.ask(plan.name, event.region, "poll")
 
     def _read(self, plan: AccountPlan, now: datetime) -> list[audit.AuditEvent]:
         """The events of `plan`'s log not heard of yet."""
-        last = self._since.get(plan.name)
-        since = self.started if last is None else max(self.started, last - OVERLAP)
+        since = max(self.started, self._since.get(plan.name, self.started) - OVERLAP, self._passed - OVERLAP)
         session = make_session(self.run, plan)
         found: list[audit.AuditEvent] = []
         for start, end in audit.windows(now, since):
             found += audit.events(session, self.settings.region, start, end)
-        self._heard = {k: at for k, at in self._heard.items() if at >= since - OVERLAP}
-        new = [e for e in found if e.name in audit.NAMES and e.region and e.event_id not in self._heard]
-        self._heard.update((e.event_id, e.time) for e in new)
+        heard = {k: at for k, at in self._heard.get(plan.name, {}).items() if at >= since - OVERLAP}
+        new = [e for e in found if e.name in audit.NAMES and e.event_id not in heard]
+        self._heard[plan.name] = heard | {e.event_id: e.time for e in new}
         return new
 
     def _failed(self, account: str, why: str) -> None:
@@ -153,6 +157,6 @@ class Reactor:
             log.info("events: POST /events refused: %s", refused.reason)
             return refused.status, refused.reason
         for account, region in keys:
-            _heard(fw.event, account, region, "forwarded")
+            _told(fw.event, account, region, "forwarded")
             self.ask(account, region, "post")
         return 202, "a scan is due"
