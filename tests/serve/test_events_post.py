@@ -102,6 +102,7 @@ def test_bad_requests_are_refused_and_change_nothing(tmp_path: Path, monkeypatch
         other = delivered({**audit_record_like("DescribeClusters")})
         assert post(url, other, signed(other))[0] == 422
         assert oversized(url, 70_000).startswith(b"HTTP/1.0 413 ")
+        assert oversized(url, "9" * 5000).startswith(b"HTTP/1.0 413 ")  # more digits than int() takes
         assert posted(r) == 0 and r.svc.event_passes == 0
         assert r.svc.reactor is not None and r.svc.reactor.next_at() is None  # no scan is due
         # The good one, then the same request again (a replay): refused, and it asks for nothing more.
@@ -118,7 +119,7 @@ def audit_record_like(name: str) -> dict[str, Any]:
     return {"eventName": name, "eventRegion": GZ, "eventTime": int(time.time()), "requestParameters": "{}"}
 
 
-def oversized(url: str, length: int) -> bytes:
+def oversized(url: str, length: int | str) -> bytes:
     """A request announcing a body larger than the limit: answered from its head, before any more is read (the rest
     of the body is never sent; a server that waited for it would answer 400 only after its read timeout)."""
     host, port = url.removeprefix("http://").split(":")

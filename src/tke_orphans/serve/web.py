@@ -266,9 +266,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length", "")
         if urlsplit(self.path).path != "/events" or site.events is None:
             self._send(404, b"not found\n", TEXT)
-        elif not length.isdigit():
+        elif not (length.isascii() and length.isdigit()):
             self._send(411, b"Content-Length required\n", TEXT)
-        elif int(length) > site.max_body:
+        elif len(length) > 9 or int(length) > site.max_body:
             self._send(413, f"larger than {site.max_body} bytes\n".encode(), TEXT)
         else:
             body = self._body(int(length))
