@@ -27,12 +27,14 @@ class Cancel(Protocol):
 @dataclass(frozen=True)
 class Run:
     """`endpoint_url`: --endpoint-url or TKE_ORPHANS_ENDPOINT_URL, over the config's `tencentcloud.endpoint_url`;
-    `listener`: told of every cloud call (progress, metrics); `cancel`: set, every call and wait stops."""
+    `listener`: told of every cloud call (progress, metrics); `cancel`: set, every call and wait stops;
+    `accounts`: only these accounts' (by name: a scan an event asked for), else every configured one."""
 
     cfg: Config
     endpoint_url: str | None = None
     listener: CallListener | None = None
     cancel: Cancel | None = None
+    accounts: frozenset[str] | None = None
 
     @property
     def cancelled(self) -> bool:

@@ -134,7 +134,11 @@ def run_job(
                 state.outbox.enqueue(notice.kind, notice_to_dict(notice, scan_id))
             state.orphans.mark_notified(p.orphans.told(), result.scanned_at)
             state.leftovers.mark_notified(p.leftovers.told(), result.scanned_at)
-            state.issues.set(issue_keys(result))
+            keys = issue_keys(result)
+            if regions or run.accounts is not None:  # a pass of a few regions: the others' problems stay told
+                looked = tuple(f"{r.account}/{r.region}/" for r in result.regions)
+                keys |= {k for k in state.issues.told() if not k.partition(":")[2].startswith(looked)}
+            state.issues.set(keys)
         if run.cancelled:  # stopped while it was being written: rolled back
             raise Cancelled("the pass was stopped before it finished; nothing was recorded")
     if on_recorded is not None:

@@ -297,7 +297,8 @@ def run_scan(
     policy = cfg.detection.policy()
     # An organization's members are listed and reached here: a failed listing or a refused role is an error of the
     # scan (that member unverified), never a member with nothing in it.
-    plans, global_errors = accounts.plan_run(run, regions_override)
+    plans, global_errors = accounts.plan_run(run, regions_override, only=run.accounts)
+    plans = [p for p in plans if run.accounts is None or p.name in run.accounts]
     sessions = [(plan, accounts.make_session(run, plan)) for plan in plans]
     targets: list[tuple[AccountPlan, Session, str]] = []
     # Each account's regions, asked side by side (an organization's 50 members one after another were a quarter of

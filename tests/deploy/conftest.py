@@ -35,6 +35,9 @@ METRICS: dict[str, tuple[str, frozenset[str]]] = {
     "tke_orphans_api_calls_total": ("counter", frozenset({"service", "action", "outcome"})),
     "tke_orphans_notifications_total": ("counter", frozenset({"platform", "outcome"})),
     "tke_orphans_status_page_renders_total": ("counter", frozenset()),
+    "tke_orphans_events_total": ("counter", frozenset({"source"})),
+    "tke_orphans_event_polls_total": ("counter", frozenset({"outcome"})),
+    "tke_orphans_event_scans_total": ("counter", frozenset({"status"})),
 }
 
 

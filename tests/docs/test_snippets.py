@@ -22,7 +22,7 @@ from tke_orphans_testkit.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "deploy" / "README.md",
-        ROOT / "testkit" / "README.md"]  # fmt: skip
+        ROOT / "deploy" / "events" / "README.md", ROOT / "testkit" / "README.md"]  # fmt: skip
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 MD_PATH = re.compile(r"(?<![\w./-])((?:docs|deploy|testkit|examples|bench|scripts)/[\w./-]*\.md)\b")

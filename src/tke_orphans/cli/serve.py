@@ -60,6 +60,14 @@ def serve(
             "ages and cap. Only mark: terminating stays a person's decision. [default: off]",
         ),
     ] = None,
+    events: Annotated[
+        bool,
+        typer.Option(
+            "--events",
+            help="Also scan an account and region soon after TKE removed nodes or clusters there: poll its CloudAudit "
+            "log (and take POST /events with serve.events.secret). [default: serve.events.enabled]",
+        ),
+    ] = False,
 ) -> None:
     """Scan on an interval (the first at start), serve metrics, /healthz, /readyz and a status page."""
     from ..cleanup import serve_hook
@@ -79,7 +87,7 @@ def serve(
         check_region_names(run, ())  # at start-up: a typo is not an outage of every pass
         try:
             hook = serve_hook(run, db, cleanup.value) if cleanup else None
-            service = Service(cfg, db, every, address, run.endpoint_url, after_pass=hook)
+            service = Service(cfg, db, every, address, run.endpoint_url, after_pass=hook, events=events)
         except OSError as exc:
             raise UsageError(f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}") from None
 

@@ -472,6 +472,28 @@ class ServeAuth(_Section):
         return self.token is not None or self.username is not None
 
 
+def _at_least_10s(value: timedelta) -> timedelta:
+    if value < timedelta(seconds=10):
+        raise ValueError("must be at least 10s")
+    return value
+
+
+class ServeEvents(_Section):
+    """`serve --events`: a scan of an account and region soon after TKE removed nodes there, on top of the interval.
+    The audit log is polled (CloudAudit's DescribeEvents, asked in `region`); with a `secret`, POST /events also takes
+    the audit records an EventBridge rule forwards (deploy/events/), signed with it."""
+
+    enabled: bool = False
+    poll_interval: Annotated[Duration, AfterValidator(_at_least_10s)] = timedelta(seconds=60)
+    # At most one event-triggered scan of an account and region this often, however many events come.
+    floor: Duration = timedelta(seconds=60)
+    region: Region = "ap-guangzhou"
+    secret: Secret | None = None
+    # How old a signed request may be; the same request is refused a second time within it.
+    replay_window: Annotated[Duration, AfterValidator(_at_least_10s)] = timedelta(seconds=300)
+    max_body: Annotated[int, Field(ge=1024, le=1024 * 1024)] = 64 * 1024
+
+
 class Serve(_Section):
     interval: Duration = timedelta(minutes=10)
     # This machine only for hand runs: the page shows names, IPs and errors. The Kubernetes manifests and the image
@@ -485,6 +507,7 @@ class Serve(_Section):
     # Seconds a client has to send its whole request (and for each read or write after it).
     read_timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
     auth: ServeAuth = ServeAuth()
+    events: ServeEvents = ServeEvents()
 
 
 class Cleanup(_Section):

@@ -113,8 +113,20 @@ class Metrics:
         self.page_renders = Counter(
             "tke_orphans_status_page_renders", "Status pages rendered (once per scan, language and page).", registry=r
         )
+        # serve --events: the TKE deleting calls heard of, the audit log's polls, the scans they brought forward.
+        self.events = Counter("tke_orphans_events", "TKE deleting calls heard of, by source (poll, post).",
+                              ["source"], registry=r)  # fmt: skip
+        self.event_polls = Counter("tke_orphans_event_polls", "Polls of the audit log, by outcome.", ["outcome"],
+                                   registry=r)  # fmt: skip
+        self.event_scans = Counter("tke_orphans_event_scans", "Scans of one account and region events asked for.",
+                                   ["status"], registry=r)  # fmt: skip
         for status in ("ok", "partial", "error"):
             self.scans.labels(status)  # present from the start, at 0
+            self.event_scans.labels(status)
+        for outcome in ("ok", "error"):
+            self.event_polls.labels(outcome)
+        for source in ("poll", "post"):
+            self.events.labels(source)
 
     def on_call(self, api: str, region: str, outcome: str) -> None:
         service, _, action = api.partition(".")

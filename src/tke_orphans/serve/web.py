@@ -1,4 +1,5 @@
-"""The service's HTTP side: /metrics, /healthz, /readyz and the status page at /.
+"""The service's HTTP side: /metrics, /healthz, /readyz, the status page at / and, with serve --events and a secret,
+POST /events (a signed audit record; its body at most `max_body` bytes, refused 413 before any of it is read).
 
 The stdlib's request handler, with limits, and no ASGI stack (nor a new dependency in the image). One thread
 accepts connections and reads each request's head without blocking (a selector): a client that trickles its request
@@ -28,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..config.schema import ServeAuth
+from ..events import SIGNATURE, TIMESTAMP
 from ..state import StateDB
 from .auth import OPEN_PATHS, authorized, challenge, needs_auth
 from .metrics import Metrics
@@ -44,6 +46,8 @@ SECURITY_HEADERS = {
 }
 TEXT = "text/plain; charset=utf-8"
 MAX_HEAD = 16 * 1024  # a request line and headers; GET requests have no body
+# POST /events: (timestamp, signature, body) -> (status, short reason); serve/events.py's Reactor.receive.
+Receiver = Callable[[str, str, bytes], tuple[int, str]]
 
 
 def response(status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> bytes:
@@ -96,6 +100,8 @@ class _Site:
     pages: StatusPages
     language: Literal["zh-CN", "en"]
     auth: ServeAuth
+    events: Receiver | None = None
+    max_body: int = 64 * 1024
 
 
 class _Server:
@@ -253,6 +259,40 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"not found\n", TEXT)
 
+    def do_POST(self) -> None:
+        """POST /events. Its own authentication (the signature), not serve.auth's: EventBridge's function holds the
+        events secret only."""
+        site = self.site
+        length = self.headers.get("Content-Length", "")
+        if urlsplit(self.path).path != "/events" or site.events is None:
+            self._send(404, b"not found\n", TEXT)
+        elif not (length.isascii() and length.isdigit()):
+            self._send(411, b"Content-Length required\n", TEXT)
+        elif len(length) > 9 or int(length) > site.max_body:
+            self._send(413, f"larger than {site.max_body} bytes\n".encode(), TEXT)
+        else:
+            body = self._body(int(length))
+            status, reason = (400, "incomplete body") if body is None else site.events(
+                self.headers.get(TIMESTAMP, ""), self.headers.get(SIGNATURE, ""), body)  # fmt: skip
+            self._send(status, reason.encode() + b"\n", TEXT)
+
+    def _body(self, length: int) -> bytes | None:
+        """The body (what came with the head, then the rest) within one read timeout in all, or None."""
+        body, timeout = self.rfile.read(length), self.connection.gettimeout()
+        deadline = time.monotonic() + (timeout or 10.0)
+        try:
+            while len(body) < length:
+                self.connection.settimeout(max(0.01, deadline - time.monotonic()))
+                chunk = self.connection.recv(min(65536, length - len(body)))
+                if not chunk:
+                    return None
+                body += chunk
+        except TimeoutError:
+            return None
+        finally:
+            self.connection.settimeout(timeout)
+        return body
+
 
 class StatusServer:
     def __init__(
@@ -267,9 +307,11 @@ class StatusServer:
         read_timeout: float = 10.0,
         auth: ServeAuth | None = None,
         timezone: str | None = None,
+        events: Receiver | None = None,
+        max_body: int = 64 * 1024,
     ) -> None:
         pages = StatusPages(state, timezone, on_render=metrics.page_renders.inc)
-        site = _Site(state, metrics, pages, language, auth or ServeAuth())
+        site = _Site(state, metrics, pages, language, auth or ServeAuth(), events, max_body)
         self._server = _Server(listen, site, health, max_connections, read_timeout)
         self._thread = threading.Thread(target=self._server.serve_forever, name="status-server", daemon=True)
 
