@@ -54,7 +54,8 @@ def scan(url: str, data: dict[str, Any], tmp: Path, workers: int, named: bool = 
                          "organization": {"enabled": True}},
         # The listing only (pricing's calls have budgets of their own: the single-account worlds measure them).
         "pricing": {"enabled": False},
-        "detection": {"leftovers": LEFTOVER_KINDS},
+        # Who left each finding (CloudAudit) comes after the scan, a courtesy with budgets of its own.
+        "detection": {"leftovers": LEFTOVER_KINDS, "origin": {"enabled": False}},
     }), encoding="utf-8")  # fmt: skip
     out = tmp / f"result-{workers}.json"
     with out.open("w") as fh:

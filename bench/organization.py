@@ -64,7 +64,8 @@ def main() -> int:
     accounts = [{"name": name, "secret_id": spec["secret_id"], "secret_key": spec["secret_key"], "regions": regions}
                 for name, regions in spec["accounts"].items()]  # fmt: skip
     cfg = config_from_data({"tencentcloud": {"endpoint_url": spec["url"], "workers": workers}, "accounts": accounts,
-                            "pricing": {"enabled": False}, "detection": {"leftovers": []}},
+                            "pricing": {"enabled": False},
+                            "detection": {"leftovers": [], "origin": {"enabled": False}}},
                            source=str(spec_path))  # fmt: skip
     expected = {tuple(o) for o in spec["orphans"]}
     timers: dict[str, float] = {}

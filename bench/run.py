@@ -68,8 +68,9 @@ def run_scan(url: str, data: dict[str, Any], tmp: Path, *, pricing: bool = True)
                                      # (--org), and their CPU is not this process's to measure.
                                      "workers": 1},
                     "pricing": {"enabled": pricing},
-                    # Every kind of leftover: their calls are in the minimum, the bound and the ideal client.
-                    "detection": {"leftovers": LEFTOVER_KINDS}}),
+                    # Every kind of leftover: their calls are in the minimum, the bound and the ideal client. Who
+                    # left each finding (CloudAudit) comes after the scan, a courtesy with budgets of its own.
+                    "detection": {"leftovers": LEFTOVER_KINDS, "origin": {"enabled": False}}}),
         encoding="utf-8",
     )  # fmt: skip
     out = tmp / f"result-{name}.json"

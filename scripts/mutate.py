@@ -28,6 +28,10 @@ class Mutation:
     tests: tuple[str, ...]
 
 
+# Tests that several mutations name.
+REFUSED = "tests/serve/test_events_post.py::test_bad_requests_are_refused_and_change_nothing"
+FAILING_POLL = "tests/serve/test_events_poll.py::test_a_failing_or_empty_audit_log_changes_nothing_and_is_told_once"
+
 MUTATIONS = [
     Mutation("an incomplete region resolves nothing", "state/lifecycle.py",
              "return snap.complete and (row.account", "return (row.account", ("tests/state/test_lifecycle.py",)),
@@ -496,25 +500,26 @@ MUTATIONS = [
              ("tests/serve/test_events_debounce.py",)),
     Mutation("serve --events scans an account and region at most once a floor", "events.py",
              "else max(self.pending[key], last + self.floor)", "else self.pending[key]",
-             ("tests/serve/test_events_poll.py", "tests/serve/test_events_post.py", "-k", "burst")),
+             ("tests/serve/test_events_poll.py::test_a_burst_of_events_makes_no_more_scans_than_the_floor_allows",
+              "tests/serve/test_events_post.py::test_a_burst_of_forwarded_events_makes_one_scan_a_floor")),
     Mutation("POST /events refuses a replayed request", "events.py", "        if sig in self.seen:\n",
-             "        if sig in ():\n", ("tests/serve/test_events_post.py", "-k", "refused")),
+             "        if sig in ():\n", (REFUSED,)),
     Mutation("POST /events checks the signature", "events.py",
              "if not hmac.compare_digest(sig.encode(), signature(secret, stamp, body).encode()):",
-             "if not sig.startswith('sha256='):", ("tests/serve/test_events_post.py", "-k", "refused")),
+             "if not sig.startswith('sha256='):", (REFUSED,)),
     Mutation("POST /events refuses a body over the size limit before reading it", "serve/web.py",
              "or int(length) > site.max_body:", "or int(length) > 10 * site.max_body:",
-             ("tests/serve/test_events_post.py", "-k", "refused")),
+             (REFUSED,)),
     Mutation("a failing audit poll is told once, not at every poll", "serve/events.py",
              "        if account not in self._failing:\n", "        if True:\n",
-             ("tests/serve/test_events_poll.py", "-k", "failing")),
+             (FAILING_POLL,)),
     Mutation("a failing audit poll changes nothing: it is not taken for an empty log", "serve/events.py",
              "                self._failed(plan.name, str(exc))\n                continue\n",
              "                self._failed(plan.name, str(exc))\n                heard = []\n",
-             ("tests/serve/test_events_poll.py", "-k", "failing")),
+             (FAILING_POLL,)),
     Mutation("a scan of one region keeps the other regions' problems told", "job.py",
              "keys |= {k for k in state.issues.told()", "keys |= {k for k in set()",
-             ("tests/serve/test_events_poll.py", "-k", "other_regions")),
+             ("tests/serve/test_events_poll.py::test_an_event_scan_keeps_the_other_regions_problems_told",)),
 ]  # fmt: skip
 
 

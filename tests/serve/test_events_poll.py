@@ -101,6 +101,9 @@ def test_an_orphan_made_by_delete_cluster_instances_is_told_after_one_poll_and_o
         told = len(r.texts())
         assert r.remove("ins-gzweb001")["SuccInstanceIds"] == ["ins-gzweb001"]
         wait_for("the orphan's notice", lambda: any("ins-gzweb001" in t for t in r.texts()[told:]), timeout=60)
+        [notice] = [t for t in r.texts()[told:] if "ins-gzweb001" in t]
+        # Who removed it and how: the same audit record the poll heard (the world's credential is "demo").
+        assert "来源: 由 `demo` 于 " in notice and "`DeleteClusterInstances`（保留实例）移出集群" in notice
         assert "ins-gzweb001" in r.open_ids()
         assert r.svc.passes == 1  # no interval pass: the event's scan found it
         assert r.svc.event_passes == 1

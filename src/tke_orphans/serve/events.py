@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from ..cloud import audit
 from ..cloud.accounts import AccountPlan, make_session, plan_accounts
 from ..cloud.errors import CloudError, CredentialsError
-from ..config.schema import REGION, Config
+from ..config.schema import REGION
 from ..context import Run
 from ..events import Debounce, Key, Refused, Replays, forwarded, verify
 from ..sanitize import visible
@@ -45,11 +45,11 @@ class Reactor:
     """What events asked for, debounced (events.Debounce); the loop takes the scans due (`take`) and runs them as
     its passes, one at a time. Thread-safe: the poller, the HTTP threads and the loop share it."""
 
-    def __init__(self, cfg: Config, endpoint_url: str | None, metrics: Metrics, stop: threading.Event,
-                 wake: threading.Event) -> None:  # fmt: skip
-        self.cfg, self.settings, self.metrics = cfg, cfg.serve.events, metrics
+    def __init__(self, run: Run, metrics: Metrics, stop: threading.Event, wake: threading.Event) -> None:
+        """`run`: the polls' context (the service's config and endpoint, its metrics' listener, its stop)."""
+        self.cfg, self.settings, self.metrics = run.cfg, run.cfg.serve.events, metrics
         self.stop, self.wake = stop, wake
-        self.run = Run(cfg, endpoint_url, listener=metrics.on_call, cancel=stop)
+        self.run = run
         self._lock = threading.Lock()
         self._debounce = Debounce(self.settings.floor.total_seconds())
         self._replays = Replays(self.settings.replay_window.total_seconds())

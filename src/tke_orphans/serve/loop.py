@@ -44,7 +44,8 @@ class Service:
         self.health = Health(2 * self.interval.total_seconds() + 60, lambda: self.deliverer.busy)
         web = self.cfg.serve
         on = self.events or self.cfg.serve.events.enabled
-        self.reactor = Reactor(self.cfg, self.endpoint_url, self.metrics, self.stop, self.wake) if on else None
+        polls = Run(self.cfg, self.endpoint_url, listener=self.metrics.on_call, cancel=self.stop)
+        self.reactor = Reactor(polls, self.metrics, self.stop, self.wake) if on else None
         self.server = StatusServer(
             self.listen,
             self.state,
