@@ -520,6 +520,9 @@ MUTATIONS = [
     Mutation("a scan of one region keeps the other regions' problems told", "job.py",
              "keys |= {k for k in state.issues.told()", "keys |= {k for k in set()",
              ("tests/serve/test_events_poll.py::test_an_event_scan_keeps_the_other_regions_problems_told",)),
+    Mutation("a resolved orphan is told to the route it was told in (its cluster)", "state/lifecycle.py",
+             "vm = Vm(t.account, t.region, inst, cluster if isinstance(cluster, str) else None)",
+             "vm = Vm(t.account, t.region, inst)", ("tests/state/test_routes.py",)),
 ]  # fmt: skip
 
 

@@ -124,7 +124,7 @@ scans = st.builds(
 )
 resolved = st.builds(
     Resolved,
-    st.builds(Vm, text, text, instances) | leftovers,
+    st.builds(Vm, text, text, instances, maybe_text) | leftovers,
     st.sampled_from(["terminated", "rejoined", "ignored", "gone", "in_use", "not_leftover"]),
     text,
     st.none() | times,

@@ -457,11 +457,13 @@ ResolvedHow = Literal["terminated", "rejoined", "ignored", "gone", "in_use", "no
 
 @dataclass(frozen=True, slots=True)
 class Vm(OnInstance):
-    """A VM as the state last knew it: what names a resolved orphan (its verdict is over)."""
+    """A VM as the state last knew it: what names a resolved orphan (its verdict is over), and the cluster it was
+    told about with (where its resolution is routed)."""
 
     account: str
     region: str
     instance: Instance
+    cluster_id: str | None = None
 
 
 @dataclass(frozen=True)

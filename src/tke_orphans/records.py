@@ -335,17 +335,17 @@ def finding_from_dict(d: Doc) -> Orphan | Leftover:
 
 def resolved_to_dict(r: Resolved) -> Doc:
     w = r.what
-    what = (
-        leftover_to_dict(w)
-        if isinstance(w, Leftover)
-        else {"kind": w.kind, "account": w.account, "region": w.region, **instance_to_dict(w.instance)}
-    )
+    what = leftover_to_dict(w) if isinstance(w, Leftover) else {
+        "kind": w.kind, "account": w.account, "region": w.region, "cluster_id": w.cluster_id,
+        **instance_to_dict(w.instance),
+    }  # fmt: skip
     return what | {"how": r.how, "detail": r.detail, "first_seen": iso(r.first_seen),
                    "fact": None if r.fact is None else fact_to_dict(r.fact)}  # fmt: skip
 
 
 def resolved_from_dict(d: Doc) -> Resolved:
-    what = Vm(d["account"], d["region"], instance_from_dict(d)) if d.get("kind", VM) == VM else leftover_from_dict(d)
+    vm = d.get("kind", VM) == VM
+    what = Vm(d["account"], d["region"], instance_from_dict(d), d.get("cluster_id")) if vm else leftover_from_dict(d)
     return Resolved(what, d["how"], d["detail"], parse_iso(d["first_seen"]), _fact(d.get("fact")))
 
 

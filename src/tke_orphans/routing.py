@@ -51,8 +51,7 @@ def matches(route: Route, x: Routed, accounts: Mapping[str, AccountInfo]) -> boo
     m = route.match
     if not _account_matches(route, what.account, accounts) or (m.regions and what.region not in m.regions):
         return False
-    cluster = None if isinstance(what, Vm) else what.cluster_id
-    if m.clusters and cluster not in m.clusters:
+    if m.clusters and what.cluster_id not in m.clusters:
         return False
     tags = dict(_tags(what))
     return all(k in tags and v in ("*", tags[k]) for k, v in m.tags.items())

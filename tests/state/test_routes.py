@@ -155,3 +155,16 @@ def test_the_readme_routes_sample_is_a_valid_config() -> None:
         ("payments", ["wecom:payments"]),
         ("guangzhou-ops", ["dingtalk", "generic:siem"]),
     ]
+
+
+def test_a_route_by_cluster_is_told_the_resolution_too(demo_data: dict[str, Any], tmp_path: Path) -> None:
+    """A resolved orphan is routed by what it was told with (its cluster), so its team hears it is resolved."""
+    gone = [{"name": "team-gone", "match": {"clusters": ["cls-gone0001"]}, "bots": ["feishu"]}]
+    with rig_for(demo_data, tmp_path, routes=gone) as rig:
+        rig.run()
+        assert orphans_in(rig.texts("feishu")) == {"ins-gzorp002"}
+        told = len(rig.texts("wecom"))
+        rig.emulator.store.remove_instance("ap-guangzhou", "ins-gzorp002")
+        [resolved] = rig.run(advance=timedelta(minutes=10)).notices
+        assert resolved.route == "team-gone" and len(rig.texts("wecom")) == told
+        assert "已解决" in rig.texts("feishu")[-1] and orphans_in(rig.texts("feishu")[-1:]) == {"ins-gzorp002"}

@@ -68,7 +68,9 @@ def _how(t: Tracked, snap: RegionSnapshot, excluded: dict[tuple[str, str, str], 
     inst = instance_from_dict(dict(t.record))
 
     def resolved(how: ResolvedHow, detail: str, said: Fact | None = None) -> Resolved:
-        return Resolved(Vm(t.account, t.region, inst), how, detail, t.first_seen, said)
+        cluster = t.record.get("cluster_id")
+        vm = Vm(t.account, t.region, inst, cluster if isinstance(cluster, str) else None)
+        return Resolved(vm, how, detail, t.first_seen, said)
 
     if t.instance_id not in snap.listed:
         return resolved("terminated", "no longer listed")
