@@ -8,8 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from .cloud import Session
-from .cloud.accounts import make_session, plan_accounts
+from .cloud.accounts import Sessions
 from .context import Run
 from .kinds import KINDS
 from .model import Leftover, finding_key
@@ -29,17 +28,14 @@ def still_there(run: Run, changes: Changes[Leftover]) -> set[Key]:
             groups[(x.account, x.region, x.kind)].append(x.resource_id)
     if not groups:
         return set()
-    plans = {p.name: p for p in plan_accounts(run.cfg)}
-    sessions: dict[str, Session] = {}  # one an account, as the scan has
+    session_of = Sessions(run)  # one an account, as the scan has
     out: set[Key] = set()
     for (account, region, kind), ids in sorted(groups.items()):
         spec = KINDS.get(kind)
         try:
-            if spec is None or account not in plans:
-                raise LookupError(f"{kind} of account {account} is no longer looked for")
-            if account not in sessions:
-                sessions[account] = make_session(run, plans[account])
-            fresh = spec.look(sessions[account], region, ids)
+            if spec is None:
+                raise LookupError(f"{kind} is no longer looked for")
+            fresh = spec.look(session_of(account), region, ids)
         except Exception as exc:  # cannot tell: not resolved this time
             log.warning("%s/%s: could not confirm that %d %s are gone: %s", account, region, len(ids), kind, exc)
             out |= {(account, region, i) for i in ids}

@@ -17,9 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .cloud import audit
-from .cloud.accounts import make_session, plan_accounts
+from .cloud.accounts import Sessions
 from .cloud.audit import AuditEvent
 from .context import Run
+from .detect import ASG_TAG
 from .model import Leftover, Origin, OriginHow, Orphan, ScanResult, finding_key
 from .records import origin_from_dict
 from .state.lifecycle import Tracked
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 
 Key = tuple[str, str, str]
 AGAIN_FOR = timedelta(hours=24)  # a finding without an origin is asked about again while younger than this
-ASG_TAG = "tencentcloud:autoscaling:auto-scaling-group-id"
 NONE_FOUND = "no audited TKE call names it in the 90 days before it was found"
 
 
@@ -94,17 +94,13 @@ def attribute(
             said[finding_key(f)] = (origin, note)
         else:
             ask[f.account].append(f)
-    plans = {p.name: p for p in plan_accounts(run.cfg)} if ask else {}
+    session_of = Sessions(run)
     for account, found in sorted(ask.items()):
         made = [m for m in map(_made, found) if m is not None]
         try:
-            if account not in plans:
-                raise LookupError(f"account {account} is no longer in the config")
-            session = make_session(run, plans[account])
-            events: list[AuditEvent] = []
-            end_ = now()
-            for start, end in audit.windows(end_, min(made, default=end_ - audit.MAX_BACK)):
-                events += audit.events(session, cfg.region, start, end)
+            cloud_now = now()
+            start = min(made, default=cloud_now - audit.MAX_BACK)
+            events = audit.since(session_of(account), cfg.region, start, cloud_now)
         except Exception as exc:  # a courtesy: said, never a failure of the scan
             log.warning("%s: could not read who left its %d new finding(s) (CloudAudit): %s", account, len(found), exc)
             said |= {finding_key(f): (None, f"the audit log could not be read: {exc}") for f in found}

@@ -193,3 +193,23 @@ def make_session(run: Run, plan: AccountPlan) -> Session:
         listener=run.listener,
         cancel=run.cancel,
     )
+
+
+class Sessions:
+    """A session for each account of the run, made when first asked for: what follows a scan in the same process
+    (the by-id look before a leftover is gone, who left each finding) asks each account once."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._plans: dict[str, AccountPlan] | None = None
+        self._sessions: dict[str, Session] = {}
+
+    def __call__(self, account: str) -> Session:
+        """Raises LookupError for an account the config no longer has, CredentialsError for one without keys."""
+        if self._plans is None:
+            self._plans = {p.name: p for p in plan_accounts(self.run.cfg)}
+        if account not in self._plans:
+            raise LookupError(f"account {account} is no longer in the config")
+        if account not in self._sessions:
+            self._sessions[account] = make_session(self.run, self._plans[account])
+        return self._sessions[account]

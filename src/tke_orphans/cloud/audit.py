@@ -101,6 +101,14 @@ def events(
     raise CloudError(API, "TooManyEvents", f"more than {max_pages * PAGE} events to read; the rest is left for later")
 
 
+def since(session: Session, region: str, start: datetime, now: datetime) -> list[AuditEvent]:
+    """Every audited call of NAMES from `start` (at most 90 days back) to `now`, query window by query window."""
+    out: list[AuditEvent] = []
+    for begin, end in windows(now, start):
+        out += events(session, region, begin, end)
+    return out
+
+
 def windows(now: datetime, since: datetime) -> list[tuple[datetime, datetime]]:
     """The queries that cover `since` (at most 90 days back) to `now`, newest first, each under 30 days."""
     start = max(since, now - MAX_BACK + timedelta(minutes=5))

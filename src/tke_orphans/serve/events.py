@@ -119,10 +119,7 @@ class Reactor:
     def _read(self, plan: AccountPlan, now: datetime) -> list[audit.AuditEvent]:
         """The events of `plan`'s log not heard of yet."""
         since = max(self.started, self._since.get(plan.name, self.started) - OVERLAP, self._passed - OVERLAP)
-        session = make_session(self.run, plan)
-        found: list[audit.AuditEvent] = []
-        for start, end in audit.windows(now, since):
-            found += audit.events(session, self.settings.region, start, end)
+        found = audit.since(make_session(self.run, plan), self.settings.region, since, now)
         heard = {k: at for k, at in self._heard.get(plan.name, {}).items() if at >= since - OVERLAP}
         new = [e for e in found if e.name in audit.NAMES and e.event_id not in heard]
         self._heard[plan.name] = heard | {e.event_id: e.time for e in new}
